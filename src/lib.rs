@@ -1,0 +1,16 @@
+//! siteup: from "I bought a domain" to a production-grade AWS backend, through Terraform.
+//!
+//! The crate is split by concern (see `DEVELOPERS`-level notes in README.md):
+//! the pure wizard core knows nothing of the terminal, tokio or the AWS SDK; every side
+//! effect sits behind a small interface in its own module.
+
+#![forbid(unsafe_code)]
+
+pub mod aws;
+pub mod clipboard;
+pub mod dns;
+pub mod project;
+pub mod sandbox;
+pub mod site;
+pub mod terraform;
+pub mod tfgen;

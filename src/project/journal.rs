@@ -1,0 +1,216 @@
+//! The journal, `.siteup/journal.json`: what siteup did and when, step by step.
+//!
+//! It is machine state (ignored by git), written atomically after every change. It is a record,
+//! not the truth: the terraform state says what exists, and checkpoints are polled again on
+//! resume. It never holds a credential.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const FILE_NAME: &str = "journal.json";
+
+/// What the journal knows about one step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// The step's last recorded state (`done`, `running`, `waiting`, `failed`, ...).
+    pub state: String,
+    /// When the step (or the wait) first started, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When the step last changed state, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// When the step finished, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// How many times the step was started.
+    #[serde(default)]
+    pub attempts: u32,
+    /// A short human note (the last error, the sub-step reached, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Step-specific facts worth keeping across runs (sub-step reached, zone id, case id...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: BTreeMap<String, String>,
+}
+
+/// One line of history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub at: String,
+    pub step: String,
+    pub event: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    pub schema: u32,
+    pub created_at: String,
+    #[serde(default)]
+    pub steps: BTreeMap<String, StepRecord>,
+    #[serde(default)]
+    pub history: Vec<JournalEntry>,
+}
+
+/// How many history lines are kept (older ones are dropped).
+const HISTORY_LIMIT: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("Could not read the journal {path}: {source}; check the folder's permissions.")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "The journal {path} is damaged ({message}); move it away and run siteup again: the terraform state still knows what exists."
+    )]
+    Parse { path: String, message: String },
+    #[error("Could not write the journal {path}: {source}; check free space and permissions.")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Journal {
+    pub fn new() -> Self {
+        Self {
+            schema: SCHEMA_VERSION,
+            created_at: crate::project::now_rfc3339(),
+            steps: BTreeMap::new(),
+            history: Vec::new(),
+        }
+    }
+
+    pub fn path_in(state_dir: &Path) -> PathBuf {
+        state_dir.join(FILE_NAME)
+    }
+
+    /// Loads the journal from `.siteup/`; a missing journal is a new, empty one.
+    pub fn load(state_dir: &Path) -> Result<Self, JournalError> {
+        let path = Self::path_in(state_dir);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| JournalError::Parse {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::new()),
+            Err(source) => Err(JournalError::Read {
+                path: path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Writes the journal atomically into `.siteup/` (created if needed).
+    pub fn save(&self, state_dir: &Path) -> Result<(), JournalError> {
+        let path = Self::path_in(state_dir);
+        let write_err = |source| JournalError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(state_dir).map_err(write_err)?;
+        let text = serde_json::to_vec_pretty(self).unwrap_or_default();
+        crate::project::atomic::write_atomic(&path, &text).map_err(write_err)
+    }
+
+    pub fn step(&self, id: &str) -> Option<&StepRecord> {
+        self.steps.get(id)
+    }
+
+    /// Records a new state for a step at time `at` and appends it to the history.
+    pub fn record(&mut self, id: &str, state: &str, detail: Option<String>, at: &str) {
+        let rec = self.steps.entry(id.to_string()).or_default();
+        let changed = rec.state != state;
+        if rec.started_at.is_none() || (changed && state == "running") {
+            if rec.started_at.is_none() || rec.state == "done" {
+                rec.started_at = Some(at.to_string());
+            }
+            if state == "running" {
+                rec.attempts += 1;
+            }
+        }
+        if state == "done" {
+            rec.finished_at = Some(at.to_string());
+        }
+        rec.state = state.to_string();
+        rec.updated_at = Some(at.to_string());
+        rec.detail = detail;
+        if changed {
+            self.history.push(JournalEntry {
+                at: at.to_string(),
+                step: id.to_string(),
+                event: state.to_string(),
+            });
+            if self.history.len() > HISTORY_LIMIT {
+                let excess = self.history.len() - HISTORY_LIMIT;
+                self.history.drain(..excess);
+            }
+        }
+    }
+
+    /// Stores a step-specific fact (kept across runs).
+    pub fn set_fact(&mut self, id: &str, key: &str, value: &str) {
+        self.steps
+            .entry(id.to_string())
+            .or_default()
+            .facts
+            .insert(key.to_string(), value.to_string());
+    }
+
+    pub fn fact(&self, id: &str, key: &str) -> Option<&str> {
+        self.steps.get(id)?.facts.get(key).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_survive_a_save_and_load() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join(".siteup");
+        let mut j = Journal::new();
+        j.record("zone", "running", None, "2026-11-28T10:00:00Z");
+        j.record("zone", "done", None, "2026-11-28T10:01:00Z");
+        j.set_fact("zone", "zone_id", "Z123");
+        j.save(&state).expect("save");
+        let back = Journal::load(&state).expect("load");
+        assert_eq!(back, j);
+        let zone = back.step("zone").expect("zone step");
+        assert_eq!(zone.state, "done");
+        assert_eq!(zone.attempts, 1);
+        assert_eq!(zone.started_at.as_deref(), Some("2026-11-28T10:00:00Z"));
+        assert_eq!(zone.finished_at.as_deref(), Some("2026-11-28T10:01:00Z"));
+        assert_eq!(back.fact("zone", "zone_id"), Some("Z123"));
+        assert_eq!(back.history.len(), 2);
+    }
+
+    #[test]
+    fn a_damaged_journal_is_one_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(FILE_NAME), b"{ not json").expect("write");
+        let err = Journal::load(dir.path()).expect_err("damaged");
+        assert!(err.to_string().contains("is damaged"), "{err}");
+    }
+
+    #[test]
+    fn missing_journal_is_empty() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let j = Journal::load(dir.path()).expect("load");
+        assert!(j.steps.is_empty());
+    }
+}

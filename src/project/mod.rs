@@ -1,0 +1,51 @@
+//! Files siteup owns in the user's project: siteup.toml, the journal under `.siteup/`, atomic
+//! writes and the directory lock.
+
+pub mod atomic;
+pub mod journal;
+pub mod lock;
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+
+/// The machine-state folder inside a project (`.siteup/`).
+pub const STATE_DIR: &str = ".siteup";
+
+/// Where siteup keeps what it owns in one project folder.
+#[derive(Debug, Clone)]
+pub struct ProjectPaths {
+    pub root: PathBuf,
+}
+
+impl ProjectPaths {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+    /// `siteup.toml`
+    pub fn settings(&self) -> PathBuf {
+        settings::path_in(&self.root)
+    }
+    /// `.siteup/`
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+    /// `terraform/`
+    pub fn terraform_dir(&self) -> PathBuf {
+        self.root.join("terraform")
+    }
+    /// `.siteup/siteup.log`
+    pub fn log_file(&self) -> PathBuf {
+        self.state_dir().join("siteup.log")
+    }
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// The current time as RFC 3339 (UTC, whole seconds).
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,291 @@
+//! `siteup.toml`: the user's answers, human-readable, versioned, meant to be committed.
+//!
+//! It never holds a credential: only the profile *name* is recorded.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::site::{
+    BucketName, Domain, InboundMail, InputError, Parts, ProjectName, Region, SenderLocalPart,
+    SiteConfig,
+};
+
+/// The schema version this siteup writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The file name, at the root of the project folder.
+pub const FILE_NAME: &str = "siteup.toml";
+
+/// The on-disk shape of `siteup.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteupToml {
+    /// Schema version of this file.
+    pub schema: u32,
+    pub site: SiteSection,
+    pub buckets: BucketsSection,
+    pub email: EmailSection,
+    pub parts: Parts,
+    #[serde(default, skip_serializing_if = "AwsSection::is_empty")]
+    pub aws: AwsSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSection {
+    pub domain: Domain,
+    pub region: Region,
+    pub name: ProjectName,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketsSection {
+    pub state: BucketName,
+    pub deploys: BucketName,
+    pub site: BucketName,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSection {
+    /// The part before the @ of the sender address.
+    pub sender: SenderLocalPart,
+    /// What happens to mail sent to the domain.
+    pub inbound: InboundMail,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSection {
+    /// The AWS profile name chosen in the wizard (never credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
+impl AwsSection {
+    fn is_empty(&self) -> bool {
+        self.profile.is_none()
+    }
+}
+
+/// Why siteup.toml could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("Could not read {path}: {source}; check that the file exists and is readable.")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {message}; fix the file or move it away and run siteup again.")]
+    Parse { path: String, message: String },
+    #[error(
+        "{path} was written by a newer siteup (schema {found}, this siteup reads up to {SCHEMA_VERSION}); upgrade siteup."
+    )]
+    TooNew { path: String, found: u32 },
+    #[error("{path}: {source}")]
+    Invalid {
+        path: String,
+        #[source]
+        source: InputError,
+    },
+    #[error("Could not write {path}: {source}; check that the folder is writable.")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SiteupToml {
+    pub fn from_config(config: &SiteConfig, profile: Option<String>) -> Self {
+        Self {
+            schema: SCHEMA_VERSION,
+            site: SiteSection {
+                domain: config.domain.clone(),
+                region: config.region.clone(),
+                name: config.name.clone(),
+            },
+            buckets: BucketsSection {
+                state: config.state_bucket.clone(),
+                deploys: config.deploys_bucket.clone(),
+                site: config.site_bucket.clone(),
+            },
+            email: EmailSection {
+                sender: config.sender.clone(),
+                inbound: config.inbound_mail.clone(),
+            },
+            parts: config.parts,
+            aws: AwsSection { profile },
+        }
+    }
+
+    pub fn to_config(&self) -> SiteConfig {
+        SiteConfig {
+            domain: self.site.domain.clone(),
+            region: self.site.region.clone(),
+            name: self.site.name.clone(),
+            state_bucket: self.buckets.state.clone(),
+            deploys_bucket: self.buckets.deploys.clone(),
+            site_bucket: self.buckets.site.clone(),
+            sender: self.email.sender.clone(),
+            inbound_mail: self.email.inbound.clone(),
+            parts: self.parts,
+        }
+    }
+
+    /// Parses the text of a siteup.toml; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, SettingsError> {
+        let shown = path.display().to_string();
+        // Read the schema first so a newer file gets the upgrade message, not a field error.
+        #[derive(Deserialize)]
+        struct Probe {
+            schema: Option<u32>,
+        }
+        if let Ok(Probe {
+            schema: Some(found),
+        }) = toml::from_str::<Probe>(text)
+            && found > SCHEMA_VERSION
+        {
+            return Err(SettingsError::TooNew { path: shown, found });
+        }
+        let parsed: SiteupToml = toml::from_str(text).map_err(|e| SettingsError::Parse {
+            path: shown.clone(),
+            message: one_line(e.message()),
+        })?;
+        parsed
+            .to_config()
+            .check()
+            .map_err(|source| SettingsError::Invalid {
+                path: shown,
+                source,
+            })?;
+        Ok(parsed)
+    }
+
+    /// The file's text: a short header, then the answers.
+    pub fn render(&self) -> String {
+        let body = toml::to_string_pretty(self).unwrap_or_default();
+        format!(
+            "# siteup.toml: the answers siteup works from. Safe to commit: it holds no credentials.\n\
+             # Edit it and run `siteup generate` to refresh terraform/.\n\n{body}"
+        )
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches('.')
+        .to_string()
+}
+
+/// The path of siteup.toml in a project folder.
+pub fn path_in(project_dir: &Path) -> PathBuf {
+    project_dir.join(FILE_NAME)
+}
+
+/// Loads siteup.toml from a project folder; `Ok(None)` when there is none.
+pub fn load(project_dir: &Path) -> Result<Option<SiteupToml>, SettingsError> {
+    let path = path_in(project_dir);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => SiteupToml::parse(&text, &path).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SettingsError::Read {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// Saves siteup.toml atomically; returns whether the bytes changed (unchanged: not written).
+pub fn save(project_dir: &Path, settings: &SiteupToml) -> Result<bool, SettingsError> {
+    let path = path_in(project_dir);
+    let text = settings.render();
+    if std::fs::read(&path).ok().as_deref() == Some(text.as_bytes()) {
+        return Ok(false);
+    }
+    crate::project::atomic::write_atomic(&path, text.as_bytes()).map_err(|source| {
+        SettingsError::Write {
+            path: path.display().to_string(),
+            source,
+        }
+    })?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::MxRecord;
+
+    fn sample() -> SiteConfig {
+        let mut c = SiteConfig::with_defaults(
+            Domain::parse("example.com").expect("domain"),
+            Region::parse("eu-west-1").expect("region"),
+        );
+        c.inbound_mail = InboundMail::Mx {
+            records: vec![MxRecord {
+                priority: 10,
+                host: "mx1.forwardemail.net".into(),
+            }],
+        };
+        c
+    }
+
+    #[test]
+    fn round_trips_through_text() {
+        let settings = SiteupToml::from_config(&sample(), Some("work".into()));
+        let text = settings.render();
+        let back = SiteupToml::parse(&text, Path::new("siteup.toml")).expect("parses");
+        assert_eq!(back, settings);
+        assert!(text.contains("domain = \"example.com\""), "{text}");
+        assert!(text.contains("schema = 1"), "{text}");
+    }
+
+    #[test]
+    fn newer_schema_asks_for_an_upgrade() {
+        let text = SiteupToml::from_config(&sample(), None)
+            .render()
+            .replace("schema = 1", "schema = 7");
+        let err = SiteupToml::parse(&text, Path::new("siteup.toml")).expect_err("too new");
+        assert!(err.to_string().contains("upgrade siteup"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_are_reported_with_the_field_message() {
+        let text = SiteupToml::from_config(&sample(), None)
+            .render()
+            .replace("\"example.com\"", "\"https://example.com\"");
+        let err = SiteupToml::parse(&text, Path::new("siteup.toml")).expect_err("invalid");
+        assert!(err.to_string().contains("includes a scheme"), "{err}");
+    }
+
+    #[test]
+    fn broken_dependencies_are_refused() {
+        let text = SiteupToml::from_config(&sample(), None)
+            .render()
+            .replace("database = true", "database = false");
+        let err = SiteupToml::parse(&text, Path::new("siteup.toml")).expect_err("invalid");
+        assert!(err.to_string().contains("api part needs database"), "{err}");
+    }
+
+    #[test]
+    fn saving_unchanged_answers_does_not_touch_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = SiteupToml::from_config(&sample(), None);
+        assert!(save(dir.path(), &settings).expect("first save"));
+        let before = std::fs::metadata(path_in(dir.path()))
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(!save(dir.path(), &settings).expect("second save"));
+        let after = std::fs::metadata(path_in(dir.path()))
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        assert_eq!(before, after);
+    }
+}

@@ -1,0 +1,1 @@
+//! Sandbox mode: the local AWS emulator and DNS servers that stand in for AWS and the registrar.
