@@ -155,7 +155,7 @@ const BAD_MX: &[(&str, &str)] = &[
 const BAD_PARTS: &[(&str, &str)] = &[
     (
         "api",
-        "The users part needs site; turn it on too, or turn users off.",
+        "The api part needs database and users; turn them on too, or turn api off.",
     ),
     (
         "users",
