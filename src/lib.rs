@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 pub mod aws;
+pub mod cli;
 pub mod clipboard;
+pub mod commands;
 pub mod dns;
 pub mod project;
 pub mod sandbox;

@@ -1,0 +1,44 @@
+//! The headless commands (`generate`, `up`, `status`, ...): each turns its flags into calls on
+//! the library and words the outcome for a terminal or a script.
+
+pub mod answers;
+pub mod generate;
+
+/// What a command ends with, as a process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything asked for is done (exit 0).
+    Done,
+    /// Stopped at a step that waits on a human or on AWS (exit 2).
+    Waiting,
+}
+
+impl Outcome {
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::Waiting => 2,
+        }
+    }
+}
+
+impl From<Outcome> for std::process::ExitCode {
+    fn from(o: Outcome) -> Self {
+        std::process::ExitCode::from(o.code())
+    }
+}
+
+/// A command's failure: one sentence saying what happened and what to do next (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("{0}")]
+    Message(String),
+    #[error(transparent)]
+    Input(#[from] crate::site::InputError),
+    #[error(transparent)]
+    Settings(#[from] crate::project::settings::SettingsError),
+    #[error(transparent)]
+    Lock(#[from] crate::project::lock::LockError),
+    #[error(transparent)]
+    Journal(#[from] crate::project::journal::JournalError),
+}
