@@ -16,3 +16,4 @@ pub mod sandbox;
 pub mod site;
 pub mod terraform;
 pub mod tfgen;
+pub mod wizard;

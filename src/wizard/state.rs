@@ -1,0 +1,284 @@
+//! The journey's state: each step's status and the facts learned along the way.
+//! Pure data; the runtime and the views read it, only [`super::update`] changes it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::steps::{StepId, StepKind};
+
+/// A step's status as the checklist shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Its dependencies are not done yet.
+    NotYet,
+    /// siteup is working on it now.
+    Running,
+    /// A person must act.
+    WaitingOnYou,
+    /// AWS must act; siteup keeps checking.
+    WaitingOnAws,
+    Done,
+    Failed,
+}
+
+impl Status {
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::NotYet => "not-yet",
+            Status::Running => "running",
+            Status::WaitingOnYou => "waiting-on-you",
+            Status::WaitingOnAws => "waiting-on-aws",
+            Status::Done => "done",
+            Status::Failed => "failed",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        [
+            Status::NotYet,
+            Status::Running,
+            Status::WaitingOnYou,
+            Status::WaitingOnAws,
+            Status::Done,
+            Status::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.id() == id)
+    }
+
+    pub fn is_waiting(self) -> bool {
+        matches!(self, Status::WaitingOnYou | Status::WaitingOnAws)
+    }
+}
+
+/// One step's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepState {
+    pub status: Status,
+    /// One line about where the step is (the last error, what is awaited, ...).
+    pub detail: Option<String>,
+    /// When the step started, or started waiting: waits show their elapsed time from here.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub since: Option<OffsetDateTime>,
+    /// When the step was done.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+impl Default for StepState {
+    fn default() -> Self {
+        Self {
+            status: Status::NotYet,
+            detail: None,
+            since: None,
+            finished_at: None,
+        }
+    }
+}
+
+/// The terraform phases of the journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// The state bucket, applied with local state before the backend exists.
+    StateBootstrap,
+    /// Everything that does not wait on a human: zone, email identities, storage, functions.
+    Foundation,
+    /// The whole stack (certificate validation, CloudFront, Cognito, API domain).
+    Full,
+}
+
+impl Phase {
+    pub fn step(self) -> StepId {
+        match self {
+            Phase::StateBootstrap => StepId::State,
+            Phase::Foundation => StepId::Foundation,
+            Phase::Full => StepId::Stack,
+        }
+    }
+
+    pub fn of_step(step: StepId) -> Option<Self> {
+        match step {
+            StepId::State => Some(Phase::StateBootstrap),
+            StepId::Foundation => Some(Phase::Foundation),
+            StepId::Stack => Some(Phase::Full),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Phase::StateBootstrap => "state-bootstrap",
+            Phase::Foundation => "foundation",
+            Phase::Full => "full",
+        }
+    }
+}
+
+/// What a plan would do, as the review needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PlanFacts {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    /// Each destroyed or replaced resource with its consequence, most dangerous first.
+    pub dangers: Vec<String>,
+    /// Warnings terraform printed while planning.
+    pub warnings: Vec<String>,
+    /// The plan's text as shown to the user (deletions and replacements first).
+    pub text: String,
+}
+
+impl PlanFacts {
+    pub fn is_destructive(&self) -> bool {
+        self.replace > 0 || self.delete > 0
+    }
+    pub fn has_changes(&self) -> bool {
+        self.create + self.update + self.replace + self.delete > 0
+    }
+}
+
+/// How an apply ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", content = "message", rename_all = "kebab-case")]
+pub enum ApplyResult {
+    Applied,
+    Failed(String),
+    /// Stopped by the user; terraform saved its state and released the lock.
+    Interrupted,
+}
+
+/// The outcome of one live check of a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    pub satisfied: bool,
+    /// Who the step still waits on when not satisfied.
+    pub waiting_on: StepKind,
+    /// One sentence for the checklist and `siteup up`.
+    pub headline: String,
+    /// More lines for the pane (both DNS views, DKIM and MAIL FROM, review status...).
+    pub lines: Vec<String>,
+}
+
+/// Facts learned along the way, for the panes and the final summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    /// "account 123456789012 as arn:aws:iam::...:user/alice"
+    pub identity: Option<String>,
+    pub identity_warning: Option<String>,
+    pub nameservers: Vec<String>,
+    pub zone_id: Option<String>,
+    /// Terraform outputs (name -> value as text) after the last apply.
+    pub outputs: BTreeMap<String, String>,
+    /// The last live report of each checkpoint.
+    pub checks: BTreeMap<StepId, CheckReport>,
+    /// The plan awaiting a decision, if any.
+    pub pending_plan: Option<(Phase, PlanFacts)>,
+    /// Whether the state lives in S3 (the bootstrap finished).
+    pub state_migrated: bool,
+}
+
+/// Why the journey stopped, for the headless commands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "message", rename_all = "kebab-case")]
+pub enum Stop {
+    Done,
+    /// Waiting on a human or on AWS; the message says exactly what is needed.
+    Waiting(String),
+    Failed(String),
+    /// The user quit; everything is saved.
+    Quit,
+}
+
+/// How the journey is driven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The full-screen wizard or the plain prompts: a person approves plans and acts at
+    /// checkpoints; checkpoints keep polling.
+    Interactive,
+    /// `siteup up`: run what can run, stop at the first checkpoint that waits.
+    /// `yes` approves plans that destroy nothing.
+    Headless { yes: bool },
+    /// `siteup sandbox --headless --auto`: like headless with `yes`, and the sandbox plays the
+    /// human at each checkpoint, so the journey runs to done.
+    AutoSandbox,
+    /// `siteup status`: check everything live, change nothing.
+    StatusOnly,
+}
+
+/// The whole journey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journey {
+    pub mode: Mode,
+    pub steps: BTreeMap<StepId, StepState>,
+    pub facts: Facts,
+    /// Checkpoints with a check in flight or scheduled.
+    pub checks_in_flight: std::collections::BTreeSet<StepId>,
+    /// Checkpoints the sandbox already played the human for.
+    pub played: std::collections::BTreeSet<StepId>,
+    /// Set when the journey has stopped.
+    pub stop: Option<Stop>,
+    /// An effect that is running and whose result is awaited (one terraform job at a time).
+    pub busy: Option<StepId>,
+}
+
+impl Journey {
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            steps: StepId::ALL
+                .into_iter()
+                .map(|s| (s, StepState::default()))
+                .collect(),
+            facts: Facts::default(),
+            checks_in_flight: Default::default(),
+            played: Default::default(),
+            stop: None,
+            busy: None,
+        }
+    }
+
+    pub fn status(&self, step: StepId) -> Status {
+        self.steps
+            .get(&step)
+            .map(|s| s.status)
+            .unwrap_or(Status::NotYet)
+    }
+
+    pub fn state(&self, step: StepId) -> StepState {
+        self.steps.get(&step).cloned().unwrap_or_default()
+    }
+
+    pub fn is_done(&self, step: StepId) -> bool {
+        self.status(step) == Status::Done
+    }
+
+    /// Whether every dependency of `step` is done.
+    pub fn ready(&self, step: StepId) -> bool {
+        step.requires().iter().all(|d| self.is_done(*d))
+    }
+
+    /// The step the user should look at: the first one that is running, waiting on the user or
+    /// failed; else the first waiting on AWS; else the first not done.
+    pub fn current_step(&self) -> StepId {
+        let find = |pred: &dyn Fn(Status) -> bool| {
+            StepId::ALL.into_iter().find(|s| {
+                pred(self.status(*s)) && (self.ready(*s) || self.status(*s) != Status::NotYet)
+            })
+        };
+        find(&|s| s == Status::Failed)
+            .or_else(|| find(&|s| s == Status::Running))
+            .or_else(|| find(&|s| s == Status::WaitingOnYou))
+            .or_else(|| find(&|s| s == Status::WaitingOnAws))
+            .or_else(|| StepId::ALL.into_iter().find(|s| !self.is_done(*s)))
+            .unwrap_or(StepId::Done)
+    }
+
+    pub fn all_done(&self) -> bool {
+        StepId::ALL.into_iter().all(|s| self.is_done(s))
+    }
+}

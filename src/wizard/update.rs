@@ -1,0 +1,597 @@
+//! The pure core: `update(journey, event, now) -> effects`.
+//!
+//! No I/O, no clock, no threads: the runtime runs the effects and feeds their results back as
+//! events. Resume is the same code: the runtime starts with [`Event::Resume`] built from the
+//! journal, and checkpoints are polled again rather than trusted.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::state::{ApplyResult, CheckReport, Journey, Mode, Phase, PlanFacts, Status, Stop};
+use super::steps::{StepId, StepKind};
+
+/// What the runtime must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// terraform present and new enough, folder writable.
+    Preflight,
+    /// Verify the chosen AWS profile (STS GetCallerIdentity).
+    VerifyProfile,
+    /// Write or refresh terraform/ (with the S3 backend once the state is migrated).
+    Generate,
+    /// `terraform plan -out` for a phase, then the review.
+    Plan(Phase),
+    /// Apply the approved plan of a phase.
+    Apply(Phase),
+    /// Write the backend, migrate the local state to S3, verify, remove the local copies.
+    MigrateState,
+    /// Read terraform outputs (nameservers, ids, URLs).
+    ReadOutputs,
+    /// Check a checkpoint live, after a delay.
+    Check { step: StepId, after: Duration },
+    /// Sandbox only: play the human (or AWS's reviewer) for a checkpoint.
+    PlayHuman(StepId),
+    /// Record a step's new status in the journal.
+    Journal {
+        step: StepId,
+        status: Status,
+        detail: Option<String>,
+    },
+    /// The journey stopped (headless commands exit with it).
+    Stop(Stop),
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Start or resume: what the journal recorded for each step, and whether siteup.toml
+    /// exists.
+    Resume {
+        records: Vec<ResumeRecord>,
+        site_answered: bool,
+        state_migrated: bool,
+    },
+    PreflightDone(Result<(), String>),
+    ProfileVerified(Result<ProfileFacts, String>),
+    /// The site form was completed and siteup.toml written.
+    SiteAnswered,
+    Generated(Result<(), String>),
+    PlanReady {
+        phase: Phase,
+        plan: PlanFacts,
+    },
+    PlanFailed {
+        phase: Phase,
+        error: String,
+    },
+    /// The user's decision on the pending plan.
+    PlanDecision {
+        phase: Phase,
+        approve: bool,
+    },
+    ApplyFinished {
+        phase: Phase,
+        result: ApplyResult,
+    },
+    StateMigrated(Result<(), String>),
+    OutputsRead(Result<OutputFacts, String>),
+    Checked {
+        step: StepId,
+        report: CheckReport,
+    },
+    HumanPlayed {
+        step: StepId,
+        result: Result<(), String>,
+    },
+    /// The user asked to check a checkpoint now.
+    CheckNow(StepId),
+    /// The user asked to retry a failed step.
+    Retry(StepId),
+    Quit,
+}
+
+/// One journal record at resume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumeRecord {
+    pub step: StepId,
+    pub status: Status,
+    pub since: Option<OffsetDateTime>,
+    pub finished_at: Option<OffsetDateTime>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileFacts {
+    pub identity: String,
+    pub warning: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutputFacts {
+    pub nameservers: Vec<String>,
+    pub zone_id: Option<String>,
+    pub outputs: std::collections::BTreeMap<String, String>,
+}
+
+/// Polling intervals for checkpoints when nothing says otherwise (the runtime may replace
+/// them with the DNS back-off schedule).
+pub const FIRST_CHECK: Duration = Duration::ZERO;
+pub const RECHECK: Duration = Duration::from_secs(15);
+
+/// Applies one event and returns the effects to run.
+pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    if j.stop.is_some() {
+        return fx;
+    }
+    match event {
+        Event::Resume {
+            records,
+            site_answered,
+            state_migrated,
+        } => {
+            j.facts.state_migrated = state_migrated;
+            for r in records {
+                let st = j.steps.entry(r.step).or_default();
+                st.since = r.since;
+                // Trust the journal for terraform phases that finished and for generation;
+                // checkpoints are polled again, preflight and the profile are re-verified.
+                let trusted = matches!(r.step, StepId::State | StepId::Foundation | StepId::Stack)
+                    && r.status == Status::Done;
+                if trusted {
+                    st.status = Status::Done;
+                    st.finished_at = r.finished_at;
+                } else if r.step.is_checkpoint() && r.status != Status::NotYet {
+                    // Keep the waiting time; the status comes from the next live check.
+                    st.status = Status::NotYet;
+                    st.detail = r.detail;
+                }
+            }
+            if site_answered {
+                set(j, &mut fx, StepId::Site, Status::Done, None, now);
+            }
+        }
+        Event::PreflightDone(r) => finish_auto(j, &mut fx, StepId::Preflight, r, now),
+        Event::ProfileVerified(r) => {
+            let r = r.map(|p| {
+                j.facts.identity = Some(p.identity);
+                j.facts.identity_warning = p.warning;
+            });
+            finish_auto(j, &mut fx, StepId::Profile, r, now);
+        }
+        Event::SiteAnswered => {
+            set(j, &mut fx, StepId::Site, Status::Done, None, now);
+            // New answers mean new files.
+            if j.is_done(StepId::Generate) {
+                set(j, &mut fx, StepId::Generate, Status::NotYet, None, now);
+            }
+        }
+        Event::Generated(r) => finish_auto(j, &mut fx, StepId::Generate, r, now),
+        Event::PlanReady { phase, plan } => {
+            j.busy = None;
+            let step = phase.step();
+            if !plan.has_changes() {
+                j.facts.pending_plan = None;
+                after_apply(j, &mut fx, phase, now);
+            } else {
+                let auto = match j.mode {
+                    Mode::Headless { yes } => yes && !plan.is_destructive(),
+                    Mode::AutoSandbox => !plan.is_destructive(),
+                    Mode::Interactive | Mode::StatusOnly => false,
+                };
+                let summary = plan_summary(&plan);
+                if auto {
+                    j.busy = Some(step);
+                    set(
+                        j,
+                        &mut fx,
+                        step,
+                        Status::Running,
+                        Some(format!("applying: {summary}")),
+                        now,
+                    );
+                    fx.push(Effect::Apply(phase));
+                } else if matches!(j.mode, Mode::Interactive) {
+                    set(
+                        j,
+                        &mut fx,
+                        step,
+                        Status::WaitingOnYou,
+                        Some(format!("review the plan: {summary}")),
+                        now,
+                    );
+                    j.facts.pending_plan = Some((phase, plan));
+                } else {
+                    let why = if plan.is_destructive() {
+                        format!(
+                            "The plan for {} destroys or replaces resources ({}); run `siteup` to review it, nothing was applied.",
+                            step.title().to_lowercase(),
+                            plan.dangers.join("; ")
+                        )
+                    } else {
+                        format!(
+                            "The plan for {} is ready ({summary}); run `siteup up --yes` to apply it or `siteup` to review it.",
+                            step.title().to_lowercase()
+                        )
+                    };
+                    set(
+                        j,
+                        &mut fx,
+                        step,
+                        Status::WaitingOnYou,
+                        Some(why.clone()),
+                        now,
+                    );
+                    j.facts.pending_plan = Some((phase, plan));
+                    stop(j, &mut fx, Stop::Waiting(why));
+                    return fx;
+                }
+            }
+        }
+        Event::PlanFailed { phase, error } => {
+            j.busy = None;
+            set(j, &mut fx, phase.step(), Status::Failed, Some(error), now);
+        }
+        Event::PlanDecision { phase, approve } => {
+            let pending = j.facts.pending_plan.as_ref().map(|(p, _)| *p);
+            if pending == Some(phase) {
+                j.facts.pending_plan = None;
+                let step = phase.step();
+                if approve {
+                    j.busy = Some(step);
+                    set(
+                        j,
+                        &mut fx,
+                        step,
+                        Status::Running,
+                        Some("applying".into()),
+                        now,
+                    );
+                    fx.push(Effect::Apply(phase));
+                } else {
+                    set(
+                        j,
+                        &mut fx,
+                        step,
+                        Status::WaitingOnYou,
+                        Some("plan declined: nothing was applied; press r to plan again".into()),
+                        now,
+                    );
+                }
+            }
+        }
+        Event::ApplyFinished { phase, result } => {
+            j.busy = None;
+            let step = phase.step();
+            match result {
+                ApplyResult::Applied => after_apply(j, &mut fx, phase, now),
+                ApplyResult::Failed(e) => set(j, &mut fx, step, Status::Failed, Some(e), now),
+                ApplyResult::Interrupted => {
+                    set(
+                        j,
+                        &mut fx,
+                        step,
+                        Status::Failed,
+                        Some("interrupted: terraform saved its state; run again to finish".into()),
+                        now,
+                    );
+                    stop(j, &mut fx, Stop::Quit);
+                    return fx;
+                }
+            }
+        }
+        Event::StateMigrated(r) => {
+            j.busy = None;
+            if r.is_ok() {
+                j.facts.state_migrated = true;
+            }
+            finish_auto(j, &mut fx, StepId::State, r, now);
+        }
+        Event::OutputsRead(r) => {
+            j.busy = None;
+            let step = j
+                .steps
+                .iter()
+                .find(|(s, st)| s.runs_terraform() && st.status == Status::Running)
+                .map(|(s, _)| *s);
+            match r {
+                Ok(o) => {
+                    if !o.nameservers.is_empty() {
+                        j.facts.nameservers = o.nameservers;
+                    }
+                    if o.zone_id.is_some() {
+                        j.facts.zone_id = o.zone_id;
+                    }
+                    j.facts.outputs = o.outputs;
+                    if let Some(step) = step {
+                        set(j, &mut fx, step, Status::Done, None, now);
+                    }
+                }
+                Err(e) => {
+                    if let Some(step) = step {
+                        set(j, &mut fx, step, Status::Failed, Some(e), now);
+                    }
+                }
+            }
+        }
+        Event::Checked { step, report } => {
+            j.checks_in_flight.remove(&step);
+            let status = if report.satisfied {
+                Status::Done
+            } else {
+                match report.waiting_on {
+                    StepKind::Aws => Status::WaitingOnAws,
+                    _ => Status::WaitingOnYou,
+                }
+            };
+            let detail = if report.satisfied {
+                None
+            } else {
+                Some(report.headline.clone())
+            };
+            j.facts.checks.insert(step, report);
+            set(j, &mut fx, step, status, detail, now);
+            if status.is_waiting() {
+                match j.mode {
+                    Mode::Interactive => {
+                        j.checks_in_flight.insert(step);
+                        fx.push(Effect::Check {
+                            step,
+                            after: RECHECK,
+                        });
+                    }
+                    Mode::AutoSandbox => {
+                        if status == Status::WaitingOnYou && j.played.insert(step) {
+                            fx.push(Effect::PlayHuman(step));
+                        } else if status == Status::WaitingOnAws
+                            && step == StepId::SesProduction
+                            && j.played.insert(step)
+                        {
+                            // The sandbox plays AWS's reviewer too.
+                            fx.push(Effect::PlayHuman(step));
+                        }
+                        j.checks_in_flight.insert(step);
+                        fx.push(Effect::Check {
+                            step,
+                            after: Duration::from_secs(2),
+                        });
+                    }
+                    Mode::Headless { .. } | Mode::StatusOnly => {}
+                }
+            }
+        }
+        Event::HumanPlayed { step, result } => {
+            if let Err(e) = result {
+                set(j, &mut fx, step, Status::Failed, Some(e), now);
+            }
+        }
+        Event::CheckNow(step) => {
+            if step.is_checkpoint() && j.ready(step) {
+                j.checks_in_flight.insert(step);
+                fx.push(Effect::Check {
+                    step,
+                    after: Duration::ZERO,
+                });
+            }
+        }
+        Event::Retry(step) => {
+            if j.status(step) == Status::Failed
+                || (j.status(step) == Status::WaitingOnYou && step.runs_terraform())
+            {
+                set(j, &mut fx, step, Status::NotYet, None, now);
+            }
+        }
+        Event::Quit => {
+            stop(j, &mut fx, Stop::Quit);
+            return fx;
+        }
+    }
+    schedule(j, &mut fx, now);
+    fx
+}
+
+/// Starts everything that can start now, and stops the journey when nothing more can happen.
+fn schedule(j: &mut Journey, fx: &mut Vec<Effect>, now: OffsetDateTime) {
+    if j.stop.is_some() {
+        return;
+    }
+    let status_only = j.mode == Mode::StatusOnly;
+    for step in StepId::ALL {
+        if j.status(step) != Status::NotYet || !j.ready(step) {
+            continue;
+        }
+        if step.is_checkpoint() {
+            if j.checks_in_flight.insert(step) {
+                fx.push(Effect::Check {
+                    step,
+                    after: FIRST_CHECK,
+                });
+            }
+            continue;
+        }
+        if status_only {
+            continue;
+        }
+        match step {
+            StepId::Preflight => {
+                set(j, fx, step, Status::Running, None, now);
+                fx.push(Effect::Preflight);
+            }
+            StepId::Profile => {
+                set(j, fx, step, Status::Running, None, now);
+                fx.push(Effect::VerifyProfile);
+            }
+            StepId::Site => {
+                set(
+                    j,
+                    fx,
+                    step,
+                    Status::WaitingOnYou,
+                    Some("answer the site questions".into()),
+                    now,
+                );
+            }
+            StepId::Generate => {
+                set(j, fx, step, Status::Running, None, now);
+                fx.push(Effect::Generate);
+            }
+            StepId::State | StepId::Foundation | StepId::Stack => {
+                if j.busy.is_none() {
+                    let phase = Phase::of_step(step).unwrap_or(Phase::Full);
+                    j.busy = Some(step);
+                    set(j, fx, step, Status::Running, Some("planning".into()), now);
+                    fx.push(Effect::Plan(phase));
+                }
+            }
+            StepId::Done => {
+                set(j, fx, step, Status::Done, None, now);
+            }
+            _ => {}
+        }
+    }
+    // Stop when nothing is running and nothing more can start.
+    if j.all_done() {
+        if j.mode != Mode::Interactive {
+            stop(j, fx, Stop::Done);
+        }
+        return;
+    }
+    let anything_running = j.busy.is_some()
+        || j.steps.values().any(|s| s.status == Status::Running)
+        || (!j.checks_in_flight.is_empty() && j.mode != Mode::Interactive)
+        || fx.iter().any(|e| !matches!(e, Effect::Journal { .. }));
+    if anything_running || j.mode == Mode::Interactive {
+        return;
+    }
+    if let Some((step, st)) = j.steps.iter().find(|(_, s)| s.status == Status::Failed) {
+        let msg = st
+            .detail
+            .clone()
+            .unwrap_or_else(|| format!("{} failed.", step.title()));
+        stop(j, fx, Stop::Failed(msg));
+        return;
+    }
+    if j.mode == Mode::StatusOnly {
+        stop(j, fx, Stop::Waiting(waiting_message(j)));
+        return;
+    }
+    stop(j, fx, Stop::Waiting(waiting_message(j)));
+}
+
+/// What the journey waits on, in one message naming each waiting step.
+pub fn waiting_message(j: &Journey) -> String {
+    let waits: Vec<String> = StepId::ALL
+        .into_iter()
+        .filter(|s| j.status(*s).is_waiting())
+        .map(|s| {
+            let detail = j.state(s).detail.unwrap_or_else(|| "waiting".to_string());
+            format!("{}: {}", s.title(), detail)
+        })
+        .collect();
+    if waits.is_empty() {
+        "Nothing more can run now; run `siteup status` to see why.".into()
+    } else {
+        waits.join("\n")
+    }
+}
+
+fn after_apply(j: &mut Journey, fx: &mut Vec<Effect>, phase: Phase, now: OffsetDateTime) {
+    let step = phase.step();
+    j.busy = Some(step);
+    match phase {
+        Phase::StateBootstrap => {
+            set(
+                j,
+                fx,
+                step,
+                Status::Running,
+                Some("moving the state to S3".into()),
+                now,
+            );
+            fx.push(Effect::MigrateState);
+        }
+        Phase::Foundation | Phase::Full => {
+            set(
+                j,
+                fx,
+                step,
+                Status::Running,
+                Some("reading outputs".into()),
+                now,
+            );
+            fx.push(Effect::ReadOutputs);
+        }
+    }
+}
+
+fn plan_summary(p: &PlanFacts) -> String {
+    let mut parts = Vec::new();
+    if p.delete > 0 {
+        parts.push(format!("{} to destroy", p.delete));
+    }
+    if p.replace > 0 {
+        parts.push(format!("{} to replace", p.replace));
+    }
+    if p.create > 0 {
+        parts.push(format!("{} to create", p.create));
+    }
+    if p.update > 0 {
+        parts.push(format!("{} to update", p.update));
+    }
+    if parts.is_empty() {
+        "no changes".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn finish_auto(
+    j: &mut Journey,
+    fx: &mut Vec<Effect>,
+    step: StepId,
+    r: Result<(), String>,
+    now: OffsetDateTime,
+) {
+    match r {
+        Ok(()) => set(j, fx, step, Status::Done, None, now),
+        Err(e) => set(j, fx, step, Status::Failed, Some(e), now),
+    }
+}
+
+fn stop(j: &mut Journey, fx: &mut Vec<Effect>, s: Stop) {
+    j.stop = Some(s.clone());
+    fx.push(Effect::Stop(s));
+}
+
+/// Changes a step's status, keeping `since` for waits, and records it in the journal.
+fn set(
+    j: &mut Journey,
+    fx: &mut Vec<Effect>,
+    step: StepId,
+    status: Status,
+    detail: Option<String>,
+    now: OffsetDateTime,
+) {
+    let st = j.steps.entry(step).or_default();
+    let changed = st.status != status || st.detail != detail;
+    // A wait keeps its start time across re-checks and resumes; a new run starts now.
+    let keep_since = st.since.is_some()
+        && (status.is_waiting() && (st.status.is_waiting() || st.status == Status::NotYet)
+            || status == st.status);
+    if !keep_since && status != Status::NotYet && status != Status::Done {
+        st.since = Some(now);
+    }
+    if status == Status::Done && st.status != Status::Done {
+        st.finished_at = Some(now);
+    }
+    st.status = status;
+    st.detail = detail.clone();
+    if changed {
+        fx.push(Effect::Journal {
+            step,
+            status,
+            detail,
+        });
+    }
+}

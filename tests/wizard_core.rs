@@ -1,0 +1,334 @@
+//! The pure journey core driven by a simulated world: no terraform, no AWS, no DNS, no clock.
+
+use std::collections::BTreeSet;
+
+use siteup::wizard::state::{ApplyResult, CheckReport, PlanFacts};
+use siteup::wizard::update::{OutputFacts, ProfileFacts, ResumeRecord};
+use siteup::wizard::{Effect, Event, Journey, Mode, Phase, Status, StepId, StepKind, Stop, update};
+use time::OffsetDateTime;
+
+/// A world where each checkpoint is satisfied or not, and plans have a given shape.
+struct World {
+    delegated: bool,
+    domain_verified: bool,
+    address_verified: bool,
+    production: bool,
+    destructive_full_plan: bool,
+    applies: Vec<Phase>,
+    plans: Vec<Phase>,
+    played: BTreeSet<StepId>,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            delegated: false,
+            domain_verified: false,
+            address_verified: false,
+            production: false,
+            destructive_full_plan: false,
+            applies: vec![],
+            plans: vec![],
+            played: BTreeSet::new(),
+        }
+    }
+
+    fn answer(&mut self, effect: &Effect) -> Option<Event> {
+        Some(match effect {
+            Effect::Preflight => Event::PreflightDone(Ok(())),
+            Effect::VerifyProfile => Event::ProfileVerified(Ok(ProfileFacts {
+                identity: "account 123456789012".into(),
+                warning: None,
+            })),
+            Effect::Generate => Event::Generated(Ok(())),
+            Effect::Plan(phase) => {
+                self.plans.push(*phase);
+                let mut plan = PlanFacts {
+                    create: 3,
+                    ..PlanFacts::default()
+                };
+                if *phase == Phase::Full && self.destructive_full_plan {
+                    plan.replace = 1;
+                    plan.dangers = vec!["Route 53 zone replaced: the nameservers change".into()];
+                }
+                Event::PlanReady {
+                    phase: *phase,
+                    plan,
+                }
+            }
+            Effect::Apply(phase) => {
+                self.applies.push(*phase);
+                Event::ApplyFinished {
+                    phase: *phase,
+                    result: ApplyResult::Applied,
+                }
+            }
+            Effect::MigrateState => Event::StateMigrated(Ok(())),
+            Effect::ReadOutputs => Event::OutputsRead(Ok(OutputFacts {
+                nameservers: vec![
+                    "ns-1.awsdns-01.org".into(),
+                    "ns-2.awsdns-02.co.uk".into(),
+                    "ns-3.awsdns-03.com".into(),
+                    "ns-4.awsdns-04.net".into(),
+                ],
+                zone_id: Some("Z1".into()),
+                ..OutputFacts::default()
+            })),
+            Effect::Check { step, .. } => {
+                let (ok, on, headline) = match step {
+                    StepId::Nameservers => (
+                        self.delegated,
+                        StepKind::Human,
+                        "set ns-1.awsdns-01.org, ns-2.awsdns-02.co.uk, ns-3.awsdns-03.com, ns-4.awsdns-04.net at your registrar",
+                    ),
+                    StepId::EmailDomain => (
+                        self.domain_verified,
+                        StepKind::Aws,
+                        "SES is verifying the domain",
+                    ),
+                    StepId::SenderAddress => (
+                        self.address_verified,
+                        StepKind::Human,
+                        "click the link in the mail",
+                    ),
+                    StepId::SesProduction => (
+                        self.production,
+                        StepKind::Human,
+                        "request production access",
+                    ),
+                    _ => return None,
+                };
+                Event::Checked {
+                    step: *step,
+                    report: CheckReport {
+                        satisfied: ok,
+                        waiting_on: on,
+                        headline: headline.into(),
+                        lines: vec![],
+                    },
+                }
+            }
+            Effect::PlayHuman(step) => {
+                self.played.insert(*step);
+                match step {
+                    StepId::Nameservers => {
+                        self.delegated = true;
+                        self.domain_verified = true;
+                    }
+                    StepId::SenderAddress => self.address_verified = true,
+                    StepId::SesProduction => self.production = true,
+                    _ => {}
+                }
+                Event::HumanPlayed {
+                    step: *step,
+                    result: Ok(()),
+                }
+            }
+            Effect::Journal { .. } | Effect::Stop(_) => return None,
+        })
+    }
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
+}
+
+/// Runs the core until it stops or goes quiet; returns the stop.
+fn drive(j: &mut Journey, world: &mut World, first: Event) -> Option<Stop> {
+    let mut queue = std::collections::VecDeque::from([first]);
+    let mut steps = 0;
+    while let Some(ev) = queue.pop_front() {
+        steps += 1;
+        assert!(steps < 500, "the journey did not settle");
+        for fx in update(j, ev, now()) {
+            if let Effect::Stop(s) = &fx {
+                return Some(s.clone());
+            }
+            // Delayed re-checks happen "later": follow them only where the mode needs them to
+            // make progress (the sandbox), not in the interactive mode, which would poll forever.
+            if matches!(fx, Effect::Check { after, .. } if !after.is_zero())
+                && j.mode == Mode::Interactive
+            {
+                continue;
+            }
+            if let Some(ev) = world.answer(&fx) {
+                queue.push_back(ev);
+            }
+        }
+    }
+    j.stop.clone()
+}
+
+fn resume(site: bool) -> Event {
+    Event::Resume {
+        records: vec![],
+        site_answered: site,
+        state_migrated: false,
+    }
+}
+
+#[test]
+fn headless_up_stops_at_the_nameservers_naming_them() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    let stop = drive(&mut j, &mut w, resume(true)).expect("stops");
+    let Stop::Waiting(msg) = stop else {
+        panic!("expected waiting, got {stop:?}")
+    };
+    assert!(
+        msg.contains("ns-1.awsdns-01.org") && msg.contains("ns-4.awsdns-04.net"),
+        "{msg}"
+    );
+    assert_eq!(w.applies, vec![Phase::StateBootstrap, Phase::Foundation]);
+    assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
+    assert_eq!(j.status(StepId::Stack), Status::NotYet);
+    assert_eq!(j.facts.nameservers.len(), 4);
+}
+
+#[test]
+fn resuming_after_delegation_applies_the_stack_without_repeating_earlier_phases() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    w.delegated = true;
+    w.domain_verified = true;
+    w.address_verified = true;
+    w.production = true;
+    let done_at = Some(now());
+    let records = [StepId::Generate, StepId::State, StepId::Foundation]
+        .into_iter()
+        .map(|step| ResumeRecord {
+            step,
+            status: Status::Done,
+            since: done_at,
+            finished_at: done_at,
+            detail: None,
+        })
+        .collect();
+    let stop = drive(
+        &mut j,
+        &mut w,
+        Event::Resume {
+            records,
+            site_answered: true,
+            state_migrated: true,
+        },
+    );
+    assert_eq!(stop, Some(Stop::Done));
+    assert_eq!(w.applies, vec![Phase::Full], "only the stack is applied");
+    assert!(j.all_done());
+}
+
+#[test]
+fn headless_yes_never_applies_a_destructive_plan() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    w.delegated = true;
+    w.domain_verified = true;
+    w.destructive_full_plan = true;
+    let stop = drive(&mut j, &mut w, resume(true)).expect("stops");
+    let Stop::Waiting(msg) = stop else {
+        panic!("expected waiting, got {stop:?}")
+    };
+    assert!(
+        msg.contains("destroys or replaces") && msg.contains("nameservers change"),
+        "{msg}"
+    );
+    assert!(!w.applies.contains(&Phase::Full));
+}
+
+#[test]
+fn headless_without_yes_stops_at_the_first_plan() {
+    let mut j = Journey::new(Mode::Headless { yes: false });
+    let mut w = World::new();
+    let stop = drive(&mut j, &mut w, resume(true)).expect("stops");
+    assert!(
+        matches!(stop, Stop::Waiting(ref m) if m.contains("siteup up --yes")),
+        "{stop:?}"
+    );
+    assert!(w.applies.is_empty());
+}
+
+#[test]
+fn the_auto_sandbox_plays_every_human_and_reaches_done() {
+    let mut j = Journey::new(Mode::AutoSandbox);
+    let mut w = World::new();
+    let stop = drive(&mut j, &mut w, resume(true));
+    assert_eq!(stop, Some(Stop::Done));
+    assert_eq!(
+        w.applies,
+        vec![Phase::StateBootstrap, Phase::Foundation, Phase::Full]
+    );
+    assert!(w.played.contains(&StepId::Nameservers));
+    assert!(w.played.contains(&StepId::SenderAddress));
+    assert!(w.played.contains(&StepId::SesProduction));
+}
+
+#[test]
+fn interactive_plans_wait_for_the_user_and_checkpoints_keep_polling() {
+    let mut j = Journey::new(Mode::Interactive);
+    let mut w = World::new();
+    assert_eq!(drive(&mut j, &mut w, resume(true)), None);
+    assert_eq!(j.status(StepId::State), Status::WaitingOnYou);
+    assert!(j.facts.pending_plan.is_some());
+    assert!(w.applies.is_empty());
+    assert_eq!(j.current_step(), StepId::State);
+    // Approve every plan as the user would.
+    let mut approvals = 0;
+    while let Some((phase, _)) = j.facts.pending_plan.clone() {
+        approvals += 1;
+        assert!(approvals < 5);
+        drive(
+            &mut j,
+            &mut w,
+            Event::PlanDecision {
+                phase,
+                approve: true,
+            },
+        );
+    }
+    assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
+    // Checkpoints are rescheduled, never dropped, in the interactive mode.
+    assert!(j.checks_in_flight.contains(&StepId::Nameservers));
+    assert_eq!(j.current_step(), StepId::Nameservers);
+}
+
+#[test]
+fn a_wait_keeps_its_start_time_across_a_resume() {
+    let started = OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("t");
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    let records = vec![
+        ResumeRecord {
+            step: StepId::State,
+            status: Status::Done,
+            since: None,
+            finished_at: None,
+            detail: None,
+        },
+        ResumeRecord {
+            step: StepId::Foundation,
+            status: Status::Done,
+            since: None,
+            finished_at: None,
+            detail: None,
+        },
+        ResumeRecord {
+            step: StepId::Nameservers,
+            status: Status::WaitingOnYou,
+            since: Some(started),
+            finished_at: None,
+            detail: None,
+        },
+    ];
+    drive(
+        &mut j,
+        &mut w,
+        Event::Resume {
+            records,
+            site_answered: true,
+            state_migrated: true,
+        },
+    );
+    assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
+    assert_eq!(j.state(StepId::Nameservers).since, Some(started));
+}
