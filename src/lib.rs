@@ -12,6 +12,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod dns;
 pub mod project;
+pub mod runtime;
 pub mod sandbox;
 pub mod site;
 pub mod terraform;

@@ -36,11 +36,11 @@ impl World {
     fn answer(&mut self, effect: &Effect) -> Option<Event> {
         Some(match effect {
             Effect::Preflight => Event::PreflightDone(Ok(())),
-            Effect::VerifyProfile => Event::ProfileVerified(Ok(ProfileFacts {
+            Effect::VerifyProfile(_) => Event::ProfileVerified(Ok(ProfileFacts {
                 identity: "account 123456789012".into(),
                 warning: None,
             })),
-            Effect::Generate => Event::Generated(Ok(())),
+            Effect::Generate => Event::Generated(Ok(vec![])),
             Effect::Plan(phase) => {
                 self.plans.push(*phase);
                 let mut plan = PlanFacts {
@@ -124,7 +124,7 @@ impl World {
                     result: Ok(()),
                 }
             }
-            Effect::Journal { .. } | Effect::Stop(_) => return None,
+            _ => return None,
         })
     }
 }
@@ -164,6 +164,8 @@ fn resume(site: bool) -> Event {
         records: vec![],
         site_answered: site,
         state_migrated: false,
+        profile: Some("work".into()),
+        sandbox: false,
     }
 }
 
@@ -211,6 +213,8 @@ fn resuming_after_delegation_applies_the_stack_without_repeating_earlier_phases(
             records,
             site_answered: true,
             state_migrated: true,
+            profile: Some("work".into()),
+            sandbox: false,
         },
     );
     assert_eq!(stop, Some(Stop::Done));
@@ -327,6 +331,8 @@ fn a_wait_keeps_its_start_time_across_a_resume() {
             records,
             site_answered: true,
             state_migrated: true,
+            profile: Some("work".into()),
+            sandbox: false,
         },
     );
     assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);

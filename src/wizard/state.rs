@@ -164,6 +164,62 @@ pub struct CheckReport {
     pub lines: Vec<String>,
 }
 
+/// One resource's row in the apply progress view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplyRow {
+    /// The terraform address (`aws_route53_zone.main`).
+    pub address: String,
+    /// A human name ("Route 53 hosted zone example.com").
+    pub name: String,
+    /// create, update, replace, delete
+    pub action: String,
+    pub state: RowState,
+    /// terraform's own elapsed seconds for this resource.
+    pub elapsed_secs: u64,
+    /// The expected duration learned from earlier runs on this machine.
+    pub expected_secs: Option<u64>,
+    /// terraform's diagnostic when the resource failed.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RowState {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+/// The apply progress view's data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyRows {
+    pub phase: Option<Phase>,
+    pub rows: Vec<ApplyRow>,
+    /// "Apply complete! Resources: 3 added, 0 changed, 0 destroyed." once known.
+    pub summary: Option<String>,
+}
+
+/// An AWS profile the SDK sees, for the picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileChoice {
+    pub name: String,
+    /// "SSO", "assume role", "static keys", "credential process", "environment"
+    pub kind: String,
+    pub region: Option<String>,
+}
+
+/// One generated file and what generation did to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    /// Relative to the project folder (`terraform/zone.tf`).
+    pub path: String,
+    /// created, updated, unchanged, removed, kept (edited by you: not overwritten)
+    pub change: String,
+    /// The unified diff for updated files and for edits that were kept.
+    pub diff: Option<String>,
+}
+
 /// Facts learned along the way, for the panes and the final summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facts {
@@ -180,6 +236,20 @@ pub struct Facts {
     pub pending_plan: Option<(Phase, PlanFacts)>,
     /// Whether the state lives in S3 (the bootstrap finished).
     pub state_migrated: bool,
+    /// The running or last apply, resource by resource.
+    pub apply: ApplyRows,
+    /// The AWS profiles the SDK sees (for the picker).
+    pub profiles: Vec<ProfileChoice>,
+    /// The chosen profile's name (never credentials).
+    pub profile: Option<String>,
+    /// What the last generation did, file by file.
+    pub files: Vec<FileChange>,
+    /// The SES production-access request text (editable in the pane).
+    pub ses_request: Option<String>,
+    /// A short message for the status line ("copied", "mail sent again", errors of actions).
+    pub notice: Option<String>,
+    /// Whether this journey runs against the local sandbox (enables the play keys).
+    pub sandbox: bool,
 }
 
 /// Why the journey stopped, for the headless commands.

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::state::{ApplyResult, CheckReport, Journey, Mode, Phase, PlanFacts, Status, Stop};
+use super::state::{
+    ApplyResult, ApplyRows, CheckReport, FileChange, Journey, Mode, Phase, PlanFacts,
+    ProfileChoice, Status, Stop,
+};
 use super::steps::{StepId, StepKind};
 
 /// What the runtime must do.
@@ -16,8 +19,12 @@ use super::steps::{StepId, StepKind};
 pub enum Effect {
     /// terraform present and new enough, folder writable.
     Preflight,
+    /// List the AWS profiles the SDK sees.
+    ListProfiles,
     /// Verify the chosen AWS profile (STS GetCallerIdentity).
-    VerifyProfile,
+    VerifyProfile(String),
+    /// Write siteup.toml with the answers from the form.
+    SaveSite(Box<crate::site::SiteConfig>),
     /// Write or refresh terraform/ (with the S3 backend once the state is migrated).
     Generate,
     /// `terraform plan -out` for a phase, then the review.
@@ -32,6 +39,16 @@ pub enum Effect {
     Check { step: StepId, after: Duration },
     /// Sandbox only: play the human (or AWS's reviewer) for a checkpoint.
     PlayHuman(StepId),
+    /// Compose the SES production-access request text.
+    ComposeSesRequest,
+    /// Submit the SES production-access request (the user confirmed).
+    SubmitSesRequest(String),
+    /// Send the sender address verification mail again.
+    ResendVerification,
+    /// Ask terraform to stop cleanly (SIGINT).
+    InterruptTerraform,
+    /// Stop terraform at once (SIGKILL), after the user confirmed the risk.
+    KillTerraform,
     /// Record a step's new status in the journal.
     Journal {
         step: StepId,
@@ -51,12 +68,21 @@ pub enum Event {
         records: Vec<ResumeRecord>,
         site_answered: bool,
         state_migrated: bool,
+        /// The preselected profile (flag, AWS_PROFILE, siteup.toml, or the sandbox's).
+        profile: Option<String>,
+        sandbox: bool,
     },
     PreflightDone(Result<(), String>),
+    ProfilesListed(Vec<ProfileChoice>),
+    /// A profile was chosen (picker, flag, AWS_PROFILE or siteup.toml).
+    ProfileChosen(String),
     ProfileVerified(Result<ProfileFacts, String>),
-    /// The site form was completed and siteup.toml written.
+    /// The user completed the site form.
+    SubmitSite(Box<crate::site::SiteConfig>),
+    /// siteup.toml holds the answers (written now, or found at start).
     SiteAnswered,
-    Generated(Result<(), String>),
+    SiteSaveFailed(String),
+    Generated(Result<Vec<FileChange>, String>),
     PlanReady {
         phase: Phase,
         plan: PlanFacts,
@@ -70,6 +96,8 @@ pub enum Event {
         phase: Phase,
         approve: bool,
     },
+    /// Per-resource progress of the running apply.
+    ApplyProgress(ApplyRows),
     ApplyFinished {
         phase: Phase,
         result: ApplyResult,
@@ -86,6 +114,22 @@ pub enum Event {
     },
     /// The user asked to check a checkpoint now.
     CheckNow(StepId),
+    /// Sandbox: the user asked the sandbox to play the human for a checkpoint.
+    PlayHuman(StepId),
+    SesRequestComposed(Result<String, String>),
+    /// The user edited the request text.
+    EditSesRequest(String),
+    /// The user confirmed submitting the request.
+    SubmitSesRequest,
+    SesRequestSubmitted(Result<String, String>),
+    ResendVerification,
+    Resent(Result<(), String>),
+    /// Ctrl-C during terraform: stop it cleanly.
+    Interrupt,
+    /// The user confirmed killing terraform after the warning.
+    ForceKill,
+    /// A message for the status line.
+    Notice(String),
     /// The user asked to retry a failed step.
     Retry(StepId),
     Quit,
@@ -130,8 +174,12 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             records,
             site_answered,
             state_migrated,
+            profile,
+            sandbox,
         } => {
             j.facts.state_migrated = state_migrated;
+            j.facts.profile = profile;
+            j.facts.sandbox = sandbox;
             for r in records {
                 let st = j.steps.entry(r.step).or_default();
                 st.since = r.since;
@@ -153,6 +201,24 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             }
         }
         Event::PreflightDone(r) => finish_auto(j, &mut fx, StepId::Preflight, r, now),
+        Event::ProfilesListed(list) => {
+            j.facts.profiles = list;
+            return fx;
+        }
+        Event::ProfileChosen(name) => {
+            j.facts.profile = Some(name);
+            if j.status(StepId::Profile) != Status::Running {
+                set(j, &mut fx, StepId::Profile, Status::NotYet, None, now);
+            }
+        }
+        Event::SubmitSite(config) => {
+            fx.push(Effect::SaveSite(config));
+            return fx;
+        }
+        Event::SiteSaveFailed(e) => {
+            j.facts.notice = Some(e);
+            return fx;
+        }
         Event::ProfileVerified(r) => {
             let r = r.map(|p| {
                 j.facts.identity = Some(p.identity);
@@ -167,7 +233,18 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 set(j, &mut fx, StepId::Generate, Status::NotYet, None, now);
             }
         }
-        Event::Generated(r) => finish_auto(j, &mut fx, StepId::Generate, r, now),
+        Event::Generated(r) => {
+            let r = r.map(|files| {
+                let kept = files.iter().filter(|f| f.change == "kept").count();
+                if kept > 0 {
+                    j.facts.notice = Some(format!(
+                        "{kept} file(s) you edited were kept as they are; run `siteup generate --force` to replace them"
+                    ));
+                }
+                j.facts.files = files;
+            });
+            finish_auto(j, &mut fx, StepId::Generate, r, now);
+        }
         Event::PlanReady { phase, plan } => {
             j.busy = None;
             let step = phase.step();
@@ -261,6 +338,10 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 }
             }
         }
+        Event::ApplyProgress(rows) => {
+            j.facts.apply = rows;
+            return fx;
+        }
         Event::ApplyFinished { phase, result } => {
             j.busy = None;
             let step = phase.step();
@@ -332,6 +413,13 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             };
             j.facts.checks.insert(step, report);
             set(j, &mut fx, step, status, detail, now);
+            if step == StepId::SesProduction
+                && status.is_waiting()
+                && j.facts.ses_request.is_none()
+                && j.mode == Mode::Interactive
+            {
+                fx.push(Effect::ComposeSesRequest);
+            }
             if status.is_waiting() {
                 match j.mode {
                     Mode::Interactive => {
@@ -382,6 +470,76 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 set(j, &mut fx, step, Status::NotYet, None, now);
             }
         }
+        Event::PlayHuman(step) => {
+            if j.facts.sandbox && step.is_checkpoint() && j.ready(step) {
+                fx.push(Effect::PlayHuman(step));
+            }
+            return fx;
+        }
+        Event::SesRequestComposed(r) => {
+            match r {
+                Ok(text) => {
+                    if j.facts.ses_request.is_none() {
+                        j.facts.ses_request = Some(text);
+                    }
+                }
+                Err(e) => j.facts.notice = Some(e),
+            }
+            return fx;
+        }
+        Event::EditSesRequest(text) => {
+            j.facts.ses_request = Some(text);
+            return fx;
+        }
+        Event::SubmitSesRequest => {
+            if let Some(text) = j.facts.ses_request.clone() {
+                fx.push(Effect::SubmitSesRequest(text));
+            }
+            return fx;
+        }
+        Event::SesRequestSubmitted(r) => {
+            j.facts.notice = Some(match r {
+                Ok(msg) => msg,
+                Err(e) => e,
+            });
+            j.checks_in_flight.insert(StepId::SesProduction);
+            fx.push(Effect::Check {
+                step: StepId::SesProduction,
+                after: Duration::ZERO,
+            });
+            return fx;
+        }
+        Event::ResendVerification => {
+            fx.push(Effect::ResendVerification);
+            return fx;
+        }
+        Event::Resent(r) => {
+            j.facts.notice = Some(match r {
+                Ok(()) => "The verification mail was sent again; check the inbox.".into(),
+                Err(e) => e,
+            });
+            return fx;
+        }
+        Event::Interrupt => {
+            if j.busy.is_some() {
+                j.facts.notice = Some(
+                    "Stopping terraform cleanly: it saves its state and releases the lock (press Ctrl-C again for options)."
+                        .into(),
+                );
+                fx.push(Effect::InterruptTerraform);
+            }
+            return fx;
+        }
+        Event::ForceKill => {
+            if j.busy.is_some() {
+                fx.push(Effect::KillTerraform);
+            }
+            return fx;
+        }
+        Event::Notice(text) => {
+            j.facts.notice = Some(text);
+            return fx;
+        }
         Event::Quit => {
             stop(j, &mut fx, Stop::Quit);
             return fx;
@@ -418,19 +576,57 @@ fn schedule(j: &mut Journey, fx: &mut Vec<Effect>, now: OffsetDateTime) {
                 set(j, fx, step, Status::Running, None, now);
                 fx.push(Effect::Preflight);
             }
-            StepId::Profile => {
-                set(j, fx, step, Status::Running, None, now);
-                fx.push(Effect::VerifyProfile);
-            }
-            StepId::Site => {
-                set(
+            StepId::Profile => match j.facts.profile.clone() {
+                Some(name) => {
+                    set(j, fx, step, Status::Running, Some(format!("verifying {name}")), now);
+                    fx.push(Effect::VerifyProfile(name));
+                }
+                None if j.mode == Mode::Interactive => {
+                    set(
+                        j,
+                        fx,
+                        step,
+                        Status::WaitingOnYou,
+                        Some("choose the AWS profile to use".into()),
+                        now,
+                    );
+                    fx.push(Effect::ListProfiles);
+                }
+                None => set(
                     j,
                     fx,
                     step,
-                    Status::WaitingOnYou,
-                    Some("answer the site questions".into()),
+                    Status::Failed,
+                    Some(
+                        "No AWS profile is chosen; pass --profile NAME or set AWS_PROFILE (run `siteup doctor` to list them)."
+                            .into(),
+                    ),
                     now,
-                );
+                ),
+            },
+            StepId::Site => {
+                if j.mode == Mode::Interactive {
+                    set(
+                        j,
+                        fx,
+                        step,
+                        Status::WaitingOnYou,
+                        Some("answer the site questions".into()),
+                        now,
+                    );
+                } else {
+                    set(
+                        j,
+                        fx,
+                        step,
+                        Status::Failed,
+                        Some(
+                            "There is no siteup.toml here; run `siteup` for the wizard or `siteup generate --domain example.com` first."
+                                .into(),
+                        ),
+                        now,
+                    );
+                }
             }
             StepId::Generate => {
                 set(j, fx, step, Status::Running, None, now);

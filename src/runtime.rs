@@ -1,0 +1,246 @@
+//! Runs the core's effects on tokio and feeds their results back as events.
+//!
+//! The loop owns the [`Journey`]; effects run as tasks behind the [`Services`] interface and
+//! report through one channel; the UI (if any) receives a snapshot after every change through a
+//! `watch` channel and sends its own events (approvals, "check now", quit) through `input`.
+//! A newer check of a checkpoint replaces the pending one (one job per kind).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::project::journal::Journal;
+use crate::site::SiteConfig;
+use crate::wizard::state::{ApplyResult, CheckReport, FileChange, PlanFacts, ProfileChoice};
+use crate::wizard::update::{OutputFacts, ProfileFacts, ResumeRecord};
+use crate::wizard::{Effect, Event, Journey, Phase, Status, StepId, Stop, update};
+
+/// A boxed future, so the interface stays object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Everything the journey needs from the outside world. The real implementation talks to
+/// terraform, AWS and DNS; tests substitute their own.
+pub trait Services: Send + Sync + 'static {
+    fn preflight(&self) -> BoxFuture<'_, Result<(), String>>;
+    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>>;
+    fn verify_profile(&self, name: String) -> BoxFuture<'_, Result<ProfileFacts, String>>;
+    fn save_site(&self, config: SiteConfig) -> BoxFuture<'_, Result<(), String>>;
+    fn generate(&self) -> BoxFuture<'_, Result<Vec<FileChange>, String>>;
+    fn plan(&self, phase: Phase) -> BoxFuture<'_, Result<PlanFacts, String>>;
+    /// Applies the saved plan; progress goes to the sink as it happens.
+    fn apply(&self, phase: Phase, progress: ProgressSink) -> BoxFuture<'_, ApplyResult>;
+    fn migrate_state(&self) -> BoxFuture<'_, Result<(), String>>;
+    fn read_outputs(&self) -> BoxFuture<'_, Result<OutputFacts, String>>;
+    fn check(&self, step: StepId) -> BoxFuture<'_, CheckReport>;
+    fn play_human(&self, step: StepId) -> BoxFuture<'_, Result<(), String>>;
+    fn compose_ses_request(&self) -> BoxFuture<'_, Result<String, String>>;
+    /// Submits the request; Ok carries the sentence to show (case id, what happens next).
+    fn submit_ses_request(&self, text: String) -> BoxFuture<'_, Result<String, String>>;
+    fn resend_verification(&self) -> BoxFuture<'_, Result<(), String>>;
+    /// Asks a running terraform to stop cleanly (SIGINT); it saves its state and lock.
+    fn interrupt(&self);
+    /// Kills a running terraform (SIGKILL), only after the user confirmed the risk.
+    fn kill(&self);
+}
+
+/// Where an apply reports its progress (per-resource rows for the UI).
+pub type ProgressSink = mpsc::UnboundedSender<crate::wizard::state::ApplyRows>;
+
+/// The journal as the runtime keeps it: loaded once, saved after every recorded change.
+pub struct JournalStore {
+    pub state_dir: std::path::PathBuf,
+    pub journal: Journal,
+}
+
+impl JournalStore {
+    pub fn load(
+        state_dir: &std::path::Path,
+    ) -> Result<Self, crate::project::journal::JournalError> {
+        Ok(Self {
+            state_dir: state_dir.to_path_buf(),
+            journal: Journal::load(state_dir)?,
+        })
+    }
+
+    /// The records the core resumes from.
+    pub fn resume_records(&self) -> Vec<ResumeRecord> {
+        let parse = |s: &Option<String>| {
+            s.as_deref().and_then(|t| {
+                OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+        };
+        self.journal
+            .steps
+            .iter()
+            .filter_map(|(id, rec)| {
+                Some(ResumeRecord {
+                    step: StepId::from_id(id)?,
+                    status: Status::from_id(&rec.state)?,
+                    since: parse(&rec.started_at),
+                    finished_at: parse(&rec.finished_at),
+                    detail: rec.detail.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn record(&mut self, step: StepId, status: Status, detail: Option<String>, j: &Journey) {
+        let at = crate::project::now_rfc3339();
+        self.journal.record(step.id(), status.id(), detail, &at);
+        // The core owns the wait's start time: keep the journal's in step with it.
+        if let Some(since) = j.state(step).since
+            && let Ok(text) = since.format(&time::format_description::well_known::Rfc3339)
+            && let Some(rec) = self.journal.steps.get_mut(step.id())
+        {
+            rec.started_at = Some(text);
+        }
+        if let Err(e) = self.journal.save(&self.state_dir) {
+            tracing::error!("{e}");
+        }
+    }
+}
+
+/// Runs the journey until it stops. `input` carries the user's events (none when headless).
+pub async fn run(
+    mut journey: Journey,
+    first: Event,
+    services: Arc<dyn Services>,
+    mut store: Option<JournalStore>,
+    snapshots: Option<watch::Sender<Journey>>,
+    mut input: mpsc::UnboundedReceiver<Event>,
+) -> (Journey, Stop) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    let mut checks: HashMap<StepId, JoinHandle<()>> = HashMap::new();
+    let mut pending = vec![first];
+    loop {
+        for event in pending.drain(..) {
+            if let Event::CheckNow(step) = &event
+                && let Some(h) = checks.remove(step)
+            {
+                h.abort();
+            }
+            let quitting = matches!(event, Event::Quit);
+            let effects = update(&mut journey, event, OffsetDateTime::now_utc());
+            if quitting {
+                services.interrupt();
+            }
+            for effect in effects {
+                match effect {
+                    Effect::Journal {
+                        step,
+                        status,
+                        detail,
+                    } => {
+                        if let Some(store) = store.as_mut() {
+                            store.record(step, status, detail, &journey);
+                        }
+                    }
+                    Effect::Stop(stop) => {
+                        for (_, h) in checks.drain() {
+                            h.abort();
+                        }
+                        if let Some(s) = &snapshots {
+                            let _ = s.send(journey.clone());
+                        }
+                        return (journey, stop);
+                    }
+                    Effect::Check { step, after } => {
+                        if let Some(h) = checks.remove(&step) {
+                            h.abort();
+                        }
+                        let svc = services.clone();
+                        let tx = tx.clone();
+                        checks.insert(
+                            step,
+                            tokio::spawn(async move {
+                                if !after.is_zero() {
+                                    tokio::time::sleep(after).await;
+                                }
+                                let report = svc.check(step).await;
+                                let _ = tx.send(Event::Checked { step, report });
+                            }),
+                        );
+                    }
+                    other => spawn_effect(other, services.clone(), tx.clone(), &snapshots),
+                }
+            }
+        }
+        if let Some(s) = &snapshots {
+            let _ = s.send(journey.clone());
+        }
+        tokio::select! {
+            Some(ev) = rx.recv() => pending.push(ev),
+            Some(ev) = input.recv() => pending.push(ev),
+            else => {
+                return (journey, Stop::Quit);
+            }
+        }
+        // Take whatever else is already waiting, in one batch.
+        while let Ok(ev) = rx.try_recv() {
+            pending.push(ev);
+        }
+    }
+}
+
+fn spawn_effect(
+    effect: Effect,
+    svc: Arc<dyn Services>,
+    tx: mpsc::UnboundedSender<Event>,
+    snapshots: &Option<watch::Sender<Journey>>,
+) {
+    let progress_tx = tx.clone();
+    let _ = snapshots;
+    tokio::spawn(async move {
+        let event = match effect {
+            Effect::Preflight => Event::PreflightDone(svc.preflight().await),
+            Effect::ListProfiles => Event::ProfilesListed(svc.list_profiles().await),
+            Effect::VerifyProfile(name) => Event::ProfileVerified(svc.verify_profile(name).await),
+            Effect::SaveSite(config) => match svc.save_site(*config).await {
+                Ok(()) => Event::SiteAnswered,
+                Err(e) => Event::SiteSaveFailed(e),
+            },
+            Effect::ComposeSesRequest => Event::SesRequestComposed(svc.compose_ses_request().await),
+            Effect::SubmitSesRequest(text) => {
+                Event::SesRequestSubmitted(svc.submit_ses_request(text).await)
+            }
+            Effect::ResendVerification => Event::Resent(svc.resend_verification().await),
+            Effect::InterruptTerraform => {
+                svc.interrupt();
+                return;
+            }
+            Effect::KillTerraform => {
+                svc.kill();
+                return;
+            }
+            Effect::Generate => Event::Generated(svc.generate().await),
+            Effect::Plan(phase) => match svc.plan(phase).await {
+                Ok(plan) => Event::PlanReady { phase, plan },
+                Err(error) => Event::PlanFailed { phase, error },
+            },
+            Effect::Apply(phase) => {
+                let (ptx, mut prx) = mpsc::unbounded_channel();
+                let fwd = tokio::spawn(async move {
+                    while let Some(rows) = prx.recv().await {
+                        let _ = progress_tx.send(Event::ApplyProgress(rows));
+                    }
+                });
+                let result = svc.apply(phase, ptx).await;
+                let _ = fwd.await;
+                Event::ApplyFinished { phase, result }
+            }
+            Effect::MigrateState => Event::StateMigrated(svc.migrate_state().await),
+            Effect::ReadOutputs => Event::OutputsRead(svc.read_outputs().await),
+            Effect::PlayHuman(step) => Event::HumanPlayed {
+                step,
+                result: svc.play_human(step).await,
+            },
+            Effect::Check { .. } | Effect::Journal { .. } | Effect::Stop(_) => return,
+        };
+        let _ = tx.send(event);
+    });
+}
