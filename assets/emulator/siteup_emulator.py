@@ -1,0 +1,1327 @@
+#!/usr/bin/env python3
+"""siteup's AWS emulator: moto, in-process, plus what moto lacks and a control endpoint.
+
+siteup writes this file next to its emulator state and runs it with the Python of a venv that
+holds `moto[server]` (see requirements.txt beside it). It uses the standard library and moto only.
+
+    python siteup_emulator.py --host 127.0.0.1 --port 0 --ready-file emulator.json --log emulator.log
+
+What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
+  * SESv2 GetAccount, PutAccountDetails and PutEmailIdentityMailFromAttributes; GetEmailIdentity
+    reports MailFromAttributes.
+  * Cognito Identity SetIdentityPoolRoles and GetIdentityPoolRoles.
+  * Realistic SES state: identities start unverified (domain: verification and DKIM PENDING with
+    tokens, MAIL FROM PENDING once set; address: PENDING until its link is "clicked"), the account
+    starts in the sandbox, a production-access request goes through a review (PENDING, GRANTED,
+    DENIED, FAILED) and re-submitting while it is pending or after a denial answers
+    ConflictException. SES v1 VerifyEmailIdentity (the "resend the verification mail" path) is
+    counted. SESv2 CreateEmailIdentity on an existing identity answers AlreadyExistsException.
+  * A control endpoint under /_siteup/ (JSON) that plays the human and AWS's reviewers:
+        GET  /_siteup/health               {"ok", "pid", "port", "moto", "script_version"}
+        GET  /_siteup/state                our state: identities, account reviews, mails sent
+        POST /_siteup/identities/verify    {"identity": NAME, "status"?: SUCCESS|PENDING|FAILED|
+                                            TEMPORARY_FAILURE, "region"?: REGION}
+        POST /_siteup/review               {"status": PENDING|GRANTED|DENIED|FAILED, "region"?}
+        POST /_siteup/reset                moto's own reset plus ours
+
+Adding what a future terraform apply needs:
+  * a missing operation: write `def handler(req, **path_params) -> Response` (raise ApiError for
+    AWS errors) and append `Rule(..., replace=handler)` to RULES;
+  * a wrong moto answer: append `Rule(..., after=patch)` where
+    `patch(req, status, headers, body, **path_params) -> (status, headers, body)`, or
+    `before=check` returning a Response to answer instead of moto (or None to go on);
+  * a wrong moto model method: add `(ModelClass, "method_name", replacement)` to
+    BACKEND_PATCHES (used for the SES v1 query API, whose XML moto already writes).
+Rules match on the signing service of the request (from its SigV4 Authorization header; "ses"
+is split into "ses" for v1 and "sesv2" for /v2/ paths) and on one of: HTTP method + path regex
+(REST APIs), X-Amz-Target (JSON APIs) or Action (query APIs). The first matching rule wins.
+
+Exit codes: 0 stopped cleanly, 2 bad arguments or a non-loopback host, 3 a moto service module
+cannot be imported (one line names the missing Python module), 4 cannot listen, 5 no answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http
+import importlib
+import io
+import ipaddress
+import json
+import os
+import re
+import secrets
+import signal
+import string
+import sys
+import threading
+import time
+import traceback
+import urllib.request
+import uuid
+from email.utils import parseaddr
+from urllib.parse import parse_qs, unquote
+
+SCRIPT_VERSION = 1
+PINNED_MOTO = "5.2.5"
+CONTROL_PREFIX = "/_siteup/"
+LOG_PREFIX = "[siteup-emulator]"
+
+# Every moto service the generated stack uses. If one of them cannot be imported, moto answers
+# its calls with HTTP 500 and terraform's provider retries them for 20 minutes: refuse to start.
+REQUIRED_SERVICES = (
+    "s3",
+    "route53",
+    "acm",
+    "ses",
+    "sesv2",
+    "cloudfront",
+    "dynamodb",
+    "cognitoidp",
+    "cognitoidentity",
+    "awslambda",
+    "apigateway",
+    "logs",
+    "iam",
+    "sts",
+)
+
+SANDBOX_QUOTA = {"Max24HourSend": 200.0, "MaxSendRate": 1.0}
+PRODUCTION_QUOTA = {"Max24HourSend": 50000.0, "MaxSendRate": 14.0}
+
+IDENTITY_STATUSES = ("PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE")
+REVIEW_STATUSES = ("PENDING", "GRANTED", "DENIED", "FAILED")
+V1_STATUS = {
+    "PENDING": "Pending",
+    "SUCCESS": "Success",
+    "FAILED": "Failed",
+    "TEMPORARY_FAILURE": "TemporaryFailure",
+    "NOT_STARTED": "NotStarted",
+}
+V2_TO_V1_BEHAVIOR = {"USE_DEFAULT_VALUE": "UseDefaultValue", "REJECT_MESSAGE": "RejectMessage"}
+V1_TO_V2_BEHAVIOR = {v: k for k, v in V2_TO_V1_BEHAVIOR.items()}
+
+# Our state. Identity state lives on moto's own EmailIdentity objects (attribute `_siteup`), so
+# deleting an identity or resetting moto forgets it; identity pool roles live on moto's pool
+# objects (`_siteup_roles`). The rest is here. Guarded by STATE_LOCK.
+STATE_LOCK = threading.RLock()
+ACCOUNTS: dict[str, dict] = {}  # region -> {"details", "review", "production"}
+MAILS: dict[str, int] = {}  # address -> verification mails "sent" (first one + resends)
+
+# Filled by load_moto() once the imports are known to work.
+M: dict = {}
+PORT = 0
+
+
+def log(message: str) -> None:
+    print(f"{LOG_PREFIX} {message}", file=sys.stderr, flush=True)
+
+
+def now_epoch() -> float:
+    return round(time.time(), 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Start-up checks
+
+
+def loopback_host(host: str) -> str | None:
+    """The address to bind if `host` is a loopback address, else None."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return str(ip) if ip.is_loopback else None
+
+
+def describe_import_error(what: str, error: BaseException) -> str:
+    fix = (
+        "recreate the venv with `python3 -m venv ~/.cache/siteup/venv && "
+        "~/.cache/siteup/venv/bin/pip install -r assets/emulator/requirements.txt` "
+        f"(moto[server]=={PINNED_MOTO})"
+    )
+    missing = error.name if isinstance(error, ImportError) else None
+    if what == "moto":
+        return (
+            f"cannot start: the Python module '{missing or 'moto'}' is not importable by "
+            f"{sys.executable} ({error}); {fix}"
+        )
+    if missing:
+        return (
+            f"cannot start: moto's {what} service needs the Python module '{missing}', "
+            f"which is not installed; {fix}"
+        )
+    return f"cannot start: moto's {what} service failed to import ({type(error).__name__}: {error}); {fix}"
+
+
+def check_imports() -> str | None:
+    """None when every service module imports, else one line naming what is missing."""
+    try:
+        importlib.import_module("moto")
+        importlib.import_module("moto.moto_server.werkzeug_app")
+        importlib.import_module("moto.moto_api._internal")
+        importlib.import_module("werkzeug.serving")
+    except Exception as error:  # noqa: BLE001 - any failure here means "cannot start"
+        return describe_import_error("moto", error)
+    for service in REQUIRED_SERVICES:
+        try:
+            importlib.import_module(f"moto.{service}.urls")
+            importlib.import_module(f"moto.{service}.models")
+        except Exception as error:  # noqa: BLE001
+            return describe_import_error(service, error)
+    return None
+
+
+def load_moto() -> None:
+    import moto
+    from moto.cognitoidentity.models import cognitoidentity_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.responses import ActionResult
+    from moto.iam.models import get_account_id_from
+    from moto.moto_api._internal import moto_api_backend
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from moto.ses.models import SESBackend, ses_backends
+    from moto.ses.responses import EmailResponse
+
+    M.update(
+        version=moto.__version__,
+        cognito_identity_backends=cognitoidentity_backends,
+        default_account=DEFAULT_ACCOUNT_ID,
+        ActionResult=ActionResult,
+        get_account_id_from=get_account_id_from,
+        moto_api_backend=moto_api_backend,
+        DomainDispatcherApplication=DomainDispatcherApplication,
+        MotoRequestHandler=MotoRequestHandler,
+        create_backend_app=create_backend_app,
+        SESBackend=SESBackend,
+        ses_backends=ses_backends,
+        EmailResponse=EmailResponse,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests and responses
+
+
+class Response:
+    def __init__(self, status: int, body: bytes = b"", headers: list | None = None):
+        self.status = status
+        self.body = body
+        self.headers = [(k, v) for k, v in (headers or []) if k.lower() != "content-length"]
+
+    def send(self, start_response):
+        try:
+            phrase = http.HTTPStatus(self.status).phrase
+        except ValueError:
+            phrase = "Status"
+        headers = self.headers + [("Content-Length", str(len(self.body)))]
+        start_response(f"{self.status} {phrase}", headers)
+        return [self.body]
+
+
+def json_response(payload, status: int = 200, content_type: str = "application/json") -> Response:
+    return Response(
+        status,
+        json.dumps(payload).encode("utf-8"),
+        [("Content-Type", content_type), ("x-amzn-RequestId", str(uuid.uuid4()))],
+    )
+
+
+class ApiError(Exception):
+    """An AWS error answer; the rule's protocol decides how it is written."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def response(self, protocol: str) -> Response:
+        payload = {"__type": self.code, "message": self.message}
+        if protocol == "json":
+            return json_response(payload, self.status, "application/x-amz-json-1.1")
+        resp = json_response(payload, self.status)
+        resp.headers.append(("x-amzn-ErrorType", self.code))
+        return resp
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "BadRequestException", message)
+
+
+CREDENTIAL_RE = re.compile(
+    r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request"
+)
+
+
+class ApiRequest:
+    def __init__(self, environ: dict):
+        self.environ = environ
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO") or "/"
+        if isinstance(path, bytes):
+            path = path.decode("utf-8", "replace")
+        self.path = path
+        match = CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if match:
+            self.access_key = match.group(1)
+            self.region = match.group(3)
+            self.signing = match.group(4).lower()
+        else:
+            self.access_key, self.region, self.signing = None, "us-east-1", None
+        self.target = environ.get("HTTP_X_AMZ_TARGET") or None
+        if path.startswith("/moto-api"):
+            self.service = "moto-api"
+        elif self.signing == "ses":
+            self.service = "sesv2" if path.startswith("/v2/") else "ses"
+        else:
+            self.service = self.signing
+        self._body: bytes | None = None
+        self._form: dict | None = None
+
+    @property
+    def account(self) -> str:
+        if not self.access_key:
+            return M["default_account"]
+        return M["get_account_id_from"](self.access_key)
+
+    def body(self) -> bytes:
+        if self._body is None:
+            try:
+                length = int(self.environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            stream = self.environ.get("wsgi.input")
+            data = stream.read(length) if (stream is not None and length > 0) else b""
+            self._body = data
+            # Put it back for moto.
+            self.environ["wsgi.input"] = io.BytesIO(data)
+            self.environ["CONTENT_LENGTH"] = str(len(data))
+        return self._body
+
+    def json(self) -> dict:
+        raw = self.body()
+        if not raw.strip():
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise bad_request("The request body is not valid JSON.") from None
+        if not isinstance(value, dict):
+            raise bad_request("The request body must be a JSON object.")
+        return value
+
+    def form(self) -> dict:
+        """Query-protocol parameters (query string and form body), first value of each."""
+        if self._form is None:
+            params = parse_qs(self.environ.get("QUERY_STRING", ""), keep_blank_values=True)
+            content_type = self.environ.get("CONTENT_TYPE", "")
+            if self.method == "POST" and content_type.startswith(
+                "application/x-www-form-urlencoded"
+            ):
+                body = self.body().decode("utf-8", "replace")
+                params.update(parse_qs(body, keep_blank_values=True))
+            self._form = {k: v[0] for k, v in params.items() if v}
+        return self._form
+
+    def action(self) -> str | None:
+        return self.form().get("Action")
+
+
+class Rule:
+    """One entry of RULES (see the module docstring)."""
+
+    def __init__(
+        self,
+        name: str,
+        service: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        target: str | None = None,
+        actions: tuple = (),
+        replace=None,
+        before=None,
+        after=None,
+        protocol: str = "rest-json",
+    ):
+        if replace is not None and (before is not None or after is not None):
+            raise ValueError(f"rule {name}: replace excludes before/after")
+        self.name = name
+        self.service = service
+        self.method = method
+        self.path = re.compile(path) if path else None
+        self.target = target
+        self.actions = actions
+        self.replace = replace
+        self.before = before
+        self.after = after
+        self.protocol = protocol
+
+    def match(self, req: ApiRequest) -> dict | None:
+        if req.service != self.service:
+            return None
+        if self.method and req.method != self.method:
+            return None
+        params: dict = {}
+        if self.path is not None:
+            found = self.path.fullmatch(req.path)
+            if not found:
+                return None
+            params = {k: unquote(v) for k, v in found.groupdict().items()}
+        if self.target and req.target != self.target:
+            return None
+        if self.actions and req.action() not in self.actions:
+            return None
+        return params
+
+
+def call_moto(app, environ) -> tuple[int, list, bytes]:
+    captured: dict = {}
+    chunks: list[bytes] = []
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"] = status
+        captured["headers"] = list(headers)
+        return chunks.append
+
+    result = app(environ, start_response)
+    try:
+        for chunk in result:
+            chunks.append(chunk)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    status = int(str(captured.get("status", "500")).split()[0])
+    return status, captured.get("headers", []), b"".join(chunks)
+
+
+# ---------------------------------------------------------------------------------------------
+# SES identity state
+
+
+def random_token(length: int = 32) -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def is_domain(obj) -> bool:
+    return getattr(obj, "identity_type", "") == "DOMAIN"
+
+
+def all_ses_backends():
+    """(account, region, backend) for every SES backend moto has created so far."""
+    for account, per_account in list(M["ses_backends"].items()):
+        for region, backend in list(per_account.items()):
+            yield account, region, backend
+
+
+def lookup_identity(backend, name: str):
+    identities = backend.email_identities
+    obj = identities.get(name)
+    if obj is None and "@" not in name:
+        obj = identities.get(name.lower())
+    return obj
+
+
+def identity_state(backend, obj) -> dict:
+    """Our state of one moto identity, created PENDING the first time we see it."""
+    with STATE_LOCK:
+        st = getattr(obj, "_siteup", None)
+        if st is None:
+            domain = is_domain(obj)
+            origin = (getattr(obj, "dkim_attributes", None) or {}).get(
+                "SigningAttributesOrigin", "AWS_SES"
+            )
+            st = {
+                "verification": "PENDING",
+                "dkim": "PENDING" if domain else "NOT_STARTED",
+                "tokens": [random_token() for _ in range(3)]
+                if domain and origin != "EXTERNAL"
+                else [],
+                "verification_token": base64.b64encode(secrets.token_bytes(32)).decode(),
+                "mail_from": None,
+                "created": now_epoch(),
+            }
+            obj._siteup = st
+            # A MAIL FROM setting left behind by a deleted identity of the same name does not
+            # survive the deletion on AWS (moto keeps it).
+            backend.identity_mail_from_domains.pop(obj.email_identity, None)
+        mirror_identity(obj, st)
+        return st
+
+
+def mirror_identity(obj, st: dict) -> None:
+    """Copy our state onto moto's object so moto's own answers (ListEmailIdentities) agree."""
+    obj.verification_status = st["verification"]
+    obj.verified_for_sending_status = st["verification"] == "SUCCESS"
+    obj.dkim_attributes = dkim_attributes_v2(obj, st)
+
+
+def dkim_attributes_v2(obj, st: dict) -> dict:
+    dkim = dict(getattr(obj, "dkim_attributes", None) or {})
+    # moto writes an ISO string here; the JSON protocol wants epoch seconds.
+    dkim.pop("LastKeyGenerationTimestamp", None)
+    if is_domain(obj):
+        dkim["SigningEnabled"] = True
+        dkim["Status"] = st["dkim"]
+        dkim.setdefault("SigningAttributesOrigin", "AWS_SES")
+        dkim["NextSigningKeyLength"] = "RSA_2048_BIT"
+        if st["tokens"]:
+            dkim["Tokens"] = list(st["tokens"])
+        if st["dkim"] == "SUCCESS":
+            dkim["CurrentSigningKeyLength"] = "RSA_2048_BIT"
+            dkim["LastKeyGenerationTimestamp"] = st["created"]
+        else:
+            dkim.pop("CurrentSigningKeyLength", None)
+    else:
+        dkim["SigningEnabled"] = False
+        dkim["Status"] = "NOT_STARTED"
+        dkim.pop("Tokens", None)
+    return dkim
+
+
+def mail_from_v2(backend, obj, st: dict) -> dict | None:
+    """The identity's custom MAIL FROM (SESv2 shape) or None; a new domain starts PENDING."""
+    with STATE_LOCK:
+        config = backend.identity_mail_from_domains.get(obj.email_identity) or {}
+        domain = config.get("mail_from_domain")
+        if not domain:
+            st["mail_from"] = None
+            return None
+        current = st.get("mail_from")
+        if not current or current["domain"] != domain:
+            current = st["mail_from"] = {"domain": domain, "status": "PENDING"}
+        behavior = V1_TO_V2_BEHAVIOR.get(
+            config.get("behavior_on_mx_failure") or "UseDefaultValue", "USE_DEFAULT_VALUE"
+        )
+        return {
+            "MailFromDomain": domain,
+            "MailFromDomainStatus": current["status"],
+            "BehaviorOnMxFailure": behavior,
+        }
+
+
+def sync_ses_identities() -> None:
+    """Give every identity moto holds our (PENDING) state before anyone reads it."""
+    with STATE_LOCK:
+        for _account, _region, backend in all_ses_backends():
+            for obj in list(backend.email_identities.values()):
+                identity_state(backend, obj)
+
+
+def count_verification_mail(address: str) -> None:
+    with STATE_LOCK:
+        MAILS[address] = MAILS.get(address, 0) + 1
+
+
+def describe_identity(account: str, region: str, backend, obj) -> dict:
+    st = identity_state(backend, obj)
+    mail_from = mail_from_v2(backend, obj, st)
+    return {
+        "account": account,
+        "region": region,
+        "identity": obj.email_identity,
+        "type": obj.identity_type,
+        "verification": st["verification"],
+        "verified_for_sending": st["verification"] == "SUCCESS",
+        "dkim": {"status": st["dkim"], "tokens": list(st["tokens"])},
+        "mail_from": None
+        if mail_from is None
+        else {
+            "domain": mail_from["MailFromDomain"],
+            "status": mail_from["MailFromDomainStatus"],
+            "behavior_on_mx_failure": mail_from["BehaviorOnMxFailure"],
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# SESv2 handlers and patches
+
+
+def without_nulls(data: dict) -> dict:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def after_get_email_identity(req, status, headers, body, identity):
+    if status != 200:
+        return status, headers, body
+    backend = M["ses_backends"][req.account][req.region]
+    obj = lookup_identity(backend, identity)
+    if obj is None:
+        return status, headers, body
+    st = identity_state(backend, obj)
+    data = json.loads(body or b"{}")
+    data["VerificationStatus"] = st["verification"]
+    data["VerifiedForSendingStatus"] = st["verification"] == "SUCCESS"
+    data["DkimAttributes"] = dkim_attributes_v2(obj, st)
+    data["MailFromAttributes"] = mail_from_v2(backend, obj, st) or {
+        "BehaviorOnMxFailure": "USE_DEFAULT_VALUE"
+    }
+    return status, headers, json.dumps(without_nulls(data)).encode("utf-8")
+
+
+def before_create_email_identity(req):
+    name = req.json().get("EmailIdentity")
+    if not isinstance(name, str) or not name:
+        return None
+    backend = M["ses_backends"][req.account][req.region]
+    if lookup_identity(backend, name) is not None:
+        raise ApiError(400, "AlreadyExistsException", f"Email identity {name} already exist.")
+    return None
+
+
+def after_create_email_identity(req, status, headers, body):
+    if status != 200:
+        return status, headers, body
+    name = req.json().get("EmailIdentity")
+    backend = M["ses_backends"][req.account][req.region]
+    obj = lookup_identity(backend, name) if isinstance(name, str) else None
+    if obj is None:
+        return status, headers, body
+    st = identity_state(backend, obj)
+    if not is_domain(obj):
+        count_verification_mail(obj.email_identity)
+    data = json.loads(body or b"{}")
+    data["VerifiedForSendingStatus"] = False
+    data["DkimAttributes"] = dkim_attributes_v2(obj, st)
+    return status, headers, json.dumps(without_nulls(data)).encode("utf-8")
+
+
+def put_mail_from(req, identity):
+    body = req.json()
+    backend = M["ses_backends"][req.account][req.region]
+    obj = lookup_identity(backend, identity)
+    if obj is None:
+        raise ApiError(404, "NotFoundException", f"Email identity {identity} does not exist.")
+    st = identity_state(backend, obj)
+    domain = body.get("MailFromDomain")
+    behavior = body.get("BehaviorOnMxFailure") or "USE_DEFAULT_VALUE"
+    if behavior not in V2_TO_V1_BEHAVIOR:
+        raise bad_request(
+            f"Value '{behavior}' at 'behaviorOnMxFailure' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [USE_DEFAULT_VALUE, REJECT_MESSAGE]"
+        )
+    if domain is not None and not isinstance(domain, str):
+        raise bad_request("MailFromDomain must be a string.")
+    with STATE_LOCK:
+        if not domain:
+            backend.identity_mail_from_domains.pop(obj.email_identity, None)
+            st["mail_from"] = None
+            return json_response({})
+        parent = obj.email_identity.split("@")[-1].lower().rstrip(".")
+        wanted = domain.lower().rstrip(".")
+        if not wanted.endswith("." + parent):
+            raise bad_request(
+                f"Provided MAIL-FROM domain '{domain}' is not subdomain of the domain of the "
+                f"identity '{parent}'."
+            )
+        backend.identity_mail_from_domains[obj.email_identity] = {
+            "mail_from_domain": domain,
+            "behavior_on_mx_failure": V2_TO_V1_BEHAVIOR[behavior],
+        }
+        mail_from_v2(backend, obj, st)
+    return json_response({})
+
+
+def account_state(region: str) -> dict:
+    with STATE_LOCK:
+        return ACCOUNTS.setdefault(
+            region, {"details": None, "review": None, "production": False}
+        )
+
+
+def sent_last_24_hours(account: str, region: str) -> float:
+    try:
+        backend = M["ses_backends"][account][region]
+        return float(getattr(backend, "sent_message_count", 0))
+    except Exception:  # noqa: BLE001 - an unknown region simply has sent nothing
+        return 0.0
+
+
+def get_account(req):
+    with STATE_LOCK:
+        st = account_state(req.region)
+        quota = dict(PRODUCTION_QUOTA if st["production"] else SANDBOX_QUOTA)
+        quota["SentLast24Hours"] = sent_last_24_hours(req.account, req.region)
+        data = {
+            "DedicatedIpAutoWarmupEnabled": False,
+            "EnforcementStatus": "HEALTHY",
+            "ProductionAccessEnabled": st["production"],
+            "SendQuota": quota,
+            "SendingEnabled": True,
+            "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+        }
+        if st["details"] is not None:
+            details = dict(st["details"])
+            if st["review"] is not None:
+                details["ReviewDetails"] = dict(st["review"])
+            data["Details"] = details
+    return json_response(data)
+
+
+def new_case_id() -> str:
+    return str(10_000_000_000 + secrets.randbelow(89_999_999_999))
+
+
+def put_account_details(req):
+    body = req.json()
+    missing = [k for k in ("MailType", "WebsiteURL") if not body.get(k)]
+    if missing:
+        raise bad_request(
+            "; ".join(f"Value null at '{k[0].lower() + k[1:]}' failed to satisfy constraint: "
+                      "Member must not be null" for k in missing)
+        )
+    if body["MailType"] not in ("MARKETING", "TRANSACTIONAL"):
+        raise bad_request("MailType must be MARKETING or TRANSACTIONAL.")
+    website = body["WebsiteURL"]
+    if not isinstance(website, str) or len(website) > 1000:
+        raise bad_request("WebsiteURL must be a URL of at most 1000 characters.")
+    language = body.get("ContactLanguage")
+    if language is not None and language not in ("EN", "JA"):
+        raise bad_request("ContactLanguage must be EN or JA.")
+    description = body.get("UseCaseDescription")
+    if description is not None and (
+        not isinstance(description, str) or not 1 <= len(description) <= 5000
+    ):
+        raise bad_request("UseCaseDescription must be 1 to 5000 characters.")
+    contacts = body.get("AdditionalContactEmailAddresses")
+    if contacts is not None and (
+        not isinstance(contacts, list) or not 1 <= len(contacts) <= 4
+    ):
+        raise bad_request("AdditionalContactEmailAddresses must hold 1 to 4 addresses.")
+    wants_production = body.get("ProductionAccessEnabled")
+
+    with STATE_LOCK:
+        st = account_state(req.region)
+        review = st["review"] or {}
+        if review.get("Status") == "PENDING":
+            raise ApiError(
+                409,
+                "ConflictException",
+                f"An account details update is already under review (case {review['CaseId']}); "
+                "wait for the review to finish.",
+            )
+        if review.get("Status") == "DENIED":
+            raise ApiError(
+                409,
+                "ConflictException",
+                f"Your request for production access was denied (case {review['CaseId']}); "
+                "reply to that case in the AWS Support Center to appeal.",
+            )
+        details = {"MailType": body["MailType"], "WebsiteURL": website}
+        if language is not None:
+            details["ContactLanguage"] = language
+        if description is not None:
+            details["UseCaseDescription"] = description
+        if contacts is not None:
+            details["AdditionalContactEmailAddresses"] = list(contacts)
+        st["details"] = details
+        if wants_production is not False and not st["production"]:
+            st["review"] = {"Status": "PENDING", "CaseId": new_case_id()}
+    return json_response({})
+
+
+def after_verify_email_identity_v1(req, status, headers, body):
+    if status == 200:
+        address = parseaddr(req.form().get("EmailAddress", ""))[1]
+        if address:
+            count_verification_mail(address)
+            sync_ses_identities()
+    return status, headers, body
+
+
+# ---------------------------------------------------------------------------------------------
+# Cognito Identity handlers
+
+
+def identity_pool(req, body: dict):
+    pool_id = body.get("IdentityPoolId")
+    if not isinstance(pool_id, str) or not pool_id:
+        raise ApiError(400, "InvalidParameterException", "IdentityPoolId is required.")
+    backend = M["cognito_identity_backends"][req.account][req.region]
+    pool = backend.identity_pools.get(pool_id)
+    if pool is None:
+        raise ApiError(400, "ResourceNotFoundException", f"IdentityPool '{pool_id}' not found.")
+    return pool_id, pool
+
+
+ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/.+")
+
+
+def validate_roles(roles) -> dict:
+    if not isinstance(roles, dict):
+        raise ApiError(400, "InvalidParameterException", "Roles must be a map.")
+    for key, arn in roles.items():
+        if key not in ("authenticated", "unauthenticated"):
+            raise ApiError(
+                400,
+                "InvalidParameterException",
+                f"Invalid key '{key}' in Roles; use 'authenticated' or 'unauthenticated'.",
+            )
+        if not isinstance(arn, str) or not ROLE_ARN_RE.fullmatch(arn):
+            raise ApiError(400, "InvalidParameterException", f"Invalid role ARN '{arn}'.")
+    return dict(roles)
+
+
+def validate_role_mappings(mappings) -> dict:
+    if mappings is None:
+        return {}
+    if not isinstance(mappings, dict):
+        raise ApiError(400, "InvalidParameterException", "RoleMappings must be a map.")
+    for provider, mapping in mappings.items():
+        if not isinstance(mapping, dict) or mapping.get("Type") not in ("Token", "Rules"):
+            raise ApiError(
+                400,
+                "InvalidParameterException",
+                f"RoleMapping for '{provider}' needs Type Token or Rules.",
+            )
+        if mapping.get("AmbiguousRoleResolution") not in ("AuthenticatedRole", "Deny"):
+            raise ApiError(
+                400,
+                "InvalidParameterException",
+                f"RoleMapping for '{provider}' needs AmbiguousRoleResolution "
+                "AuthenticatedRole or Deny.",
+            )
+        if mapping["Type"] == "Rules":
+            rules = (mapping.get("RulesConfiguration") or {}).get("Rules")
+            if not isinstance(rules, list) or not rules:
+                raise ApiError(
+                    400,
+                    "InvalidParameterException",
+                    f"RoleMapping for '{provider}' of Type Rules needs RulesConfiguration.Rules.",
+                )
+    return dict(mappings)
+
+
+def set_identity_pool_roles(req):
+    body = req.json()
+    _pool_id, pool = identity_pool(req, body)
+    if "Roles" not in body:
+        raise ApiError(400, "InvalidParameterException", "Roles is required.")
+    roles = validate_roles(body["Roles"])
+    mappings = validate_role_mappings(body.get("RoleMappings"))
+    with STATE_LOCK:
+        pool._siteup_roles = {"Roles": roles, "RoleMappings": mappings}
+    return json_response({}, content_type="application/x-amz-json-1.1")
+
+
+def get_identity_pool_roles(req):
+    body = req.json()
+    pool_id, pool = identity_pool(req, body)
+    with STATE_LOCK:
+        saved = getattr(pool, "_siteup_roles", None) or {"Roles": {}, "RoleMappings": {}}
+        data = {"IdentityPoolId": pool_id, "Roles": dict(saved["Roles"])}
+        if saved["RoleMappings"]:
+            data["RoleMappings"] = json.loads(json.dumps(saved["RoleMappings"]))
+    return json_response(data, content_type="application/x-amz-json-1.1")
+
+
+def all_identity_pool_roles() -> list:
+    out = []
+    for account, per_account in list(M["cognito_identity_backends"].items()):
+        for region, backend in list(per_account.items()):
+            for pool_id, pool in list(backend.identity_pools.items()):
+                saved = getattr(pool, "_siteup_roles", None)
+                if saved is not None:
+                    out.append(
+                        {
+                            "account": account,
+                            "region": region,
+                            "identity_pool_id": pool_id,
+                            "roles": saved["Roles"],
+                            "role_mappings": saved["RoleMappings"],
+                        }
+                    )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# moto's own reset
+
+
+def reset_our_state() -> None:
+    with STATE_LOCK:
+        ACCOUNTS.clear()
+        MAILS.clear()
+
+
+def after_moto_reset(req, status, headers, body):
+    if status == 200:
+        reset_our_state()
+    return status, headers, body
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables
+
+SESV2_IDENTITY = r"/v2/email/identities/(?P<identity>[^/]+)"
+COGNITO_TARGET = "AWSCognitoIdentityService."
+
+RULES = [
+    Rule("SESv2 GetAccount", "sesv2", method="GET", path=r"/v2/email/account",
+         replace=get_account),
+    Rule("SESv2 PutAccountDetails", "sesv2", method="POST", path=r"/v2/email/account/details",
+         replace=put_account_details),
+    Rule("SESv2 PutEmailIdentityMailFromAttributes", "sesv2", method="PUT",
+         path=SESV2_IDENTITY + "/mail-from", replace=put_mail_from),
+    Rule("SESv2 GetEmailIdentity", "sesv2", method="GET", path=SESV2_IDENTITY,
+         after=after_get_email_identity),
+    Rule("SESv2 CreateEmailIdentity", "sesv2", method="POST", path=r"/v2/email/identities",
+         before=before_create_email_identity, after=after_create_email_identity),
+    Rule("SES VerifyEmailIdentity", "ses", method="POST",
+         actions=("VerifyEmailIdentity", "VerifyEmailAddress"),
+         after=after_verify_email_identity_v1, protocol="query"),
+    Rule("Cognito Identity SetIdentityPoolRoles", "cognito-identity", method="POST",
+         target=COGNITO_TARGET + "SetIdentityPoolRoles", replace=set_identity_pool_roles,
+         protocol="json"),
+    Rule("Cognito Identity GetIdentityPoolRoles", "cognito-identity", method="POST",
+         target=COGNITO_TARGET + "GetIdentityPoolRoles", replace=get_identity_pool_roles,
+         protocol="json"),
+    Rule("moto reset", "moto-api", method="POST", path=r"/moto-api/reset/?",
+         after=after_moto_reset),
+]
+
+
+# SES v1 (query protocol): moto writes the XML; we replace the model methods it reads.
+def v1_get_identity_verification_attributes(self, identities=None):
+    result = {}
+    for name in identities or []:
+        obj = lookup_identity(self, name)
+        if obj is None:
+            continue
+        st = identity_state(self, obj)
+        entry = {"VerificationStatus": V1_STATUS[st["verification"]]}
+        if is_domain(obj):
+            entry["VerificationToken"] = st["verification_token"]
+        result[name] = entry
+    return result
+
+
+def v1_get_identity_dkim_attributes(self, identities):
+    result = {}
+    for name in identities or []:
+        obj = lookup_identity(self, name)
+        if obj is None or not is_domain(obj):
+            result[name] = {"DkimEnabled": False, "DkimVerificationStatus": "NotStarted"}
+            continue
+        st = identity_state(self, obj)
+        result[name] = {
+            "DkimEnabled": True,
+            "DkimVerificationStatus": V1_STATUS[st["dkim"]],
+            "DkimTokens": list(st["tokens"]),
+        }
+    return result
+
+
+def v1_get_identity_mail_from_domain_attributes(self, identities=None):
+    result = {}
+    for name in identities or []:
+        obj = lookup_identity(self, name)
+        if obj is None:
+            continue
+        st = identity_state(self, obj)
+        mail_from = mail_from_v2(self, obj, st)
+        if mail_from is None:
+            result[name] = {"BehaviorOnMXFailure": "UseDefaultValue"}
+        else:
+            result[name] = {
+                "MailFromDomain": mail_from["MailFromDomain"],
+                "MailFromDomainStatus": V1_STATUS[mail_from["MailFromDomainStatus"]],
+                "BehaviorOnMXFailure": V2_TO_V1_BEHAVIOR[mail_from["BehaviorOnMxFailure"]],
+            }
+    return result
+
+
+def v1_verify_domain_identity(self):
+    domain = self._get_param("Domain")
+    self.backend.verify_domain(domain)
+    obj = lookup_identity(self.backend, domain)
+    st = identity_state(self.backend, obj)
+    return M["ActionResult"]({"VerificationToken": st["verification_token"]})
+
+
+def v1_verify_domain_dkim(self):
+    domain = self._get_param("Domain")
+    self.backend.verify_domain(domain)
+    obj = lookup_identity(self.backend, domain)
+    st = identity_state(self.backend, obj)
+    return M["ActionResult"]({"DkimTokens": list(st["tokens"])})
+
+
+def backend_patches():
+    return [
+        (M["SESBackend"], "get_identity_verification_attributes",
+         v1_get_identity_verification_attributes),
+        (M["SESBackend"], "get_identity_dkim_attributes", v1_get_identity_dkim_attributes),
+        (M["SESBackend"], "get_identity_mail_from_domain_attributes",
+         v1_get_identity_mail_from_domain_attributes),
+        (M["EmailResponse"], "verify_domain_identity", v1_verify_domain_identity),
+        (M["EmailResponse"], "verify_domain_dkim", v1_verify_domain_dkim),
+    ]
+
+
+def install_backend_patches() -> None:
+    for cls, name, replacement in backend_patches():
+        if not hasattr(cls, name):
+            raise RuntimeError(f"moto {M['version']} has no {cls.__name__}.{name} to patch")
+        setattr(cls, name, replacement)
+
+
+# ---------------------------------------------------------------------------------------------
+# The control endpoint
+
+
+def control_health(_body):
+    return 200, {
+        "ok": True,
+        "pid": os.getpid(),
+        "port": PORT,
+        "moto": M["version"],
+        "script_version": SCRIPT_VERSION,
+    }
+
+
+def control_state(_body):
+    sync_ses_identities()
+    with STATE_LOCK:
+        identities = [
+            describe_identity(account, region, backend, obj)
+            for account, region, backend in all_ses_backends()
+            for obj in list(backend.email_identities.values())
+        ]
+        accounts = {
+            region: {
+                "production_access": st["production"],
+                "review": None if st["review"] is None else {
+                    "status": st["review"]["Status"],
+                    "case_id": st["review"]["CaseId"],
+                },
+                "details": st["details"],
+            }
+            for region, st in ACCOUNTS.items()
+        }
+        mails = {
+            address: {"sent": count, "resends": max(0, count - 1)}
+            for address, count in MAILS.items()
+        }
+        return 200, {
+            "pid": os.getpid(),
+            "moto": M["version"],
+            "identities": identities,
+            "accounts": accounts,
+            "verification_mails": mails,
+            "identity_pool_roles": all_identity_pool_roles(),
+        }
+
+
+def control_verify(body):
+    name = body.get("identity")
+    if not isinstance(name, str) or not name:
+        return 400, {"error": "give the identity to mark verified, e.g. {\"identity\": \"example.com\"}"}
+    status = body.get("status", "SUCCESS")
+    if status not in IDENTITY_STATUSES:
+        return 400, {"error": f"status must be one of {', '.join(IDENTITY_STATUSES)}"}
+    only_region = body.get("region")
+    sync_ses_identities()
+    updated = []
+    with STATE_LOCK:
+        for account, region, backend in all_ses_backends():
+            if only_region and region != only_region:
+                continue
+            obj = lookup_identity(backend, name)
+            if obj is None:
+                continue
+            st = identity_state(backend, obj)
+            st["verification"] = status
+            if is_domain(obj):
+                st["dkim"] = status
+            if mail_from_v2(backend, obj, st) is not None:
+                st["mail_from"]["status"] = status
+            mirror_identity(obj, st)
+            updated.append(describe_identity(account, region, backend, obj))
+    if not updated:
+        where = f" in {only_region}" if only_region else ""
+        return 404, {
+            "error": f"no SES identity named {name} exists in the emulator{where}; "
+            "create it (CreateEmailIdentity or terraform) before marking it verified"
+        }
+    return 200, {"identity": name, "updated": updated}
+
+
+def control_review(body):
+    status = body.get("status")
+    if status not in REVIEW_STATUSES:
+        return 400, {"error": f"status must be one of {', '.join(REVIEW_STATUSES)}"}
+    region = body.get("region")
+    with STATE_LOCK:
+        if region:
+            targets = [region]
+        else:
+            targets = [r for r, st in ACCOUNTS.items() if st["review"] is not None]
+        if not targets:
+            return 409, {
+                "error": "no production-access request has been submitted in any region; "
+                "submit one with PutAccountDetails first, or name the region"
+            }
+        result = {}
+        for target in targets:
+            st = account_state(target)
+            if st["review"] is None:
+                st["review"] = {"Status": status, "CaseId": new_case_id()}
+            st["review"]["Status"] = status
+            st["production"] = status == "GRANTED"
+            result[target] = {"status": status, "case_id": st["review"]["CaseId"],
+                              "production_access": st["production"]}
+    return 200, {"regions": result}
+
+
+def control_reset(_body):
+    with STATE_LOCK:
+        M["moto_api_backend"].reset()
+        reset_our_state()
+    return 200, {"reset": True}
+
+
+CONTROL_ROUTES = {
+    ("GET", "health"): control_health,
+    ("GET", "state"): control_state,
+    ("POST", "identities/verify"): control_verify,
+    ("POST", "review"): control_review,
+    ("POST", "reset"): control_reset,
+}
+
+
+def handle_control(req: ApiRequest) -> Response:
+    sub = req.path[len(CONTROL_PREFIX):].strip("/")
+    handler = CONTROL_ROUTES.get((req.method, sub))
+    if handler is None:
+        known = sorted(f"{m} {CONTROL_PREFIX}{p}" for m, p in CONTROL_ROUTES)
+        if any(p == sub for _m, p in CONTROL_ROUTES):
+            return json_response({"error": f"wrong method for {req.path}", "routes": known}, 405)
+        return json_response({"error": f"no control route {req.method} {req.path}",
+                              "routes": known}, 404)
+    try:
+        body = req.json() if req.method == "POST" else {}
+    except ApiError as error:
+        return json_response({"error": error.message}, 400)
+    status, payload = handler(body)
+    return json_response(payload, status)
+
+
+# ---------------------------------------------------------------------------------------------
+# The WSGI middleware in front of moto
+
+
+class SiteupMiddleware:
+    def __init__(self, moto_app):
+        self.moto_app = moto_app
+
+    def __call__(self, environ, start_response):
+        try:
+            req = ApiRequest(environ)
+            if req.path.startswith(CONTROL_PREFIX) or req.path == CONTROL_PREFIX.rstrip("/"):
+                return handle_control(req).send(start_response)
+            if req.service in ("ses", "sesv2"):
+                sync_ses_identities()
+            for rule in RULES:
+                params = rule.match(req)
+                if params is not None:
+                    return self.apply(rule, params, req, environ).send(start_response)
+            return self.moto_app(environ, start_response)
+        except Exception:  # noqa: BLE001 - never let a bug of ours kill the server thread
+            log("internal error:\n" + traceback.format_exc())
+            return json_response(
+                {"__type": "InternalFailure", "message": "siteup emulator internal error; see its log"},
+                500,
+            ).send(start_response)
+
+    def apply(self, rule: Rule, params: dict, req: ApiRequest, environ) -> Response:
+        with STATE_LOCK:
+            try:
+                if rule.replace is not None:
+                    return rule.replace(req, **params)
+                if rule.before is not None:
+                    early = rule.before(req, **params)
+                    if early is not None:
+                        return early
+                status, headers, body = call_moto(self.moto_app, environ)
+                if rule.after is not None:
+                    status, headers, body = rule.after(req, status, headers, body, **params)
+                return Response(status, body, headers)
+            except ApiError as error:
+                return error.response(rule.protocol)
+
+
+# ---------------------------------------------------------------------------------------------
+# Process
+
+
+def write_ready_file(path: str, payload: dict) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def remove_ready_file(path: str) -> None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("pid") == os.getpid():
+            os.remove(path)
+    except (OSError, ValueError):
+        pass
+
+
+def self_check(url: str, timeout: float) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with opener.open(url + CONTROL_PREFIX + "health", timeout=2) as answer:
+                data = json.loads(answer.read())
+                if data.get("pid") == os.getpid():
+                    return True
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def redirect_output(path: str) -> None:
+    """Send fds 1 and 2 (ours, werkzeug's and moto's output) to the log file."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description="siteup's AWS emulator (moto plus extras)")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    parser.add_argument("--port", type=int, default=0, help="port (0: pick a free one)")
+    parser.add_argument("--ready-file", help="write {pid, port, url} here once answering")
+    parser.add_argument("--log", help="append stdout and stderr to this file")
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started us goes away",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    global PORT
+    args = parse_args(argv)
+    if args.log:
+        try:
+            redirect_output(args.log)
+        except OSError as error:
+            log(f"cannot open the log file {args.log}: {error.strerror}; choose a writable path")
+            return 2
+    host = loopback_host(args.host)
+    if host is None:
+        log(
+            f"refusing to listen on {args.host}: the emulator has no authentication, so it "
+            "binds loopback addresses only (127.0.0.1 or ::1)"
+        )
+        return 2
+    if not 0 <= args.port <= 65535:
+        log(f"--port {args.port} is not a port number; use 0 for a free port")
+        return 2
+
+    problem = check_imports()
+    if problem is not None:
+        log(problem)
+        return 3
+    load_moto()
+    install_backend_patches()
+
+    import werkzeug.serving
+    from werkzeug.serving import make_server
+
+    # A plain log file: no ANSI colours around the status codes of werkzeug's request lines.
+    if hasattr(werkzeug.serving, "_log_add_style"):
+        werkzeug.serving._log_add_style = False
+
+    app = SiteupMiddleware(M["DomainDispatcherApplication"](M["create_backend_app"]))
+    try:
+        server = make_server(
+            host, args.port, app, threaded=True, request_handler=M["MotoRequestHandler"]
+        )
+    except (OSError, SystemExit) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        log(f"cannot listen on {host}:{args.port}: {reason}; choose another port, or 0 for a free one")
+        return 4
+    PORT = server.server_port
+    os.environ["MOTO_PORT"] = str(PORT)
+    url_host = f"[{host}]" if ":" in host else host
+    url = f"http://{url_host}:{PORT}"
+
+    stop = threading.Event()
+
+    def on_signal(signum, _frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+    )
+    thread.start()
+    if not self_check(url, timeout=20):
+        log(f"started on {url} but did not answer its own health check; see the lines above")
+        server.shutdown()
+        return 5
+    if args.ready_file:
+        try:
+            write_ready_file(
+                args.ready_file,
+                {
+                    "pid": os.getpid(),
+                    "port": PORT,
+                    "url": url,
+                    "moto": M["version"],
+                    "script_version": SCRIPT_VERSION,
+                },
+            )
+        except OSError as error:
+            log(
+                f"cannot write the ready file {args.ready_file}: {error.strerror}; "
+                "choose a writable path"
+            )
+            server.shutdown()
+            return 2
+    log(f"listening on {url} (moto {M['version']}, pid {os.getpid()})")
+
+    parent = os.getppid()
+    while not stop.wait(0.5):
+        if args.exit_with_parent and os.getppid() != parent:
+            log("the process that started the emulator has gone; stopping")
+            break
+    log("stopping")
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+    if args.ready_file:
+        remove_ready_file(args.ready_file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
