@@ -19,6 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::process_alive;
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -748,28 +749,6 @@ fn health_pid(agent: &ureq::Agent, url: &str) -> Result<u32, String> {
         .and_then(Value::as_u64)
         .and_then(|p| u32::try_from(p).ok())
         .ok_or_else(|| "no pid in the health answer".to_string())
-}
-
-/// True when `pid` names a live process (a zombie counts as gone).
-fn process_alive(pid: u32) -> bool {
-    let Ok(raw) = i32::try_from(pid) else {
-        return false;
-    };
-    if raw <= 0 {
-        return false;
-    }
-    match kill(Pid::from_raw(raw), None) {
-        Ok(()) | Err(Errno::EPERM) => {}
-        Err(_) => return false,
-    }
-    // On Linux, a zombie still accepts signal 0.
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
-            .unwrap_or(true),
-        Err(_) => true,
-    }
 }
 
 /// True when `pid` runs our script (where `/proc` exists; elsewhere, when it is alive).

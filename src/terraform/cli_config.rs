@@ -32,7 +32,9 @@ fn candidate_dirs() -> Vec<PathBuf> {
 ///
 /// With `SITEUP_TF_PROVIDER_MIRROR` set, only that directory is considered.
 pub fn find_provider_mirror() -> Option<PathBuf> {
-    candidate_dirs().into_iter().find(|dir| has_aws_provider(dir))
+    candidate_dirs()
+        .into_iter()
+        .find(|dir| has_aws_provider(dir))
 }
 
 fn has_aws_provider(dir: &Path) -> bool {
@@ -49,7 +51,11 @@ fn has_aws_provider(dir: &Path) -> bool {
 
 /// The text of a CLI configuration that installs `hashicorp/aws` from `mirror` only.
 pub fn mirror_cli_config(mirror: &Path) -> String {
-    let path = mirror.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    let path = mirror
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
     format!(
         "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{path}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n"
     )

@@ -1,3 +1,29 @@
 //! The terraform child process, its `-json` stream, the plan review and the state bootstrap.
+//!
+//! - [`runner`]: spawning terraform (no TTY, stdin closed, `-input=false`, `-json`), typed events
+//!   on a channel, interrupts, the silence watchdog.
+//! - [`events`]: one `-json` line into a [`TfEvent`]; never fails.
+//! - [`plan_review`]: a saved plan grouped and ordered, dangers named, the approval gate.
+//! - [`progress`]: the apply, resource by resource, as a pure fold.
+//! - [`lock`]: "state locked" as a [`LockInfo`], its wording, and force-unlock safety.
+//! - [`version`]: finding terraform and checking it is 1.10 or newer.
 
 pub mod cli_config;
+pub mod error;
+pub mod events;
+pub mod lock;
+pub mod plan_review;
+pub mod progress;
+pub mod runner;
+pub mod version;
+
+pub use error::TfError;
+pub use events::{TfEvent, parse_line};
+pub use lock::{LockId, LockInfo, UnlockAdvice};
+pub use plan_review::{Approval, ApprovedPlan, PlanReview, SavedPlan};
+pub use progress::ApplyProgress;
+pub use runner::{
+    ExitKind, InitOptions, InterruptState, PlanOptions, RunController, RunEvent, RunHandle,
+    RunOutcome, Terraform, TfCommand,
+};
+pub use version::{TfVersion, VersionInfo};

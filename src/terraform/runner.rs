@@ -1,0 +1,1160 @@
+//! The terraform child process.
+//!
+//! Terraform is spawned with no TTY and stdin closed, `-input=false`, `-json` where the command
+//! supports it, `-no-color`, and `TF_IN_AUTOMATION=1`, in its own process group (so a Ctrl-C in
+//! the terminal reaches siteup, which forwards it, and not terraform directly). `-auto-approve`
+//! is never passed: changes are applied only from a saved plan the user approved
+//! ([`ApprovedPlan`]), which terraform applies without asking.
+//!
+//! One reader task per pipe sends typed [`RunEvent`]s on a tokio channel: stdout lines are parsed
+//! into [`TfEvent`]s, stderr lines are passed on and collected for the error report. A supervisor
+//! task owns the child: it forwards interrupt and kill requests, runs the silence watchdog, reaps
+//! the child exactly once, and sends [`RunEvent::Exited`] last. Reader tasks are not joined: after
+//! the exit they get a short grace period to deliver the last lines (a grandchild can keep a pipe
+//! open forever).
+//!
+//! Nothing here ever sends SIGKILL on its own: only [`RunController::force_kill`] does.
+
+use std::ffi::OsString;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::TfError;
+use super::events::{Diagnostic, INTERRUPT_MARKER, TfEvent, parse_line};
+use super::lock::{LockId, LockInfo};
+use super::plan_review::{ApprovedPlan, PlanReview, SavedPlan};
+use super::version::{VersionInfo, check_supported, parse_version_output};
+
+/// Lines longer than this are cut (the rest of the line is dropped, not the following lines).
+pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
+
+/// At most this much stderr text is kept for the error report.
+const MAX_STDERR_BYTES: usize = 256 * 1024;
+
+/// The default silence after which [`RunEvent::Silent`] is sent. While resources are being
+/// changed terraform prints progress every 10 s, so minutes of silence mean it is stuck (endless
+/// provider retries against an endpoint that keeps failing, a credential prompt it cannot show).
+pub const DEFAULT_WATCHDOG: Duration = Duration::from_secs(5 * 60);
+
+/// How long to wait, after the process exited, for the pipes to deliver their last lines.
+const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// How to run terraform: which binary, where, with which environment.
+#[derive(Clone, Debug)]
+pub struct Terraform {
+    program: PathBuf,
+    working_dir: PathBuf,
+    cli_config_file: Option<PathBuf>,
+    env: Vec<(String, String)>,
+    env_remove: Vec<OsString>,
+    watchdog: Option<Duration>,
+    exit_grace: Duration,
+}
+
+/// Options of `terraform init`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitOptions {
+    /// `-migrate-state` (terraform refuses `-json` with it, so that run's output is plain text).
+    pub migrate_state: bool,
+    /// `-force-copy`: answer yes to copying state during a migration.
+    pub force_copy: bool,
+    pub reconfigure: bool,
+    pub upgrade: bool,
+    /// `false` gives `-backend=false`.
+    pub backend: bool,
+    /// `-backend-config=...` values.
+    pub backend_config: Vec<String>,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        InitOptions {
+            migrate_state: false,
+            force_copy: false,
+            reconfigure: false,
+            upgrade: false,
+            backend: true,
+            backend_config: Vec::new(),
+        }
+    }
+}
+
+/// Options of `terraform plan`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// `-out=FILE`: save the plan, to review it and apply exactly it.
+    pub out: Option<PathBuf>,
+    /// `-detailed-exitcode`: exit 2 when there are changes.
+    pub detailed_exitcode: bool,
+    pub destroy: bool,
+    pub refresh_only: bool,
+    /// `-var NAME=VALUE`.
+    pub vars: Vec<(String, String)>,
+    /// `-lock-timeout=Ns`.
+    pub lock_timeout: Option<Duration>,
+    /// `-parallelism=N`.
+    pub parallelism: Option<u32>,
+}
+
+/// A terraform invocation.
+#[derive(Clone, Debug)]
+pub enum TfCommand {
+    Init(InitOptions),
+    Plan(PlanOptions),
+    /// `apply PLANFILE` of a plan the user approved.
+    Apply(ApprovedPlan),
+    /// Arguments passed as they are (for commands siteup does not model, and for tests that run
+    /// another program). `-auto-approve` is refused.
+    Raw(Vec<OsString>),
+}
+
+fn refuse_auto_approve<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Result<(), TfError> {
+    let bad = args.iter().any(|a| {
+        let a = a.as_ref().to_string_lossy();
+        let a = a.trim_start_matches('-');
+        a == "auto-approve" || a.starts_with("auto-approve=")
+    });
+    if bad {
+        Err(TfError::AutoApproveRefused)
+    } else {
+        Ok(())
+    }
+}
+
+impl TfCommand {
+    /// The subcommand name, for messages.
+    pub fn name(&self) -> String {
+        match self {
+            TfCommand::Init(_) => "init".into(),
+            TfCommand::Plan(_) => "plan".into(),
+            TfCommand::Apply(_) => "apply".into(),
+            TfCommand::Raw(args) => args
+                .first()
+                .map(|a| a.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn detailed_exitcode(&self) -> bool {
+        matches!(self, TfCommand::Plan(p) if p.detailed_exitcode)
+    }
+
+    /// The command-line arguments (plan paths relative to `working_dir` are made absolute).
+    pub fn args(&self, working_dir: &Path) -> Result<Vec<OsString>, TfError> {
+        let mut a: Vec<OsString> = Vec::new();
+        let mut push = |s: &str| a.push(OsString::from(s));
+        match self {
+            TfCommand::Init(o) => {
+                push("init");
+                push("-input=false");
+                push("-no-color");
+                if o.migrate_state {
+                    push("-migrate-state");
+                } else {
+                    push("-json");
+                }
+                if o.force_copy {
+                    push("-force-copy");
+                }
+                if o.reconfigure {
+                    push("-reconfigure");
+                }
+                if o.upgrade {
+                    push("-upgrade");
+                }
+                if !o.backend {
+                    push("-backend=false");
+                }
+                for c in &o.backend_config {
+                    push(&format!("-backend-config={c}"));
+                }
+            }
+            TfCommand::Plan(o) => {
+                push("plan");
+                push("-input=false");
+                push("-json");
+                push("-no-color");
+                if o.detailed_exitcode {
+                    push("-detailed-exitcode");
+                }
+                if o.destroy {
+                    push("-destroy");
+                }
+                if o.refresh_only {
+                    push("-refresh-only");
+                }
+                if let Some(t) = o.lock_timeout {
+                    push(&format!("-lock-timeout={}s", t.as_secs().max(1)));
+                }
+                if let Some(n) = o.parallelism {
+                    push(&format!("-parallelism={n}"));
+                }
+                for (k, v) in &o.vars {
+                    push("-var");
+                    push(&format!("{k}={v}"));
+                }
+                if let Some(out) = &o.out {
+                    let mut arg = OsString::from("-out=");
+                    arg.push(absolute(working_dir, out));
+                    a.push(arg);
+                }
+            }
+            TfCommand::Apply(plan) => {
+                push("apply");
+                push("-input=false");
+                push("-json");
+                push("-no-color");
+                a.push(absolute(working_dir, plan.saved().path()).into_os_string());
+            }
+            TfCommand::Raw(args) => {
+                refuse_auto_approve(args)?;
+                a.extend(args.iter().cloned());
+            }
+        }
+        Ok(a)
+    }
+}
+
+fn absolute(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// What [`Terraform::capture`] returns.
+#[derive(Clone, Debug)]
+pub struct Captured {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Terraform {
+    /// Runs `program` (terraform, or a stand-in in tests) in `working_dir`.
+    pub fn new(program: impl Into<PathBuf>, working_dir: impl Into<PathBuf>) -> Terraform {
+        Terraform {
+            program: program.into(),
+            working_dir: working_dir.into(),
+            cli_config_file: None,
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            watchdog: Some(DEFAULT_WATCHDOG),
+            exit_grace: DEFAULT_EXIT_GRACE,
+        }
+    }
+
+    /// Finds terraform on PATH.
+    pub fn locate(working_dir: impl Into<PathBuf>) -> Result<Terraform, TfError> {
+        Ok(Terraform::new(super::version::locate()?, working_dir))
+    }
+
+    /// Sets `TF_CLI_CONFIG_FILE` for the child. Only tests and the sandbox do this: otherwise
+    /// the user's own CLI configuration applies untouched.
+    pub fn cli_config_file(mut self, path: impl Into<PathBuf>) -> Terraform {
+        self.cli_config_file = Some(path.into());
+        self
+    }
+
+    /// Adds an environment variable for the child (e.g. `AWS_ENDPOINT_URL` in sandbox mode).
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Terraform {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn envs<K: Into<String>, V: Into<String>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Terraform {
+        self.env
+            .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Removes an inherited environment variable for the child (e.g. the caller's
+    /// `AWS_PROFILE` in sandbox mode). Variables added with [`Terraform::env`] are kept.
+    pub fn env_remove(mut self, key: impl Into<OsString>) -> Terraform {
+        self.env_remove.push(key.into());
+        self
+    }
+
+    /// Reports [`RunEvent::Silent`] when the child has printed nothing for `silence` (default
+    /// [`DEFAULT_WATCHDOG`]).
+    pub fn watchdog(mut self, silence: Duration) -> Terraform {
+        self.watchdog = Some(silence);
+        self
+    }
+
+    /// No silence reports at all.
+    pub fn no_watchdog(mut self) -> Terraform {
+        self.watchdog = None;
+        self
+    }
+
+    /// How long to wait for the pipes after the process exits (default 2 s).
+    pub fn exit_grace(mut self, grace: Duration) -> Terraform {
+        self.exit_grace = grace;
+        self
+    }
+
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    pub fn working_dir(&self) -> &Path {
+        &self.working_dir
+    }
+
+    fn command(&self, args: &[OsString]) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(args)
+            .current_dir(&self.working_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .process_group(0)
+            .kill_on_drop(false);
+        for k in &self.env_remove {
+            cmd.env_remove(k);
+        }
+        if let Some(cfg) = &self.cli_config_file {
+            cmd.env("TF_CLI_CONFIG_FILE", cfg);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    fn spawn_error(&self, source: std::io::Error) -> TfError {
+        if source.kind() == std::io::ErrorKind::NotFound
+            && self.program.file_name().is_some_and(|n| n == "terraform")
+        {
+            return TfError::NotFound;
+        }
+        TfError::Spawn {
+            program: self.program.display().to_string(),
+            source,
+        }
+    }
+
+    /// Starts a command and streams its events. Must be called inside a tokio runtime.
+    pub fn spawn(&self, command: &TfCommand) -> Result<RunHandle, TfError> {
+        if let TfCommand::Apply(plan) = command {
+            plan.saved().verify_unchanged()?;
+        }
+        let args = command.args(&self.working_dir)?;
+        let mut child = self
+            .command(&args)
+            .spawn()
+            .map_err(|e| self.spawn_error(e))?;
+        let pid = child.id().ok_or_else(|| TfError::Spawn {
+            program: self.program.display().to_string(),
+            source: std::io::Error::other("the process exited before it could be watched"),
+        })?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (ctrl_tx, ctrl_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let collected = Arc::new(Collected::new());
+        let (out_done_tx, out_done) = oneshot::channel();
+        let (err_done_tx, err_done) = oneshot::channel();
+        match child.stdout.take() {
+            Some(stdout) => {
+                tokio::spawn(read_stdout(
+                    stdout,
+                    tx.clone(),
+                    collected.clone(),
+                    out_done_tx,
+                ));
+            }
+            None => drop(out_done_tx),
+        }
+        match child.stderr.take() {
+            Some(stderr) => {
+                tokio::spawn(read_stderr(
+                    stderr,
+                    tx.clone(),
+                    collected.clone(),
+                    err_done_tx,
+                ));
+            }
+            None => drop(err_done_tx),
+        }
+        tokio::spawn(supervise(Supervisor {
+            child,
+            pid,
+            ctrl_rx,
+            tx,
+            shared: shared.clone(),
+            collected,
+            watchdog: self.watchdog,
+            exit_grace: self.exit_grace,
+            detailed_exitcode: command.detailed_exitcode(),
+            out_done,
+            err_done,
+            started: Instant::now(),
+        }));
+        Ok(RunHandle {
+            command: command.name(),
+            events: rx,
+            controller: RunController {
+                pid,
+                control: ctrl_tx,
+                shared,
+            },
+        })
+    }
+
+    /// Runs a short command to completion and returns its whole output (for `version`, `show`,
+    /// `output`, `state list`, `force-unlock`). Not interruptible: use [`Terraform::spawn`] for
+    /// anything that changes infrastructure.
+    pub async fn capture<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[S],
+    ) -> Result<Captured, TfError> {
+        refuse_auto_approve(args)?;
+        let args: Vec<OsString> = args.iter().map(|a| a.as_ref().to_os_string()).collect();
+        let out = self
+            .command(&args)
+            .output()
+            .await
+            .map_err(|e| self.spawn_error(e))?;
+        Ok(Captured {
+            code: out.status.code(),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
+    /// `terraform version -json`, parsed (old releases' plain text is understood too).
+    pub async fn version(&self) -> Result<VersionInfo, TfError> {
+        let out = self.capture(&["version", "-json"]).await?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        parse_version_output(&stdout).ok_or_else(|| TfError::VersionUnreadable {
+            program: self.program.display().to_string(),
+            output: stdout.chars().take(200).collect(),
+        })
+    }
+
+    /// The version, checked against the minimum siteup needs (1.10).
+    pub async fn check_version(&self) -> Result<VersionInfo, TfError> {
+        let info = self.version().await?;
+        check_supported(&info)?;
+        Ok(info)
+    }
+
+    /// Reviews a saved plan: `terraform show -json PLAN`, grouped and ordered, with the
+    /// plan-time diagnostics collected from the `plan -json` stream.
+    pub async fn review_plan(
+        &self,
+        plan: &Path,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Result<PlanReview, TfError> {
+        let path = absolute(&self.working_dir, plan);
+        let saved = SavedPlan::from_file(&path)?;
+        let args: [&std::ffi::OsStr; 4] = [
+            "show".as_ref(),
+            "-json".as_ref(),
+            "-no-color".as_ref(),
+            path.as_os_str(),
+        ];
+        let out = self.capture(&args).await?;
+        if out.code != Some(0) {
+            return Err(TfError::Failed {
+                command: "show -json".into(),
+                code: out.code,
+                reason: summarize_stderr(&out.stderr)
+                    .unwrap_or_else(|| "terraform printed no explanation".into()),
+            });
+        }
+        Ok(PlanReview::from_show_json(&out.stdout, Some(saved))?.with_diagnostics(diagnostics))
+    }
+
+    /// `terraform force-unlock -force ID`. Offer it only as [`super::lock::unlock_advice`] says.
+    pub async fn force_unlock(&self, id: &LockId) -> Result<(), TfError> {
+        let out = self
+            .capture(&["force-unlock", "-force", id.as_str()])
+            .await?;
+        if out.code == Some(0) {
+            Ok(())
+        } else {
+            Err(TfError::Failed {
+                command: format!("force-unlock {id}"),
+                code: out.code,
+                reason: summarize_stderr(&out.stderr)
+                    .or_else(|| summarize_stderr(&String::from_utf8_lossy(&out.stdout)))
+                    .unwrap_or_else(|| "terraform printed no explanation".into()),
+            })
+        }
+    }
+}
+
+// ---- the running process ----------------------------------------------------------------------
+
+/// Something that happened to a running command.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunEvent {
+    /// One stdout line, parsed.
+    Line(TfEvent),
+    /// One stderr line (also kept in [`RunOutcome::stderr`]).
+    Stderr(String),
+    /// The state lock is held by someone else (sent right after the diagnostic that says so).
+    StateLocked(LockInfo),
+    /// Nothing on stdout or stderr for `silent_for` (sent again each further watchdog period).
+    Silent { silent_for: Duration },
+    /// The process exited and was reaped. Always the last event.
+    Exited(RunOutcome),
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// Exit code 0.
+    Success,
+    /// `plan -detailed-exitcode` exited 2: there are changes.
+    Changes,
+    /// The state lock was held by someone else (see [`RunOutcome::lock`]).
+    Locked,
+    /// Stopped by an interrupt (terraform saved the state and released the lock).
+    Interrupted,
+    /// Killed by a signal (by [`RunController::force_kill`] or from outside).
+    Killed,
+    /// Any other failure.
+    Failed,
+}
+
+/// The end of a run: exit status, classified, and what is needed for the error report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunOutcome {
+    pub kind: ExitKind,
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    /// Everything terraform wrote on stderr (up to 256 KiB).
+    pub stderr: String,
+    /// Error diagnostics from the stream, one line each.
+    pub errors: Vec<String>,
+    pub lock: Option<LockInfo>,
+    /// siteup asked for an interrupt.
+    pub interrupt_requested: bool,
+    /// Terraform said "Interrupt received".
+    pub saw_interrupt: bool,
+    pub duration: Duration,
+}
+
+impl RunOutcome {
+    /// Exit 0, or 2 under `-detailed-exitcode`.
+    pub fn succeeded(&self) -> bool {
+        matches!(self.kind, ExitKind::Success | ExitKind::Changes)
+    }
+
+    /// The most useful single explanation of a failure.
+    pub fn reason(&self) -> String {
+        if let Some(lock) = &self.lock {
+            return lock.describe(time::OffsetDateTime::now_utc());
+        }
+        if let Some(first) = self.errors.first() {
+            return first.clone();
+        }
+        if let Some(s) = summarize_stderr(&self.stderr) {
+            return s;
+        }
+        match (self.code, self.signal) {
+            (_, Some(sig)) => format!("terraform was stopped by signal {sig}"),
+            (Some(code), None) => {
+                format!("terraform exited with code {code} and printed no explanation")
+            }
+            (None, None) => "terraform ended without an exit status".to_string(),
+        }
+    }
+
+    /// `Ok` when the run succeeded, otherwise the error with terraform's explanation.
+    pub fn into_result(self, command: &str) -> Result<RunOutcome, TfError> {
+        if self.succeeded() {
+            Ok(self)
+        } else {
+            Err(TfError::Failed {
+                command: command.to_string(),
+                code: self.code,
+                reason: self.reason(),
+            })
+        }
+    }
+}
+
+/// The first `Error:` of a plain-text terraform message (box drawing removed), with the lines
+/// that follow it; or the last non-empty line.
+pub fn summarize_stderr(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_start_matches(['│', '╷', '╵']).trim())
+        .collect();
+    if let Some(start) = lines.iter().position(|l| l.starts_with("Error: ")) {
+        let mut out = lines[start].trim_start_matches("Error: ").to_string();
+        for l in lines[start + 1..].iter().filter(|l| !l.is_empty()).take(3) {
+            if l.starts_with("Error: ") || l.starts_with("Warning: ") {
+                break;
+            }
+            out.push(' ');
+            out.push_str(l);
+        }
+        return Some(out);
+    }
+    lines
+        .iter()
+        .rev()
+        .find(|l| !l.is_empty())
+        .map(|l| l.to_string())
+}
+
+/// What a second interrupt request found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InterruptState {
+    /// SIGINT was sent now: terraform finishes or cancels what is in flight, saves the state,
+    /// releases the lock and exits.
+    Sent,
+    /// An interrupt was already sent `since` ago and terraform is still stopping. Nothing more
+    /// was done: only [`RunController::force_kill`] goes further (see [`FORCE_KILL_RISK`]).
+    AlreadyInterrupting { since: Duration },
+    /// The process has already exited.
+    NotRunning,
+}
+
+/// What a kill request found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KillState {
+    Sent,
+    AlreadySent,
+    NotRunning,
+}
+
+/// What to tell the user before they force terraform to stop.
+pub const FORCE_KILL_RISK: &str = "Terraform is stopping cleanly: it is saving the state and releasing the lock. Forcing it to stop now can lose the record of resources it just created (they would keep running and costing money, unknown to terraform) and leave the state locked.";
+
+#[derive(Debug, Default)]
+struct Shared {
+    interrupt_sent: Option<Instant>,
+    kill_sent: bool,
+    exited: bool,
+}
+
+fn lock_shared(m: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Debug)]
+enum Control {
+    Interrupt,
+    Kill,
+}
+
+/// Sends interrupt and kill requests to a running command. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct RunController {
+    pid: u32,
+    control: mpsc::UnboundedSender<Control>,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl RunController {
+    /// The child's process id (also its process group id).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn is_running(&self) -> bool {
+        !lock_shared(&self.shared).exited
+    }
+
+    /// Asks terraform to stop cleanly (SIGINT). A second call does not escalate: it reports
+    /// [`InterruptState::AlreadyInterrupting`] so the UI can explain the risk of forcing.
+    pub fn interrupt(&self) -> InterruptState {
+        let mut s = lock_shared(&self.shared);
+        if s.exited {
+            return InterruptState::NotRunning;
+        }
+        if let Some(at) = s.interrupt_sent {
+            return InterruptState::AlreadyInterrupting {
+                since: at.elapsed(),
+            };
+        }
+        s.interrupt_sent = Some(Instant::now());
+        let _ = self.control.send(Control::Interrupt);
+        InterruptState::Sent
+    }
+
+    /// SIGKILL to terraform's whole process group (terraform and its providers). Only on the
+    /// user's explicit request, after [`FORCE_KILL_RISK`] was shown: state can be lost.
+    pub fn force_kill(&self) -> KillState {
+        let mut s = lock_shared(&self.shared);
+        if s.exited {
+            return KillState::NotRunning;
+        }
+        if s.kill_sent {
+            return KillState::AlreadySent;
+        }
+        s.kill_sent = true;
+        let _ = self.control.send(Control::Kill);
+        KillState::Sent
+    }
+}
+
+/// A running command: its events, and its controller.
+#[derive(Debug)]
+pub struct RunHandle {
+    command: String,
+    events: mpsc::UnboundedReceiver<RunEvent>,
+    controller: RunController,
+}
+
+impl RunHandle {
+    pub fn pid(&self) -> u32 {
+        self.controller.pid
+    }
+
+    /// A handle to interrupt or kill the run from elsewhere (e.g. the UI's key handler).
+    pub fn controller(&self) -> RunController {
+        self.controller.clone()
+    }
+
+    pub fn interrupt(&self) -> InterruptState {
+        self.controller.interrupt()
+    }
+
+    pub fn force_kill(&self) -> KillState {
+        self.controller.force_kill()
+    }
+
+    /// The next event; `None` after [`RunEvent::Exited`].
+    pub async fn next_event(&mut self) -> Option<RunEvent> {
+        self.events.recv().await
+    }
+
+    /// Reads every event until the exit; returns the stdout events and the outcome.
+    pub async fn wait(mut self) -> (Vec<TfEvent>, RunOutcome) {
+        let mut lines = Vec::new();
+        while let Some(ev) = self.events.recv().await {
+            match ev {
+                RunEvent::Line(l) => lines.push(l),
+                RunEvent::Exited(outcome) => return (lines, outcome),
+                RunEvent::Stderr(_) | RunEvent::StateLocked(_) | RunEvent::Silent { .. } => {}
+            }
+        }
+        let outcome = RunOutcome {
+            kind: ExitKind::Failed,
+            code: None,
+            signal: None,
+            stderr: format!(
+                "siteup lost track of `terraform {}` before it exited",
+                self.command
+            ),
+            errors: Vec::new(),
+            lock: None,
+            interrupt_requested: false,
+            saw_interrupt: false,
+            duration: Duration::ZERO,
+        };
+        (lines, outcome)
+    }
+}
+
+/// What the reader tasks gather for the outcome.
+struct Collected {
+    stderr: Mutex<String>,
+    errors: Mutex<Vec<String>>,
+    lock: Mutex<Option<LockInfo>>,
+    saw_interrupt: AtomicBool,
+    last_activity: Mutex<Instant>,
+}
+
+impl Collected {
+    fn new() -> Collected {
+        Collected {
+            stderr: Mutex::new(String::new()),
+            errors: Mutex::new(Vec::new()),
+            lock: Mutex::new(None),
+            saw_interrupt: AtomicBool::new(false),
+            last_activity: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn touch(&self) {
+        *self.last_activity.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    fn last_activity(&self) -> Instant {
+        *self.last_activity.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_lock(&self, lock: &LockInfo) -> bool {
+        let mut slot = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(lock.clone());
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Reads one line (up to and including `\n`), keeping at most `max` bytes of it. Returns the
+/// number of bytes consumed; 0 means end of stream.
+async fn read_line_capped<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(total);
+        }
+        let (len, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = max.saturating_sub(buf.len());
+        buf.extend_from_slice(&available[..len.min(room)]);
+        reader.consume(len);
+        total += len;
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+async fn read_stdout<R: AsyncRead + Unpin>(
+    pipe: R,
+    tx: mpsc::UnboundedSender<RunEvent>,
+    collected: Arc<Collected>,
+    done: oneshot::Sender<()>,
+) {
+    let mut reader = BufReader::with_capacity(64 * 1024, pipe);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        collected.touch();
+        let text = String::from_utf8_lossy(&buf);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let event = parse_line(&text);
+        if event.is_interrupt() {
+            collected.saw_interrupt.store(true, Ordering::SeqCst);
+        }
+        let lock = LockInfo::from_event(&event);
+        if let TfEvent::Diagnostic(d) = &event
+            && d.is_error()
+        {
+            let mut errors = collected.errors.lock().unwrap_or_else(|e| e.into_inner());
+            if errors.len() < 100 {
+                let line = match &d.address {
+                    Some(a) => format!("{a}: {}", d.one_line()),
+                    None => d.one_line(),
+                };
+                if !errors.contains(&line) {
+                    errors.push(line);
+                }
+            }
+        }
+        // The receiver may be gone; keep draining the pipe so terraform never blocks on it.
+        let _ = tx.send(RunEvent::Line(event));
+        if let Some(lock) = lock
+            && collected.set_lock(&lock)
+        {
+            let _ = tx.send(RunEvent::StateLocked(lock));
+        }
+    }
+    let _ = done.send(());
+}
+
+async fn read_stderr<R: AsyncRead + Unpin>(
+    pipe: R,
+    tx: mpsc::UnboundedSender<RunEvent>,
+    collected: Arc<Collected>,
+    done: oneshot::Sender<()>,
+) {
+    let mut reader = BufReader::with_capacity(16 * 1024, pipe);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        collected.touch();
+        let text = String::from_utf8_lossy(&buf);
+        let line = text.trim_end_matches(['\n', '\r']).to_string();
+        if line.contains(INTERRUPT_MARKER) {
+            collected.saw_interrupt.store(true, Ordering::SeqCst);
+        }
+        {
+            let mut all = collected.stderr.lock().unwrap_or_else(|e| e.into_inner());
+            if all.len() < MAX_STDERR_BYTES {
+                all.push_str(&line);
+                all.push('\n');
+            }
+        }
+        let _ = tx.send(RunEvent::Stderr(line));
+    }
+    // Plain-text runs (init -migrate-state) print a lock error on stderr.
+    let lock = {
+        let all = collected.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        LockInfo::parse(&all)
+    };
+    if let Some(lock) = lock
+        && collected.set_lock(&lock)
+    {
+        let _ = tx.send(RunEvent::StateLocked(lock));
+    }
+    let _ = done.send(());
+}
+
+struct Supervisor {
+    child: Child,
+    pid: u32,
+    ctrl_rx: mpsc::UnboundedReceiver<Control>,
+    tx: mpsc::UnboundedSender<RunEvent>,
+    shared: Arc<Mutex<Shared>>,
+    collected: Arc<Collected>,
+    watchdog: Option<Duration>,
+    exit_grace: Duration,
+    detailed_exitcode: bool,
+    out_done: oneshot::Receiver<()>,
+    err_done: oneshot::Receiver<()>,
+    started: Instant,
+}
+
+fn send_signal(pid: u32, signal: Signal, whole_group: bool) {
+    let Ok(raw) = i32::try_from(pid) else {
+        return;
+    };
+    let pid = Pid::from_raw(raw);
+    if whole_group && killpg(pid, signal).is_ok() {
+        return;
+    }
+    if let Err(e) = kill(pid, signal) {
+        tracing::warn!("could not send {signal} to terraform (pid {pid}): {e}");
+    }
+}
+
+async fn supervise(mut s: Supervisor) {
+    let mut silence_start = s.collected.last_activity();
+    let mut silent_reports: u32 = 0;
+    let status = loop {
+        let deadline = s.watchdog.map(|w| {
+            let last = s.collected.last_activity();
+            if last != silence_start {
+                silence_start = last;
+                silent_reports = 0;
+            }
+            tokio::time::Instant::from_std(silence_start + w * (silent_reports + 1))
+        });
+        tokio::select! {
+            biased;
+            status = s.child.wait() => break status,
+            Some(control) = s.ctrl_rx.recv() => {
+                // The child has not been reaped (its wait has not completed), so the pid is
+                // still ours even if the process has just exited.
+                match control {
+                    Control::Interrupt => send_signal(s.pid, Signal::SIGINT, false),
+                    Control::Kill => send_signal(s.pid, Signal::SIGKILL, true),
+                }
+            }
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending::<()>().await,
+                }
+            } => {
+                let last = s.collected.last_activity();
+                if last == silence_start {
+                    silent_reports += 1;
+                    let _ = s.tx.send(RunEvent::Silent { silent_for: last.elapsed() });
+                }
+            }
+        }
+    };
+    lock_shared(&s.shared).exited = true;
+    let _ = tokio::time::timeout(s.exit_grace, async {
+        let _ = (&mut s.out_done).await;
+        let _ = (&mut s.err_done).await;
+    })
+    .await;
+
+    let (interrupt_requested, kill_sent) = {
+        let sh = lock_shared(&s.shared);
+        (sh.interrupt_sent.is_some(), sh.kill_sent)
+    };
+    let saw_interrupt = s.collected.saw_interrupt.load(Ordering::SeqCst);
+    let stderr = s
+        .collected
+        .stderr
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let errors = s
+        .collected
+        .errors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let lock = s
+        .collected
+        .lock
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let (code, signal) = match &status {
+        Ok(st) => (st.code(), st.signal()),
+        Err(_) => (None, None),
+    };
+    let kind = match (code, signal) {
+        (_, Some(sig)) if !kill_sent && interrupt_requested && sig == Signal::SIGINT as i32 => {
+            ExitKind::Interrupted
+        }
+        (_, Some(_)) => ExitKind::Killed,
+        (Some(0), None) => ExitKind::Success,
+        (Some(2), None) if s.detailed_exitcode => ExitKind::Changes,
+        _ if saw_interrupt || interrupt_requested => ExitKind::Interrupted,
+        _ if lock.is_some() => ExitKind::Locked,
+        _ => ExitKind::Failed,
+    };
+    let mut stderr = stderr;
+    if let Err(e) = &status {
+        stderr.push_str(&format!("siteup could not wait for terraform: {e}\n"));
+    }
+    let outcome = RunOutcome {
+        kind,
+        code,
+        signal,
+        stderr,
+        errors,
+        lock,
+        interrupt_requested,
+        saw_interrupt,
+        duration: s.started.elapsed(),
+    };
+    let _ = s.tx.send(RunEvent::Exited(outcome));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn capped_line_reader_splits_and_caps() {
+        let data: &[u8] = b"one\ntwo-long-line\nlast";
+        let mut r = BufReader::with_capacity(4, data);
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line_capped(&mut r, &mut buf, 100).await.expect("read"),
+            4
+        );
+        assert_eq!(buf, b"one\n");
+        buf.clear();
+        assert_eq!(
+            read_line_capped(&mut r, &mut buf, 5).await.expect("read"),
+            14
+        );
+        assert_eq!(buf, b"two-l");
+        buf.clear();
+        assert_eq!(
+            read_line_capped(&mut r, &mut buf, 100).await.expect("read"),
+            4
+        );
+        assert_eq!(buf, b"last");
+        buf.clear();
+        assert_eq!(
+            read_line_capped(&mut r, &mut buf, 100).await.expect("read"),
+            0
+        );
+    }
+
+    #[test]
+    fn args_never_auto_approve() {
+        let dir = Path::new("/proj");
+        let plan = TfCommand::Plan(PlanOptions {
+            out: Some("plan.bin".into()),
+            detailed_exitcode: true,
+            vars: vec![("a".into(), "b".into())],
+            lock_timeout: Some(Duration::from_secs(5)),
+            ..PlanOptions::default()
+        });
+        let args: Vec<String> = plan
+            .args(dir)
+            .expect("args")
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "plan",
+                "-input=false",
+                "-json",
+                "-no-color",
+                "-detailed-exitcode",
+                "-lock-timeout=5s",
+                "-var",
+                "a=b",
+                "-out=/proj/plan.bin"
+            ]
+        );
+        let raw = TfCommand::Raw(vec!["apply".into(), "-auto-approve".into()]);
+        assert!(matches!(raw.args(dir), Err(TfError::AutoApproveRefused)));
+        let raw = TfCommand::Raw(vec!["apply".into(), "--auto-approve=true".into()]);
+        assert!(matches!(raw.args(dir), Err(TfError::AutoApproveRefused)));
+        let init = TfCommand::Init(InitOptions {
+            migrate_state: true,
+            force_copy: true,
+            ..InitOptions::default()
+        });
+        let args: Vec<String> = init
+            .args(dir)
+            .expect("args")
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "init",
+                "-input=false",
+                "-no-color",
+                "-migrate-state",
+                "-force-copy"
+            ]
+        );
+    }
+
+    #[test]
+    fn stderr_summary() {
+        let text = "\n╷\n│ Error: Failed to load plugin schemas\n│ \n│ Error while loading schemas for plugin components: boom.\n╵\n";
+        assert_eq!(
+            summarize_stderr(text).as_deref(),
+            Some(
+                "Failed to load plugin schemas Error while loading schemas for plugin components: boom."
+            )
+        );
+        assert_eq!(summarize_stderr("a\nb\n\n").as_deref(), Some("b"));
+        assert_eq!(summarize_stderr(""), None);
+    }
+}

@@ -1,0 +1,265 @@
+//! The runner's process handling, with stand-in children (sh, cat, a fake `terraform` script)
+//! and, for the version check, the real terraform on PATH.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use siteup::terraform::error::TfError;
+use siteup::terraform::events::{TfEvent, parse_stream};
+use siteup::terraform::runner::{
+    ExitKind, InterruptState, KillState, RunEvent, RunHandle, RunOutcome, Terraform, TfCommand,
+};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn raw(args: &[&str]) -> TfCommand {
+    TfCommand::Raw(args.iter().map(Into::into).collect())
+}
+
+fn sh(script: &str) -> TfCommand {
+    raw(&["-c", script])
+}
+
+/// Every event until the exit, failing the test if the child outlives `LIMIT`.
+async fn all_events(mut run: RunHandle) -> (Vec<RunEvent>, RunOutcome) {
+    let mut events = Vec::new();
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, run.next_event()).await {
+            Ok(Some(RunEvent::Exited(outcome))) => return (events, outcome),
+            Ok(Some(ev)) => events.push(ev),
+            Ok(None) => panic!("the event channel closed without an Exited event"),
+            Err(_) => panic!("the child did not exit within {LIMIT:?}; events so far: {events:?}"),
+        }
+    }
+}
+
+fn lines(events: &[RunEvent]) -> Vec<TfEvent> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Line(l) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn stdout_lines_arrive_as_the_parser_types_them() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/terraform/streams/apply_interrupt.jsonl");
+    let text = std::fs::read_to_string(&fixture).expect("fixture");
+    let tf = Terraform::new("cat", env!("CARGO_MANIFEST_DIR"));
+    let run = tf
+        .spawn(&raw(&[fixture.to_str().expect("utf-8 path")]))
+        .expect("cat starts");
+    let (events, outcome) = all_events(run).await;
+    assert_eq!(lines(&events), parse_stream(&text));
+    // `cat` exiting 0 is a success even though the stream says "Interrupt received": the
+    // outcome follows the stream only for failures.
+    assert_eq!(outcome.code, Some(0));
+    assert!(outcome.saw_interrupt);
+    assert_eq!(outcome.kind, ExitKind::Success);
+    assert_eq!(
+        outcome.errors.first().map(String::as_str),
+        Some(
+            "aws_route53_zone.slow: waiting for Route 53 Hosted Zone (VAV70KX0YZQ9DB3JUEK8YI) synchronize: context canceled"
+        )
+    );
+}
+
+#[tokio::test]
+async fn stdin_is_closed_env_is_set_and_the_child_leads_its_own_group() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "cat; echo \"input=$TF_INPUT auto=$TF_IN_AUTOMATION cfg=${TF_CLI_CONFIG_FILE-unset} extra=$SITEUP_EXTRA\"; \
+                  echo \"pgrp=$(cut -d' ' -f5 /proc/$$/stat) pid=$$\"; echo 'Error: it broke' >&2; exit 3";
+    let inherited = std::env::var("TF_CLI_CONFIG_FILE").unwrap_or_else(|_| "unset".into());
+
+    let tf = Terraform::new("sh", dir.path()).env("SITEUP_EXTRA", "yes");
+    let (events, outcome) = all_events(tf.spawn(&sh(script)).expect("sh starts")).await;
+    let out: Vec<String> = lines(&events)
+        .into_iter()
+        .map(|e| match e {
+            TfEvent::NotJson(t) => t,
+            other => panic!("expected plain text, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(out[0], format!("input=0 auto=1 cfg={inherited} extra=yes"));
+    let (pgrp, pid) = out[1]
+        .strip_prefix("pgrp=")
+        .and_then(|s| s.split_once(" pid="))
+        .expect("pgrp line");
+    assert_eq!(pgrp, pid, "the child must lead its own process group");
+    assert_eq!(outcome.kind, ExitKind::Failed);
+    assert_eq!(outcome.code, Some(3));
+    assert_eq!(outcome.stderr, "Error: it broke\n");
+    assert_eq!(outcome.reason(), "it broke");
+    assert!(events.contains(&RunEvent::Stderr("Error: it broke".into())));
+
+    // The CLI config is set only when the caller passes one.
+    let cfg = dir.path().join("given.rc");
+    let tf = Terraform::new("sh", dir.path()).cli_config_file(&cfg);
+    let (events, _) = all_events(
+        tf.spawn(&sh("echo \"cfg=$TF_CLI_CONFIG_FILE\""))
+            .expect("sh starts"),
+    )
+    .await;
+    assert_eq!(
+        lines(&events),
+        [TfEvent::NotJson(format!("cfg={}", cfg.display()))]
+    );
+}
+
+#[tokio::test]
+async fn watchdog_reports_silence_and_an_interrupt_stops_the_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tf = Terraform::new("sh", dir.path()).watchdog(Duration::from_millis(700));
+    let mut run = tf
+        .spawn(&sh("echo started; exec sleep 30"))
+        .expect("sh starts");
+    let started = Instant::now();
+    let mut silences = Vec::new();
+    while silences.len() < 2 {
+        match tokio::time::timeout(LIMIT, run.next_event()).await {
+            Ok(Some(RunEvent::Silent { silent_for })) => silences.push(silent_for),
+            Ok(Some(RunEvent::Line(_))) => {}
+            other => panic!("expected the watchdog to fire, got {other:?}"),
+        }
+    }
+    assert!(silences[0] >= Duration::from_millis(700), "{silences:?}");
+    assert!(silences[1] >= Duration::from_millis(1400), "{silences:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(run.interrupt(), InterruptState::Sent);
+    let (_, outcome) = all_events(run).await;
+    assert_eq!(outcome.kind, ExitKind::Interrupted);
+    assert_eq!(
+        outcome.signal,
+        Some(nix::sys::signal::Signal::SIGINT as i32)
+    );
+    assert!(outcome.interrupt_requested);
+}
+
+#[tokio::test]
+async fn a_second_interrupt_never_escalates_only_force_kill_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tf = Terraform::new("sh", dir.path());
+    let script = "trap 'echo got-int' INT; echo ready; while :; do sleep 0.1; done";
+    let mut run = tf.spawn(&sh(script)).expect("sh starts");
+    let ctl = run.controller();
+    match tokio::time::timeout(LIMIT, run.next_event()).await {
+        Ok(Some(RunEvent::Line(TfEvent::NotJson(t)))) if t == "ready" => {}
+        other => panic!("expected ready, got {other:?}"),
+    }
+    assert_eq!(ctl.interrupt(), InterruptState::Sent);
+    match tokio::time::timeout(LIMIT, run.next_event()).await {
+        Ok(Some(RunEvent::Line(TfEvent::NotJson(t)))) if t == "got-int" => {}
+        other => panic!("expected got-int, got {other:?}"),
+    }
+    let second = ctl.interrupt();
+    assert!(
+        matches!(second, InterruptState::AlreadyInterrupting { .. }),
+        "{second:?}"
+    );
+    // Nothing more was sent: the child keeps running.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(ctl.is_running());
+    assert_eq!(ctl.force_kill(), KillState::Sent);
+    assert_eq!(ctl.force_kill(), KillState::AlreadySent);
+    let (events, outcome) = all_events(run).await;
+    assert_eq!(outcome.kind, ExitKind::Killed);
+    assert_eq!(
+        outcome.signal,
+        Some(nix::sys::signal::Signal::SIGKILL as i32)
+    );
+    let got_int = lines(&events)
+        .iter()
+        .filter(|e| **e == TfEvent::NotJson("got-int".into()))
+        .count();
+    assert_eq!(got_int, 0, "the second interrupt sent no signal");
+    assert_eq!(ctl.interrupt(), InterruptState::NotRunning);
+    assert_eq!(ctl.force_kill(), KillState::NotRunning);
+}
+
+#[tokio::test]
+async fn a_grandchild_holding_the_pipe_does_not_hold_the_exit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tf = Terraform::new("sh", dir.path()).exit_grace(Duration::from_millis(300));
+    let run = tf
+        .spawn(&sh("sleep 30 & echo parent-done"))
+        .expect("sh starts");
+    let pgid = run.pid();
+    let started = Instant::now();
+    let (events, outcome) = all_events(run).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(outcome.kind, ExitKind::Success);
+    assert_eq!(lines(&events), [TfEvent::NotJson("parent-done".into())]);
+    // Clean up the test's own grandchild (same process group as the child).
+    let _ = nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(i32::try_from(pgid).expect("pid")),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+}
+
+#[tokio::test]
+async fn garbage_and_huge_lines_from_the_child_are_survived() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tf = Terraform::new("sh", dir.path());
+    let script =
+        "head -c 200000 /dev/urandom; printf '\\n{\"type\":\"log\",\"@message\":\"after\"}\\n'";
+    let (events, outcome) = all_events(tf.spawn(&sh(script)).expect("sh starts")).await;
+    assert_eq!(outcome.kind, ExitKind::Success);
+    let last = lines(&events).pop().expect("some lines");
+    assert_eq!(last.message(), Some("after"));
+}
+
+fn fake_terraform(dir: &Path, version_json: &str) -> PathBuf {
+    let path = dir.join("terraform");
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\ncat <<'EOF'\n{version_json}\nEOF\n"),
+    )
+    .expect("write fake terraform");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+#[tokio::test]
+async fn version_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = fake_terraform(
+        dir.path(),
+        r#"{"terraform_version":"1.9.8","platform":"linux_amd64","provider_selections":{},"terraform_outdated":true}"#,
+    );
+    let err = Terraform::new(&old, dir.path())
+        .check_version()
+        .await
+        .expect_err("1.9.8 is too old");
+    assert_eq!(
+        err.to_string(),
+        "terraform 1.9.8 is too old; siteup needs 1.10 or newer for S3-native state locking: install a newer one from https://developer.hashicorp.com/terraform/install"
+    );
+
+    let missing = Terraform::new(dir.path().join("nope/terraform"), dir.path());
+    assert!(matches!(missing.version().await, Err(TfError::NotFound)));
+    assert!(matches!(
+        missing.spawn(&raw(&["version"])),
+        Err(TfError::NotFound)
+    ));
+    assert!(matches!(
+        Terraform::new("sh", dir.path()).spawn(&raw(&["apply", "-auto-approve"])),
+        Err(TfError::AutoApproveRefused)
+    ));
+
+    // The real one on PATH.
+    let real = Terraform::locate(dir.path())
+        .expect("terraform must be on PATH for this test (terraform 1.11.4 in CI)");
+    let info = real
+        .env("CHECKPOINT_DISABLE", "1")
+        .check_version()
+        .await
+        .expect("the terraform on PATH is supported");
+    assert!(info.version.is_supported());
+    assert_eq!(info.version.to_string(), "1.11.4");
+}
