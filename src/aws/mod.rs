@@ -1,1 +1,102 @@
-//! aws
+//! AWS accounts and live checkpoint status: profiles, the strict credentials loader, identity,
+//! Route 53 zones, SES status and the SES production-access request.
+//!
+//! ```text
+//! let env = AwsEnv::real();
+//! let profiles = profiles::discover(&env).await?;              // the picker
+//! let session = connect(&env, &Target::Profile { choice, default_region }).await?;
+//! let aws = SdkAws::with_ses_region(&session, site.region.as_str());
+//! let who = aws.verify_identity().await?;                      // account, ARN, root warning
+//! let zones = aws.find_zones("example.com").await?;            // adopt instead of create
+//! let ses = ses_status(&aws, "example.com", "no-reply@example.com").await?;
+//! ```
+//!
+//! The wizard core talks to [`AwsApi`] only, so tests drive it with [`fake::FakeAws`]. Every
+//! failure is an [`AwsError`] whose `Display` is one sentence with the next step.
+
+pub mod connect;
+pub mod env;
+pub mod error;
+pub mod fake;
+pub mod identity;
+pub mod production;
+pub mod profiles;
+pub mod route53;
+pub mod sdk;
+pub mod ses;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use connect::{AwsSession, ConnectOptions, Target, Timeouts, connect, connect_with};
+pub use env::AwsEnv;
+pub use error::AwsError;
+pub use identity::{
+    CallerIdentity, ExpirySource, Principal, SessionExpiry, root_warning, warn_if_expires_within,
+};
+pub use production::{ProductionAccessRequest, SubmitOutcome, render_ses_request, submit_request};
+pub use profiles::{ProfileChoice, ProfileInfo, ProfileKind, ProfileList};
+pub use route53::{HostedZone, ZONE_ADDRESS, ZoneImport};
+pub use sdk::SdkAws;
+pub use ses::{AccountStatus, DomainIdentityStatus, ReviewState, SenderStatus, SesStatus};
+
+/// A boxed future of an AWS call (keeps [`AwsApi`] usable as `dyn AwsApi`).
+pub type AwsFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
+
+/// The identity the chosen credentials belong to, and what to warn about.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VerifiedIdentity {
+    pub caller: CallerIdentity,
+    /// When the session ends, where known (SSO session, temporary keys).
+    pub expiry: Option<SessionExpiry>,
+    /// The root-user warning, when it applies.
+    pub warning: Option<String>,
+}
+
+/// Everything the journey asks AWS. Implemented by [`SdkAws`] (the SDK) and
+/// [`fake::FakeAws`] (scripted, for tests of the wizard core).
+pub trait AwsApi: Send + Sync {
+    /// STS GetCallerIdentity with the session's expiry and the root warning.
+    fn verify_identity(&self) -> AwsFuture<'_, VerifiedIdentity>;
+
+    /// The public hosted zones named exactly `domain`, each with its nameservers.
+    fn find_zones<'a>(&'a self, domain: &'a str) -> AwsFuture<'a, Vec<HostedZone>>;
+
+    /// One zone's delegation-set nameservers.
+    fn zone_nameservers<'a>(&'a self, zone_id: &'a str) -> AwsFuture<'a, Vec<String>>;
+
+    /// The SES domain identity (missing when SES has none).
+    fn domain_identity<'a>(&'a self, domain: &'a str) -> AwsFuture<'a, DomainIdentityStatus>;
+
+    /// The SES sender address identity (missing when SES has none).
+    fn sender_identity<'a>(&'a self, address: &'a str) -> AwsFuture<'a, SenderStatus>;
+
+    /// The SES account: sandbox or production, quota, review.
+    fn account_status(&self) -> AwsFuture<'_, AccountStatus>;
+
+    /// Sends the address verification mail again (SESv2 has no resend: the identity is deleted
+    /// and created again, which SES answers with a new mail). A verified address is left alone.
+    fn resend_verification<'a>(&'a self, address: &'a str) -> AwsFuture<'a, SenderStatus>;
+
+    /// PutAccountDetails with the request and ProductionAccessEnabled = true.
+    fn submit_production_access<'a>(
+        &'a self,
+        request: &'a ProductionAccessRequest,
+    ) -> AwsFuture<'a, ()>;
+}
+
+/// The domain, sender and account status together, for the email checkpoints.
+pub async fn ses_status(
+    api: &dyn AwsApi,
+    domain: &str,
+    sender: &str,
+) -> Result<SesStatus, AwsError> {
+    let domain = api.domain_identity(domain).await?;
+    let sender = api.sender_identity(sender).await?;
+    let account = api.account_status().await?;
+    Ok(SesStatus {
+        domain,
+        sender,
+        account,
+    })
+}
