@@ -9,6 +9,7 @@
 pub mod aws;
 pub mod cli;
 pub mod clipboard;
+pub mod durations;
 pub mod commands;
 pub mod dns;
 pub mod preflight;
