@@ -1,1 +1,184 @@
-//! tfgen
+//! `SiteConfig` -> a complete Terraform project for the whole stack, written into
+//! `PATH/terraform/`.
+//!
+//! - [`render`] is pure: the answers in, every file's bytes out (`.tf` files in canonical
+//!   `terraform fmt` form, the CloudFront function, the deterministic `api.zip`, README.md and
+//!   .gitignore). Parts that are off produce no file and no reference.
+//! - [`write_project`] writes them without ever silently overwriting a file the user edited
+//!   (see [`manifest`]).
+//! - [`phase_targets`] gives the `-target` addresses for each phase of the journey, so later
+//!   steps can apply in phases while the files stay complete.
+//!
+//! ```text
+//! let files = render(&config, &GenerateOptions { backend: Backend::Local })?;
+//! let report = write_project(&dir.join("terraform"), &files, force)?;
+//! ```
+
+mod docs;
+pub mod hcl;
+pub mod manifest;
+pub mod sandbox_override;
+mod stack;
+pub mod zip;
+
+use std::path::PathBuf;
+
+pub use manifest::{Conflict, FileAction, FileReport, MANIFEST_FILE, WriteReport, write_project};
+pub use sandbox_override::SANDBOX_OVERRIDE_FILE;
+
+use crate::site::{InputError, SiteConfig};
+use stack::{Ctx, Tier};
+
+/// The key of the state object in the state bucket.
+pub const STATE_KEY: &str = "terraform.tfstate";
+
+/// Where Terraform keeps its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// Local `terraform.tfstate`: before the state bucket exists (no `backend.tf`).
+    #[default]
+    Local,
+    /// The S3 backend in the state bucket (`backend.tf`), once the bucket exists.
+    S3,
+}
+
+/// Options for [`render`].
+#[derive(Debug, Clone, Default)]
+pub struct GenerateOptions {
+    pub backend: Backend,
+}
+
+/// The S3 backend's settings, as written into `backend.tf`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3BackendSettings {
+    pub bucket: String,
+    pub key: String,
+    pub region: String,
+}
+
+/// The S3 backend settings siteup writes for `config`.
+pub fn s3_backend_settings(config: &SiteConfig) -> S3BackendSettings {
+    S3BackendSettings {
+        bucket: config.state_bucket.as_str().to_string(),
+        key: STATE_KEY.to_string(),
+        region: config.region.as_str().to_string(),
+    }
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Relative to the terraform folder.
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TfgenError {
+    #[error("The answers cannot be generated as they are: {0}")]
+    InvalidConfig(#[from] InputError),
+    #[error(
+        "siteup could not build the API package api.zip ({0}); this is a bug in siteup, please report it."
+    )]
+    Zip(String),
+    #[error(
+        "siteup could not {action} {path}: {source}; check that the folder exists and that you may write to it."
+    )]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "siteup refused to write {0}: generated files must stay inside the terraform folder, once each; this is a bug in siteup, please report it."
+    )]
+    UnsafePath(PathBuf),
+}
+
+/// The phases of the journey's applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The state bucket and its settings only, applied with local state.
+    StateBootstrap,
+    /// Everything that does not wait on a human: the zone, SES identities and all their records,
+    /// certificate requests and their validation records (not the validations), buckets, table,
+    /// log group, Lambda, IAM and the REST API without its custom domain.
+    Foundation,
+    /// Everything (no targets).
+    Full,
+}
+
+/// Every file of the project for `config`, in a stable order.
+pub fn render(
+    config: &SiteConfig,
+    opts: &GenerateOptions,
+) -> Result<Vec<GeneratedFile>, TfgenError> {
+    config.check()?;
+    let ctx = Ctx::new(config);
+    let parts = config.parts;
+    let mut files: Vec<GeneratedFile> = stack::tf_files(&ctx, opts)
+        .into_iter()
+        .map(|f| GeneratedFile {
+            path: PathBuf::from(f.name),
+            bytes: f.file.to_text().into_bytes(),
+        })
+        .collect();
+    if parts.site {
+        files.push(GeneratedFile {
+            path: PathBuf::from(stack::SITE_FUNCTION_FILE),
+            bytes: docs::site_function(&ctx).into_bytes(),
+        });
+    }
+    if parts.api {
+        files.push(GeneratedFile {
+            path: PathBuf::from(stack::API_ZIP_FILE),
+            bytes: zip::api_zip().map_err(|e| TfgenError::Zip(e.to_string()))?,
+        });
+    }
+    files.push(GeneratedFile {
+        path: PathBuf::from(".gitignore"),
+        bytes: docs::gitignore().into_bytes(),
+    });
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|f| f.path.to_string_lossy().into_owned())
+        .collect();
+    names.push("README.md".into());
+    files.push(GeneratedFile {
+        path: PathBuf::from("README.md"),
+        bytes: docs::readme(&ctx, &names).into_bytes(),
+    });
+    Ok(files)
+}
+
+/// Every resource address in the generated configuration, in file order.
+pub fn resource_addresses(config: &SiteConfig) -> Vec<String> {
+    let ctx = Ctx::new(config);
+    stack::tf_files(&ctx, &GenerateOptions::default())
+        .into_iter()
+        .flat_map(|f| f.resources)
+        .map(|(address, _)| address)
+        .collect()
+}
+
+/// The `-target` addresses for `phase` (empty for [`Phase::Full`]: apply everything).
+///
+/// Each set is closed under the dependencies that need no human: Terraform adds a target's
+/// dependencies by itself, and nothing in [`Phase::Foundation`] depends on a certificate
+/// validation, CloudFront or Cognito.
+pub fn phase_targets(config: &SiteConfig, phase: Phase) -> Vec<String> {
+    let wanted = |tier: Tier| match phase {
+        Phase::StateBootstrap => tier == Tier::State,
+        Phase::Foundation => matches!(tier, Tier::State | Tier::Foundation),
+        Phase::Full => false,
+    };
+    let ctx = Ctx::new(config);
+    stack::tf_files(&ctx, &GenerateOptions::default())
+        .into_iter()
+        .flat_map(|f| f.resources)
+        .filter(|(_, tier)| wanted(*tier))
+        .map(|(address, _)| address)
+        .collect()
+}

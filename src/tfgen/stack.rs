@@ -1,0 +1,1533 @@
+//! The generated stack: one function per file, each returning canonical HCL built with
+//! [`super::hcl`], and the phase ([`Tier`]) of every resource for the journey's targeted applies.
+
+use super::hcl::{Block, Expr, File, Seg, interp, lit};
+use super::{Backend, GenerateOptions, STATE_KEY};
+use crate::site::SiteConfig;
+
+/// When a resource can be applied in the journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tier {
+    /// The state bucket and its settings, applied with local state before the backend exists.
+    State,
+    /// Everything that does not wait on a human (delegation, SES verification, certificate
+    /// validation).
+    Foundation,
+    /// The rest: whatever uses the validated certificate, CloudFront, Cognito, API custom domain.
+    Full,
+}
+
+/// A `.tf` file with the addresses of the resources it declares.
+pub(crate) struct TfFile {
+    pub name: &'static str,
+    pub file: File,
+    pub resources: Vec<(String, Tier)>,
+}
+
+impl TfFile {
+    fn new(name: &'static str, header: &str) -> Self {
+        Self {
+            name,
+            file: File {
+                header: Some(header.to_string()),
+                blocks: Vec::new(),
+            },
+            resources: Vec::new(),
+        }
+    }
+
+    /// Adds `resource "ty" "name" { ... }`, built by `body` from an empty block.
+    fn resource(&mut self, tier: Tier, ty: &str, name: &str, body: impl FnOnce(Block) -> Block) {
+        self.resources.push((format!("{ty}.{name}"), tier));
+        self.file
+            .blocks
+            .push(body(Block::labeled("resource", &[ty, name])));
+    }
+
+    fn block(&mut self, block: Block) {
+        self.file.blocks.push(block);
+    }
+
+    fn output(&mut self, name: &str, description: &str, value: Expr) {
+        self.block(
+            Block::labeled("output", &[name])
+                .attr("description", Expr::str(description))
+                .attr("value", value),
+        );
+    }
+}
+
+/// The name of the CloudFront viewer-request function's source file.
+pub(crate) const SITE_FUNCTION_FILE: &str = "site-request.js";
+/// The name of the Lambda package.
+pub(crate) const API_ZIP_FILE: &str = "api.zip";
+/// The DynamoDB secondary index, as in the blog's single-table design (`sk` then `data`).
+pub(crate) const TABLE_INDEX: &str = "gsi";
+/// AWS's managed CloudFront cache policy "Managed-CachingOptimized".
+const CACHING_OPTIMIZED_POLICY_ID: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+/// AWS's managed response headers policy "Managed-SecurityHeadersPolicy" (HSTS, nosniff,
+/// X-Frame-Options, Referrer-Policy, X-XSS-Protection), maintained by AWS.
+const SECURITY_HEADERS_POLICY_ID: &str = "67f7725c-6f97-4210-82d7-5512b31e9d03";
+
+/// Values derived from the answers that every file uses.
+pub(crate) struct Ctx<'a> {
+    pub cfg: &'a SiteConfig,
+    pub domain: String,
+    pub region: String,
+    pub name: String,
+    pub sender: String,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(cfg: &'a SiteConfig) -> Self {
+        Self {
+            domain: cfg.domain.as_str().to_string(),
+            region: cfg.region.as_str().to_string(),
+            name: cfg.name.as_str().to_string(),
+            sender: cfg.sender_address(),
+            cfg,
+        }
+    }
+
+    fn sub(&self, label: &str) -> String {
+        format!("{label}.{}", self.domain)
+    }
+
+    fn origin(&self) -> String {
+        format!("https://{}", self.domain)
+    }
+
+    /// Whether the API custom domain needs its own certificate in the main region (a REGIONAL
+    /// endpoint needs a certificate in its own region; in us-east-1 the main one serves).
+    pub fn regional_api_certificate(&self) -> bool {
+        self.cfg.parts.api && self.region != "us-east-1"
+    }
+
+    /// The address of the validated certificate the API custom domain uses.
+    fn api_certificate_validation(&self) -> &'static str {
+        if self.regional_api_certificate() {
+            "aws_acm_certificate_validation.api"
+        } else {
+            "aws_acm_certificate_validation.main"
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small expression helpers
+// ---------------------------------------------------------------------------------------------
+
+fn s(v: impl Into<String>) -> Expr {
+    Expr::str(v)
+}
+
+fn r(v: impl Into<String>) -> Expr {
+    Expr::raw(v)
+}
+
+fn t(segs: Vec<Seg>) -> Expr {
+    Expr::template(segs)
+}
+
+fn obj(items: Vec<(&str, Expr)>) -> Expr {
+    Expr::Object(items.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+fn refs(items: &[&str]) -> Expr {
+    Expr::List(items.iter().map(|i| r(*i)).collect())
+}
+
+/// `jsonencode({ Version = "2012-10-17", Statement = [...] })`.
+fn policy(statements: Vec<Expr>) -> Expr {
+    Expr::jsonencode(obj(vec![
+        ("Version", s("2012-10-17")),
+        ("Statement", Expr::ListLines(statements)),
+    ]))
+}
+
+const ZONE_ID: &str = "aws_route53_zone.main.zone_id";
+
+/// A DNS record with literal values.
+fn record(name: &str, ty: &str, ttl: i64, records: Expr) -> impl FnOnce(Block) -> Block {
+    let name = name.to_string();
+    let ty = ty.to_string();
+    move |b: Block| {
+        b.attr("zone_id", r(ZONE_ID))
+            .attr("name", s(name))
+            .attr("type", s(ty))
+            .attr("ttl", ttl)
+            .attr("records", records)
+    }
+}
+
+/// An alias record (A or AAAA) to a CloudFront or API Gateway target.
+fn alias(name: &str, ty: &str, target: &str, target_zone: &str) -> impl FnOnce(Block) -> Block {
+    let name = name.to_string();
+    let ty = ty.to_string();
+    let target = target.to_string();
+    let target_zone = target_zone.to_string();
+    move |b: Block| {
+        b.attr("zone_id", r(ZONE_ID))
+            .attr("name", s(name))
+            .attr("type", s(ty))
+            .block(
+                Block::new("alias")
+                    .attr("name", r(target))
+                    .attr("zone_id", r(target_zone))
+                    .attr("evaluate_target_health", false),
+            )
+    }
+}
+
+/// A private bucket: ownership enforced (ACLs off), public access blocked, encrypted at rest,
+/// optionally versioned, and a policy that refuses plain HTTP (plus `extra` statements).
+struct Bucket<'a> {
+    /// Resource name (`state` gives `aws_s3_bucket.state`).
+    name: &'a str,
+    /// The bucket's name in S3.
+    bucket: &'a str,
+    tier: Tier,
+    versioned: bool,
+    protect: bool,
+    /// Statements added to the bucket policy, before the plain-HTTP refusal.
+    extra: Vec<Expr>,
+    /// The policy's tier (later than the bucket's when a statement refers to CloudFront).
+    policy_tier: Tier,
+}
+
+fn private_bucket(f: &mut TfFile, spec: Bucket) {
+    let Bucket {
+        name,
+        bucket,
+        tier,
+        versioned,
+        protect,
+        extra,
+        policy_tier,
+    } = spec;
+    let bucket_id = format!("aws_s3_bucket.{name}.id");
+    let bucket_arn = format!("aws_s3_bucket.{name}.arn");
+    f.resource(tier, "aws_s3_bucket", name, |b| {
+        let b = b.attr("bucket", s(bucket));
+        if protect { b.prevent_destroy() } else { b }
+    });
+    f.resource(tier, "aws_s3_bucket_ownership_controls", name, |b| {
+        b.attr("bucket", r(&bucket_id))
+            .block(Block::new("rule").attr("object_ownership", s("BucketOwnerEnforced")))
+    });
+    f.resource(tier, "aws_s3_bucket_public_access_block", name, |b| {
+        b.attr("bucket", r(&bucket_id))
+            .attr("block_public_acls", true)
+            .attr("block_public_policy", true)
+            .attr("ignore_public_acls", true)
+            .attr("restrict_public_buckets", true)
+    });
+    f.resource(
+        tier,
+        "aws_s3_bucket_server_side_encryption_configuration",
+        name,
+        |b| {
+            b.attr("bucket", r(&bucket_id)).block(
+                Block::new("rule").block(
+                    Block::new("apply_server_side_encryption_by_default")
+                        .attr("sse_algorithm", s("AES256")),
+                ),
+            )
+        },
+    );
+    if versioned {
+        f.resource(tier, "aws_s3_bucket_versioning", name, |b| {
+            b.attr("bucket", r(&bucket_id))
+                .block(Block::new("versioning_configuration").attr("status", s("Enabled")))
+        });
+    }
+    let mut statements = extra;
+    statements.push(obj(vec![
+        ("Sid", s("DenyPlainHttp")),
+        ("Effect", s("Deny")),
+        ("Principal", s("*")),
+        ("Action", s("s3:*")),
+        (
+            "Resource",
+            Expr::List(vec![
+                r(&bucket_arn),
+                t(vec![interp(&bucket_arn), lit("/*")]),
+            ]),
+        ),
+        (
+            "Condition",
+            obj(vec![(
+                "Bool",
+                obj(vec![("aws:SecureTransport", s("false"))]),
+            )]),
+        ),
+    ]));
+    f.resource(policy_tier, "aws_s3_bucket_policy", name, |b| {
+        b.attr("bucket", r(&bucket_id))
+            .attr("policy", policy(statements))
+            // The public access block goes first: S3 refuses policies while it is being set.
+            .depends_on(&[&format!("aws_s3_bucket_public_access_block.{name}")])
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+// ---------------------------------------------------------------------------------------------
+
+pub(crate) fn versions() -> TfFile {
+    let mut f = TfFile::new(
+        "versions.tf",
+        "Terraform and provider versions. Terraform >= 1.10 for S3-native state locking.",
+    );
+    f.block(
+        Block::new("terraform")
+            .attr("required_version", s(">= 1.10"))
+            .block(Block::new("required_providers").attr(
+                "aws",
+                obj(vec![
+                    ("source", s("hashicorp/aws")),
+                    ("version", s(">= 5.100, < 6")),
+                ]),
+            )),
+    );
+    f
+}
+
+pub(crate) fn providers(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "providers.tf",
+        "The AWS provider in the site's region, and an alias in us-east-1: CloudFront and Cognito\n\
+         custom domains only accept certificates from us-east-1, whatever the main region is.\n\
+         The alias stays even when nothing uses it, so that resources it created can always be\n\
+         destroyed cleanly.",
+    );
+    let tags = || {
+        Block::new("default_tags").attr(
+            "tags",
+            obj(vec![("ManagedBy", s("siteup")), ("Project", s(&c.name))]),
+        )
+    };
+    f.block(
+        Block::labeled("provider", &["aws"])
+            .attr("region", s(&c.region))
+            .block(tags()),
+    );
+    f.block(
+        Block::labeled("provider", &["aws"])
+            .attr("alias", s("us_east_1"))
+            .attr("region", s("us-east-1"))
+            .block(tags()),
+    );
+    f
+}
+
+pub(crate) fn backend(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "backend.tf",
+        "Remote state in the state bucket, locked with an S3 lock file (no DynamoDB table).\n\
+         Backend blocks cannot use variables: the values are literal. siteup writes this file only\n\
+         once the state bucket exists, then moves the local state into it.",
+    );
+    f.block(
+        Block::new("terraform").block(
+            Block::labeled("backend", &["s3"])
+                .attr("bucket", s(c.cfg.state_bucket.as_str()))
+                .attr("key", s(STATE_KEY))
+                .attr("region", s(&c.region))
+                .attr("encrypt", true)
+                .attr("use_lockfile", true),
+        ),
+    );
+    f
+}
+
+pub(crate) fn state(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "state.tf",
+        "The bucket that holds Terraform's state: private, encrypted, versioned (every state\n\
+         version can be recovered) and protected from destruction.",
+    );
+    private_bucket(
+        &mut f,
+        Bucket {
+            name: "state",
+            bucket: c.cfg.state_bucket.as_str(),
+            tier: Tier::State,
+            versioned: true,
+            protect: true,
+            extra: Vec::new(),
+            policy_tier: Tier::State,
+        },
+    );
+    f
+}
+
+pub(crate) fn deploys(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "deploys.tf",
+        "A private bucket for deployment artifacts (site builds, function packages).",
+    );
+    private_bucket(
+        &mut f,
+        Bucket {
+            name: "deploys",
+            bucket: c.cfg.deploys_bucket.as_str(),
+            tier: Tier::Foundation,
+            versioned: true,
+            protect: true,
+            extra: Vec::new(),
+            policy_tier: Tier::Foundation,
+        },
+    );
+    f
+}
+
+pub(crate) fn zone(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "zone.tf",
+        "The Route 53 hosted zone. Its four nameservers go to the registrar; a new zone gets new\n\
+         nameservers, so the zone is protected from destruction.",
+    );
+    f.resource(Tier::Foundation, "aws_route53_zone", "main", |b| {
+        b.attr("name", s(&c.domain)).prevent_destroy()
+    });
+    f
+}
+
+pub(crate) fn email(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "email.tf",
+        "Sending email with SES: the domain identity with Easy DKIM (its three CNAME records are\n\
+         also what verifies the domain), a MAIL FROM domain with its MX and SPF records, a DMARC\n\
+         policy, the sender address, and what happens to mail sent to the domain.\n\
+         Nothing here waits for verification: SES verifies the domain by itself once the zone's\n\
+         delegation is live.",
+    );
+    let domain = &c.domain;
+    let mail_from = c.sub("mail");
+    f.resource(
+        Tier::Foundation,
+        "aws_sesv2_email_identity",
+        "domain",
+        |b| b.attr("email_identity", s(domain)),
+    );
+    let token = "aws_sesv2_email_identity.domain.dkim_signing_attributes[0].tokens[count.index]";
+    f.resource(Tier::Foundation, "aws_route53_record", "ses_dkim", |b| {
+        b.attr("count", 3)
+            .blank()
+            .attr("zone_id", r(ZONE_ID))
+            .attr(
+                "name",
+                t(vec![interp(token), lit(format!("._domainkey.{domain}"))]),
+            )
+            .attr("type", s("CNAME"))
+            .attr("ttl", 1800)
+            .attr(
+                "records",
+                Expr::List(vec![t(vec![interp(token), lit(".dkim.amazonses.com")])]),
+            )
+    });
+    f.resource(
+        Tier::Foundation,
+        "aws_sesv2_email_identity_mail_from_attributes",
+        "domain",
+        |b| {
+            b.attr(
+                "email_identity",
+                r("aws_sesv2_email_identity.domain.email_identity"),
+            )
+            .attr("mail_from_domain", s(&mail_from))
+            .attr("behavior_on_mx_failure", s("USE_DEFAULT_VALUE"))
+        },
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_route53_record",
+        "ses_mail_from_mx",
+        record(
+            &mail_from,
+            "MX",
+            600,
+            Expr::strs([format!("10 feedback-smtp.{}.amazonses.com", c.region)]),
+        ),
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_route53_record",
+        "ses_mail_from_spf",
+        record(
+            &mail_from,
+            "TXT",
+            600,
+            Expr::strs(["v=spf1 include:amazonses.com ~all"]),
+        ),
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_route53_record",
+        "dmarc",
+        record(
+            &c.sub("_dmarc"),
+            "TXT",
+            600,
+            Expr::strs(["v=DMARC1; p=none;"]),
+        ),
+    );
+    let inbound = c.cfg.inbound_mail.records();
+    if !inbound.is_empty() {
+        f.resource(
+            Tier::Foundation,
+            "aws_route53_record",
+            "inbound_mx",
+            record(
+                domain,
+                "MX",
+                300,
+                Expr::ListLines(inbound.iter().map(|m| s(m.to_string())).collect()),
+            ),
+        );
+    }
+    f.resource(
+        Tier::Foundation,
+        "aws_sesv2_email_identity",
+        "sender",
+        |b| {
+            let b = b.attr("email_identity", s(&c.sender));
+            if inbound.is_empty() {
+                b
+            } else {
+                // The verification mail to the sender address needs the domain's MX in place.
+                b.depends_on(&["aws_route53_record.inbound_mx"])
+            }
+        },
+    );
+    f
+}
+
+/// The validation records of one certificate: one record per validation option.
+fn validation_records(f: &mut TfFile, name: &str, certificate: &str) {
+    f.resource(Tier::Foundation, "aws_route53_record", name, |b| {
+        b.attr(
+            "for_each",
+            Expr::Lines(vec![
+                "{".into(),
+                format!(
+                    "  for option in {certificate}.domain_validation_options : option.domain_name => {{"
+                ),
+                "    name   = option.resource_record_name".into(),
+                "    record = option.resource_record_value".into(),
+                "    type   = option.resource_record_type".into(),
+                "  }".into(),
+                "}".into(),
+            ]),
+        )
+        .blank()
+        .attr("zone_id", r(ZONE_ID))
+        .attr("name", r("each.value.name"))
+        .attr("type", r("each.value.type"))
+        .attr("ttl", 60)
+        .attr("records", refs(&["each.value.record"]))
+        .attr("allow_overwrite", true)
+    });
+}
+
+pub(crate) fn certificate(c: &Ctx) -> TfFile {
+    let parts = c.cfg.parts;
+    let mut f = TfFile::new(
+        "certificate.tf",
+        "The TLS certificate, requested in us-east-1 (CloudFront and Cognito need it there), with\n\
+         one DNS validation record per name. Everything that uses the certificate takes its ARN\n\
+         from the validation resource, so nothing uses it before it is issued.",
+    );
+    let mut sans = Vec::new();
+    if parts.site {
+        sans.push(c.sub("www"));
+    }
+    if parts.users {
+        sans.push(c.sub("auth"));
+    }
+    if parts.api && !c.regional_api_certificate() {
+        sans.push(c.sub("api"));
+    }
+    f.resource(Tier::Foundation, "aws_acm_certificate", "main", |b| {
+        let b = b
+            .attr("provider", r("aws.us_east_1"))
+            .blank()
+            .attr("domain_name", s(&c.domain));
+        let b = if sans.is_empty() {
+            b
+        } else {
+            b.attr("subject_alternative_names", Expr::strs(sans.clone()))
+        };
+        b.attr("validation_method", s("DNS"))
+            .block(Block::new("lifecycle").attr("create_before_destroy", true))
+    });
+    validation_records(&mut f, "certificate_validation", "aws_acm_certificate.main");
+    f.resource(Tier::Full, "aws_acm_certificate_validation", "main", |b| {
+        b.attr("provider", r("aws.us_east_1"))
+            .blank()
+            .attr("certificate_arn", r("aws_acm_certificate.main.arn"))
+            .attr(
+                "validation_record_fqdns",
+                r("[for record in aws_route53_record.certificate_validation : record.fqdn]"),
+            )
+    });
+    if c.regional_api_certificate() {
+        f.resource(Tier::Foundation, "aws_acm_certificate", "api", |b| {
+            b.comment(&format!(
+                "The API's REGIONAL custom domain needs a certificate in {} itself.",
+                c.region
+            ))
+            .attr("domain_name", s(c.sub("api")))
+            .attr("validation_method", s("DNS"))
+            .block(Block::new("lifecycle").attr("create_before_destroy", true))
+        });
+        validation_records(
+            &mut f,
+            "certificate_api_validation",
+            "aws_acm_certificate.api",
+        );
+        f.resource(Tier::Full, "aws_acm_certificate_validation", "api", |b| {
+            b.attr("certificate_arn", r("aws_acm_certificate.api.arn")).attr(
+                "validation_record_fqdns",
+                r("[for record in aws_route53_record.certificate_api_validation : record.fqdn]"),
+            )
+        });
+    }
+    f
+}
+
+pub(crate) fn site(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "site.tf",
+        "The website: a private bucket that only this CloudFront distribution can read (origin\n\
+         access control), HTTPS with TLS 1.2 or newer, IPv6, security headers, a function that\n\
+         serves /dir/index.html for /dir/ and redirects www to the bare domain, a 404 page, and\n\
+         A/AAAA records for the domain and www.",
+    );
+    let www = c.sub("www");
+    let read = obj(vec![
+        ("Sid", s("AllowCloudFrontRead")),
+        ("Effect", s("Allow")),
+        (
+            "Principal",
+            obj(vec![("Service", s("cloudfront.amazonaws.com"))]),
+        ),
+        ("Action", s("s3:GetObject")),
+        (
+            "Resource",
+            t(vec![interp("aws_s3_bucket.site.arn"), lit("/*")]),
+        ),
+        (
+            "Condition",
+            obj(vec![(
+                "StringEquals",
+                obj(vec![(
+                    "AWS:SourceArn",
+                    r("aws_cloudfront_distribution.site.arn"),
+                )]),
+            )]),
+        ),
+    ]);
+    private_bucket(
+        &mut f,
+        Bucket {
+            name: "site",
+            bucket: c.cfg.site_bucket.as_str(),
+            tier: Tier::Foundation,
+            versioned: false,
+            protect: false,
+            extra: vec![read],
+            policy_tier: Tier::Full,
+        },
+    );
+    f.resource(
+        Tier::Full,
+        "aws_cloudfront_origin_access_control",
+        "site",
+        |b| {
+            b.attr("name", s(format!("{}-site", c.name)))
+                .attr("description", s(format!("CloudFront reads {}", c.domain)))
+                .attr("origin_access_control_origin_type", s("s3"))
+                .attr("signing_behavior", s("always"))
+                .attr("signing_protocol", s("sigv4"))
+        },
+    );
+    f.resource(Tier::Full, "aws_cloudfront_function", "site_request", |b| {
+        b.attr("name", s(format!("{}-site-request", c.name)))
+            .attr(
+                "comment",
+                s("Serves index.html for directories and redirects www"),
+            )
+            .attr("runtime", s("cloudfront-js-2.0"))
+            .attr("publish", true)
+            .attr(
+                "code",
+                Expr::Call(
+                    "file".into(),
+                    Box::new(t(vec![
+                        interp("path.module"),
+                        lit(format!("/{SITE_FUNCTION_FILE}")),
+                    ])),
+                ),
+            )
+    });
+    f.resource(Tier::Full, "aws_cloudfront_distribution", "site", |b| {
+        b.attr("enabled", true)
+            .attr("is_ipv6_enabled", true)
+            .attr("http_version", s("http2and3"))
+            .attr("comment", s(&c.domain))
+            .attr("aliases", Expr::strs([c.domain.clone(), www.clone()]))
+            .attr("default_root_object", s("index.html"))
+            .attr("price_class", s("PriceClass_100"))
+            .block(
+                Block::new("origin")
+                    .attr("origin_id", s("site-bucket"))
+                    .attr(
+                        "domain_name",
+                        r("aws_s3_bucket.site.bucket_regional_domain_name"),
+                    )
+                    .attr(
+                        "origin_access_control_id",
+                        r("aws_cloudfront_origin_access_control.site.id"),
+                    ),
+            )
+            .blank()
+            .comment(&format!(
+                "AWS managed policies: {CACHING_OPTIMIZED_POLICY_ID} is \"CachingOptimized\",\n\
+                 {SECURITY_HEADERS_POLICY_ID} is \"SecurityHeadersPolicy\" (HSTS, nosniff,\n\
+                 X-Frame-Options, Referrer-Policy)."
+            ))
+            .block(
+                Block::new("default_cache_behavior")
+                    .attr("target_origin_id", s("site-bucket"))
+                    .attr("viewer_protocol_policy", s("redirect-to-https"))
+                    .attr("allowed_methods", Expr::strs(["GET", "HEAD"]))
+                    .attr("cached_methods", Expr::strs(["GET", "HEAD"]))
+                    .attr("compress", true)
+                    .attr("cache_policy_id", s(CACHING_OPTIMIZED_POLICY_ID))
+                    .attr("response_headers_policy_id", s(SECURITY_HEADERS_POLICY_ID))
+                    .block(
+                        Block::new("function_association")
+                            .attr("event_type", s("viewer-request"))
+                            .attr(
+                                "function_arn",
+                                r("aws_cloudfront_function.site_request.arn"),
+                            ),
+                    ),
+            )
+            .blank()
+            .comment(
+                "The bucket answers 403 for a missing object (CloudFront may not list it): both\n\
+                 403 and 404 become a 404 with the site's /404.html.",
+            )
+            .block(
+                Block::new("custom_error_response")
+                    .attr("error_code", 403)
+                    .attr("response_code", 404)
+                    .attr("response_page_path", s("/404.html"))
+                    .attr("error_caching_min_ttl", 60),
+            )
+            .block(
+                Block::new("custom_error_response")
+                    .attr("error_code", 404)
+                    .attr("response_code", 404)
+                    .attr("response_page_path", s("/404.html"))
+                    .attr("error_caching_min_ttl", 60),
+            )
+            .block(
+                Block::new("restrictions")
+                    .block(Block::new("geo_restriction").attr("restriction_type", s("none"))),
+            )
+            .block(
+                Block::new("viewer_certificate")
+                    .attr(
+                        "acm_certificate_arn",
+                        r("aws_acm_certificate_validation.main.certificate_arn"),
+                    )
+                    .attr("ssl_support_method", s("sni-only"))
+                    .attr("minimum_protocol_version", s("TLSv1.2_2021")),
+            )
+    });
+    let cf = "aws_cloudfront_distribution.site.domain_name";
+    let cfz = "aws_cloudfront_distribution.site.hosted_zone_id";
+    for (name, host, ty) in [
+        ("site_apex_a", c.domain.as_str(), "A"),
+        ("site_apex_aaaa", c.domain.as_str(), "AAAA"),
+        ("site_www_a", www.as_str(), "A"),
+        ("site_www_aaaa", www.as_str(), "AAAA"),
+    ] {
+        f.resource(
+            Tier::Full,
+            "aws_route53_record",
+            name,
+            alias(host, ty, cf, cfz),
+        );
+    }
+    f
+}
+
+pub(crate) fn database(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "database.tf",
+        "One DynamoDB table for all the site's data (single-table design): items keyed by pk and\n\
+         sk, and a secondary index on sk and data to query the other way round. On-demand\n\
+         billing, point-in-time recovery, and protected from destruction.",
+    );
+    let attribute = |n: &str| {
+        Block::new("attribute")
+            .attr("name", s(n))
+            .attr("type", s("S"))
+    };
+    f.resource(Tier::Foundation, "aws_dynamodb_table", "main", |b| {
+        b.attr("name", s(&c.name))
+            .attr("billing_mode", s("PAY_PER_REQUEST"))
+            .attr("hash_key", s("pk"))
+            .attr("range_key", s("sk"))
+            .block(attribute("pk"))
+            .block(attribute("sk"))
+            .block(attribute("data"))
+            .block(
+                Block::new("global_secondary_index")
+                    .attr("name", s(TABLE_INDEX))
+                    .attr("hash_key", s("sk"))
+                    .attr("range_key", s("data"))
+                    .attr("projection_type", s("ALL")),
+            )
+            .block(Block::new("point_in_time_recovery").attr("enabled", true))
+            .prevent_destroy()
+    });
+    f
+}
+
+pub(crate) fn users(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "users.tf",
+        "Sign-up and sign-in with Cognito: a user pool that sends its mail through SES from the\n\
+         verified domain, a web client (no secret, SRP sign-in), and the hosted sign-in pages at\n\
+         auth.<domain>. The pool is protected from destruction: replacing it loses every account.",
+    );
+    let auth = c.sub("auth");
+    f.resource(Tier::Full, "aws_cognito_user_pool", "main", |b| {
+        b.attr("name", s(format!("{}-users", c.name)))
+            .attr("username_attributes", Expr::strs(["email"]))
+            .attr("auto_verified_attributes", Expr::strs(["email"]))
+            .block(Block::new("username_configuration").attr("case_sensitive", false))
+            .block(
+                Block::new("password_policy")
+                    .attr("minimum_length", 10)
+                    .attr("require_lowercase", true)
+                    .attr("require_numbers", true)
+                    .attr("require_symbols", false)
+                    .attr("require_uppercase", true)
+                    .attr("temporary_password_validity_days", 7),
+            )
+            .block(
+                Block::new("account_recovery_setting").block(
+                    Block::new("recovery_mechanism")
+                        .attr("name", s("verified_email"))
+                        .attr("priority", 1),
+                ),
+            )
+            .blank()
+            .comment(
+                "Cognito checks the identity given as source_arn: the domain identity verifies\n\
+                 itself through DNS, so no inbox click is needed before the pool can be created.",
+            )
+            .block(
+                Block::new("email_configuration")
+                    .attr("email_sending_account", s("DEVELOPER"))
+                    .attr("source_arn", r("aws_sesv2_email_identity.domain.arn"))
+                    .attr("from_email_address", s(&c.sender)),
+            )
+            .block(
+                Block::new("verification_message_template")
+                    .attr("default_email_option", s("CONFIRM_WITH_CODE")),
+            )
+            .prevent_destroy()
+    });
+    f.resource(Tier::Full, "aws_cognito_user_pool_client", "web", |b| {
+        b.attr("name", s("web"))
+            .attr("user_pool_id", r("aws_cognito_user_pool.main.id"))
+            .attr("generate_secret", false)
+            .attr(
+                "explicit_auth_flows",
+                Expr::strs(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
+            )
+            .attr("prevent_user_existence_errors", s("ENABLED"))
+            .attr("enable_token_revocation", true)
+            .attr("supported_identity_providers", Expr::strs(["COGNITO"]))
+            .attr("allowed_oauth_flows_user_pool_client", true)
+            .attr("allowed_oauth_flows", Expr::strs(["code"]))
+            .attr(
+                "allowed_oauth_scopes",
+                Expr::strs(["email", "openid", "profile"]),
+            )
+            .attr("callback_urls", Expr::strs([format!("{}/", c.origin())]))
+            .attr("logout_urls", Expr::strs([format!("{}/", c.origin())]))
+    });
+    f.resource(Tier::Full, "aws_cognito_user_pool_domain", "main", |b| {
+        b.attr("domain", s(&auth))
+            .attr(
+                "certificate_arn",
+                r("aws_acm_certificate_validation.main.certificate_arn"),
+            )
+            .attr("user_pool_id", r("aws_cognito_user_pool.main.id"))
+            .blank()
+            .comment("Cognito refuses a custom domain whose parent domain has no A record yet.")
+            .attr("depends_on", refs(&["aws_route53_record.site_apex_a"]))
+    });
+    f.resource(
+        Tier::Full,
+        "aws_route53_record",
+        "auth",
+        alias(
+            &auth,
+            "A",
+            "aws_cognito_user_pool_domain.main.cloudfront_distribution",
+            "aws_cognito_user_pool_domain.main.cloudfront_distribution_zone_id",
+        ),
+    );
+    f
+}
+
+pub(crate) fn identities(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "identities.tf",
+        "Signed-in users get AWS credentials from the identity pool; its authenticated role may\n\
+         do exactly one thing: call this API.",
+    );
+    f.resource(Tier::Full, "aws_cognito_identity_pool", "main", |b| {
+        b.attr("identity_pool_name", s(format!("{}-identities", c.name)))
+            .attr("allow_unauthenticated_identities", false)
+            .attr("allow_classic_flow", false)
+            .block(
+                Block::new("cognito_identity_providers")
+                    .attr("client_id", r("aws_cognito_user_pool_client.web.id"))
+                    .attr("provider_name", r("aws_cognito_user_pool.main.endpoint"))
+                    .attr("server_side_token_check", true),
+            )
+    });
+    f.resource(Tier::Full, "aws_iam_role", "authenticated", |b| {
+        b.attr("name", s(format!("{}-authenticated", c.name))).attr(
+            "assume_role_policy",
+            policy(vec![obj(vec![
+                ("Effect", s("Allow")),
+                (
+                    "Principal",
+                    obj(vec![("Federated", s("cognito-identity.amazonaws.com"))]),
+                ),
+                ("Action", s("sts:AssumeRoleWithWebIdentity")),
+                (
+                    "Condition",
+                    obj(vec![
+                        (
+                            "StringEquals",
+                            obj(vec![(
+                                "cognito-identity.amazonaws.com:aud",
+                                r("aws_cognito_identity_pool.main.id"),
+                            )]),
+                        ),
+                        (
+                            "ForAnyValue:StringLike",
+                            obj(vec![(
+                                "cognito-identity.amazonaws.com:amr",
+                                s("authenticated"),
+                            )]),
+                        ),
+                    ]),
+                ),
+            ])]),
+        )
+    });
+    f.resource(Tier::Full, "aws_iam_role_policy", "authenticated", |b| {
+        b.attr("name", s("invoke-api"))
+            .attr("role", r("aws_iam_role.authenticated.id"))
+            .attr(
+                "policy",
+                policy(vec![obj(vec![
+                    ("Effect", s("Allow")),
+                    ("Action", s("execute-api:Invoke")),
+                    (
+                        "Resource",
+                        t(vec![
+                            interp("aws_api_gateway_stage.api.execution_arn"),
+                            lit("/*"),
+                        ]),
+                    ),
+                ])]),
+            )
+    });
+    f.resource(
+        Tier::Full,
+        "aws_cognito_identity_pool_roles_attachment",
+        "main",
+        |b| {
+            b.attr("identity_pool_id", r("aws_cognito_identity_pool.main.id"))
+                .attr(
+                    "roles",
+                    obj(vec![("authenticated", r("aws_iam_role.authenticated.arn"))]),
+                )
+        },
+    );
+    f
+}
+
+const CORS_ALLOW_HEADERS: &str = "'Authorization,Content-Type,X-Amz-Content-Sha256,X-Amz-Date,X-Amz-Security-Token,X-Amz-User-Agent'";
+const CORS_ALLOW_METHODS: &str = "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'";
+
+pub(crate) fn api(c: &Ctx) -> TfFile {
+    let parts = c.cfg.parts;
+    let mut f = TfFile::new(
+        "api.tf",
+        "The API: one Lambda function (Node.js 22, packaged by siteup into api.zip) behind a\n\
+         REGIONAL API Gateway REST API at api.<domain>. Every path and method goes to the function\n\
+         and needs AWS (SigV4) credentials from the identity pool; CORS preflights are answered by\n\
+         API Gateway itself, and its own errors are JSON with CORS headers.",
+    );
+    let origin = format!("'{}'", c.origin());
+    let api_domain = c.sub("api");
+
+    // -- the function and its permissions
+    f.resource(Tier::Foundation, "aws_iam_role", "api", |b| {
+        b.attr("name", s(format!("{}-api", c.name))).attr(
+            "assume_role_policy",
+            policy(vec![obj(vec![
+                ("Effect", s("Allow")),
+                (
+                    "Principal",
+                    obj(vec![("Service", s("lambda.amazonaws.com"))]),
+                ),
+                ("Action", s("sts:AssumeRole")),
+            ])]),
+        )
+    });
+    let mut statements = vec![
+        obj(vec![
+            ("Sid", s("Table")),
+            ("Effect", s("Allow")),
+            (
+                "Action",
+                Expr::ListLines(
+                    [
+                        "dynamodb:BatchGetItem",
+                        "dynamodb:BatchWriteItem",
+                        "dynamodb:ConditionCheckItem",
+                        "dynamodb:DeleteItem",
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:Query",
+                        "dynamodb:UpdateItem",
+                    ]
+                    .into_iter()
+                    .map(s)
+                    .collect(),
+                ),
+            ),
+            (
+                "Resource",
+                Expr::List(vec![
+                    r("aws_dynamodb_table.main.arn"),
+                    t(vec![interp("aws_dynamodb_table.main.arn"), lit("/index/*")]),
+                ]),
+            ),
+        ]),
+        obj(vec![
+            ("Sid", s("SendEmail")),
+            ("Effect", s("Allow")),
+            ("Action", s("ses:SendEmail")),
+            (
+                "Resource",
+                refs(&[
+                    "aws_sesv2_email_identity.domain.arn",
+                    "aws_sesv2_email_identity.sender.arn",
+                ]),
+            ),
+        ]),
+    ];
+    if parts.logging {
+        statements.push(obj(vec![
+            ("Sid", s("Logs")),
+            ("Effect", s("Allow")),
+            (
+                "Action",
+                Expr::strs(["logs:CreateLogStream", "logs:PutLogEvents"]),
+            ),
+            (
+                "Resource",
+                t(vec![interp("aws_cloudwatch_log_group.api.arn"), lit(":*")]),
+            ),
+        ]));
+    }
+    f.resource(Tier::Foundation, "aws_iam_role_policy", "api", |b| {
+        b.attr("name", s("least-privilege"))
+            .attr("role", r("aws_iam_role.api.id"))
+            .attr("policy", policy(statements))
+    });
+    let zip = || t(vec![interp("path.module"), lit(format!("/{API_ZIP_FILE}"))]);
+    f.resource(Tier::Foundation, "aws_lambda_function", "api", |b| {
+        let b = b
+            .attr("function_name", s(format!("{}-api", c.name)))
+            .attr("role", r("aws_iam_role.api.arn"))
+            .attr("runtime", s("nodejs22.x"))
+            .attr("architectures", Expr::strs(["arm64"]))
+            .attr("handler", s("index.handler"))
+            .attr("filename", zip())
+            .attr(
+                "source_code_hash",
+                Expr::Call("filebase64sha256".into(), Box::new(zip())),
+            )
+            .attr("memory_size", 256)
+            .attr("timeout", 10)
+            .block(Block::new("environment").attr(
+                "variables",
+                obj(vec![
+                    ("ALLOWED_ORIGIN", s(c.origin())),
+                    ("SENDER", s(&c.sender)),
+                    ("TABLE_INDEX", s(TABLE_INDEX)),
+                    ("TABLE_NAME", r("aws_dynamodb_table.main.name")),
+                ]),
+            ));
+        let b = if parts.logging {
+            b.block(
+                Block::new("logging_config")
+                    .attr("log_format", s("Text"))
+                    .attr("log_group", r("aws_cloudwatch_log_group.api.name")),
+            )
+        } else {
+            b
+        };
+        b.depends_on(&["aws_iam_role_policy.api"])
+    });
+    f.resource(
+        Tier::Foundation,
+        "aws_lambda_permission",
+        "api_gateway",
+        |b| {
+            b.attr("statement_id", s("AllowApiGatewayInvoke"))
+                .attr("action", s("lambda:InvokeFunction"))
+                .attr("function_name", r("aws_lambda_function.api.function_name"))
+                .attr("principal", s("apigateway.amazonaws.com"))
+                .attr(
+                    "source_arn",
+                    t(vec![
+                        interp("aws_api_gateway_rest_api.api.execution_arn"),
+                        lit("/*/*"),
+                    ]),
+                )
+        },
+    );
+
+    // -- the REST API
+    let api_id = || r("aws_api_gateway_rest_api.api.id");
+    f.resource(Tier::Foundation, "aws_api_gateway_rest_api", "api", |b| {
+        b.attr("name", s(format!("{}-api", c.name)))
+            .block(Block::new("endpoint_configuration").attr("types", Expr::strs(["REGIONAL"])))
+    });
+    f.resource(Tier::Foundation, "aws_api_gateway_resource", "proxy", |b| {
+        b.attr("rest_api_id", api_id())
+            .attr(
+                "parent_id",
+                r("aws_api_gateway_rest_api.api.root_resource_id"),
+            )
+            .attr("path_part", s("{proxy+}"))
+    });
+    let resource_id = || r("aws_api_gateway_resource.proxy.id");
+    f.resource(
+        Tier::Foundation,
+        "aws_api_gateway_method",
+        "proxy_any",
+        |b| {
+            b.attr("rest_api_id", api_id())
+                .attr("resource_id", resource_id())
+                .attr("http_method", s("ANY"))
+                .attr("authorization", s("AWS_IAM"))
+        },
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_api_gateway_integration",
+        "proxy_any",
+        |b| {
+            b.attr("rest_api_id", api_id())
+                .attr("resource_id", resource_id())
+                .attr(
+                    "http_method",
+                    r("aws_api_gateway_method.proxy_any.http_method"),
+                )
+                .attr("type", s("AWS_PROXY"))
+                .attr("integration_http_method", s("POST"))
+                .attr("uri", r("aws_lambda_function.api.invoke_arn"))
+        },
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_api_gateway_method",
+        "proxy_options",
+        |b| {
+            b.comment("CORS preflight, answered by API Gateway without calling the function.")
+                .attr("rest_api_id", api_id())
+                .attr("resource_id", resource_id())
+                .attr("http_method", s("OPTIONS"))
+                .attr("authorization", s("NONE"))
+        },
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_api_gateway_integration",
+        "proxy_options",
+        |b| {
+            b.attr("rest_api_id", api_id())
+                .attr("resource_id", resource_id())
+                .attr(
+                    "http_method",
+                    r("aws_api_gateway_method.proxy_options.http_method"),
+                )
+                .attr("type", s("MOCK"))
+                .attr(
+                    "request_templates",
+                    obj(vec![(
+                        "application/json",
+                        Expr::str("{\"statusCode\": 200}"),
+                    )]),
+                )
+        },
+    );
+    let cors_params = |prefix: &str, value: bool| {
+        let v = |text: &str| if value { s(text) } else { Expr::from(true) };
+        obj(vec![
+            (
+                &*format!("{prefix}.header.Access-Control-Allow-Headers"),
+                v(CORS_ALLOW_HEADERS),
+            ),
+            (
+                &*format!("{prefix}.header.Access-Control-Allow-Methods"),
+                v(CORS_ALLOW_METHODS),
+            ),
+            (
+                &*format!("{prefix}.header.Access-Control-Allow-Origin"),
+                v(&origin),
+            ),
+            (
+                &*format!("{prefix}.header.Access-Control-Max-Age"),
+                v("'600'"),
+            ),
+        ])
+    };
+    f.resource(
+        Tier::Foundation,
+        "aws_api_gateway_method_response",
+        "proxy_options",
+        |b| {
+            b.attr("rest_api_id", api_id())
+                .attr("resource_id", resource_id())
+                .attr(
+                    "http_method",
+                    r("aws_api_gateway_method.proxy_options.http_method"),
+                )
+                .attr("status_code", s("200"))
+                .attr("response_parameters", cors_params("method.response", false))
+                .attr(
+                    "response_models",
+                    obj(vec![("application/json", s("Empty"))]),
+                )
+        },
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_api_gateway_integration_response",
+        "proxy_options",
+        |b| {
+            b.attr("rest_api_id", api_id())
+                .attr("resource_id", resource_id())
+                .attr(
+                    "http_method",
+                    r("aws_api_gateway_method.proxy_options.http_method"),
+                )
+                .attr(
+                    "status_code",
+                    r("aws_api_gateway_method_response.proxy_options.status_code"),
+                )
+                .attr("response_parameters", cors_params("method.response", true))
+                .blank()
+                .comment(
+                    "The integration must exist before its response (\"Invalid Method identifier\n\
+                     specified\" otherwise).",
+                )
+                .attr(
+                    "depends_on",
+                    refs(&["aws_api_gateway_integration.proxy_options"]),
+                )
+        },
+    );
+    for (name, kind) in [
+        ("default_4xx", "DEFAULT_4XX"),
+        ("default_5xx", "DEFAULT_5XX"),
+    ] {
+        f.resource(
+            Tier::Foundation,
+            "aws_api_gateway_gateway_response",
+            name,
+            |b| {
+                b.attr("rest_api_id", api_id())
+                    .attr("response_type", s(kind))
+                    .attr(
+                        "response_templates",
+                        obj(vec![(
+                            "application/json",
+                            Expr::str("{\"message\": $context.error.messageString}"),
+                        )]),
+                    )
+                    .attr(
+                        "response_parameters",
+                        obj(vec![
+                            (
+                                "gatewayresponse.header.Access-Control-Allow-Headers",
+                                s(CORS_ALLOW_HEADERS),
+                            ),
+                            (
+                                "gatewayresponse.header.Access-Control-Allow-Origin",
+                                s(&origin),
+                            ),
+                        ]),
+                    )
+            },
+        );
+    }
+    f.resource(Tier::Foundation, "aws_api_gateway_deployment", "api", |b| {
+        b.attr("rest_api_id", api_id())
+            .blank()
+            .comment(
+                "A new deployment whenever the API's configuration changes. The hash covers the\n\
+                 values set here, not whole resources, so attributes AWS fills in do not cause a\n\
+                 redeployment on every plan.",
+            )
+            .attr(
+                "triggers",
+                obj(vec![(
+                    "redeployment",
+                    Expr::Call(
+                        "sha1".into(),
+                        Box::new(Expr::jsonencode(Expr::ListLines(
+                            [
+                                "aws_api_gateway_resource.proxy.id",
+                                "aws_api_gateway_method.proxy_any.id",
+                                "aws_api_gateway_method.proxy_any.authorization",
+                                "aws_api_gateway_integration.proxy_any.id",
+                                "aws_api_gateway_integration.proxy_any.uri",
+                                "aws_api_gateway_method.proxy_options.id",
+                                "aws_api_gateway_integration.proxy_options.id",
+                                "aws_api_gateway_integration.proxy_options.request_templates",
+                                "aws_api_gateway_method_response.proxy_options.response_parameters",
+                                "aws_api_gateway_integration_response.proxy_options.response_parameters",
+                                "aws_api_gateway_gateway_response.default_4xx.response_parameters",
+                                "aws_api_gateway_gateway_response.default_4xx.response_templates",
+                                "aws_api_gateway_gateway_response.default_5xx.response_parameters",
+                                "aws_api_gateway_gateway_response.default_5xx.response_templates",
+                            ]
+                            .into_iter()
+                            .map(r)
+                            .collect(),
+                        ))),
+                    ),
+                )]),
+            )
+            .block(Block::new("lifecycle").attr("create_before_destroy", true))
+    });
+    f.resource(Tier::Foundation, "aws_api_gateway_stage", "api", |b| {
+        b.attr("rest_api_id", api_id())
+            .attr("deployment_id", r("aws_api_gateway_deployment.api.id"))
+            .attr("stage_name", s("production"))
+    });
+
+    // -- the custom domain
+    f.resource(Tier::Full, "aws_api_gateway_domain_name", "api", |b| {
+        b.attr("domain_name", s(&api_domain))
+            .attr(
+                "regional_certificate_arn",
+                r(format!(
+                    "{}.certificate_arn",
+                    c.api_certificate_validation()
+                )),
+            )
+            .attr("security_policy", s("TLS_1_2"))
+            .block(Block::new("endpoint_configuration").attr("types", Expr::strs(["REGIONAL"])))
+    });
+    f.resource(
+        Tier::Full,
+        "aws_api_gateway_base_path_mapping",
+        "api",
+        |b| {
+            b.attr("api_id", api_id())
+                .attr("stage_name", r("aws_api_gateway_stage.api.stage_name"))
+                .attr(
+                    "domain_name",
+                    r("aws_api_gateway_domain_name.api.domain_name"),
+                )
+        },
+    );
+    f.resource(
+        Tier::Full,
+        "aws_route53_record",
+        "api",
+        alias(
+            &api_domain,
+            "A",
+            "aws_api_gateway_domain_name.api.regional_domain_name",
+            "aws_api_gateway_domain_name.api.regional_zone_id",
+        ),
+    );
+    f
+}
+
+pub(crate) fn logging(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "logging.tf",
+        "The API function's log group (the function writes here through its logging_config),\n\
+         kept for 30 days.",
+    );
+    f.resource(Tier::Foundation, "aws_cloudwatch_log_group", "api", |b| {
+        b.attr("name", s(format!("/aws/lambda/{}-api", c.name)))
+            .attr("retention_in_days", 30)
+    });
+    f
+}
+
+pub(crate) fn outputs(c: &Ctx) -> TfFile {
+    let parts = c.cfg.parts;
+    let mut f = TfFile::new(
+        "outputs.tf",
+        "What you need after apply: `terraform output` prints these (`-json` for scripts).",
+    );
+    f.output(
+        "name_servers",
+        "Set these four nameservers at your registrar.",
+        r("aws_route53_zone.main.name_servers"),
+    );
+    f.output(
+        "zone_id",
+        "The Route 53 hosted zone ID.",
+        r("aws_route53_zone.main.zone_id"),
+    );
+    f.output("region", "The main AWS region.", s(&c.region));
+    f.output(
+        "sender_address",
+        "The address the site sends mail from.",
+        r("aws_sesv2_email_identity.sender.email_identity"),
+    );
+    f.output(
+        "state_bucket",
+        "The bucket that holds Terraform's state.",
+        r("aws_s3_bucket.state.bucket"),
+    );
+    f.output(
+        "deploys_bucket",
+        "The bucket for deployment artifacts.",
+        r("aws_s3_bucket.deploys.bucket"),
+    );
+    if parts.site {
+        f.output("site_url", "The website.", s(c.origin()));
+        f.output(
+            "site_bucket",
+            "Upload the built site here (aws s3 sync).",
+            r("aws_s3_bucket.site.bucket"),
+        );
+        f.output(
+            "cloudfront_distribution_id",
+            "Invalidate this distribution after an upload.",
+            r("aws_cloudfront_distribution.site.id"),
+        );
+    }
+    if parts.database {
+        f.output(
+            "table_name",
+            "The DynamoDB table.",
+            r("aws_dynamodb_table.main.name"),
+        );
+    }
+    if parts.users {
+        f.output(
+            "user_pool_id",
+            "The Cognito user pool ID.",
+            r("aws_cognito_user_pool.main.id"),
+        );
+        f.output(
+            "user_pool_client_id",
+            "The web client ID for sign-in from the site.",
+            r("aws_cognito_user_pool_client.web.id"),
+        );
+        f.output(
+            "auth_url",
+            "The hosted sign-in pages.",
+            s(format!("https://{}", c.sub("auth"))),
+        );
+    }
+    if parts.identity_pool() {
+        f.output(
+            "identity_pool_id",
+            "The Cognito identity pool ID (AWS credentials for signed-in users).",
+            r("aws_cognito_identity_pool.main.id"),
+        );
+    }
+    if parts.api {
+        f.output(
+            "api_url",
+            "The API at its own domain.",
+            s(format!("https://{}", c.sub("api"))),
+        );
+        f.output(
+            "api_invoke_url",
+            "The API's default endpoint (works before the custom domain is ready).",
+            r("aws_api_gateway_stage.api.invoke_url"),
+        );
+        f.output(
+            "api_function_name",
+            "The Lambda function behind the API.",
+            r("aws_lambda_function.api.function_name"),
+        );
+    }
+    if parts.logging {
+        f.output(
+            "api_log_group",
+            "The API function's CloudWatch log group.",
+            r("aws_cloudwatch_log_group.api.name"),
+        );
+    }
+    f
+}
+
+/// Every `.tf` file for the answers, in a stable order.
+pub(crate) fn tf_files(c: &Ctx, opts: &GenerateOptions) -> Vec<TfFile> {
+    let parts = c.cfg.parts;
+    let mut files = vec![versions(), providers(c)];
+    if opts.backend == Backend::S3 {
+        files.push(backend(c));
+    }
+    files.push(state(c));
+    files.push(deploys(c));
+    files.push(zone(c));
+    files.push(email(c));
+    if parts.needs_certificate() {
+        files.push(certificate(c));
+    }
+    if parts.site {
+        files.push(site(c));
+    }
+    if parts.database {
+        files.push(database(c));
+    }
+    if parts.users {
+        files.push(users(c));
+    }
+    if parts.identity_pool() {
+        files.push(identities(c));
+    }
+    if parts.api {
+        files.push(api(c));
+    }
+    if parts.logging {
+        files.push(logging(c));
+    }
+    files.push(outputs(c));
+    files
+}
