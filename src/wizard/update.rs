@@ -190,6 +190,12 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 if trusted {
                     st.status = Status::Done;
                     st.finished_at = r.finished_at;
+                } else if j.mode == Mode::StatusOnly && !r.step.is_checkpoint() {
+                    // `siteup status` reports what the journal recorded for the steps it does
+                    // not re-run.
+                    st.status = r.status;
+                    st.finished_at = r.finished_at;
+                    st.detail = r.detail.clone();
                 } else if r.step.is_checkpoint() && r.status != Status::NotYet {
                     // Keep the waiting time; the status comes from the next live check.
                     st.status = Status::NotYet;
@@ -449,11 +455,19 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 }
             }
         }
-        Event::HumanPlayed { step, result } => {
-            if let Err(e) = result {
-                set(j, &mut fx, step, Status::Failed, Some(e), now);
+        Event::HumanPlayed { step, result } => match result {
+            Err(e) => set(j, &mut fx, step, Status::Failed, Some(e), now),
+            // Interactive: look at once, so the verdict flips without waiting for the next
+            // poll (the sandbox's registrar and inbox act instantly).
+            Ok(()) if j.mode == Mode::Interactive && step.is_checkpoint() && j.ready(step) => {
+                j.checks_in_flight.insert(step);
+                fx.push(Effect::Check {
+                    step,
+                    after: Duration::ZERO,
+                });
             }
-        }
+            Ok(()) => {}
+        },
         Event::CheckNow(step) => {
             if step.is_checkpoint() && j.ready(step) {
                 j.checks_in_flight.insert(step);
@@ -568,7 +582,7 @@ fn schedule(j: &mut Journey, fx: &mut Vec<Effect>, now: OffsetDateTime) {
             }
             continue;
         }
-        if status_only {
+        if status_only && step != StepId::Done {
             continue;
         }
         match step {

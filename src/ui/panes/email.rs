@@ -1,0 +1,70 @@
+//! Email: the domain's verification (DKIM, MAIL FROM) and the sender address's, with resend.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::{failure, paragraph, report_lines, status_line};
+use crate::ui::keys::{can_play, play_label};
+use crate::ui::state::UiState;
+use crate::wizard::{Journey, Status, StepId};
+
+pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
+    let t = &ui.theme;
+    let shown = ui.shown(j);
+    let domain = ui.domain.clone();
+    let sender = j.facts.outputs.get("sender_address").cloned().or_else(|| {
+        domain
+            .as_ref()
+            .map(|d| format!("{}@{d}", ui.form.value(crate::ui::form::FieldId::Sender)))
+    });
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let heading = |title: &str, value: Option<String>, step: StepId| {
+        let mut spans = vec![Span::styled(
+            title.to_string(),
+            if step == shown {
+                t.bold().add_modifier(ratatui::style::Modifier::UNDERLINED)
+            } else {
+                t.bold()
+            },
+        )];
+        if let Some(v) = value {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(v, t.value()));
+        }
+        Line::from(spans)
+    };
+    lines.push(heading("Email domain", domain, StepId::EmailDomain));
+    lines.push(status_line(j, ui, StepId::EmailDomain));
+    lines.extend(report_lines(j, ui, StepId::EmailDomain, area.width));
+    if !j.ready(StepId::EmailDomain) {
+        lines.push(Line::from(Span::styled(
+            "SES verifies the domain (DKIM and MAIL FROM records in the zone) as soon as the nameservers are live.",
+            t.dim(),
+        )));
+    }
+    lines.extend(failure(j, ui, StepId::EmailDomain));
+    lines.push(Line::default());
+    lines.push(heading("Sender address", sender, StepId::SenderAddress));
+    lines.push(status_line(j, ui, StepId::SenderAddress));
+    lines.extend(report_lines(j, ui, StepId::SenderAddress, area.width));
+    lines.extend(failure(j, ui, StepId::SenderAddress));
+    let step = StepId::SenderAddress;
+    if j.ready(step) && j.status(step) != Status::Done {
+        lines.push(Line::default());
+        let mut spans = vec![
+            Span::raw("Open the mail from AWS and click its link. "),
+            Span::styled("r", t.key()),
+            Span::raw(" sends it again, "),
+            Span::styled("n", t.key()),
+            Span::raw(" checks now."),
+        ];
+        if can_play(j, step) {
+            spans.push(Span::raw(" Sandbox: "));
+            spans.push(Span::styled("p", t.key()));
+            spans.push(Span::raw(format!(" to {}.", play_label(step))));
+        }
+        lines.push(Line::from(spans));
+    }
+    paragraph(frame, area, lines);
+}

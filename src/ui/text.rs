@@ -1,0 +1,304 @@
+//! Words and numbers as the screen shows them: durations, truncation, and the fixed texts
+//! (registrar hints, the monthly cost estimate, next steps) in one place.
+
+use time::OffsetDateTime;
+
+/// Whole seconds from `since` to `now` (zero when the clock went backwards).
+pub fn elapsed_secs(since: OffsetDateTime, now: OffsetDateTime) -> u64 {
+    let secs = (now - since).whole_seconds();
+    u64::try_from(secs).unwrap_or(0)
+}
+
+/// A running clock, to the second: `42s`, `3m 12s`, `1h 03m`.
+pub fn running(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs}s")
+    } else if secs < 3600 {
+        format!("{}m {:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60)
+    }
+}
+
+/// A running clock in at most five columns: `42s`, `3m12s`, `1h03m`.
+pub fn running_compact(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs}s")
+    } else if secs < 3600 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else if secs < 100 * 3600 {
+        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+    } else {
+        format!("{}d", secs / 86400)
+    }
+}
+
+/// Whether [`running`]/[`running_compact`] show seconds for this many seconds.
+pub fn running_shows_seconds(secs: u64) -> bool {
+    secs < 3600
+}
+
+/// A wait, to the minute, in at most five columns: `<1m`, `12m`, `1h05m`, `2d03h`.
+pub fn wait_compact(secs: u64) -> String {
+    if secs < 60 {
+        "<1m".into()
+    } else if secs < 3600 {
+        format!("{}m", secs / 60)
+    } else if secs < 86400 {
+        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+    } else {
+        format!("{}d{:02}h", secs / 86400, (secs % 86400) / 3600)
+    }
+}
+
+/// A wait, to the minute, in words: `less than a minute`, `12 min`, `1 h 05 min`, `2 days 3 h`.
+pub fn wait_words(secs: u64) -> String {
+    if secs < 60 {
+        "less than a minute".into()
+    } else if secs < 3600 {
+        format!("{} min", secs / 60)
+    } else if secs < 86400 {
+        format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60)
+    } else {
+        let days = secs / 86400;
+        format!(
+            "{days} day{} {} h",
+            if days == 1 { "" } else { "s" },
+            (secs % 86400) / 3600
+        )
+    }
+}
+
+/// Seconds until a wait shown to the minute changes its text.
+pub fn until_next_minute(secs: u64) -> u64 {
+    60 - secs % 60
+}
+
+/// Cuts `s` to at most `width` columns, ending with `ellipsis` when cut.
+pub fn truncate(s: &str, width: usize, ellipsis: &str) -> String {
+    let count = s.chars().count();
+    if count <= width {
+        return s.to_string();
+    }
+    let el = ellipsis.chars().count();
+    if width <= el {
+        return s.chars().take(width).collect();
+    }
+    let mut out: String = s.chars().take(width - el).collect();
+    out.push_str(ellipsis);
+    out
+}
+
+/// How many rows `s` takes when word-wrapped at `width` columns (greedy, like the paragraph
+/// widget: words longer than a row are cut).
+pub fn wrap_count(s: &str, width: usize) -> usize {
+    let width = width.max(1);
+    let mut rows = 1;
+    let mut col = 0;
+    for word in s.split(' ') {
+        let w = word.chars().count();
+        let need = if col == 0 { w } else { col + 1 + w };
+        if need <= width {
+            col = need;
+        } else if w <= width {
+            rows += 1;
+            col = w;
+        } else {
+            // A word longer than a row starts a row and is cut.
+            if col > 0 {
+                rows += 1;
+            }
+            rows += (w - 1) / width;
+            col = match w % width {
+                0 => width,
+                r => r,
+            };
+        }
+    }
+    rows
+}
+
+/// `s` cut into rows of at most `width` columns at spaces (greedy); words longer than a row
+/// are cut.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    wrap2(s, width, width)
+}
+
+/// Like [`wrap`], with the first row `first` columns wide and the others `rest`.
+pub fn wrap2(s: &str, first: usize, rest: usize) -> Vec<String> {
+    let (first, rest) = (first.max(1), rest.max(1));
+    let mut rows: Vec<String> = Vec::new();
+    let mut row = String::new();
+    let mut col = 0;
+    let width = |rows: &Vec<String>| if rows.is_empty() { first } else { rest };
+    for word in s.split(' ') {
+        let mut w: Vec<char> = word.chars().collect();
+        if col > 0 && col + 1 + w.len() <= width(&rows) {
+            row.push(' ');
+            row.extend(w.iter());
+            col += 1 + w.len();
+            continue;
+        }
+        if col > 0 {
+            rows.push(std::mem::take(&mut row));
+        }
+        while w.len() > width(&rows) {
+            let tail = w.split_off(width(&rows));
+            rows.push(w.iter().collect());
+            w = tail;
+        }
+        row.extend(w.iter());
+        col = w.len();
+    }
+    rows.push(row);
+    rows
+}
+
+/// Where to set the nameservers at well-known registrars.
+pub const REGISTRAR_HINTS: &[(&str, &str)] = &[
+    (
+        "Namecheap",
+        "Domain List > Manage > Nameservers: choose Custom DNS, paste the four names, save.",
+    ),
+    (
+        "GoDaddy",
+        "My Products > the domain > DNS > Nameservers > Change: \"I'll use my own nameservers\".",
+    ),
+    (
+        "Porkbun",
+        "Domain Management > the domain > Details > Authoritative Nameservers > Edit.",
+    ),
+    (
+        "Gandi",
+        "Domain > Nameservers > Change: choose External, paste the four names.",
+    ),
+    (
+        "Squarespace (ex Google Domains)",
+        "Domains > the domain > DNS > Domain nameservers > Use custom nameservers.",
+    ),
+    (
+        "OVHcloud",
+        "Web Cloud > Domain names > the domain > DNS servers > Modify DNS servers.",
+    ),
+    (
+        "Cloudflare Registrar",
+        "does not let you change the nameservers; transfer the domain out, or keep the zone at Cloudflare.",
+    ),
+];
+
+/// What to do at any registrar.
+pub const REGISTRAR_GENERIC: &str = "At your registrar, open the domain's \"Nameservers\" (or \"DNS\") settings, choose custom nameservers, replace all of them with these four, and save. Remove any DNSSEC/DS record there too.";
+
+/// A short, honest monthly cost estimate for light traffic.
+pub const COSTS: &[(&str, &str)] = &[
+    ("Route 53 hosted zone", "$0.50"),
+    ("DNS queries", "$0.40 per million"),
+    ("S3 + CloudFront", "~$0, free tier"),
+    ("Lambda + API Gateway", "~$0, free tier"),
+    ("DynamoDB on demand", "~$0, per request"),
+    ("Cognito (<10k users)", "$0"),
+    ("SES mail", "$0.10 per 1,000"),
+    ("ACM certificate", "$0"),
+];
+
+/// The total line of the cost table.
+pub const COST_TOTAL: &str =
+    "About $1 a month while traffic is light; the domain itself is billed by your registrar.";
+
+/// Labels for the terraform outputs the done pane shows first, in order.
+pub const OUTPUT_LABELS: &[(&str, &str)] = &[
+    ("site_url", "Site"),
+    ("api_url", "API"),
+    ("auth_url", "Sign-in"),
+    ("user_pool_id", "User pool id"),
+    ("user_pool_client_id", "Client id"),
+    ("identity_pool_id", "Identity pool"),
+    ("table_name", "Table"),
+    ("site_bucket", "Site bucket"),
+    ("cloudfront_distribution_id", "CloudFront id"),
+    ("api_invoke_url", "API endpoint"),
+    ("sender_address", "Sender"),
+];
+
+/// The outputs worth showing, labelled and in a useful order: known ones first, then the rest
+/// (minus the ones that are only plumbing).
+pub fn labelled_outputs(
+    outputs: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (key, label) in OUTPUT_LABELS {
+        if let Some(v) = outputs.get(*key) {
+            out.push(((*label).to_string(), v.clone()));
+        }
+    }
+    const HIDDEN: &[&str] = &["name_servers", "zone_id", "region", "state_bucket"];
+    for (k, v) in outputs {
+        if OUTPUT_LABELS.iter().any(|(key, _)| key == k) || HIDDEN.contains(&k.as_str()) {
+            continue;
+        }
+        out.push((k.replace('_', " "), v.clone()));
+    }
+    out
+}
+
+/// What to do once the stack is up.
+pub fn next_steps(outputs: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+    let mut steps = Vec::new();
+    if let Some(bucket) = outputs.get("site_bucket") {
+        steps.push(format!(
+            "Upload your site: aws s3 sync ./public s3://{bucket} --delete"
+        ));
+        if let Some(id) = outputs.get("cloudfront_distribution_id") {
+            steps.push(format!(
+                "Then refresh the cache: aws cloudfront create-invalidation --distribution-id {id} --paths '/*'"
+            ));
+        }
+    }
+    if outputs.contains_key("api_url") {
+        steps.push("Edit the API in terraform/api/ and run `siteup` again to deploy it.".into());
+    }
+    steps.push("Commit siteup.toml and terraform/ to your repository.".into());
+    steps.push("Run `siteup status` any time to check every part live.".into());
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clocks() {
+        assert_eq!(running(5), "5s");
+        assert_eq!(running(192), "3m 12s");
+        assert_eq!(running(3780), "1h 03m");
+        assert_eq!(running_compact(192), "3m12s");
+        assert_eq!(wait_compact(30), "<1m");
+        assert_eq!(wait_compact(720), "12m");
+        assert_eq!(wait_compact(3900), "1h05m");
+        assert_eq!(wait_compact(2 * 86400 + 3 * 3600), "2d03h");
+        assert_eq!(wait_words(3900), "1 h 05 min");
+        assert_eq!(until_next_minute(125), 55);
+    }
+
+    #[test]
+    fn word_wrap() {
+        assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa bbb", "ccc"]);
+        assert_eq!(wrap("aaaaaaa b", 3), vec!["aaa", "aaa", "a b"]);
+        assert_eq!(wrap("", 3), vec![""]);
+    }
+
+    #[test]
+    fn wrapping() {
+        assert_eq!(wrap_count("", 10), 1);
+        assert_eq!(wrap_count("aaa bbb ccc", 7), 2);
+        assert_eq!(wrap_count("aaa bbb ccc", 11), 1);
+        assert_eq!(wrap_count("aaaaaaaaaaaa", 5), 3);
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate("abcdef", 4, "…"), "abc…");
+        assert_eq!(truncate("abc", 4, "…"), "abc");
+        assert_eq!(truncate("abcdef", 2, "..."), "ab");
+    }
+}
