@@ -124,11 +124,7 @@ pub async fn run(
             {
                 h.abort();
             }
-            let quitting = matches!(event, Event::Quit);
             let effects = update(&mut journey, event, OffsetDateTime::now_utc());
-            if quitting {
-                services.interrupt();
-            }
             for effect in effects {
                 match effect {
                     Effect::Journal {

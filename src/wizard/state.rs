@@ -294,6 +294,8 @@ pub struct Journey {
     pub stop: Option<Stop>,
     /// An effect that is running and whose result is awaited (one terraform job at a time).
     pub busy: Option<StepId>,
+    /// The user asked to quit while terraform was working; stop once it has.
+    pub quit_requested: bool,
 }
 
 impl Journey {
@@ -309,6 +311,7 @@ impl Journey {
             played: Default::default(),
             stop: None,
             busy: None,
+            quit_requested: false,
         }
     }
 

@@ -360,11 +360,18 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                         &mut fx,
                         step,
                         Status::Failed,
-                        Some("interrupted: terraform saved its state; run again to finish".into()),
+                        Some(
+                            "interrupted: terraform saved its state and released the lock; retry to finish"
+                                .into(),
+                        ),
                         now,
                     );
-                    stop(j, &mut fx, Stop::Quit);
-                    return fx;
+                    // Headless runs end here; the wizard stays open (retry with r), unless the
+                    // user asked to quit, which `schedule` handles now that terraform is done.
+                    if j.mode != Mode::Interactive && !j.quit_requested {
+                        stop(j, &mut fx, Stop::Quit);
+                        return fx;
+                    }
                 }
             }
         }
@@ -555,6 +562,17 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             return fx;
         }
         Event::Quit => {
+            if j.busy.is_some() {
+                // terraform is working: stop it cleanly first; the journey stops once it has
+                // saved its state and released the lock.
+                j.quit_requested = true;
+                j.facts.notice = Some(
+                    "Quitting: terraform is stopping cleanly (it saves its state and releases the lock)."
+                        .into(),
+                );
+                fx.push(Effect::InterruptTerraform);
+                return fx;
+            }
             stop(j, &mut fx, Stop::Quit);
             return fx;
         }
@@ -566,6 +584,12 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
 /// Starts everything that can start now, and stops the journey when nothing more can happen.
 fn schedule(j: &mut Journey, fx: &mut Vec<Effect>, now: OffsetDateTime) {
     if j.stop.is_some() {
+        return;
+    }
+    if j.quit_requested {
+        if j.busy.is_none() {
+            stop(j, fx, Stop::Quit);
+        }
         return;
     }
     let status_only = j.mode == Mode::StatusOnly;
@@ -646,13 +670,11 @@ fn schedule(j: &mut Journey, fx: &mut Vec<Effect>, now: OffsetDateTime) {
                 set(j, fx, step, Status::Running, None, now);
                 fx.push(Effect::Generate);
             }
-            StepId::State | StepId::Foundation | StepId::Stack => {
-                if j.busy.is_none() {
-                    let phase = Phase::of_step(step).unwrap_or(Phase::Full);
-                    j.busy = Some(step);
-                    set(j, fx, step, Status::Running, Some("planning".into()), now);
-                    fx.push(Effect::Plan(phase));
-                }
+            StepId::State | StepId::Foundation | StepId::Stack if j.busy.is_none() => {
+                let phase = Phase::of_step(step).unwrap_or(Phase::Full);
+                j.busy = Some(step);
+                set(j, fx, step, Status::Running, Some("planning".into()), now);
+                fx.push(Effect::Plan(phase));
             }
             StepId::Done => {
                 set(j, fx, step, Status::Done, None, now);
