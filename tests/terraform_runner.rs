@@ -10,6 +10,7 @@ use siteup::terraform::events::{TfEvent, parse_stream};
 use siteup::terraform::runner::{
     ExitKind, InterruptState, KillState, RunEvent, RunHandle, RunOutcome, Terraform, TfCommand,
 };
+use siteup::terraform::runs::{RunRecord, running_terraform};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -51,7 +52,8 @@ async fn stdout_lines_arrive_as_the_parser_types_them() {
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/terraform/streams/apply_interrupt.jsonl");
     let text = std::fs::read_to_string(&fixture).expect("fixture");
-    let tf = Terraform::new("cat", env!("CARGO_MANIFEST_DIR"));
+    let runs = tempfile::tempdir().expect("tempdir");
+    let tf = Terraform::new("cat", env!("CARGO_MANIFEST_DIR")).run_dir(runs.path());
     let run = tf
         .spawn(&raw(&[fixture.to_str().expect("utf-8 path")]))
         .expect("cat starts");
@@ -74,7 +76,8 @@ async fn stdout_lines_arrive_as_the_parser_types_them() {
 async fn stdin_is_closed_env_is_set_and_the_child_leads_its_own_group() {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = "cat; echo \"input=$TF_INPUT auto=$TF_IN_AUTOMATION cfg=${TF_CLI_CONFIG_FILE-unset} extra=$SITEUP_EXTRA\"; \
-                  echo \"pgrp=$(cut -d' ' -f5 /proc/$$/stat) pid=$$\"; echo 'Error: it broke' >&2; exit 3";
+                  echo \"pgrp=$(cut -d' ' -f5 /proc/$$/stat) pid=$$\"; echo \"checkpoint=$CHECKPOINT_DISABLE\"; \
+                  echo 'Error: it broke' >&2; exit 3";
     let inherited = std::env::var("TF_CLI_CONFIG_FILE").unwrap_or_else(|_| "unset".into());
 
     let tf = Terraform::new("sh", dir.path()).env("SITEUP_EXTRA", "yes");
@@ -92,6 +95,10 @@ async fn stdin_is_closed_env_is_set_and_the_child_leads_its_own_group() {
         .and_then(|s| s.split_once(" pid="))
         .expect("pgrp line");
     assert_eq!(pgrp, pid, "the child must lead its own process group");
+    assert_eq!(
+        out[2], "checkpoint=1",
+        "no update check off this machine (CHECKPOINT_DISABLE)"
+    );
     assert_eq!(outcome.kind, ExitKind::Failed);
     assert_eq!(outcome.code, Some(3));
     assert_eq!(outcome.stderr, "Error: it broke\n");
@@ -262,4 +269,138 @@ async fn version_check() {
         .expect("the terraform on PATH is supported");
     assert!(info.version.is_supported());
     assert_eq!(info.version.to_string(), "1.11.4");
+}
+
+/// A stand-in terraform that prints `n` lines over a while, then an apply's closing summary.
+fn slow_writer(n: u32) -> TfCommand {
+    sh(&format!(
+        "i=0; while [ $i -lt {n} ]; do echo \"line $i\"; i=$((i+1)); sleep 0.05; done; \
+         echo '{{\"@level\":\"info\",\"@message\":\"Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\",\"changes\":{{\"add\":1,\"change\":0,\"import\":0,\"remove\":0,\"operation\":\"apply\"}},\"type\":\"change_summary\"}}'; \
+         echo 'done on stderr' >&2"
+    ))
+}
+
+#[tokio::test]
+async fn output_goes_to_files_in_the_run_dir_and_the_record_keeps_the_exit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runs = dir.path().join("runs");
+    let tf = Terraform::new("sh", dir.path()).run_dir(&runs);
+    assert_eq!(tf.runs_dir(), runs);
+    let run = tf.spawn(&slow_writer(3)).expect("sh starts");
+    let files = run.files().clone();
+    assert!(files.stdout.starts_with(&runs) && files.stderr.starts_with(&runs));
+    let pid = run.pid();
+    let (events, outcome) = all_events(run).await;
+    assert_eq!(outcome.kind, ExitKind::Success);
+    assert_eq!(lines(&events).len(), 4);
+    let stdout = std::fs::read_to_string(&files.stdout).expect("stdout file");
+    assert!(stdout.starts_with("line 0\nline 1\nline 2\n"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&files.stderr).expect("stderr file"),
+        "done on stderr\n"
+    );
+    let record = RunRecord::read(&files.record).expect("the run is recorded");
+    assert_eq!(record.pid, pid);
+    assert_eq!(record.args[0], "-c");
+    let exit = record.exit.expect("the exit is recorded");
+    assert_eq!((exit.code, exit.kind.as_str()), (Some(0), "success"));
+    assert_eq!(running_terraform(&runs), None, "nothing runs any more");
+
+    // Without a run directory, the files go under the working directory's .terraform/.
+    let tf = Terraform::new("sh", dir.path());
+    let run = tf.spawn(&sh("echo hi")).expect("sh starts");
+    assert!(
+        run.files()
+            .stdout
+            .starts_with(dir.path().join(".terraform/siteup-runs"))
+    );
+    let (events, _) = all_events(run).await;
+    assert_eq!(lines(&events), [TfEvent::NotJson("hi".into())]);
+}
+
+/// siteup dies (its runtime and every reader go away) in the middle of a run: the child is not
+/// killed by a broken pipe, it writes its whole output, and a later siteup finds it and follows
+/// it to its end.
+#[test]
+fn a_run_outlives_the_siteup_that_started_it_and_a_later_one_attaches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runs = dir.path().join("runs");
+    let tf = Terraform::new("sh", dir.path()).run_dir(&runs);
+    const N: u32 = 30;
+
+    let first = tokio::runtime::Runtime::new().expect("runtime");
+    let (pid, files) = first.block_on(async {
+        let mut run = tf.spawn(&slow_writer(N)).expect("sh starts");
+        match tokio::time::timeout(LIMIT, run.next_event()).await {
+            Ok(Some(RunEvent::Line(TfEvent::NotJson(t)))) if t == "line 0" => {}
+            other => panic!("expected the first line, got {other:?}"),
+        }
+        (run.pid(), run.files().clone())
+    });
+    // siteup "dies": every task and handle is dropped, nothing reads the output any more.
+    drop(first);
+
+    let second = tokio::runtime::Runtime::new().expect("runtime");
+    second.block_on(async {
+        let running = tf
+            .running()
+            .expect("the later siteup sees the run still going");
+        assert_eq!(running.pid, pid);
+        assert_eq!(running.files, files);
+        assert_eq!(running.command, "-c");
+        let (events, outcome) = all_events(tf.attach(&running)).await;
+        let got: Vec<TfEvent> = lines(&events);
+        assert_eq!(
+            got.len() as u32,
+            N + 1,
+            "every line, from the start: {got:?}"
+        );
+        assert_eq!(got[0], TfEvent::NotJson("line 0".into()));
+        assert_eq!(
+            got[N as usize - 1],
+            TfEvent::NotJson(format!("line {}", N - 1))
+        );
+        assert!(matches!(got[N as usize], TfEvent::ChangeSummary(_)));
+        assert!(events.contains(&RunEvent::Stderr("done on stderr".into())));
+        // No exit status for a run that is not our child: its output says it completed.
+        assert_eq!(outcome.kind, ExitKind::Success, "{}", outcome.reason());
+        assert_eq!(outcome.code, None);
+    });
+    let stdout = std::fs::read_to_string(&files.stdout).expect("stdout file");
+    assert_eq!(
+        stdout.lines().count() as u32,
+        N + 1,
+        "the child was not killed by SIGPIPE"
+    );
+    assert_eq!(running_terraform(&runs), None);
+}
+
+#[tokio::test]
+async fn an_attached_run_that_ends_without_saying_so_is_not_called_a_success() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runs = dir.path().join("runs");
+    let tf = Terraform::new("sh", dir.path()).run_dir(&runs);
+    let own = tf
+        .spawn(&sh("echo started; sleep 0.5; echo stopped"))
+        .expect("sh starts");
+    let running = tf.running().expect("running");
+    assert_eq!(running.pid, own.pid());
+    let (events, outcome) = all_events(tf.attach(&running)).await;
+    assert_eq!(
+        lines(&events),
+        [
+            TfEvent::NotJson("started".into()),
+            TfEvent::NotJson("stopped".into())
+        ]
+    );
+    assert_eq!(outcome.kind, ExitKind::Failed);
+    assert!(
+        outcome
+            .reason()
+            .contains("ended while siteup was not watching it"),
+        "{}",
+        outcome.reason()
+    );
+    let (_, own_outcome) = all_events(own).await;
+    assert_eq!(own_outcome.kind, ExitKind::Success);
 }

@@ -10,6 +10,16 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
   * SESv2 GetAccount, PutAccountDetails and PutEmailIdentityMailFromAttributes; GetEmailIdentity
     reports MailFromAttributes.
   * Cognito Identity SetIdentityPoolRoles and GetIdentityPoolRoles.
+  * CloudFront PublishFunction and UpdateFunction (added_operations(): methods added to moto's own
+    response class, so moto parses the request and writes the XML).
+  * Round trips terraform needs for a clean second plan (wrapped_methods(): moto's method, then a
+    correction): CloudFront keeps function associations, the origin access control and the
+    ACM certificate and drops invented ForwardedValues; the Cognito user pool domain answers
+    with its CustomDomainConfig (certificate) and a stable account; Lambda keeps LoggingConfig;
+    SESv2 identity tags are filed under the identity's ARN.
+  * Bucket policy conditions evaluated as AWS does (a statement whose conditions do not hold does
+    not apply; requests count as HTTPS), so the generated "deny plain HTTP" statement does not
+    deny everything.
   * Realistic SES state: identities start unverified (domain: verification and DKIM PENDING with
     tokens, MAIL FROM PENDING once set; address: PENDING until its link is "clicked"), the account
     starts in the sandbox, a production-access request goes through a review (PENDING, GRANTED,
@@ -31,7 +41,11 @@ Adding what a future terraform apply needs:
     `patch(req, status, headers, body, **path_params) -> (status, headers, body)`, or
     `before=check` returning a Response to answer instead of moto (or None to go on);
   * a wrong moto model method: add `(ModelClass, "method_name", replacement)` to
-    BACKEND_PATCHES (used for the SES v1 query API, whose XML moto already writes).
+    BACKEND_PATCHES (used for the SES v1 query API, whose XML moto already writes), or
+    `(Class, "method_name", factory)` to wrapped_methods() where `factory(original)` returns a
+    method that calls moto's and corrects its result;
+  * an operation moto routes to a service but does not implement: add the method to moto's
+    response class in added_operations() (with the URL path when moto has no route for it).
 Rules match on the signing service of the request (from its SigV4 Authorization header; "ses"
 is split into "ses" for v1 and "sesv2" for /v2/ paths) and on one of: HTTP method + path regex
 (REST APIs), X-Amz-Target (JSON APIs) or Action (query APIs). The first matching rule wins.
@@ -63,7 +77,7 @@ import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 
-SCRIPT_VERSION = 1
+SCRIPT_VERSION = 2
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -189,6 +203,15 @@ def load_moto() -> None:
     )
     from moto.ses.models import SESBackend, ses_backends
     from moto.ses.responses import EmailResponse
+    import moto.cloudfront.urls as cloudfront_urls
+    from moto.cloudfront.responses import CloudFrontResponse
+    import moto.awslambda.models as lambda_models
+    import moto.cloudfront.models as cf_models
+    import moto.cognitoidp.models as cognitoidp_models
+    import moto.sesv2.models as sesv2_models
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.cloudfront.models import random_id as cloudfront_random_id
+    from moto.core.utils import utcnow
 
     M.update(
         version=moto.__version__,
@@ -203,6 +226,16 @@ def load_moto() -> None:
         SESBackend=SESBackend,
         ses_backends=ses_backends,
         EmailResponse=EmailResponse,
+        cloudfront_urls=cloudfront_urls,
+        CloudFrontResponse=CloudFrontResponse,
+        utcnow=utcnow,
+        random_id=cloudfront_random_id,
+        cf_models=cf_models,
+        cognitoidp_models=cognitoidp_models,
+        lambda_models=lambda_models,
+        sesv2_models=sesv2_models,
+        IAMPolicyStatement=IAMPolicyStatement,
+        PermissionResult=PermissionResult,
     )
 
 
@@ -978,6 +1011,289 @@ def install_backend_patches() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Round trips: moto drops or invents some values it is given, so terraform would see a change on
+# every plan. Each wrapper below calls moto's own method, then puts back what AWS would answer.
+
+
+def wrap_cf_default_cache_behaviour_init(original):
+    def __init__(self, config):
+        original(self, config)
+        # AWS answers with the associations it was given (moto: always none).
+        self.function_associations = config.get("FunctionAssociations") or {"Quantity": 0}
+        self.lambda_function_associations = (
+            config.get("LambdaFunctionAssociations") or {"Quantity": 0}
+        )
+        # With a cache policy there are no legacy ForwardedValues (moto invents them).
+        if "ForwardedValues" not in config:
+            self.forwarded_values = None
+    return __init__
+
+
+def wrap_cf_origin_init(original):
+    def __init__(self, origin):
+        original(self, origin)
+        # moto drops the origin access control.
+        self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+    return __init__
+
+
+def wrap_cf_viewer_certificate_init(original):
+    def __init__(self, config):
+        original(self, config)
+        # A distribution with its own certificate does not use CloudFront's (moto: always does).
+        own = config.get("ACMCertificateArn") or config.get("IAMCertificateId")
+        if own and "CloudFrontDefaultCertificate" not in config:
+            self.cloud_front_default_certificate = False
+            self.certificate_source = "acm" if config.get("ACMCertificateArn") else "iam"
+    return __init__
+
+
+def wrap_cognito_create_user_pool_domain(original):
+    def create_user_pool_domain(self, user_pool_id, domain, custom_domain_config=None):
+        result = original(self, user_pool_id, domain, custom_domain_config=custom_domain_config)
+        result._siteup_account = self.account_id
+        return result
+    return create_user_pool_domain
+
+
+def wrap_cognito_domain_to_json(original):
+    def to_json(self, extended=True):
+        data = original(self, extended)
+        if extended:
+            # moto leaves out the custom domain's certificate and invents a new account ID on
+            # every call.
+            if self.custom_domain_config:
+                data["CustomDomainConfig"] = dict(self.custom_domain_config)
+            data["AWSAccountId"] = getattr(self, "_siteup_account", M["default_account"])
+        return data
+    return to_json
+
+
+def lambda_logging_config(function_name, given):
+    config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}"}
+    config.update({k: v for k, v in (given or {}).items() if v is not None})
+    if config["LogFormat"] == "JSON":
+        config.setdefault("ApplicationLogLevel", "INFO")
+        config.setdefault("SystemLogLevel", "INFO")
+    return config
+
+
+def wrap_lambda_init(original):
+    def __init__(self, account_id, spec, region, version=1):
+        original(self, account_id, spec, region, version)
+        # moto drops LoggingConfig; AWS answers with it (defaults filled in).
+        self._siteup_logging = lambda_logging_config(self.function_name, spec.get("LoggingConfig"))
+    return __init__
+
+
+def wrap_lambda_update_configuration(original):
+    def update_configuration(self, config_updates):
+        if "LoggingConfig" in config_updates:
+            self._siteup_logging = lambda_logging_config(
+                self.function_name, config_updates["LoggingConfig"]
+            )
+        return original(self, config_updates)
+    return update_configuration
+
+
+def wrap_lambda_get_configuration(original):
+    def get_configuration(self, on_create=False):
+        config = original(self, on_create)
+        logging = getattr(self, "_siteup_logging", None)
+        config["LoggingConfig"] = dict(
+            logging or lambda_logging_config(self.function_name, None)
+        )
+        return config
+    return get_configuration
+
+
+def sesv2_identity_arn(backend, name: str) -> str:
+    return f"arn:{backend.partition}:ses:{backend.region_name}:{backend.account_id}:identity/{name}"
+
+
+def wrap_sesv2_create_email_identity(original):
+    def create_email_identity(self, email_identity, tags, dkim_signing_attributes,
+                              configuration_set_name):
+        result = original(self, email_identity, tags, dkim_signing_attributes,
+                          configuration_set_name)
+        # moto files the tags under "email-identity/NAME"; the identity's ARN (the one
+        # ListTagsForResource is asked about) is "identity/NAME".
+        arn = sesv2_identity_arn(self, email_identity)
+        self.core_backend.tagger.delete_all_tags_for_resource(arn)
+        if tags:
+            self.core_backend.tagger.tag_resource(arn=arn, tags=tags)
+        return result
+    return create_email_identity
+
+
+def wrap_sesv2_delete_email_identity(original):
+    def delete_email_identity(self, email_identity):
+        original(self, email_identity)
+        self.core_backend.tagger.delete_all_tags_for_resource(
+            sesv2_identity_arn(self, email_identity)
+        )
+    return delete_email_identity
+
+
+# The request context the emulator's requests carry: it stands for AWS reached over HTTPS.
+POLICY_CONTEXT = {"aws:securetransport": "true"}
+
+
+def condition_values_match(operator: str, expected: list, actual: list) -> bool:
+    def like(pattern: str, value: str) -> bool:
+        regex = "".join(
+            ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern
+        )
+        return re.fullmatch(regex, value, re.DOTALL) is not None
+
+    e = [str(x) for x in expected]
+    a = [str(x) for x in actual]
+    if operator == "Bool":
+        return any(x.lower() == y.lower() for x in a for y in e)
+    if operator in ("StringEquals", "ArnEquals"):
+        return any(x == y for x in a for y in e)
+    if operator == "StringEqualsIgnoreCase":
+        return any(x.lower() == y.lower() for x in a for y in e)
+    if operator in ("StringNotEquals", "ArnNotEquals"):
+        return all(x != y for x in a for y in e)
+    if operator == "StringNotEqualsIgnoreCase":
+        return all(x.lower() != y.lower() for x in a for y in e)
+    if operator in ("StringLike", "ArnLike"):
+        return any(like(y, x) for x in a for y in e)
+    if operator in ("StringNotLike", "ArnNotLike"):
+        return not any(like(y, x) for x in a for y in e)
+    # Numeric, date, IP address and binary operators: not evaluated, so not met.
+    return False
+
+
+def policy_conditions_met(conditions: dict, incoming) -> bool:
+    """AWS's rule: every condition must hold; a key the request does not carry fails the
+    condition (except with ...IfExists, and the Null operator)."""
+    context = dict(POLICY_CONTEXT)
+    for key, value in (incoming or {}).items():
+        context[str(key).lower()] = value
+    for operator, pairs in conditions.items():
+        if not isinstance(pairs, dict):
+            return False
+        base = operator.split(":", 1)[-1]  # ForAnyValue:/ForAllValues: as plain operators
+        if_exists = base.endswith("IfExists")
+        if if_exists:
+            base = base[: -len("IfExists")]
+        for key, expected in pairs.items():
+            expected_list = expected if isinstance(expected, list) else [expected]
+            actual = context.get(str(key).lower())
+            if base == "Null":
+                wants_absent = str(expected_list[0]).lower() == "true"
+                if (actual is None) != wants_absent:
+                    return False
+                continue
+            if actual is None:
+                if if_exists:
+                    continue
+                return False
+            actual_list = actual if isinstance(actual, list) else [actual]
+            if not condition_values_match(base, expected_list, actual_list):
+                return False
+    return True
+
+
+def wrap_iam_statement_is_action_permitted(original):
+    def is_action_permitted(self, action, resource="*", principal=None,
+                            incoming_condition_values=None):
+        # moto evaluates StringEquals only and takes every other condition as met, so a bucket
+        # policy that denies plain HTTP (Bool aws:SecureTransport false) denies every request.
+        # AWS: a statement whose conditions do not hold does not apply.
+        conditions = self._statement.get("Condition")
+        if not conditions:
+            return original(self, action, resource, principal, incoming_condition_values)
+        if not policy_conditions_met(conditions, incoming_condition_values):
+            return M["PermissionResult"].NEUTRAL
+        unconditional = type(self)({k: v for k, v in self._statement.items() if k != "Condition"})
+        return original(unconditional, action, resource, principal, incoming_condition_values)
+    return is_action_permitted
+
+
+def wrapped_methods():
+    """(class, method name, factory): the factory gets moto's method and returns ours."""
+    return [
+        (M["cf_models"].DefaultCacheBehaviour, "__init__", wrap_cf_default_cache_behaviour_init),
+        (M["cf_models"].Origin, "__init__", wrap_cf_origin_init),
+        (M["cf_models"].ViewerCertificate, "__init__", wrap_cf_viewer_certificate_init),
+        (M["cognitoidp_models"].CognitoIdpBackend, "create_user_pool_domain",
+         wrap_cognito_create_user_pool_domain),
+        (M["cognitoidp_models"].CognitoIdpUserPoolDomain, "to_json", wrap_cognito_domain_to_json),
+        (M["lambda_models"].LambdaFunction, "__init__", wrap_lambda_init),
+        (M["lambda_models"].LambdaFunction, "update_configuration",
+         wrap_lambda_update_configuration),
+        (M["lambda_models"].LambdaFunction, "get_configuration", wrap_lambda_get_configuration),
+        (M["sesv2_models"].SESV2Backend, "create_email_identity",
+         wrap_sesv2_create_email_identity),
+        (M["sesv2_models"].SESV2Backend, "delete_email_identity",
+         wrap_sesv2_delete_email_identity),
+        (M["IAMPolicyStatement"], "is_action_permitted", wrap_iam_statement_is_action_permitted),
+    ]
+
+
+def install_wrapped_methods() -> None:
+    for cls, name, factory in wrapped_methods():
+        original = cls.__dict__.get(name)
+        if original is None:
+            raise RuntimeError(f"moto {M['version']} has no {cls.__name__}.{name} to wrap")
+        setattr(cls, name, factory(original))
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations moto routes but does not implement, added to moto's own response classes so that
+# moto parses the request and writes the answer (XML or JSON) from the service model.
+
+
+def cf_publish_function(self):
+    """CloudFront PublishFunction: DEVELOPMENT is copied to LIVE. moto keeps one copy (it ignores
+    the Stage parameter), so LIVE answers with the same ETag, as AWS does right after a publish."""
+    name = self._get_param("Name")
+    function = self.backend.describe_function(name=name)
+    function.status = "UNASSOCIATED"
+    return M["ActionResult"]({"FunctionSummary": function.function_summary})
+
+
+def cf_update_function(self):
+    """CloudFront UpdateFunction: new code and configuration, a new ETag, unpublished."""
+    name = self._get_param("Name")
+    function = self.backend.describe_function(name=name)
+    config = self._get_param("FunctionConfig")
+    if config:
+        function.config = config
+    code = self._get_param("FunctionCode")
+    if code is not None:
+        function.code = code
+    function.status = "UNPUBLISHED"
+    function.last_modified_time = M["utcnow"]()
+    function.etag = M["random_id"]()
+    return M["ActionResult"]({"FunctionSummary": function.function_summary, "ETag": function.etag})
+
+
+def added_operations():
+    """(response class, method name, implementation, url module, extra url path or None)."""
+    return [
+        (M["CloudFrontResponse"], "publish_function", cf_publish_function, M["cloudfront_urls"],
+         "{0}/2020-05-31/function/(?P<function_name>[^/]+)/publish$"),
+        (M["CloudFrontResponse"], "update_function", cf_update_function, M["cloudfront_urls"],
+         None),
+    ]
+
+
+def install_added_operations() -> None:
+    for cls, name, implementation, urls, path in added_operations():
+        if hasattr(cls, name):
+            raise RuntimeError(
+                f"moto {M['version']} now has {cls.__name__}.{name}; remove siteup's version"
+            )
+        setattr(cls, name, implementation)
+        if path is not None and path not in urls.url_paths:
+            urls.url_paths[path] = cls.dispatch
+
+
+# ---------------------------------------------------------------------------------------------
 # The control endpoint
 
 
@@ -1249,6 +1565,8 @@ def main(argv=None) -> int:
         return 3
     load_moto()
     install_backend_patches()
+    install_added_operations()
+    install_wrapped_methods()
 
     import werkzeug.serving
     from werkzeug.serving import make_server

@@ -418,6 +418,40 @@ impl Emulator {
         }))
     }
 
+    /// A handle on an emulator given by URL (`--sandbox URL`): it must be siteup's emulator on
+    /// loopback and answer its health route. The handle never stops it.
+    pub fn connect(url: &str) -> Result<Emulator, EmulatorError> {
+        let url = url.trim().trim_end_matches('/').to_string();
+        if !is_loopback_url(&url) {
+            return Err(EmulatorError::Unreachable {
+                url,
+                detail: "siteup's sandbox only talks to an emulator on loopback (http://127.x.x.x:PORT)".into(),
+            });
+        }
+        let probe = make_agent(ATTACH_TIMEOUT);
+        let pid = health_pid(&probe, &url).map_err(|detail| EmulatorError::Unreachable {
+            url: url.clone(),
+            detail,
+        })?;
+        let port = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .unwrap_or(0);
+        Ok(Emulator {
+            pid,
+            port,
+            url,
+            child: None,
+            stop_on_drop: false,
+            remove_on_drop: None,
+            ready_file: PathBuf::new(),
+            log_path: None,
+            agent: make_agent(CONTROL_TIMEOUT),
+            stopped: false,
+        })
+    }
+
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         self.url.clone()

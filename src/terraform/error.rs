@@ -62,4 +62,14 @@ pub enum TfError {
 
     #[error("{id:?} is not a terraform lock ID; copy the ID shown in the lock message")]
     BadLockId { id: String },
+
+    #[error(
+        "could not create terraform's output files in {}: {source}; check that the folder exists and that you may write to it",
+        path.display()
+    )]
+    RunFiles {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -7,7 +7,10 @@
 //! - [`progress`]: the apply, resource by resource, as a pure fold.
 //! - [`lock`]: "state locked" as a [`LockInfo`], its wording, and force-unlock safety.
 //! - [`version`]: finding terraform and checking it is 1.10 or newer.
+//! - [`runs`]: terraform's output files and run records; finding a terraform still running.
+//! - [`bootstrap`]: moving the state into its S3 bucket, resumable at every sub-step.
 
+pub mod bootstrap;
 pub mod cli_config;
 pub mod error;
 pub mod events;
@@ -15,6 +18,7 @@ pub mod lock;
 pub mod plan_review;
 pub mod progress;
 pub mod runner;
+pub mod runs;
 pub mod version;
 
 pub use error::TfError;
@@ -26,4 +30,5 @@ pub use runner::{
     ExitKind, InitOptions, InterruptState, PlanOptions, RunController, RunEvent, RunHandle,
     RunOutcome, Terraform, TfCommand,
 };
+pub use runs::{RunFiles, RunningTerraform, running_terraform};
 pub use version::{TfVersion, VersionInfo};

@@ -1,17 +1,20 @@
 //! The terraform child process.
 //!
 //! Terraform is spawned with no TTY and stdin closed, `-input=false`, `-json` where the command
-//! supports it, `-no-color`, and `TF_IN_AUTOMATION=1`, in its own process group (so a Ctrl-C in
-//! the terminal reaches siteup, which forwards it, and not terraform directly). `-auto-approve`
-//! is never passed: changes are applied only from a saved plan the user approved
-//! ([`ApprovedPlan`]), which terraform applies without asking.
+//! supports it, `-no-color`, `TF_IN_AUTOMATION=1` and `CHECKPOINT_DISABLE=1` (no update check
+//! off this machine), in its own process group (so a Ctrl-C in the terminal reaches siteup,
+//! which forwards it, and not terraform directly). `-auto-approve` is never passed: changes are
+//! applied only from a saved plan the user approved ([`ApprovedPlan`]), which terraform applies
+//! without asking.
 //!
-//! One reader task per pipe sends typed [`RunEvent`]s on a tokio channel: stdout lines are parsed
-//! into [`TfEvent`]s, stderr lines are passed on and collected for the error report. A supervisor
-//! task owns the child: it forwards interrupt and kill requests, runs the silence watchdog, reaps
-//! the child exactly once, and sends [`RunEvent::Exited`] last. Reader tasks are not joined: after
-//! the exit they get a short grace period to deliver the last lines (a grandchild can keep a pipe
-//! open forever).
+//! Terraform's stdout and stderr go to files in the run directory, never to pipes (see
+//! [`super::runs`]): if siteup dies mid-apply, terraform finishes on its own, saves the state and
+//! releases the lock, and a later siteup finds it ([`Terraform::running`]) and follows its output
+//! ([`Terraform::attach`]). One tail task per file sends typed [`RunEvent`]s on a tokio channel:
+//! stdout lines are parsed into [`TfEvent`]s, stderr lines are passed on and collected for the
+//! error report. A supervisor task owns the child: it forwards interrupt and kill requests, runs
+//! the silence watchdog, reaps the child exactly once, lets the tails read the files to their end,
+//! records the exit in the run's record and sends [`RunEvent::Exited`] last.
 //!
 //! Nothing here ever sends SIGKILL on its own: only [`RunController::force_kill`] does.
 
@@ -25,14 +28,18 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::error::TfError;
 use super::events::{Diagnostic, INTERRUPT_MARKER, TfEvent, parse_line};
 use super::lock::{LockId, LockInfo};
 use super::plan_review::{ApprovedPlan, PlanReview, SavedPlan};
+use super::runs::{
+    DEFAULT_RUN_DIR, ExitRecord, RunFiles, RunRecord, RunningTerraform, new_run_files, process_is,
+    process_start_ticks, running_terraform,
+};
 use super::version::{VersionInfo, check_supported, parse_version_output};
 
 /// Lines longer than this are cut (the rest of the line is dropped, not the following lines).
@@ -46,8 +53,12 @@ const MAX_STDERR_BYTES: usize = 256 * 1024;
 /// provider retries against an endpoint that keeps failing, a credential prompt it cannot show).
 pub const DEFAULT_WATCHDOG: Duration = Duration::from_secs(5 * 60);
 
-/// How long to wait, after the process exited, for the pipes to deliver their last lines.
+/// How long to wait, after the process exited, for the tails to deliver the last lines.
 const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// How often the tails look for new output, and an attached run for its process.
+const POLL: Duration = Duration::from_millis(50);
+const ATTACHED_POLL: Duration = Duration::from_millis(200);
 
 /// How to run terraform: which binary, where, with which environment.
 #[derive(Clone, Debug)]
@@ -59,6 +70,7 @@ pub struct Terraform {
     env_remove: Vec<OsString>,
     watchdog: Option<Duration>,
     exit_grace: Duration,
+    run_dir: Option<PathBuf>,
 }
 
 /// Options of `terraform init`.
@@ -104,6 +116,8 @@ pub struct PlanOptions {
     pub lock_timeout: Option<Duration>,
     /// `-parallelism=N`.
     pub parallelism: Option<u32>,
+    /// `-target=ADDRESS` for each address (the journey's phases).
+    pub targets: Vec<String>,
 }
 
 /// A terraform invocation.
@@ -203,6 +217,9 @@ impl TfCommand {
                     push("-var");
                     push(&format!("{k}={v}"));
                 }
+                for t in &o.targets {
+                    push(&format!("-target={t}"));
+                }
                 if let Some(out) = &o.out {
                     let mut arg = OsString::from("-out=");
                     arg.push(absolute(working_dir, out));
@@ -252,6 +269,7 @@ impl Terraform {
             env_remove: Vec::new(),
             watchdog: Some(DEFAULT_WATCHDOG),
             exit_grace: DEFAULT_EXIT_GRACE,
+            run_dir: None,
         }
     }
 
@@ -302,10 +320,32 @@ impl Terraform {
         self
     }
 
-    /// How long to wait for the pipes after the process exits (default 2 s).
+    /// How long to wait for the last lines after the process exits (default 2 s).
     pub fn exit_grace(mut self, grace: Duration) -> Terraform {
         self.exit_grace = grace;
         self
+    }
+
+    /// Where the runs' output files and records go (default: [`DEFAULT_RUN_DIR`] in the working
+    /// directory). Relative paths are taken from the working directory.
+    pub fn run_dir(mut self, dir: impl Into<PathBuf>) -> Terraform {
+        self.run_dir = Some(dir.into());
+        self
+    }
+
+    /// The run directory in effect.
+    pub fn runs_dir(&self) -> PathBuf {
+        match &self.run_dir {
+            Some(d) => absolute(&self.working_dir, d),
+            None => self.working_dir.join(DEFAULT_RUN_DIR),
+        }
+    }
+
+    /// A terraform run started earlier (by this or another siteup) that is still going in this
+    /// run directory: follow it with [`Terraform::attach`] or wait for it instead of starting a
+    /// second terraform.
+    pub fn running(&self) -> Option<RunningTerraform> {
+        running_terraform(&self.runs_dir())
     }
 
     pub fn program(&self) -> &Path {
@@ -325,6 +365,7 @@ impl Terraform {
             .stderr(Stdio::piped())
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
             .process_group(0)
             .kill_on_drop(false);
         for k in &self.env_remove {
@@ -352,75 +393,152 @@ impl Terraform {
     }
 
     /// Starts a command and streams its events. Must be called inside a tokio runtime.
+    ///
+    /// Terraform writes into new files in the run directory ([`RunHandle::files`]); the run is
+    /// recorded there with its process id so that a later siteup can find it.
     pub fn spawn(&self, command: &TfCommand) -> Result<RunHandle, TfError> {
         if let TfCommand::Apply(plan) = command {
             plan.saved().verify_unchanged()?;
         }
         let args = command.args(&self.working_dir)?;
-        let mut child = self
-            .command(&args)
-            .spawn()
-            .map_err(|e| self.spawn_error(e))?;
-        let pid = child.id().ok_or_else(|| TfError::Spawn {
-            program: self.program.display().to_string(),
-            source: std::io::Error::other("the process exited before it could be watched"),
-        })?;
+        let run_dir = self.runs_dir();
+        let run_files_err = |source| TfError::RunFiles {
+            path: run_dir.clone(),
+            source,
+        };
+        let (files, [out, err]) =
+            new_run_files(&run_dir, &command.name()).map_err(run_files_err)?;
+        let mut cmd = self.command(&args);
+        cmd.stdout(Stdio::from(out)).stderr(Stdio::from(err));
+        let child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_file(&files.stdout);
+                let _ = std::fs::remove_file(&files.stderr);
+                return Err(self.spawn_error(e));
+            }
+        };
+        let Some(pid) = child.id() else {
+            return Err(TfError::Spawn {
+                program: self.program.display().to_string(),
+                source: std::io::Error::other("the process exited before it could be watched"),
+            });
+        };
+        let record = RunRecord {
+            pid,
+            start_ticks: process_start_ticks(pid),
+            command: command.name(),
+            args: args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            working_dir: self.working_dir.clone(),
+            stdout: files.stdout.clone(),
+            stderr: files.stderr.clone(),
+            started_at: crate::project::now_rfc3339(),
+            exit: None,
+        };
+        if let Err(e) = record.write(&files.record) {
+            // Without the record a later siteup cannot see this run; the run itself is fine.
+            tracing::warn!(
+                "could not record terraform's run in {}: {e}",
+                files.record.display()
+            );
+        }
+        Ok(self.watch(
+            Waiter::Child(Box::new(child)),
+            pid,
+            command.name(),
+            command.detailed_exitcode(),
+            files,
+            Some(record),
+        ))
+    }
+
+    /// Follows a run that another siteup (or an earlier one that died) started and that is still
+    /// going: its output from the start of its files, then its end. Interrupts reach it as for an
+    /// own run. Its exit status cannot be read (it is not this process's child): the outcome is
+    /// taken from its output.
+    pub fn attach(&self, running: &RunningTerraform) -> RunHandle {
+        self.watch(
+            Waiter::Attached {
+                pid: running.pid,
+                start_ticks: running.start_ticks,
+            },
+            running.pid,
+            running.command.clone(),
+            false,
+            running.files.clone(),
+            None,
+        )
+    }
+
+    fn watch(
+        &self,
+        waiter: Waiter,
+        pid: u32,
+        command: String,
+        detailed_exitcode: bool,
+        files: RunFiles,
+        record: Option<RunRecord>,
+    ) -> RunHandle {
         let (tx, rx) = mpsc::unbounded_channel();
         let (ctrl_tx, ctrl_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Mutex::new(Shared::default()));
         let collected = Arc::new(Collected::new());
         let (out_done_tx, out_done) = oneshot::channel();
         let (err_done_tx, err_done) = oneshot::channel();
-        match child.stdout.take() {
-            Some(stdout) => {
-                tokio::spawn(read_stdout(
-                    stdout,
-                    tx.clone(),
-                    collected.clone(),
-                    out_done_tx,
-                ));
-            }
-            None => drop(out_done_tx),
-        }
-        match child.stderr.take() {
-            Some(stderr) => {
-                tokio::spawn(read_stderr(
-                    stderr,
-                    tx.clone(),
-                    collected.clone(),
-                    err_done_tx,
-                ));
-            }
-            None => drop(err_done_tx),
-        }
+        tokio::spawn(tail(
+            files.stdout.clone(),
+            Stream::Stdout,
+            tx.clone(),
+            collected.clone(),
+            out_done_tx,
+        ));
+        tokio::spawn(tail(
+            files.stderr.clone(),
+            Stream::Stderr,
+            tx.clone(),
+            collected.clone(),
+            err_done_tx,
+        ));
         tokio::spawn(supervise(Supervisor {
-            child,
+            waiter,
             pid,
+            command: command.clone(),
             ctrl_rx,
             tx,
             shared: shared.clone(),
             collected,
             watchdog: self.watchdog,
-            exit_grace: self.exit_grace,
-            detailed_exitcode: command.detailed_exitcode(),
+            // Files end: the tails finish once they read to the end. An attached run's tails
+            // may start far behind (its whole output from the start), so they get longer.
+            exit_grace: if record.is_some() {
+                self.exit_grace
+            } else {
+                self.exit_grace.max(Duration::from_secs(30))
+            },
+            detailed_exitcode,
             out_done,
             err_done,
             started: Instant::now(),
+            record: record.map(|r| (files.record.clone(), r)),
         }));
-        Ok(RunHandle {
-            command: command.name(),
+        RunHandle {
+            command,
             events: rx,
+            files,
             controller: RunController {
                 pid,
                 control: ctrl_tx,
                 shared,
             },
-        })
+        }
     }
 
     /// Runs a short command to completion and returns its whole output (for `version`, `show`,
-    /// `output`, `state list`, `force-unlock`). Not interruptible: use [`Terraform::spawn`] for
-    /// anything that changes infrastructure.
+    /// `output`, `state list`, `state pull`, `force-unlock`). Through pipes and not
+    /// interruptible: use [`Terraform::spawn`] for anything that changes infrastructure.
     pub async fn capture<S: AsRef<std::ffi::OsStr>>(
         &self,
         args: &[S],
@@ -534,6 +652,20 @@ pub enum ExitKind {
     Killed,
     /// Any other failure.
     Failed,
+}
+
+impl ExitKind {
+    /// `success`, `changes`, `locked`, `interrupted`, `killed`, `failed`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ExitKind::Success => "success",
+            ExitKind::Changes => "changes",
+            ExitKind::Locked => "locked",
+            ExitKind::Interrupted => "interrupted",
+            ExitKind::Killed => "killed",
+            ExitKind::Failed => "failed",
+        }
+    }
 }
 
 /// The end of a run: exit status, classified, and what is needed for the error report.
@@ -711,17 +843,23 @@ impl RunController {
     }
 }
 
-/// A running command: its events, and its controller.
+/// A running command: its events, its output files, and its controller.
 #[derive(Debug)]
 pub struct RunHandle {
     command: String,
     events: mpsc::UnboundedReceiver<RunEvent>,
+    files: RunFiles,
     controller: RunController,
 }
 
 impl RunHandle {
     pub fn pid(&self) -> u32 {
         self.controller.pid
+    }
+
+    /// The files terraform writes (its whole output stays there after the run).
+    pub fn files(&self) -> &RunFiles {
+        &self.files
     }
 
     /// A handle to interrupt or kill the run from elsewhere (e.g. the UI's key handler).
@@ -776,7 +914,13 @@ struct Collected {
     errors: Mutex<Vec<String>>,
     lock: Mutex<Option<LockInfo>>,
     saw_interrupt: AtomicBool,
+    /// A `change_summary` line: the command got to its end (how an attached run's outcome is
+    /// told).
+    saw_summary: AtomicBool,
     last_activity: Mutex<Instant>,
+    /// Set once the process has exited: a tail that then reads the end of its file is done.
+    exited: AtomicBool,
+    exit_notify: Notify,
 }
 
 impl Collected {
@@ -786,7 +930,10 @@ impl Collected {
             errors: Mutex::new(Vec::new()),
             lock: Mutex::new(None),
             saw_interrupt: AtomicBool::new(false),
+            saw_summary: AtomicBool::new(false),
             last_activity: Mutex::new(Instant::now()),
+            exited: AtomicBool::new(false),
+            exit_notify: Notify::new(),
         }
     }
 
@@ -809,73 +956,150 @@ impl Collected {
     }
 }
 
-/// Reads one line (up to and including `\n`), keeping at most `max` bytes of it. Returns the
-/// number of bytes consumed; 0 means end of stream.
-async fn read_line_capped<R: AsyncBufRead + Unpin>(
-    reader: &mut R,
-    buf: &mut Vec<u8>,
+/// Splits a byte stream into lines (without the `\n`), keeping at most `max` bytes of each
+/// line: the rest of an over-long line is dropped, not the following lines.
+struct LineSplitter {
+    buf: Vec<u8>,
     max: usize,
-) -> std::io::Result<usize> {
-    let mut total = 0;
-    loop {
-        let available = reader.fill_buf().await?;
-        if available.is_empty() {
-            return Ok(total);
+}
+
+impl LineSplitter {
+    fn new(max: usize) -> LineSplitter {
+        LineSplitter {
+            buf: Vec::new(),
+            max,
         }
-        let (len, done) = match available.iter().position(|b| *b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (available.len(), false),
-        };
-        let room = max.saturating_sub(buf.len());
-        buf.extend_from_slice(&available[..len.min(room)]);
-        reader.consume(len);
-        total += len;
-        if done {
-            return Ok(total);
+    }
+
+    fn push(&mut self, mut data: &[u8], mut line: impl FnMut(&[u8])) {
+        while !data.is_empty() {
+            let (part, done) = match data.iter().position(|b| *b == b'\n') {
+                Some(i) => (&data[..i], Some(i + 1)),
+                None => (data, None),
+            };
+            let room = self.max.saturating_sub(self.buf.len());
+            self.buf.extend_from_slice(&part[..part.len().min(room)]);
+            match done {
+                Some(used) => {
+                    line(&self.buf);
+                    self.buf.clear();
+                    data = &data[used..];
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// The last line, when the stream did not end with `\n`.
+    fn finish(&mut self, mut line: impl FnMut(&[u8])) {
+        if !self.buf.is_empty() {
+            line(&self.buf);
+            self.buf.clear();
         }
     }
 }
 
-async fn read_stdout<R: AsyncRead + Unpin>(
-    pipe: R,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+fn on_stdout_line(raw: &[u8], tx: &mpsc::UnboundedSender<RunEvent>, collected: &Collected) {
+    let text = String::from_utf8_lossy(raw);
+    if text.trim().is_empty() {
+        return;
+    }
+    let event = parse_line(&text);
+    if event.is_interrupt() {
+        collected.saw_interrupt.store(true, Ordering::SeqCst);
+    }
+    if matches!(event, TfEvent::ChangeSummary(_)) {
+        collected.saw_summary.store(true, Ordering::SeqCst);
+    }
+    let lock = LockInfo::from_event(&event);
+    if let TfEvent::Diagnostic(d) = &event
+        && d.is_error()
+    {
+        let mut errors = collected.errors.lock().unwrap_or_else(|e| e.into_inner());
+        if errors.len() < 100 {
+            let line = match &d.address {
+                Some(a) => format!("{a}: {}", d.one_line()),
+                None => d.one_line(),
+            };
+            if !errors.contains(&line) {
+                errors.push(line);
+            }
+        }
+    }
+    // The receiver may be gone; the tail keeps reading regardless.
+    let _ = tx.send(RunEvent::Line(event));
+    if let Some(lock) = lock
+        && collected.set_lock(&lock)
+    {
+        let _ = tx.send(RunEvent::StateLocked(lock));
+    }
+}
+
+fn on_stderr_line(raw: &[u8], tx: &mpsc::UnboundedSender<RunEvent>, collected: &Collected) {
+    let text = String::from_utf8_lossy(raw);
+    let line = text.trim_end_matches(['\n', '\r']).to_string();
+    if line.contains(INTERRUPT_MARKER) {
+        collected.saw_interrupt.store(true, Ordering::SeqCst);
+    }
+    {
+        let mut all = collected.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        if all.len() < MAX_STDERR_BYTES {
+            all.push_str(&line);
+            all.push('\n');
+        }
+    }
+    let _ = tx.send(RunEvent::Stderr(line));
+}
+
+/// Follows one output file from its start until the process has exited and the file's end is
+/// read.
+async fn tail(
+    path: PathBuf,
+    stream: Stream,
     tx: mpsc::UnboundedSender<RunEvent>,
     collected: Arc<Collected>,
     done: oneshot::Sender<()>,
 ) {
-    let mut reader = BufReader::with_capacity(64 * 1024, pipe);
-    let mut buf = Vec::new();
+    let mut file = None;
+    let mut splitter = LineSplitter::new(MAX_LINE_BYTES);
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut on_line = |raw: &[u8]| match stream {
+        Stream::Stdout => on_stdout_line(raw, &tx, &collected),
+        Stream::Stderr => on_stderr_line(raw, &tx, &collected),
+    };
     loop {
-        buf.clear();
-        match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+        // Read the flag before reading: an end of file seen after the exit is the real end.
+        let exited = collected.exited.load(Ordering::SeqCst);
+        if file.is_none() {
+            file = tokio::fs::File::open(&path).await.ok();
         }
-        collected.touch();
-        let text = String::from_utf8_lossy(&buf);
-        if text.trim().is_empty() {
+        let n = match file.as_mut() {
+            Some(f) => f.read(&mut chunk).await.unwrap_or(0),
+            None => 0,
+        };
+        if n > 0 {
+            collected.touch();
+            splitter.push(&chunk[..n], &mut on_line);
             continue;
         }
-        let event = parse_line(&text);
-        if event.is_interrupt() {
-            collected.saw_interrupt.store(true, Ordering::SeqCst);
+        if exited {
+            break;
         }
-        let lock = LockInfo::from_event(&event);
-        if let TfEvent::Diagnostic(d) = &event
-            && d.is_error()
-        {
-            let mut errors = collected.errors.lock().unwrap_or_else(|e| e.into_inner());
-            if errors.len() < 100 {
-                let line = match &d.address {
-                    Some(a) => format!("{a}: {}", d.one_line()),
-                    None => d.one_line(),
-                };
-                if !errors.contains(&line) {
-                    errors.push(line);
-                }
-            }
-        }
-        // The receiver may be gone; keep draining the pipe so terraform never blocks on it.
-        let _ = tx.send(RunEvent::Line(event));
+        let _ = tokio::time::timeout(POLL, collected.exit_notify.notified()).await;
+    }
+    splitter.finish(&mut on_line);
+    if stream == Stream::Stderr {
+        // Plain-text runs (init -migrate-state) print a lock error on stderr.
+        let lock = {
+            let all = collected.stderr.lock().unwrap_or_else(|e| e.into_inner());
+            LockInfo::parse(&all)
+        };
         if let Some(lock) = lock
             && collected.set_lock(&lock)
         {
@@ -885,51 +1109,37 @@ async fn read_stdout<R: AsyncRead + Unpin>(
     let _ = done.send(());
 }
 
-async fn read_stderr<R: AsyncRead + Unpin>(
-    pipe: R,
-    tx: mpsc::UnboundedSender<RunEvent>,
-    collected: Arc<Collected>,
-    done: oneshot::Sender<()>,
-) {
-    let mut reader = BufReader::with_capacity(16 * 1024, pipe);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        collected.touch();
-        let text = String::from_utf8_lossy(&buf);
-        let line = text.trim_end_matches(['\n', '\r']).to_string();
-        if line.contains(INTERRUPT_MARKER) {
-            collected.saw_interrupt.store(true, Ordering::SeqCst);
-        }
-        {
-            let mut all = collected.stderr.lock().unwrap_or_else(|e| e.into_inner());
-            if all.len() < MAX_STDERR_BYTES {
-                all.push_str(&line);
-                all.push('\n');
+/// What the supervisor waits on: its own child, or a run it attached to.
+enum Waiter {
+    Child(Box<Child>),
+    Attached { pid: u32, start_ticks: Option<u64> },
+}
+
+/// The exit of what the supervisor waits on: an exit status, or for an attached run, that its
+/// process is gone.
+enum Ended {
+    Status(std::io::Result<std::process::ExitStatus>),
+    Gone,
+}
+
+impl Waiter {
+    async fn wait(&mut self) -> Ended {
+        match self {
+            Waiter::Child(child) => Ended::Status(child.wait().await),
+            Waiter::Attached { pid, start_ticks } => {
+                while process_is(*pid, *start_ticks) {
+                    tokio::time::sleep(ATTACHED_POLL).await;
+                }
+                Ended::Gone
             }
         }
-        let _ = tx.send(RunEvent::Stderr(line));
     }
-    // Plain-text runs (init -migrate-state) print a lock error on stderr.
-    let lock = {
-        let all = collected.stderr.lock().unwrap_or_else(|e| e.into_inner());
-        LockInfo::parse(&all)
-    };
-    if let Some(lock) = lock
-        && collected.set_lock(&lock)
-    {
-        let _ = tx.send(RunEvent::StateLocked(lock));
-    }
-    let _ = done.send(());
 }
 
 struct Supervisor {
-    child: Child,
+    waiter: Waiter,
     pid: u32,
+    command: String,
     ctrl_rx: mpsc::UnboundedReceiver<Control>,
     tx: mpsc::UnboundedSender<RunEvent>,
     shared: Arc<Mutex<Shared>>,
@@ -940,6 +1150,8 @@ struct Supervisor {
     out_done: oneshot::Receiver<()>,
     err_done: oneshot::Receiver<()>,
     started: Instant,
+    /// The run's record (own runs only), completed with the exit.
+    record: Option<(PathBuf, RunRecord)>,
 }
 
 fn send_signal(pid: u32, signal: Signal, whole_group: bool) {
@@ -958,7 +1170,7 @@ fn send_signal(pid: u32, signal: Signal, whole_group: bool) {
 async fn supervise(mut s: Supervisor) {
     let mut silence_start = s.collected.last_activity();
     let mut silent_reports: u32 = 0;
-    let status = loop {
+    let ended = loop {
         let deadline = s.watchdog.map(|w| {
             let last = s.collected.last_activity();
             if last != silence_start {
@@ -969,13 +1181,20 @@ async fn supervise(mut s: Supervisor) {
         });
         tokio::select! {
             biased;
-            status = s.child.wait() => break status,
+            ended = s.waiter.wait() => break ended,
             Some(control) = s.ctrl_rx.recv() => {
-                // The child has not been reaped (its wait has not completed), so the pid is
-                // still ours even if the process has just exited.
-                match control {
-                    Control::Interrupt => send_signal(s.pid, Signal::SIGINT, false),
-                    Control::Kill => send_signal(s.pid, Signal::SIGKILL, true),
+                // An own child has not been reaped (its wait has not completed), so the pid is
+                // still ours even if the process has just exited. An attached run is checked
+                // to still be the recorded process first.
+                let ours = match &s.waiter {
+                    Waiter::Child(_) => true,
+                    Waiter::Attached { pid, start_ticks } => process_is(*pid, *start_ticks),
+                };
+                if ours {
+                    match control {
+                        Control::Interrupt => send_signal(s.pid, Signal::SIGINT, false),
+                        Control::Kill => send_signal(s.pid, Signal::SIGKILL, true),
+                    }
                 }
             }
             _ = async {
@@ -993,6 +1212,8 @@ async fn supervise(mut s: Supervisor) {
         }
     };
     lock_shared(&s.shared).exited = true;
+    s.collected.exited.store(true, Ordering::SeqCst);
+    s.collected.exit_notify.notify_waiters();
     let _ = tokio::time::timeout(s.exit_grace, async {
         let _ = (&mut s.out_done).await;
         let _ = (&mut s.err_done).await;
@@ -1022,24 +1243,66 @@ async fn supervise(mut s: Supervisor) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let (code, signal) = match &status {
-        Ok(st) => (st.code(), st.signal()),
-        Err(_) => (None, None),
-    };
-    let kind = match (code, signal) {
-        (_, Some(sig)) if !kill_sent && interrupt_requested && sig == Signal::SIGINT as i32 => {
-            ExitKind::Interrupted
-        }
-        (_, Some(_)) => ExitKind::Killed,
-        (Some(0), None) => ExitKind::Success,
-        (Some(2), None) if s.detailed_exitcode => ExitKind::Changes,
-        _ if saw_interrupt || interrupt_requested => ExitKind::Interrupted,
-        _ if lock.is_some() => ExitKind::Locked,
-        _ => ExitKind::Failed,
-    };
     let mut stderr = stderr;
-    if let Err(e) = &status {
-        stderr.push_str(&format!("siteup could not wait for terraform: {e}\n"));
+    let (code, signal, kind) = match &ended {
+        Ended::Status(status) => {
+            let (code, signal) = match status {
+                Ok(st) => (st.code(), st.signal()),
+                Err(e) => {
+                    stderr.push_str(&format!("siteup could not wait for terraform: {e}\n"));
+                    (None, None)
+                }
+            };
+            let kind = match (code, signal) {
+                (_, Some(sig))
+                    if !kill_sent && interrupt_requested && sig == Signal::SIGINT as i32 =>
+                {
+                    ExitKind::Interrupted
+                }
+                (_, Some(_)) => ExitKind::Killed,
+                (Some(0), None) => ExitKind::Success,
+                (Some(2), None) if s.detailed_exitcode => ExitKind::Changes,
+                _ if saw_interrupt || interrupt_requested => ExitKind::Interrupted,
+                _ if lock.is_some() => ExitKind::Locked,
+                _ => ExitKind::Failed,
+            };
+            (code, signal, kind)
+        }
+        Ended::Gone => {
+            // Not our child: no exit status. Its output tells how it ended.
+            let kind = if kill_sent {
+                ExitKind::Killed
+            } else if saw_interrupt {
+                ExitKind::Interrupted
+            } else if lock.is_some() {
+                ExitKind::Locked
+            } else if errors.is_empty() && s.collected.saw_summary.load(Ordering::SeqCst) {
+                ExitKind::Success
+            } else {
+                if errors.is_empty() {
+                    stderr.push_str(&format!(
+                        "terraform {} (process {}) ended while siteup was not watching it, and its output does not say that it finished; run the plan again to see what is left to do\n",
+                        s.command, s.pid
+                    ));
+                }
+                ExitKind::Failed
+            };
+            (None, None, kind)
+        }
+    };
+    if let Some((path, mut record)) = s.record.take() {
+        record.exit = Some(ExitRecord {
+            code,
+            signal,
+            kind: kind.label().to_string(),
+            finished_at: crate::project::now_rfc3339(),
+        });
+        if let Err(e) = record.write(&path) {
+            tracing::warn!(
+                "could not record the end of terraform's run in {}: {e}",
+                path.display()
+            );
+        }
     }
     let outcome = RunOutcome {
         kind,
@@ -1059,33 +1322,19 @@ async fn supervise(mut s: Supervisor) {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn capped_line_reader_splits_and_caps() {
-        let data: &[u8] = b"one\ntwo-long-line\nlast";
-        let mut r = BufReader::with_capacity(4, data);
-        let mut buf = Vec::new();
-        assert_eq!(
-            read_line_capped(&mut r, &mut buf, 100).await.expect("read"),
-            4
-        );
-        assert_eq!(buf, b"one\n");
-        buf.clear();
-        assert_eq!(
-            read_line_capped(&mut r, &mut buf, 5).await.expect("read"),
-            14
-        );
-        assert_eq!(buf, b"two-l");
-        buf.clear();
-        assert_eq!(
-            read_line_capped(&mut r, &mut buf, 100).await.expect("read"),
-            4
-        );
-        assert_eq!(buf, b"last");
-        buf.clear();
-        assert_eq!(
-            read_line_capped(&mut r, &mut buf, 100).await.expect("read"),
-            0
-        );
+    #[test]
+    fn line_splitter_splits_caps_and_keeps_the_last_line() {
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let mut sp = LineSplitter::new(5);
+        sp.push(b"one\ntwo-lo", |l| lines.push(l.to_vec()));
+        sp.push(b"ng-line\nla", |l| lines.push(l.to_vec()));
+        sp.push(b"st", |l| lines.push(l.to_vec()));
+        assert_eq!(lines, [b"one".to_vec(), b"two-l".to_vec()]);
+        sp.finish(|l| lines.push(l.to_vec()));
+        assert_eq!(lines.last().map(Vec::as_slice), Some(&b"last"[..]));
+        let before = lines.len();
+        sp.finish(|l| lines.push(l.to_vec()));
+        assert_eq!(lines.len(), before, "nothing left after finish");
     }
 
     #[test]

@@ -95,6 +95,10 @@ pub enum TfgenError {
         "siteup refused to write {0}: generated files must stay inside the terraform folder, once each; this is a bug in siteup, please report it."
     )]
     UnsafePath(PathBuf),
+    #[error(
+        "The sandbox URL {0:?} cannot be used; give the emulator's address as http://HOST:PORT, like http://127.0.0.1:4566."
+    )]
+    BadSandboxUrl(String),
 }
 
 /// The phases of the journey's applies.
