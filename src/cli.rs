@@ -17,6 +17,11 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// The same journey as line-by-line prompts and plain progress (screen readers, dumb
+    /// terminals, logs); chosen by itself when stdout is not a terminal or TERM is dumb.
+    #[arg(long)]
+    pub plain: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -56,6 +61,107 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Write or refresh the Terraform files in terraform/ (answers from flags or siteup.toml).
     Generate(GenerateArgs),
+    /// Run every step that can run, stop at the first checkpoint that waits on a person or on
+    /// AWS and say what is needed. Exit codes: 0 done, 2 waiting, 1 failed.
+    Up(UpArgs),
+    /// Every step and checkpoint with its live status. Exit codes: 0 done, 2 not yet.
+    Status(StatusArgs),
+    /// The nameservers to set at your registrar, and whether the registry and your resolver
+    /// already have them. Exit codes: 0 delegated, 2 not yet.
+    Nameservers(NameserversArgs),
+    /// The SES production-access request: print it for copying, or submit it.
+    SesRequest(SesRequestArgs),
+    /// Check what siteup needs (terraform, AWS profiles, the folder) and say how to fix it.
+    Doctor,
+    /// Rehearse the whole journey on this machine with no AWS account (a local AWS emulator
+    /// and a local registrar and DNS).
+    Sandbox(SandboxArgs),
+    /// The sandbox's DNS server (started by `siteup sandbox`).
+    #[command(name = "__sandbox-dns", hide = true)]
+    SandboxDns(SandboxDnsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpArgs {
+    /// Apply plans that create or update without asking (plans that destroy or replace
+    /// anything still stop for a review).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Machine-readable output: {"done": bool, "steps": [{"id", "state", ...}], ...}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NameserversArgs {
+    /// Copy the nameservers to the clipboard (OSC 52 over SSH, else the OS clipboard).
+    #[arg(long)]
+    pub copy: bool,
+    /// Machine-readable output: {"nameservers", "registry", "resolver", "verdict", ...}.
+    #[arg(long)]
+    pub json: bool,
+    /// Show and copy the names without trailing dots (some registrars refuse them).
+    #[arg(long)]
+    pub no_dots: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SesRequestArgs {
+    /// Submit the request to AWS (PutAccountDetails) after showing it.
+    #[arg(long)]
+    pub submit: bool,
+    /// Do not ask for confirmation before submitting.
+    #[arg(long)]
+    pub yes: bool,
+    /// A text file with your own use-case description.
+    #[arg(long, value_name = "FILE")]
+    pub use_case_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// No full-screen wizard: progress lines only.
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: play the registrar, the inbox and AWS's reviewers automatically and run
+    /// to done.
+    #[arg(long, requires = "headless")]
+    pub auto: bool,
+    /// Stop the sandbox's emulator and DNS for this folder.
+    #[arg(long, conflicts_with_all = ["headless", "auto"])]
+    pub stop: bool,
+    /// The domain to rehearse with (default example.com; only used when there is no siteup.toml).
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// Play one human step now and exit: `registrar` (set the nameservers), `inbox` (click the
+    /// verification link), `review` (AWS grants production access).
+    #[arg(long, value_name = "WHAT", conflicts_with_all = ["headless", "auto", "stop"])]
+    pub play: Option<PlayWhat>,
+}
+
+/// What `siteup sandbox --play` plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlayWhat {
+    /// Set the zone's nameservers at the sandbox registrar.
+    Registrar,
+    /// Click the link in the sender address verification mail.
+    Inbox,
+    /// Submit the SES production-access request if needed, and grant it.
+    Review,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxDnsArgs {
+    #[arg(long)]
+    pub state: PathBuf,
+    #[arg(long)]
+    pub ready: PathBuf,
+    #[arg(long)]
+    pub domain: String,
 }
 
 /// Answers that can be given as flags; anything not given comes from siteup.toml or defaults.

@@ -9,9 +9,11 @@
 pub mod aws;
 pub mod cli;
 pub mod clipboard;
-pub mod durations;
 pub mod commands;
 pub mod dns;
+pub mod durations;
+pub mod live;
+pub mod logging;
 pub mod preflight;
 pub mod project;
 pub mod runtime;

@@ -5,20 +5,47 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use siteup::cli::{Cli, Command};
+use siteup::commands::{self, CommandError, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The generate command and the sandbox DNS need no async runtime of their own choosing.
     let result = match &cli.command {
-        Some(Command::Generate(args)) => siteup::commands::generate::run(&cli.global, args),
-        None => Err(siteup::commands::CommandError::Message(
-            "The full-screen wizard is not built yet; run `siteup generate --domain example.com` to write the Terraform files.".into(),
-        )),
+        Some(Command::Generate(args)) => commands::generate::run(&cli.global, args),
+        _ => run_async(&cli),
     };
     match result {
-        Ok(code) => code.into(),
+        Ok(outcome) => outcome.into(),
         Err(e) => {
             eprintln!("siteup: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::Message(format!("Could not start siteup's runtime: {e}.")))?;
+    let _log = siteup::logging::init(&cli.global);
+    runtime.block_on(async {
+        match &cli.command {
+            None => commands::wizard::run(&cli.global, cli.plain).await,
+            Some(Command::Up(a)) => commands::up::run(&cli.global, a.yes).await,
+            Some(Command::Status(a)) => commands::status::run(&cli.global, a.json).await,
+            Some(Command::Nameservers(a)) => commands::nameservers::run(&cli.global, a).await,
+            Some(Command::SesRequest(a)) => commands::ses_request::run(&cli.global, a).await,
+            Some(Command::Doctor) => commands::doctor::run(&cli.global).await,
+            Some(Command::Sandbox(a)) => commands::sandbox::run(&cli.global, a).await,
+            Some(Command::SandboxDns(a)) => {
+                siteup::sandbox::registrar::run_daemon(&a.state, &a.ready, &a.domain)
+                    .await
+                    .map(|()| Outcome::Done)
+                    .map_err(|e| CommandError::Message(e.to_string()))
+            }
+            Some(Command::Generate(_)) => Ok(Outcome::Done),
+        }
+    })
 }

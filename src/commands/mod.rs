@@ -2,7 +2,16 @@
 //! the library and words the outcome for a terminal or a script.
 
 pub mod answers;
+pub mod doctor;
 pub mod generate;
+pub mod nameservers;
+pub mod progress;
+pub mod sandbox;
+pub mod ses_request;
+pub mod session;
+pub mod status;
+pub mod up;
+pub mod wizard;
 
 /// What a command ends with, as a process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

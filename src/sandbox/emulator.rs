@@ -425,7 +425,9 @@ impl Emulator {
         if !is_loopback_url(&url) {
             return Err(EmulatorError::Unreachable {
                 url,
-                detail: "siteup's sandbox only talks to an emulator on loopback (http://127.x.x.x:PORT)".into(),
+                detail:
+                    "siteup's sandbox only talks to an emulator on loopback (http://127.x.x.x:PORT)"
+                        .into(),
             });
         }
         let probe = make_agent(ATTACH_TIMEOUT);

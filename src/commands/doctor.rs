@@ -1,0 +1,126 @@
+//! `siteup doctor`: the preflight checks, each problem with the command that fixes it.
+
+use crate::cli::GlobalArgs;
+use crate::commands::{CommandError, Outcome};
+use crate::preflight::{self, Finding, Severity};
+use crate::project::ProjectPaths;
+
+pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
+    let paths = ProjectPaths::new(&global.dir);
+    let mut findings: Vec<Finding> = Vec::new();
+    let dir = paths.root().to_path_buf();
+    let state = paths.state_dir();
+    let blocking = tokio::task::spawn_blocking(move || {
+        let mut f = vec![
+            preflight::check_terraform(),
+            preflight::check_folder(&dir),
+            preflight::check_lock(&state),
+            preflight::check_python_venv(),
+        ];
+        f.extend(preflight::check_cli_config_env());
+        f
+    })
+    .await
+    .map_err(|e| CommandError::Message(format!("The checks could not run: {e}.")))?;
+    findings.extend(blocking);
+    findings.extend(check_settings(&paths));
+    findings.push(check_profiles(global).await);
+
+    let mut problems = 0;
+    for f in &findings {
+        let mark = match f.severity {
+            Severity::Ok => "ok     ",
+            Severity::Warning => "warning",
+            Severity::Problem => "PROBLEM",
+        };
+        println!("{mark}  {:<16} {}", f.check, f.message);
+        if let Some(fix) = &f.fix
+            && f.severity != Severity::Ok
+        {
+            println!("         {:<16} fix: {fix}", "");
+        }
+        if f.severity == Severity::Problem {
+            problems += 1;
+        }
+    }
+    if problems > 0 {
+        return Err(CommandError::Message(format!(
+            "{problems} problem(s) need fixing before siteup can run; each has its fix above."
+        )));
+    }
+    println!("\nNothing stands in the way.");
+    Ok(Outcome::Done)
+}
+
+fn check_settings(paths: &ProjectPaths) -> Option<Finding> {
+    match crate::project::settings::load(paths.root()) {
+        Ok(Some(s)) => Some(Finding {
+            check: "siteup.toml",
+            severity: Severity::Ok,
+            message: format!("siteup.toml is valid ({}).", s.site.domain),
+            fix: None,
+        }),
+        Ok(None) => None,
+        Err(e) => Some(Finding {
+            check: "siteup.toml",
+            severity: Severity::Problem,
+            message: e.to_string(),
+            fix: Some("edit siteup.toml, or move it away and run `siteup`".into()),
+        }),
+    }
+}
+
+async fn check_profiles(global: &GlobalArgs) -> Finding {
+    let env = crate::aws::AwsEnv::real();
+    match crate::aws::profiles::discover(&env).await {
+        Ok(list) if list.profiles.is_empty() => Finding {
+            check: "aws-profile",
+            severity: Severity::Problem,
+            message: "No AWS profile or credentials were found.".into(),
+            fix: Some("aws configure sso   (or: aws configure --profile NAME)".into()),
+        },
+        Ok(list) => {
+            if let Some(missing) = &list.aws_profile_missing {
+                return Finding {
+                    check: "aws-profile",
+                    severity: Severity::Problem,
+                    message: format!("AWS_PROFILE names {missing}, which is not defined."),
+                    fix: Some(format!(
+                        "aws configure sso --profile {missing}   (or unset AWS_PROFILE)"
+                    )),
+                };
+            }
+            let wanted = global.profile.clone();
+            if let Some(name) = &wanted
+                && !list.names().iter().any(|n| n == name)
+            {
+                return Finding {
+                    check: "aws-profile",
+                    severity: Severity::Problem,
+                    message: format!(
+                        "The profile {name} is not defined; known: {}.",
+                        list.names().join(", ")
+                    ),
+                    fix: Some(format!("aws configure sso --profile {name}")),
+                };
+            }
+            let names: Vec<String> = list
+                .profiles
+                .iter()
+                .map(|p| format!("{} ({})", p.choice.name(), p.kind.short()))
+                .collect();
+            Finding {
+                check: "aws-profile",
+                severity: Severity::Ok,
+                message: format!("AWS profiles: {}.", names.join(", ")),
+                fix: None,
+            }
+        }
+        Err(e) => Finding {
+            check: "aws-profile",
+            severity: Severity::Problem,
+            message: e.to_string(),
+            fix: Some("check ~/.aws/config and ~/.aws/credentials".into()),
+        },
+    }
+}

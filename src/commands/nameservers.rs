@@ -1,0 +1,58 @@
+//! `siteup nameservers [--copy] [--json]`: the nameservers to paste at the registrar and the
+//! live delegation verdict (the registry's view and the resolver's).
+
+use crate::cli::{GlobalArgs, NameserversArgs};
+use crate::commands::{CommandError, Outcome};
+
+pub async fn run(global: &GlobalArgs, args: &NameserversArgs) -> Result<Outcome, CommandError> {
+    let session = crate::commands::session::open_read_only(global)?;
+    let config = crate::project::settings::load(session.paths.root())?
+        .map(|s| s.to_config())
+        .ok_or_else(|| {
+            CommandError::Message(
+                "There is no siteup.toml here; run `siteup` (or `siteup generate --domain example.com`) first.".into(),
+            )
+        })?;
+    let nameservers = session
+        .services
+        .nameservers(&config)
+        .await
+        .map_err(CommandError::Message)?;
+    let report =
+        crate::dns::check_delegation(session.services.dns(), config.domain.as_str(), &nameservers)
+            .await;
+    let copied = if args.copy {
+        let text = crate::clipboard::nameservers_text(&nameservers, !args.no_dots);
+        Some(crate::clipboard::copy(&text).describe())
+    } else {
+        None
+    };
+    if args.json {
+        let mut value = serde_json::to_value(&report)
+            .map_err(|e| CommandError::Message(format!("Could not write the report: {e}.")))?;
+        if let (Some(obj), Some(c)) = (value.as_object_mut(), &copied) {
+            obj.insert("copied".into(), serde_json::Value::String(c.clone()));
+        }
+        let text = serde_json::to_string_pretty(&value)
+            .map_err(|e| CommandError::Message(format!("Could not write the report: {e}.")))?;
+        println!("{text}");
+    } else {
+        println!(
+            "Set these nameservers for {} at your registrar:\n",
+            config.domain
+        );
+        println!(
+            "{}",
+            crate::dns::nameserver_lines(&nameservers, !args.no_dots)
+        );
+        if let Some(c) = &copied {
+            println!("({c})\n");
+        }
+        print!("{}", crate::dns::render_text(&report));
+    }
+    Ok(if report.ready {
+        Outcome::Done
+    } else {
+        Outcome::Waiting
+    })
+}

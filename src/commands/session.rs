@@ -1,0 +1,199 @@
+//! Opening a project for the journey: the lock, the journal, the sandbox (if any), the DNS
+//! settings, terraform, and the services every journey command runs on.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::aws::AwsEnv;
+use crate::cli::GlobalArgs;
+use crate::commands::CommandError;
+use crate::dns::DnsConfig;
+use crate::live::{LiveOptions, LiveServices, SandboxLink};
+use crate::project::lock::DirLock;
+use crate::project::{ProjectPaths, settings};
+use crate::runtime::JournalStore;
+use crate::sandbox::emulator::Emulator;
+use crate::sandbox::registrar::{self, RegistrarFiles};
+use crate::wizard::Event;
+
+/// The name the sandbox's throwaway profile goes by.
+pub const SANDBOX_PROFILE: &str = "sandbox";
+
+/// An open project, ready for the runtime.
+pub struct Session {
+    pub paths: ProjectPaths,
+    pub services: Arc<LiveServices>,
+    pub store: JournalStore,
+    pub sandbox: bool,
+    /// Held for the life of the session (read-only commands run without it).
+    pub lock: Option<DirLock>,
+}
+
+impl Session {
+    /// The event the core starts from: the journal's records and what is on disk.
+    pub fn resume_event(&self, profile_flag: Option<&str>) -> Event {
+        let site = settings::load(self.paths.root()).ok().flatten();
+        let profile = if self.sandbox {
+            Some(SANDBOX_PROFILE.to_string())
+        } else {
+            profile_flag
+                .map(str::to_string)
+                .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+                .or_else(|| site.as_ref().and_then(|s| s.aws.profile.clone()))
+        };
+        Event::Resume {
+            records: self.store.resume_records(),
+            site_answered: site.is_some(),
+            state_migrated: crate::commands::generate::state_is_migrated(&self.store.journal),
+            profile,
+            sandbox: self.sandbox,
+        }
+    }
+}
+
+/// The sandbox folder of a project (`.siteup/sandbox/`).
+pub fn sandbox_dir(paths: &ProjectPaths) -> PathBuf {
+    paths.state_dir().join("sandbox")
+}
+
+/// The emulator's ready file in a project's sandbox folder.
+pub fn emulator_ready_file(paths: &ProjectPaths) -> PathBuf {
+    sandbox_dir(paths).join("emulator.json")
+}
+
+/// The sandbox a project runs against: given by `--sandbox URL`, or the one `siteup sandbox`
+/// started for this folder (found through its ready files).
+pub fn find_sandbox(
+    global: &GlobalArgs,
+    paths: &ProjectPaths,
+) -> Result<Option<SandboxLink>, CommandError> {
+    let files = RegistrarFiles::new(&sandbox_dir(paths));
+    let attached = Emulator::attach(&emulator_ready_file(paths))
+        .map_err(|e| CommandError::Message(e.to_string()))?;
+    match (&global.sandbox, attached) {
+        (Some(url), Some(emulator)) if emulator.url() == url.trim_end_matches('/') => {
+            Ok(Some(link(emulator, files)))
+        }
+        (Some(url), _) => {
+            // An emulator the user started by hand: reach its control endpoint by URL.
+            let emulator =
+                Emulator::connect(url).map_err(|e| CommandError::Message(e.to_string()))?;
+            Ok(Some(link(emulator, files)))
+        }
+        (None, Some(emulator)) => Ok(Some(link(emulator, files))),
+        (None, None) => {
+            if sandbox_dir(paths).join("emulator.json").exists() {
+                return Err(CommandError::Message(
+                    "This folder is a sandbox rehearsal, but its emulator is not running; run `siteup sandbox` to start it again.".into(),
+                ));
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn link(emulator: Emulator, registrar: RegistrarFiles) -> SandboxLink {
+    SandboxLink {
+        url: emulator.url(),
+        emulator: Arc::new(emulator),
+        registrar,
+    }
+}
+
+/// Opens the project in `global.dir` for a journey command.
+pub fn open(
+    global: &GlobalArgs,
+    command: &str,
+    sandbox: Option<SandboxLink>,
+) -> Result<Session, CommandError> {
+    open_with(global, Some(command), sandbox)
+}
+
+/// Opens the project without taking its lock, for commands that only read.
+pub fn open_read_only(global: &GlobalArgs) -> Result<Session, CommandError> {
+    open_with(global, None, None)
+}
+
+fn open_with(
+    global: &GlobalArgs,
+    command: Option<&str>,
+    sandbox: Option<SandboxLink>,
+) -> Result<Session, CommandError> {
+    let paths = ProjectPaths::new(&global.dir);
+    std::fs::create_dir_all(paths.root()).map_err(|e| {
+        CommandError::Message(format!(
+            "Could not create the project folder {}: {e}; check the path and your permissions.",
+            paths.root().display()
+        ))
+    })?;
+    let lock = match command {
+        Some(c) => Some(DirLock::acquire(&paths.state_dir(), c)?),
+        None => None,
+    };
+    let store = JournalStore::load(&paths.state_dir())?;
+    let sandbox = match sandbox {
+        Some(s) => Some(s),
+        None => find_sandbox(global, &paths)?,
+    };
+    let dns = match &sandbox {
+        Some(s) => {
+            let ready = registrar::attach(&s.registrar).ok_or_else(|| {
+                CommandError::Message(
+                    "The sandbox DNS is not running; run `siteup sandbox` to start it again."
+                        .into(),
+                )
+            })?;
+            DnsConfig::with_roots(vec![ready.root()], Some(ready.resolver()))
+        }
+        None => dns_from_flags(global)?,
+    };
+    let terraform_program = crate::terraform::version::locate()
+        .map_err(|e| CommandError::Message(crate::preflight::sentence(&e.to_string())))?;
+    let (tf_cli_config, tf_env, tf_env_remove) = match &sandbox {
+        Some(s) => {
+            let cli = crate::terraform::cli_config::find_provider_mirror().and_then(|m| {
+                crate::terraform::cli_config::write_mirror_cli_config(&sandbox_dir(&paths), &m).ok()
+            });
+            (cli, s.emulator.aws_env(), s.emulator.aws_env_removals())
+        }
+        None => (None, Vec::new(), Vec::new()),
+    };
+    let aws_env = match &sandbox {
+        // The sandbox never reads the user's AWS files or keys.
+        Some(_) => AwsEnv::from_vars(&[("AWS_EC2_METADATA_DISABLED", "true")]),
+        None => AwsEnv::real(),
+    };
+    let services = Arc::new(LiveServices::new(LiveOptions {
+        paths: paths.clone(),
+        sandbox: sandbox.clone(),
+        dns,
+        terraform_program,
+        tf_cli_config,
+        tf_env,
+        tf_env_remove,
+        aws_env,
+    }));
+    Ok(Session {
+        paths,
+        services,
+        store,
+        sandbox: sandbox.is_some(),
+        lock,
+    })
+}
+
+/// The DNS settings from `--dns-root` (or `SITEUP_DNS_ROOT`) and the environment.
+pub fn dns_from_flags(global: &GlobalArgs) -> Result<DnsConfig, CommandError> {
+    let root_flag = global.dns_root.clone();
+    DnsConfig::from_vars(
+        |name| {
+            if name == crate::dns::config::ROOT_ENV {
+                root_flag.clone().or_else(|| std::env::var(name).ok())
+            } else {
+                std::env::var(name).ok()
+            }
+        },
+        std::path::Path::new("/etc/resolv.conf"),
+    )
+    .map_err(|e| CommandError::Message(e.to_string()))
+}

@@ -1,0 +1,121 @@
+//! `siteup up [--yes]`: run every step that can run, stop at the first checkpoint that waits,
+//! and say exactly what is needed. Exit codes: 0 done, 2 waiting on a human or on AWS,
+//! 1 failed.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::cli::GlobalArgs;
+use crate::commands::progress::ProgressPrinter;
+use crate::commands::session::Session;
+use crate::commands::{CommandError, Outcome};
+use crate::runtime::{self, Services};
+use crate::wizard::{Event, Journey, Mode, Stop};
+
+/// Runs the journey headless in `mode` until it stops, printing progress lines.
+pub async fn drive(session: Session, mode: Mode, first: Event) -> (Journey, Stop) {
+    drive_with(session, mode, first, true).await
+}
+
+/// Like [`drive`], printing nothing (`siteup status`).
+pub async fn drive_quiet(session: Session, mode: Mode, first: Event) -> (Journey, Stop) {
+    drive_with(session, mode, first, false).await
+}
+
+async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> (Journey, Stop) {
+    // The lock is held until the journey stops.
+    let Session {
+        services,
+        store,
+        lock: _lock,
+        ..
+    } = session;
+    let services: Arc<dyn Services> = services;
+    let (snap_tx, mut snap_rx) = watch::channel(Journey::new(mode));
+    let (input_tx, input_rx) = mpsc::unbounded_channel();
+    // Ctrl-C: stop terraform cleanly, then quit (the journal keeps everything).
+    let ctrl_c = tokio::spawn(async move {
+        let mut presses = 0;
+        while tokio::signal::ctrl_c().await.is_ok() {
+            presses += 1;
+            let _ = input_tx.send(if presses == 1 {
+                Event::Interrupt
+            } else {
+                Event::Quit
+            });
+            if presses == 1 {
+                eprintln!(
+                    "siteup: stopping terraform cleanly (it saves its state and releases the lock); press Ctrl-C again to quit when it has."
+                );
+            }
+        }
+    });
+    let printer = tokio::spawn(async move {
+        let mut printer = ProgressPrinter::default();
+        while snap_rx.changed().await.is_ok() {
+            let j = snap_rx.borrow_and_update().clone();
+            if !print {
+                continue;
+            }
+            let mut out = std::io::stdout().lock();
+            for line in printer.lines(&j) {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    });
+    let result = runtime::run(
+        Journey::new(mode),
+        first,
+        services,
+        Some(store),
+        Some(snap_tx),
+        input_rx,
+    )
+    .await;
+    let _ = printer.await;
+    ctrl_c.abort();
+    result
+}
+
+/// Turns how the journey stopped into the command's outcome.
+pub fn finish(stop: Stop) -> Result<Outcome, CommandError> {
+    match stop {
+        Stop::Done => {
+            println!("\nEverything is done. Run `siteup status` to see the outputs again.");
+            Ok(Outcome::Done)
+        }
+        Stop::Waiting(msg) => {
+            println!(
+                "\nWaiting:\n{msg}\n\nRun `siteup up` again once that is done (or `siteup` to follow it live)."
+            );
+            Ok(Outcome::Waiting)
+        }
+        Stop::Quit => Err(CommandError::Message(
+            "Stopped; everything done so far is saved. Run `siteup up` to continue.".into(),
+        )),
+        Stop::Failed(msg) => Err(CommandError::Message(msg)),
+    }
+}
+
+pub async fn run(global: &GlobalArgs, yes: bool) -> Result<Outcome, CommandError> {
+    let session = crate::commands::session::open(global, "siteup up", None)?;
+    let first = session.resume_event(global.profile.as_deref());
+    let (journey, stop) = drive(session, Mode::Headless { yes }, first).await;
+    if matches!(stop, Stop::Done) {
+        print_outputs(&journey);
+    }
+    finish(stop)
+}
+
+/// The outputs the user needs next.
+pub fn print_outputs(j: &Journey) {
+    if j.facts.outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:");
+    for (k, v) in &j.facts.outputs {
+        println!("  {k:<28} {v}");
+    }
+}

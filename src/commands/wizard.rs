@@ -1,0 +1,53 @@
+//! `siteup` with no command: the full-screen wizard, or the plain line-by-line mode (chosen by
+//! `--plain`, or by itself when stdout is not a terminal or TERM is dumb).
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use crate::cli::GlobalArgs;
+use crate::commands::session::Session;
+use crate::commands::{CommandError, Outcome};
+use crate::runtime::Services;
+use crate::ui::{self, UiOptions};
+use crate::wizard::{Event, Journey, Mode};
+
+pub async fn run(global: &GlobalArgs, plain: bool) -> Result<Outcome, CommandError> {
+    let session = crate::commands::session::open(global, "siteup", None)?;
+    let first = session.resume_event(global.profile.as_deref());
+    run_session(global, plain, session, first).await
+}
+
+pub async fn run_session(
+    global: &GlobalArgs,
+    plain: bool,
+    session: Session,
+    first: Event,
+) -> Result<Outcome, CommandError> {
+    let term = std::env::var("TERM").ok();
+    let plain = plain || ui::should_use_plain(std::io::stdout().is_terminal(), term.as_deref());
+    let site = crate::project::settings::load(session.paths.root())
+        .ok()
+        .flatten()
+        .map(|s| s.to_config());
+    let opts = UiOptions::from_env(global.no_color, site);
+    // The lock is held until the wizard ends.
+    let Session {
+        services,
+        store,
+        lock: _lock,
+        ..
+    } = session;
+    let services: Arc<dyn Services> = services;
+    let journey = Journey::new(Mode::Interactive);
+    let result = if plain {
+        ui::run_plain(opts, journey, first, services, Some(store)).await
+    } else {
+        ui::run_tui(opts, journey, first, services, Some(store)).await
+    };
+    let (journey, stop) = result.map_err(|e| CommandError::Message(e.to_string()))?;
+    let stop = ui::final_stop(&journey, stop);
+    if matches!(stop, crate::wizard::Stop::Done) {
+        crate::commands::up::print_outputs(&journey);
+    }
+    crate::commands::up::finish(stop)
+}
