@@ -74,6 +74,9 @@ pub struct LiveServices {
     running: StdMutex<Option<RunController>>,
 }
 
+/// The file holding the import block that adopts an existing hosted zone.
+pub const ADOPT_FILE: &str = "siteup_adopt_zone.tf";
+
 /// Lock timeout for terraform operations: long enough to outwait a short-lived holder.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -182,6 +185,61 @@ impl LiveServices {
         let who = api.verify_identity().await.map_err(|e| e.to_string())?;
         self.inner.lock().await.aws = Some(api.clone());
         Ok((api, who))
+    }
+
+    /// When Route 53 already has a zone for the domain that the state does not manage (made by
+    /// hand, by another tool, or by an earlier attempt whose state was lost), adopt it with an
+    /// import block instead of creating a second zone with new nameservers. Returns what to tell
+    /// the user.
+    async fn adopt_existing_zone(&self, config: &SiteConfig) -> Result<Option<String>, String> {
+        let import_file = self.opts.paths.terraform_dir().join(ADOPT_FILE);
+        let listed = self
+            .terraform()
+            .capture(&["state", "list", "-no-color"])
+            .await
+            .map_err(|e| sentence(&e.to_string()))?;
+        let managed = String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .any(|l| l.trim() == aws::ZONE_ADDRESS);
+        if managed {
+            return Ok(None);
+        }
+        let api = self.aws().await?;
+        let zones = api
+            .find_zones(config.domain.as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        if zones.is_empty() {
+            let _ = std::fs::remove_file(&import_file);
+            return Ok(None);
+        }
+        // Prefer the zone the registry already delegates to.
+        let report =
+            crate::dns::check_delegation(&self.opts.dns, config.domain.as_str(), &[]).await;
+        let delegated = report.registry.nameservers.clone();
+        let Some(zone) = aws::route53::zone_to_adopt(&zones, &delegated) else {
+            return Err(
+                aws::route53::existing_zones_message(config.domain.as_str(), &zones)
+                    .unwrap_or_else(|| {
+                        "Route 53 has several zones for the domain; delete the unused ones.".into()
+                    }),
+            );
+        };
+        let import = aws::ZoneImport::new(aws::ZONE_ADDRESS, zone);
+        let text = format!(
+            "# Written by siteup: Route 53 already had a hosted zone for {}, so terraform adopts it
+# (same nameservers) instead of creating a new one. Safe to keep or delete after the apply.
+
+{}",
+            config.domain,
+            import.import_block()
+        );
+        crate::project::atomic::write_atomic(&import_file, text.as_bytes())
+            .map_err(|e| format!("Could not write {}: {e}.", import_file.display()))?;
+        Ok(aws::route53::existing_zones_message(
+            config.domain.as_str(),
+            std::slice::from_ref(zone),
+        ))
     }
 
     /// Waits for a terraform that an earlier siteup started here and that is still running
@@ -407,13 +465,14 @@ fn failed_check(waiting_on: StepKind, message: String) -> CheckReport {
 
 /// The plan's facts for the core and the review pane.
 fn plan_facts(review: &PlanReview) -> PlanFacts {
-    let (mut create, mut update, mut replace, mut delete) = (0, 0, 0, 0);
+    let (mut create, mut update, mut replace, mut delete, mut import) = (0, 0, 0, 0, 0);
     for item in review.ordered() {
         match item.kind {
             crate::terraform::plan_review::ChangeKind::Create => create += 1,
             crate::terraform::plan_review::ChangeKind::Update => update += 1,
             crate::terraform::plan_review::ChangeKind::Replace => replace += 1,
             crate::terraform::plan_review::ChangeKind::Delete => delete += 1,
+            crate::terraform::plan_review::ChangeKind::Import => import += 1,
             #[allow(unreachable_patterns)]
             _ => {}
         }
@@ -438,6 +497,7 @@ fn plan_facts(review: &PlanReview) -> PlanFacts {
         update,
         replace,
         delete,
+        import,
         dangers,
         warnings,
         text: review.render_text(),
@@ -604,6 +664,11 @@ impl Services for LiveServices {
             }
             self.wait_for_running().await;
             self.ensure_init(false).await?;
+            let adoption = if matches!(phase, Phase::Foundation | Phase::Full) {
+                self.adopt_existing_zone(&self.config()?).await?
+            } else {
+                None
+            };
             let out = self.plan_file(phase);
             if let Some(dir) = out.parent() {
                 std::fs::create_dir_all(dir)
@@ -632,7 +697,10 @@ impl Services for LiveServices {
                 .review_plan(&out, diagnostics)
                 .await
                 .map_err(|e| sentence(&e.to_string()))?;
-            let facts = plan_facts(&review);
+            let mut facts = plan_facts(&review);
+            if let Some(message) = adoption {
+                facts.warnings.insert(0, message);
+            }
             self.inner.lock().await.plans.insert(phase, review);
             Ok(facts)
         })

@@ -24,6 +24,8 @@ pub enum ChangeKind {
     Create,
     /// Dropped from the state; the real object is left alone.
     Forget,
+    /// An existing object taken under management (an `import` block); nothing changes in AWS.
+    Import,
 }
 
 impl ChangeKind {
@@ -39,6 +41,7 @@ impl ChangeKind {
             ChangeKind::Update => "~",
             ChangeKind::Create => "+",
             ChangeKind::Forget => ".",
+            ChangeKind::Import => "<=",
         }
     }
 
@@ -49,6 +52,7 @@ impl ChangeKind {
             ChangeKind::Update => "update",
             ChangeKind::Create => "create",
             ChangeKind::Forget => "forget",
+            ChangeKind::Import => "import",
         }
     }
 }
@@ -369,11 +373,15 @@ struct WireResourceChange {
 struct WireChange {
     #[serde(default)]
     actions: Vec<String>,
+    /// Set when an `import` block takes an existing object under management.
+    #[serde(default)]
+    importing: Option<serde_json::Value>,
 }
 
-fn kind_of(actions: &[String]) -> Option<ChangeKind> {
+fn kind_of(actions: &[String], importing: bool) -> Option<ChangeKind> {
     let actions: Vec<Action> = actions.iter().map(|a| Action::parse(a)).collect();
     match actions.as_slice() {
+        [Action::NoOp] | [] if importing => Some(ChangeKind::Import),
         [Action::Create] => Some(ChangeKind::Create),
         [Action::Update] => Some(ChangeKind::Update),
         [Action::Delete] => Some(ChangeKind::Delete),
@@ -399,7 +407,7 @@ impl PlanReview {
             .into_iter()
             .filter(|rc| rc.mode != "data")
             .filter_map(|rc| {
-                let kind = kind_of(&rc.change.actions)?;
+                let kind = kind_of(&rc.change.actions, rc.change.importing.is_some())?;
                 let danger = if kind.is_destructive() {
                     Danger::of_type(&rc.resource_type)
                 } else {
@@ -475,6 +483,7 @@ impl PlanReview {
             ChangeKind::Delete,
             ChangeKind::Create,
             ChangeKind::Update,
+            ChangeKind::Import,
             ChangeKind::Forget,
         ]
         .into_iter()
@@ -542,13 +551,17 @@ impl PlanReview {
                 "Terraform reported errors while planning: this plan is incomplete and cannot be applied."
             );
         }
-        let sections: [(&str, &[ChangeKind]); 4] = [
+        let sections: [(&str, &[ChangeKind]); 5] = [
             (
                 "Destroyed or replaced (read these first):",
                 &[ChangeKind::Replace, ChangeKind::Delete],
             ),
             ("Updated in place:", &[ChangeKind::Update]),
             ("Created:", &[ChangeKind::Create]),
+            (
+                "Adopted (already in AWS, now managed by terraform; nothing changes):",
+                &[ChangeKind::Import],
+            ),
             (
                 "Removed from terraform's state only (the real resource stays):",
                 &[ChangeKind::Forget],
@@ -676,6 +689,33 @@ mod tests {
         );
         assert!(review.is_destructive());
         assert_eq!(review.dangers().count(), 2);
+    }
+
+    #[test]
+    fn an_import_block_is_an_adoption_not_a_no_op() {
+        let json = serde_json::to_vec(&serde_json::json!({
+            "format_version": "1.2",
+            "resource_changes": [{
+                "address": "aws_route53_zone.main", "mode": "managed",
+                "type": "aws_route53_zone", "name": "main",
+                "change": {"actions": ["no-op"], "importing": {"id": "Z123"}}
+            }, {
+                "address": "aws_s3_bucket.site", "mode": "managed",
+                "type": "aws_s3_bucket", "name": "site",
+                "change": {"actions": ["no-op"]}
+            }]
+        }))
+        .expect("json");
+        let review = PlanReview::from_show_json(&json, None).expect("parses");
+        assert_eq!(review.count(ChangeKind::Import), 1);
+        assert_eq!(review.ordered().len(), 1, "the plain no-op is not listed");
+        assert!(!review.is_destructive());
+        assert_eq!(review.counts_line(), "1 to import");
+        assert!(
+            review.render_text().contains("Adopted"),
+            "{}",
+            review.render_text()
+        );
     }
 
     #[test]

@@ -125,6 +125,8 @@ pub struct PlanFacts {
     pub update: usize,
     pub replace: usize,
     pub delete: usize,
+    /// Existing objects adopted with import blocks (nothing changes in AWS).
+    pub import: usize,
     /// Each destroyed or replaced resource with its consequence, most dangerous first.
     pub dangers: Vec<String>,
     /// Warnings terraform printed while planning.
@@ -138,7 +140,7 @@ impl PlanFacts {
         self.replace > 0 || self.delete > 0
     }
     pub fn has_changes(&self) -> bool {
-        self.create + self.update + self.replace + self.delete > 0
+        self.create + self.update + self.replace + self.delete + self.import > 0
     }
 }
 

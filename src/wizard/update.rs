@@ -185,7 +185,9 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 st.since = r.since;
                 // Trust the journal for terraform phases that finished and for generation;
                 // checkpoints are polled again, preflight and the profile are re-verified.
-                let trusted = matches!(r.step, StepId::State | StepId::Foundation | StepId::Stack)
+                // The stack phase is planned again on every run: a plan with no changes is
+                // quick, and it brings back whatever drifted since (the state is the truth).
+                let trusted = matches!(r.step, StepId::State | StepId::Foundation)
                     && r.status == Status::Done;
                 if trusted {
                     st.status = Status::Done;
@@ -204,6 +206,13 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             }
             if site_answered {
                 set(j, &mut fx, StepId::Site, Status::Done, None, now);
+            }
+            // The nameservers and outputs of applied phases are not in the journal: read them
+            // again so the resumed wizard shows them, holding terraform back meanwhile (no step
+            // is running, so the outputs complete no step).
+            if j.mode == Mode::Interactive && j.is_done(StepId::Foundation) && j.busy.is_none() {
+                j.busy = Some(StepId::Foundation);
+                fx.push(Effect::ReadOutputs);
             }
         }
         Event::PreflightDone(r) => finish_auto(j, &mut fx, StepId::Preflight, r, now),
@@ -770,6 +779,9 @@ fn plan_summary(p: &PlanFacts) -> String {
     }
     if p.update > 0 {
         parts.push(format!("{} to update", p.update));
+    }
+    if p.import > 0 {
+        parts.push(format!("{} to adopt", p.import));
     }
     if parts.is_empty() {
         "no changes".into()
