@@ -63,6 +63,8 @@ pub struct LiveOptions {
 #[derive(Default)]
 struct Inner {
     aws: Option<Arc<dyn AwsApi>>,
+    /// When the verified session ends, where known (SSO, temporary keys).
+    expiry: Option<aws::SessionExpiry>,
     plans: HashMap<Phase, PlanReview>,
     nameservers: Vec<String>,
 }
@@ -183,7 +185,11 @@ impl LiveServices {
             .map_err(|e| e.to_string())?;
         let api: Arc<dyn AwsApi> = Arc::new(SdkAws::with_ses_region(&session, &region));
         let who = api.verify_identity().await.map_err(|e| e.to_string())?;
-        self.inner.lock().await.aws = Some(api.clone());
+        {
+            let mut inner = self.inner.lock().await;
+            inner.aws = Some(api.clone());
+            inner.expiry = who.expiry.clone();
+        }
         Ok((api, who))
     }
 
@@ -504,6 +510,15 @@ fn plan_facts(review: &PlanReview) -> PlanFacts {
     }
 }
 
+/// How long an apply of a phase can take on AWS (CloudFront dominates the full stack).
+fn expected_apply_time(phase: Phase) -> Duration {
+    match phase {
+        Phase::StateBootstrap => Duration::from_secs(5 * 60),
+        Phase::Foundation => Duration::from_secs(15 * 60),
+        Phase::Full => Duration::from_secs(45 * 60),
+    }
+}
+
 /// Terraform warns whenever `-target` is used; siteup targets on purpose to apply in phases.
 fn is_targeting_warning(summary: &str) -> bool {
     summary.contains("Resource targeting is in effect")
@@ -700,6 +715,17 @@ impl Services for LiveServices {
             let mut facts = plan_facts(&review);
             if let Some(message) = adoption {
                 facts.warnings.insert(0, message);
+            }
+            // A session that ends during the apply stops it halfway: say so before it starts.
+            let expiry = self.inner.lock().await.expiry.clone();
+            if let Some(expiry) = expiry
+                && let Some(warning) = aws::warn_if_expires_within(
+                    &expiry,
+                    time::OffsetDateTime::now_utc(),
+                    expected_apply_time(phase),
+                )
+            {
+                facts.warnings.insert(0, warning);
             }
             self.inner.lock().await.plans.insert(phase, review);
             Ok(facts)
