@@ -104,9 +104,10 @@ pub struct NameserversArgs {
     /// Machine-readable output: {"nameservers", "registry", "resolver", "verdict", ...}.
     #[arg(long)]
     pub json: bool,
-    /// Show and copy the names without trailing dots (some registrars refuse them).
+    /// Show and copy the names with trailing dots (fully qualified; some registrars want them,
+    /// most refuse them).
     #[arg(long)]
-    pub no_dots: bool,
+    pub dots: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -323,7 +323,7 @@ impl LiveServices {
         };
         let report =
             crate::dns::check_delegation(&self.opts.dns, config.domain.as_str(), &expected).await;
-        let mut lines: Vec<String> = crate::dns::render_text(&report)
+        let mut lines: Vec<String> = crate::dns::render_verdict_text(&report)
             .lines()
             .map(str::to_string)
             .collect();

@@ -24,7 +24,16 @@ pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     .map_err(|e| CommandError::Message(format!("The checks could not run: {e}.")))?;
     findings.extend(blocking);
     findings.extend(check_settings(&paths));
-    findings.push(check_profiles(global).await);
+    if crate::commands::session::emulator_ready_file(&paths).exists() || global.sandbox.is_some() {
+        findings.push(Finding {
+            check: "aws-profile",
+            severity: Severity::Ok,
+            message: "This folder is a sandbox rehearsal: it uses the emulator's throwaway credentials, no AWS profile.".into(),
+            fix: None,
+        });
+    } else {
+        findings.push(check_profiles(global).await);
+    }
 
     let mut problems = 0;
     for f in &findings {

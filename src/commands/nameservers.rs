@@ -22,7 +22,7 @@ pub async fn run(global: &GlobalArgs, args: &NameserversArgs) -> Result<Outcome,
         crate::dns::check_delegation(session.services.dns(), config.domain.as_str(), &nameservers)
             .await;
     let copied = if args.copy {
-        let text = crate::clipboard::nameservers_text(&nameservers, !args.no_dots);
+        let text = crate::clipboard::nameservers_text(&nameservers, args.dots);
         Some(crate::clipboard::copy(&text).describe())
     } else {
         None
@@ -41,14 +41,12 @@ pub async fn run(global: &GlobalArgs, args: &NameserversArgs) -> Result<Outcome,
             "Set these nameservers for {} at your registrar:\n",
             config.domain
         );
-        println!(
-            "{}",
-            crate::dns::nameserver_lines(&nameservers, !args.no_dots)
-        );
+        println!("{}", crate::dns::nameserver_lines(&nameservers, args.dots));
         if let Some(c) = &copied {
-            println!("({c})\n");
+            println!("({c})");
         }
-        print!("{}", crate::dns::render_text(&report));
+        println!();
+        print!("{}", crate::dns::render_verdict_text(&report));
     }
     Ok(if report.ready {
         Outcome::Done

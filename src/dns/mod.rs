@@ -32,7 +32,7 @@ pub use config::{DnsConfig, DnsConfigError, ResolverChoice, RootSource};
 pub use poll::{PollSchedule, Poller, poll_until_ready};
 pub use report::{
     DelegationReport, DsRecord, DsView, ParentServer, RegistryView, ResolverState, ResolverView,
-    ServerAnswer, Verdict, nameserver_lines, normalize_ns, render_text,
+    ServerAnswer, Verdict, nameserver_lines, normalize_ns, render_text, render_verdict_text,
 };
 
 /// A name as people write it: lowercase, no trailing dot (the root is "").

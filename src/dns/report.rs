@@ -720,6 +720,13 @@ pub fn render_text(report: &DelegationReport) -> String {
         let _ = writeln!(out, "  {ns}");
     }
     let _ = writeln!(out);
+    out.push_str(&render_verdict_text(report));
+    out
+}
+
+/// The verdict part of [`render_text`]: both views, DNSSEC, when it was checked.
+pub fn render_verdict_text(report: &DelegationReport) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "Registry: {}", report.registry.summary);
     for note in &report.registry.notes {
         let _ = writeln!(out, "          {note}");
