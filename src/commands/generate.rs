@@ -11,12 +11,7 @@ use crate::tfgen::{self, Backend, GenerateOptions};
 
 pub fn run(global: &GlobalArgs, args: &GenerateArgs) -> Result<Outcome, CommandError> {
     let paths = ProjectPaths::new(&global.dir);
-    std::fs::create_dir_all(paths.root()).map_err(|e| {
-        CommandError::Message(format!(
-            "Could not create the project folder {}: {e}; check the path and your permissions.",
-            paths.root().display()
-        ))
-    })?;
+    crate::commands::create_project_dir(&paths)?;
     let _lock = DirLock::acquire(&paths.state_dir(), "siteup generate")?;
     let existing = settings::load(paths.root())?;
     let config = answers::resolve(existing.as_ref(), &args.site)?;

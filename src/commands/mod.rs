@@ -51,3 +51,26 @@ pub enum CommandError {
     #[error(transparent)]
     Journal(#[from] crate::project::journal::JournalError),
 }
+
+/// Creates the project folder when it does not exist yet.
+pub fn create_project_dir(paths: &crate::project::ProjectPaths) -> Result<(), CommandError> {
+    std::fs::create_dir_all(paths.root()).map_err(|e| {
+        CommandError::Message(format!(
+            "Could not create the project folder {}: {e}; check the path and your permissions.",
+            paths.root().display()
+        ))
+    })
+}
+
+/// The answers in siteup.toml, or the sentence that says how to give them.
+pub fn require_config(
+    paths: &crate::project::ProjectPaths,
+) -> Result<crate::site::SiteConfig, CommandError> {
+    crate::project::settings::load(paths.root())?
+        .map(|s| s.to_config())
+        .ok_or_else(|| {
+            CommandError::Message(
+                "There is no siteup.toml here; run `siteup` (or `siteup generate --domain example.com`) first.".into(),
+            )
+        })
+}

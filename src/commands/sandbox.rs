@@ -179,12 +179,7 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<Outcome, Com
     if args.stop {
         return stop(&paths);
     }
-    std::fs::create_dir_all(paths.root()).map_err(|e| {
-        CommandError::Message(format!(
-            "Could not create the project folder {}: {e}; check the path and your permissions.",
-            paths.root().display()
-        ))
-    })?;
+    crate::commands::create_project_dir(&paths)?;
     if let Some(what) = args.play {
         return play(global, what).await;
     }

@@ -9,13 +9,7 @@ use crate::commands::{CommandError, Outcome};
 
 pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, CommandError> {
     let session = crate::commands::session::open_read_only(global)?;
-    let config = crate::project::settings::load(session.paths.root())?
-        .map(|s| s.to_config())
-        .ok_or_else(|| {
-            CommandError::Message(
-                "There is no siteup.toml here; run `siteup` (or `siteup generate --domain example.com`) first.".into(),
-            )
-        })?;
+    let config = crate::commands::require_config(&session.paths)?;
     let api = session
         .services
         .aws()

@@ -30,6 +30,17 @@ pub struct Session {
 }
 
 impl Session {
+    /// What the runtime needs, and the lock to hold while it runs.
+    pub fn into_parts(
+        self,
+    ) -> (
+        std::sync::Arc<dyn crate::runtime::Services>,
+        JournalStore,
+        Option<DirLock>,
+    ) {
+        (self.services, self.store, self.lock)
+    }
+
     /// The event the core starts from: the journal's records and what is on disk.
     pub fn resume_event(&self, profile_flag: Option<&str>) -> Event {
         let site = settings::load(self.paths.root()).ok().flatten();
@@ -120,12 +131,7 @@ fn open_with(
     sandbox: Option<SandboxLink>,
 ) -> Result<Session, CommandError> {
     let paths = ProjectPaths::new(&global.dir);
-    std::fs::create_dir_all(paths.root()).map_err(|e| {
-        CommandError::Message(format!(
-            "Could not create the project folder {}: {e}; check the path and your permissions.",
-            paths.root().display()
-        ))
-    })?;
+    crate::commands::create_project_dir(&paths)?;
     let lock = match command {
         Some(c) => Some(DirLock::acquire(&paths.state_dir(), c)?),
         None => None,

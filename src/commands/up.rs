@@ -3,7 +3,6 @@
 //! 1 failed.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 
@@ -11,7 +10,7 @@ use crate::cli::GlobalArgs;
 use crate::commands::progress::ProgressPrinter;
 use crate::commands::session::Session;
 use crate::commands::{CommandError, Outcome};
-use crate::runtime::{self, Services};
+use crate::runtime;
 use crate::wizard::{Event, Journey, Mode, Stop};
 
 /// Runs the journey headless in `mode` until it stops, printing progress lines.
@@ -26,13 +25,7 @@ pub async fn drive_quiet(session: Session, mode: Mode, first: Event) -> (Journey
 
 async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> (Journey, Stop) {
     // The lock is held until the journey stops.
-    let Session {
-        services,
-        store,
-        lock: _lock,
-        ..
-    } = session;
-    let services: Arc<dyn Services> = services;
+    let (services, store, _lock) = session.into_parts();
     let (snap_tx, mut snap_rx) = watch::channel(Journey::new(mode));
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     // Ctrl-C: stop terraform cleanly, then quit (the journal keeps everything).

@@ -2,12 +2,10 @@
 //! `--plain`, or by itself when stdout is not a terminal or TERM is dumb).
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 
 use crate::cli::GlobalArgs;
 use crate::commands::session::Session;
 use crate::commands::{CommandError, Outcome};
-use crate::runtime::Services;
 use crate::ui::{self, UiOptions};
 use crate::wizard::{Event, Journey, Mode};
 
@@ -30,14 +28,8 @@ pub async fn run_session(
         .flatten()
         .map(|s| s.to_config());
     let opts = UiOptions::from_env(global.no_color, site);
-    // The lock is held until the wizard ends.
-    let Session {
-        services,
-        store,
-        lock: _lock,
-        ..
-    } = session;
-    let services: Arc<dyn Services> = services;
+    // The lock is held until the journey stops.
+    let (services, store, _lock) = session.into_parts();
     let journey = Journey::new(Mode::Interactive);
     let result = if plain {
         ui::run_plain(opts, journey, first, services, Some(store)).await
