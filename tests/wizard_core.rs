@@ -338,3 +338,44 @@ fn a_wait_keeps_its_start_time_across_a_resume() {
     assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
     assert_eq!(j.state(StepId::Nameservers).since, Some(started));
 }
+
+#[test]
+fn a_phase_killed_while_running_is_planned_again_and_done_checkpoints_are_polled_again() {
+    // The journal of a siteup killed during the foundation apply, after an earlier run saw the
+    // nameservers delegated (since undone at the registrar).
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    let at = Some(now());
+    let record = |step, status| ResumeRecord {
+        step,
+        status,
+        since: at,
+        finished_at: None,
+        detail: None,
+    };
+    let records = vec![
+        record(StepId::Generate, Status::Done),
+        record(StepId::State, Status::Done),
+        record(StepId::Foundation, Status::Running),
+        record(StepId::Nameservers, Status::Done),
+    ];
+    let stop = drive(
+        &mut j,
+        &mut w,
+        Event::Resume {
+            records,
+            site_answered: true,
+            state_migrated: true,
+            profile: Some("work".into()),
+            sandbox: false,
+        },
+    )
+    .expect("stops");
+    assert_eq!(w.plans, vec![Phase::Foundation], "only the killed phase");
+    assert_eq!(w.applies, vec![Phase::Foundation]);
+    assert_eq!(j.status(StepId::Foundation), Status::Done);
+    // The journal's "done" is not trusted for a checkpoint: the live check says not delegated.
+    assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
+    assert!(matches!(stop, Stop::Waiting(ref m) if m.contains("ns-1.awsdns-01.org")));
+    assert!(!w.plans.contains(&Phase::Full));
+}

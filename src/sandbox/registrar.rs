@@ -138,7 +138,62 @@ pub fn set_nameservers(
     state.save(&path).map_err(|e| RegistrarError::State {
         path: shown,
         message: e.to_string(),
-    })
+    })?;
+    wait_until_served(files, domain, nameservers)
+}
+
+/// How long [`set_nameservers`] waits for the running daemon to serve the new delegation.
+const SERVE_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits until the running daemon's TLD server refers `domain` to `nameservers` (it reloads its
+/// state file every 200 ms), so that a check made right after the registrar change sees it, as
+/// it would once a real registry has published it. With no daemon running there is nothing to
+/// wait for: the next one loads the file.
+fn wait_until_served(
+    files: &RegistrarFiles,
+    domain: &str,
+    nameservers: &[String],
+) -> Result<(), RegistrarError> {
+    let Some(ready) = attach(files) else {
+        return Ok(());
+    };
+    let norm = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+    let want: std::collections::BTreeSet<String> = nameservers.iter().map(|n| norm(n)).collect();
+    let Ok(name) = Name::from_ascii(format!("{}.", domain.trim_end_matches('.'))) else {
+        return Ok(());
+    };
+    let tld = SocketAddr::new(IpAddr::V4(TLD_IP), ready.port);
+    let socket = std::net::UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+        .map_err(|e| RegistrarError::Start(format!("a socket to ask the sandbox DNS: {e}")))?;
+    let _ = socket.set_read_timeout(Some(Duration::from_millis(200)));
+    let deadline = Instant::now() + SERVE_WAIT;
+    let mut buf = [0u8; 4096];
+    let mut id: u16 = rand::random();
+    while Instant::now() < deadline {
+        id = id.wrapping_add(1);
+        let query = crate::dns::wire::build_query(id, &name, RecordType::NS, false);
+        if let Ok(bytes) = query.to_vec()
+            && socket.send_to(&bytes, tld).is_ok()
+            && let Ok((len, _)) = socket.recv_from(&mut buf)
+            && let Some(answer) = buf.get(..len).and_then(|b| Message::from_vec(b).ok())
+            && answer.metadata.id == id
+        {
+            let served: std::collections::BTreeSet<String> = answer
+                .answers
+                .iter()
+                .chain(&answer.authorities)
+                .filter_map(|r| match &r.data {
+                    RData::NS(ns) => Some(norm(&ns.0.to_ascii())),
+                    _ => None,
+                })
+                .collect();
+            if served == want {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(RegistrarError::Timeout(SERVE_WAIT.as_secs()))
 }
 
 /// Reads the ready file of a running daemon, if its process is alive.

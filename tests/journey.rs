@@ -1,0 +1,242 @@
+//! The whole journey, end to end, with the real binary, terraform and its provider, the AWS
+//! emulator and the sandbox registrar's DNS on loopback (issue 6).
+//!
+//! Two journeys, each a few minutes on two cores, each carrying several checks:
+//!
+//! - `sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack`: one
+//!   uninterrupted `siteup sandbox --headless --auto`, then `siteup status --json` and the
+//!   emulator's contents against the generated files.
+//! - `killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_registrar`:
+//!   siteup is killed with SIGKILL after generation, during the state bootstrap, during the
+//!   foundation apply, while the wizard polls the nameserver checkpoint, and during the stack
+//!   apply; each time a new siteup resumes. `siteup up` stops at the nameserver checkpoint with
+//!   exit code 2 naming the four nameservers and continues after the sandbox registrar change.
+//!   At the end: done, the same zone and nameservers throughout, nothing created twice.
+
+mod journey_support;
+
+use std::time::Duration;
+
+use journey_support::{JOURNEY_TIMEOUT, Project, SHORT_TIMEOUT, created_id, started, strings};
+
+/// The exit codes of the headless commands (`siteup --help`).
+const DONE: i32 = 0;
+const WAITING: i32 = 2;
+
+/// How long the test waits for siteup to reach a kill point.
+const TO_KILL_POINT: Duration = Duration::from_secs(6 * 60);
+
+#[test]
+fn sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack() {
+    let p = Project::new("auto");
+    assert!(
+        std::fs::read_dir(&p.root).expect("list").next().is_none(),
+        "the journey starts from an empty folder"
+    );
+    let run = p.run(&["sandbox", "--headless", "--auto"], JOURNEY_TIMEOUT);
+    run.expect_code(DONE);
+    eprintln!("sandbox --headless --auto: done in {:.0} s", run.secs);
+    assert!(
+        run.stdout.contains("Everything is done"),
+        "{}",
+        run.describe()
+    );
+    // The sandbox leaves its servers running for later commands; status reattaches to them.
+    let status = p.status();
+    p.assert_all_done(&status);
+    for key in [
+        "site_url",
+        "api_url",
+        "user_pool_id",
+        "identity_pool_id",
+        "zone_id",
+    ] {
+        assert!(
+            status["outputs"][key]
+                .as_str()
+                .is_some_and(|v| !v.is_empty()),
+            "output {key} is missing: {status:#}"
+        );
+    }
+    let check = p.assert_whole_stack(&status);
+    eprintln!(
+        "the emulator holds all {} resources of the state",
+        check.checked
+    );
+    // Everything that does not wait on a human is applied together.
+    let applies = p.applies();
+    assert!(
+        (1..=5).contains(&applies),
+        "the journey ran terraform apply {applies} times (the aim is at most 5)"
+    );
+}
+
+#[test]
+fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_registrar() {
+    let p = Project::new("kills");
+    let auto = ["sandbox", "--headless", "--auto", "--domain", "example.org"];
+
+    // 1. Killed right after generation.
+    let mut run = p.spawn(&auto);
+    run.wait_until("the terraform files are generated", TO_KILL_POINT, || {
+        p.step_state("generate").as_deref() == Some("done")
+    });
+    run.sigkill();
+    assert!(
+        p.terraform_dir().join("zone.tf").is_file(),
+        "the files were written before the kill"
+    );
+
+    // 2. Killed during the state bootstrap (its apply, with local state, is running).
+    let marks = p.record_marks();
+    let mut run = p.spawn(&auto);
+    run.wait_until("the state bucket's apply is running", TO_KILL_POINT, || {
+        p.step_state("state").as_deref() == Some("running")
+            && p.new_running(&marks, "apply").is_some()
+    });
+    run.sigkill();
+    assert_ne!(p.step_state("state").as_deref(), Some("done"));
+
+    // 3. Killed during the foundation apply, once the hosted zone exists.
+    let marks = p.record_marks();
+    let mut run = p.spawn(&auto);
+    let mut zone_id = None;
+    run.wait_until(
+        "the foundation apply has created the hosted zone",
+        TO_KILL_POINT,
+        || {
+            zone_id = p
+                .new_running(&marks, "apply")
+                .filter(|_| p.step_state("foundation").as_deref() == Some("running"))
+                .and_then(|r| created_id(&r, "aws_route53_zone.main"));
+            zone_id.is_some()
+        },
+    );
+    let apply = p
+        .new_running(&marks, "apply")
+        .expect("the foundation apply is still running at the kill");
+    run.sigkill();
+    let zone_id = zone_id.expect("zone id");
+    let nameservers = p.zone_nameservers(&zone_id);
+    assert_eq!(nameservers.len(), 4, "a Route 53 zone has four nameservers");
+    eprintln!(
+        "killed siteup during the foundation apply (terraform PID {} goes on); zone {zone_id}",
+        apply.pid
+    );
+    let same_zone = |when: &str| {
+        let status = p.status();
+        assert_eq!(
+            status["outputs"]["zone_id"].as_str(),
+            Some(zone_id.as_str()),
+            "{when}: the hosted zone changed: {status:#}"
+        );
+        assert_eq!(
+            strings(&status["nameservers"]),
+            nameservers,
+            "{when}: the nameservers changed"
+        );
+        status
+    };
+
+    // `siteup up` finishes what the killed run started (it waits for the terraform that is
+    // still applying) and stops at the nameserver checkpoint: exit 2, naming the nameservers.
+    let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
+    up.expect_code(WAITING);
+    for ns in &nameservers {
+        assert!(
+            up.stdout.contains(ns.as_str()),
+            "`siteup up` names the nameserver {ns}: {}",
+            up.describe()
+        );
+    }
+    assert!(
+        up.stdout.contains("Nameservers at registrar"),
+        "{}",
+        up.describe()
+    );
+    assert_eq!(p.step_state("foundation").as_deref(), Some("done"));
+    assert_eq!(
+        p.step_state("nameservers").as_deref(),
+        Some("waiting-on-you")
+    );
+    let status = same_zone("after `siteup up` resumed the killed foundation apply");
+    assert_eq!(status["done"], false);
+
+    // 4. Killed while the wizard (plain mode, input open) polls the nameserver checkpoint.
+    std::thread::sleep(Duration::from_millis(1100));
+    let since = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("time");
+    let mut wizard = p.spawn_with_open_stdin(&["--plain"]);
+    wizard.wait_until(
+        "the wizard has checked the nameservers and waits on the registrar",
+        TO_KILL_POINT,
+        || {
+            p.step_state("nameservers").as_deref() == Some("waiting-on-you")
+                && p.step_updated("nameservers").is_some_and(|t| t >= since)
+        },
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let killed = wizard.sigkill();
+    assert!(
+        killed.stdout.contains(nameservers[0].as_str()),
+        "the wizard showed the nameservers before it was killed: {}",
+        killed.describe()
+    );
+    same_zone("after the wizard was killed at the nameserver checkpoint");
+
+    // The registrar change, through the sandbox; then `siteup up` continues.
+    p.run(&["sandbox", "--play", "registrar"], SHORT_TIMEOUT)
+        .expect_code(DONE);
+
+    // 5. Killed during the stack apply, while CloudFront is being created.
+    let marks = p.record_marks();
+    let mut up = p.spawn(&["up", "--yes"]);
+    up.wait_until(
+        "the stack apply is creating the CloudFront distribution",
+        TO_KILL_POINT,
+        || {
+            p.step_state("stack").as_deref() == Some("running")
+                && p.new_running(&marks, "apply")
+                    .is_some_and(|r| started(&r, "aws_cloudfront_distribution.site"))
+        },
+    );
+    up.sigkill();
+    assert_eq!(p.step_state("nameservers").as_deref(), Some("done"));
+
+    // Resumed: the stack is finished; the sender address and the SES review still wait.
+    let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
+    up.expect_code(WAITING);
+    assert_eq!(
+        p.step_state("stack").as_deref(),
+        Some("done"),
+        "{}",
+        up.describe()
+    );
+    assert!(
+        !up.stdout.contains("Nameservers at registrar:"),
+        "the nameservers no longer wait: {}",
+        up.describe()
+    );
+    same_zone("after `siteup up` resumed the killed stack apply");
+
+    p.run(&["sandbox", "--play", "inbox"], SHORT_TIMEOUT)
+        .expect_code(DONE);
+    p.run(&["sandbox", "--play", "review"], SHORT_TIMEOUT)
+        .expect_code(DONE);
+    let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
+    up.expect_code(DONE);
+    assert!(
+        up.stdout.contains("Everything is done"),
+        "{}",
+        up.describe()
+    );
+
+    let status = same_zone("at the end");
+    p.assert_all_done(&status);
+    let check = p.assert_whole_stack(&status);
+    eprintln!(
+        "after 5 kills: done, zone {zone_id} kept, {} resources each once in the emulator",
+        check.checked
+    );
+}
