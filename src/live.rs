@@ -913,8 +913,13 @@ impl Services for LiveServices {
                             known
                         }
                     };
-                    registrar::set_nameservers(&sb.registrar, config.domain.as_str(), &ns)
-                        .map_err(|e| e.to_string())
+                    let domain = config.domain.as_str().to_string();
+                    tokio::task::spawn_blocking(move || {
+                        registrar::set_nameservers(&sb.registrar, &domain, &ns)
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())
                 }
                 StepId::SenderAddress => {
                     let address = config.sender_address();

@@ -62,7 +62,8 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
         Journey::new(mode),
         first,
         services,
-        Some(store),
+        // `siteup status` checks live but records nothing.
+        (mode != Mode::StatusOnly).then_some(store),
         Some(snap_tx),
         input_rx,
     )

@@ -200,7 +200,18 @@ fn wait_until_served(
 pub fn attach(files: &RegistrarFiles) -> Option<RegistrarReady> {
     let text = std::fs::read_to_string(files.ready()).ok()?;
     let ready: RegistrarReady = serde_json::from_str(&text).ok()?;
-    crate::sandbox::process_alive(ready.pid).then_some(ready)
+    (crate::sandbox::process_alive(ready.pid) && is_registrar_process(ready.pid)).then_some(ready)
+}
+
+/// True when `pid` runs `siteup __sandbox-dns` (where /proc exists): a reused PID is never
+/// mistaken for the daemon, so `--stop` cannot signal an unrelated process.
+fn is_registrar_process(pid: u32) -> bool {
+    if !Path::new("/proc/self/cmdline").exists() {
+        return true;
+    }
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| raw.split(|b| *b == 0).any(|arg| arg == b"__sandbox-dns"))
+        .unwrap_or(false)
 }
 
 /// Starts the daemon detached (`siteup __sandbox-dns`), unless one is already running, and
