@@ -14,6 +14,7 @@ pub mod dns;
 pub mod durations;
 pub mod live;
 pub mod logging;
+pub mod perf_report;
 pub mod preflight;
 pub mod project;
 pub mod runtime;

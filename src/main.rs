@@ -14,13 +14,16 @@ fn main() -> ExitCode {
         Some(Command::Generate(args)) => commands::generate::run(&cli.global, args),
         _ => run_async(&cli),
     };
-    match result {
+    let code = match result {
         Ok(outcome) => outcome.into(),
         Err(e) => {
             eprintln!("siteup: {e}");
             ExitCode::from(1)
         }
-    }
+    };
+    // Only with SITEUP_REPORT_RUSAGE set (the benchmark): peak memory and CPU time.
+    siteup::perf_report::write_rusage_if_asked();
+    code
 }
 
 fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {

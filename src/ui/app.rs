@@ -151,6 +151,7 @@ where
                 })
                 .map_err(draw_error)?;
             stats.draws += 1;
+            crate::perf_report::frame_drawn(&journey);
             if let Some(cb) = on_draw.as_mut() {
                 cb(stats.draws);
             }
