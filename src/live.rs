@@ -199,14 +199,13 @@ impl LiveServices {
     /// the user.
     async fn adopt_existing_zone(&self, config: &SiteConfig) -> Result<Option<String>, String> {
         let import_file = self.opts.paths.terraform_dir().join(ADOPT_FILE);
-        let listed = self
+        let managed = self
             .terraform()
-            .capture(&["state", "list", "-no-color"])
+            .state_list()
             .await
-            .map_err(|e| sentence(&e.to_string()))?;
-        let managed = String::from_utf8_lossy(&listed.stdout)
-            .lines()
-            .any(|l| l.trim() == aws::ZONE_ADDRESS);
+            .map_err(|e| sentence(&e.to_string()))?
+            .iter()
+            .any(|a| a == aws::ZONE_ADDRESS);
         if managed {
             return Ok(None);
         }

@@ -84,6 +84,19 @@ fn target(name: &str) -> Target {
     }
 }
 
+/// Loads the named profile from the test home, every request going through the recorder.
+fn connect_profile(
+    home: &TestHome,
+    name: &str,
+    recorder: &Recorder,
+) -> Result<siteup::aws::AwsSession, AwsError> {
+    runtime().block_on(connect_with(
+        &home.env(&[]),
+        &target(name),
+        recorder.options(),
+    ))
+}
+
 #[test]
 fn discovery_reports_the_kind_of_every_profile() {
     let home = home();
@@ -220,13 +233,7 @@ fn a_profile_without_credentials_fails_fast_with_the_configure_message_and_no_co
     aws_common::isolate_process_env(Some(&home));
     let recorder = Recorder::new();
     let started = Instant::now();
-    let err = runtime()
-        .block_on(connect_with(
-            &home.env(&[]),
-            &target("empty"),
-            recorder.options(),
-        ))
-        .expect_err("no credentials");
+    let err = connect_profile(&home, "empty", &recorder).expect_err("no credentials");
     let elapsed = started.elapsed();
     assert_eq!(
         err,
@@ -252,13 +259,7 @@ fn a_profile_that_needs_instance_metadata_is_refused_without_contacting_it() {
     aws_common::isolate_process_env(Some(&home));
     let recorder = Recorder::new();
     let started = Instant::now();
-    let err = runtime()
-        .block_on(connect_with(
-            &home.env(&[]),
-            &target("role-imds"),
-            recorder.options(),
-        ))
-        .expect_err("refused");
+    let err = connect_profile(&home, "role-imds", &recorder).expect_err("refused");
     let elapsed = started.elapsed();
     assert_eq!(
         err,
@@ -284,13 +285,7 @@ fn an_expired_sso_token_says_aws_sso_login() {
     home.write_sso_token("corp", "2020-01-01T00:00:00Z");
     home.isolate_process();
     let recorder = Recorder::new();
-    let err = runtime()
-        .block_on(connect_with(
-            &home.env(&[]),
-            &target("sso-new"),
-            recorder.options(),
-        ))
-        .expect_err("expired");
+    let err = connect_profile(&home, "sso-new", &recorder).expect_err("expired");
     assert_eq!(
         err.to_string(),
         "Your SSO session for profile sso-new has expired; run `aws sso login --profile sso-new` and try again."
@@ -308,13 +303,7 @@ fn a_role_over_an_expired_sso_session_names_the_sso_profile() {
     home.write_sso_token("corp", "2020-01-01T00:00:00Z");
     home.isolate_process();
     let recorder = Recorder::new();
-    let err = runtime()
-        .block_on(connect_with(
-            &home.env(&[]),
-            &target("role-over-sso"),
-            recorder.options(),
-        ))
-        .expect_err("expired");
+    let err = connect_profile(&home, "role-over-sso", &recorder).expect_err("expired");
     assert_eq!(
         err,
         AwsError::SsoExpired {
@@ -329,13 +318,7 @@ fn a_legacy_sso_profile_never_signed_in_says_aws_sso_login() {
     let home = home();
     home.isolate_process();
     let recorder = Recorder::new();
-    let err = runtime()
-        .block_on(connect_with(
-            &home.env(&[]),
-            &target("sso-legacy"),
-            recorder.options(),
-        ))
-        .expect_err("not signed in");
+    let err = connect_profile(&home, "sso-legacy", &recorder).expect_err("not signed in");
     assert_eq!(
         err.to_string(),
         "You are not signed in to the SSO session of profile sso-legacy; run `aws sso login --profile sso-legacy` and try again."
@@ -348,13 +331,7 @@ fn a_failing_credential_process_is_named_with_its_output() {
     let home = home();
     home.isolate_process();
     let recorder = Recorder::new();
-    let err = runtime()
-        .block_on(connect_with(
-            &home.env(&[]),
-            &target("process"),
-            recorder.options(),
-        ))
-        .expect_err("process fails");
+    let err = connect_profile(&home, "process", &recorder).expect_err("process fails");
     assert!(
         matches!(err, AwsError::CredentialProcessFailed { ref profile, .. } if profile == "process"),
         "{err:?}"
@@ -407,13 +384,7 @@ fn static_keys_load_with_the_profile_region_and_no_request() {
     let home = home();
     aws_common::isolate_process_env(Some(&home));
     let recorder = Recorder::new();
-    let session = runtime()
-        .block_on(connect_with(
-            &home.env(&[]),
-            &target("keys"),
-            recorder.options(),
-        ))
-        .expect("keys load");
+    let session = connect_profile(&home, "keys", &recorder).expect("keys load");
     assert_eq!(session.region(), "eu-central-1");
     assert_eq!(session.expiry(), None);
     assert!(!format!("{session:?}").contains("keys-secret-value"));

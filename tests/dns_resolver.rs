@@ -65,20 +65,8 @@ impl Unbound {
 
 impl Drop for Unbound {
     fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-        }
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
+        // SIGTERM, SIGKILL after 5 s (a test DNS server, never terraform); then reap it.
+        siteup::sandbox::terminate(self.child.id(), Duration::from_secs(5));
         let _ = self.child.wait();
     }
 }

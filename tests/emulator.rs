@@ -73,6 +73,18 @@ fn sesv2(emulator: &Emulator) -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::from_conf(config)
 }
 
+/// GetEmailIdentity for one identity, which must succeed (`what` names the call in the failure).
+async fn email_identity(
+    ses: &aws_sdk_sesv2::Client,
+    name: &str,
+    what: &str,
+) -> aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityOutput {
+    match ses.get_email_identity().email_identity(name).send().await {
+        Ok(out) => out,
+        Err(e) => panic!("{what}: {e:?}"),
+    }
+}
+
 fn sts(emulator: &Emulator) -> aws_sdk_sts::Client {
     let config = aws_sdk_sts::Config::builder()
         .behavior_version(aws_sdk_sts::config::BehaviorVersion::v2026_01_12())
@@ -214,12 +226,7 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             .send()
             .await
             .expect("CreateEmailIdentity (domain)");
-        let domain = ses
-            .get_email_identity()
-            .email_identity("example.test")
-            .send()
-            .await
-            .expect("GetEmailIdentity (domain)");
+        let domain = email_identity(&ses, "example.test", "GetEmailIdentity (domain)").await;
         assert_eq!(
             domain.verification_status(),
             Some(&VerificationStatus::Pending)
@@ -251,12 +258,7 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             .send()
             .await
             .expect("PutEmailIdentityMailFromAttributes");
-        let domain = ses
-            .get_email_identity()
-            .email_identity("example.test")
-            .send()
-            .await
-            .expect("GetEmailIdentity (domain)");
+        let domain = email_identity(&ses, "example.test", "GetEmailIdentity (domain)").await;
         let mail_from = domain.mail_from_attributes().expect("MAIL FROM attributes");
         assert_eq!(mail_from.mail_from_domain(), "mail.example.test");
         assert_eq!(
@@ -288,12 +290,8 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             .send()
             .await
             .expect("CreateEmailIdentity (address)");
-        let address = ses
-            .get_email_identity()
-            .email_identity("hello@example.test")
-            .send()
-            .await
-            .expect("GetEmailIdentity (address)");
+        let address =
+            email_identity(&ses, "hello@example.test", "GetEmailIdentity (address)").await;
         assert_eq!(
             address.verification_status(),
             Some(&VerificationStatus::Pending)
@@ -304,12 +302,7 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
         emulator
             .verify_identity("example.test")
             .expect("control: verify the domain");
-        let domain = ses
-            .get_email_identity()
-            .email_identity("example.test")
-            .send()
-            .await
-            .expect("GetEmailIdentity (domain)");
+        let domain = email_identity(&ses, "example.test", "GetEmailIdentity (domain)").await;
         assert_eq!(
             domain.verification_status(),
             Some(&VerificationStatus::Success)
@@ -326,12 +319,8 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             Some(&MailFromDomainStatus::Success)
         );
         // The address is still waiting for its click.
-        let address = ses
-            .get_email_identity()
-            .email_identity("hello@example.test")
-            .send()
-            .await
-            .expect("GetEmailIdentity (address)");
+        let address =
+            email_identity(&ses, "hello@example.test", "GetEmailIdentity (address)").await;
         assert_eq!(
             address.verification_status(),
             Some(&VerificationStatus::Pending)
@@ -340,12 +329,8 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
         emulator
             .verify_identity("hello@example.test")
             .expect("control: click the link");
-        let address = ses
-            .get_email_identity()
-            .email_identity("hello@example.test")
-            .send()
-            .await
-            .expect("GetEmailIdentity (address)");
+        let address =
+            email_identity(&ses, "hello@example.test", "GetEmailIdentity (address)").await;
         assert_eq!(
             address.verification_status(),
             Some(&VerificationStatus::Success)
@@ -408,12 +393,7 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             .send()
             .await
             .expect("CreateEmailIdentity after reset");
-        let domain = ses
-            .get_email_identity()
-            .email_identity("example.test")
-            .send()
-            .await
-            .expect("GetEmailIdentity after reset");
+        let domain = email_identity(&ses, "example.test", "GetEmailIdentity after reset").await;
         assert_eq!(
             domain.verification_status(),
             Some(&VerificationStatus::Pending)

@@ -153,15 +153,11 @@ impl Sandbox {
     }
 
     async fn state_list(&self) -> BTreeSet<String> {
-        let out = self
-            .tf
-            .capture(&["state", "list"])
+        self.tf
+            .state_list()
             .await
-            .expect("terraform state list");
-        assert_eq!(out.code, Some(0), "state list: {}", out.stderr);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
+            .expect("terraform state list")
+            .into_iter()
             .collect()
     }
 

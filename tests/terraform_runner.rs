@@ -404,3 +404,35 @@ async fn an_attached_run_that_ends_without_saying_so_is_not_called_a_success() {
     let (_, own_outcome) = all_events(own).await;
     assert_eq!(own_outcome.kind, ExitKind::Success);
 }
+
+/// `state list` with the real terraform: no state yet is an empty list, a state names its
+/// resources, and a broken state is a failure with terraform's own reason.
+#[tokio::test]
+async fn state_list_reads_the_real_terraform_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("main.tf"), "terraform {}\n").expect("main.tf");
+    let cfg = dir.path().join("cli.tfrc");
+    std::fs::write(&cfg, "").expect("cli config");
+    let tf = Terraform::new("terraform", dir.path()).cli_config_file(&cfg);
+    assert_eq!(
+        tf.state_list().await.expect("no state yet"),
+        Vec::<String>::new()
+    );
+
+    let state = r#"{"version":4,"terraform_version":"1.11.0","serial":1,"lineage":"t","outputs":{},
+"resources":[{"mode":"managed","type":"aws_route53_zone","name":"main",
+"provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+"instances":[{"schema_version":0,"attributes":{"id":"Z1"}}]}],"check_results":null}"#;
+    std::fs::write(dir.path().join("terraform.tfstate"), state).expect("state");
+    assert_eq!(
+        tf.state_list().await.expect("state list"),
+        vec!["aws_route53_zone.main".to_string()]
+    );
+
+    std::fs::write(dir.path().join("terraform.tfstate"), "{ not json").expect("state");
+    let err = tf.state_list().await.expect_err("a broken state fails");
+    assert!(
+        matches!(&err, TfError::Failed { command, .. } if command == "state list"),
+        "{err:?}"
+    );
+}

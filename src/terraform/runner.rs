@@ -258,6 +258,23 @@ pub struct Captured {
     pub stderr: String,
 }
 
+impl Captured {
+    /// The output of a command that exited 0; otherwise the failure of `command` with
+    /// terraform's own explanation.
+    pub fn ok(self, command: &str) -> Result<Captured, TfError> {
+        if self.code == Some(0) {
+            return Ok(self);
+        }
+        Err(TfError::Failed {
+            command: command.to_string(),
+            code: self.code,
+            reason: summarize_stderr(&self.stderr)
+                .or_else(|| summarize_stderr(&String::from_utf8_lossy(&self.stdout)))
+                .unwrap_or_else(|| "terraform printed no explanation".into()),
+        })
+    }
+}
+
 impl Terraform {
     /// Runs `program` (terraform, or a stand-in in tests) in `working_dir`.
     pub fn new(program: impl Into<PathBuf>, working_dir: impl Into<PathBuf>) -> Terraform {
@@ -589,34 +606,31 @@ impl Terraform {
             "-no-color".as_ref(),
             path.as_os_str(),
         ];
-        let out = self.capture(&args).await?;
-        if out.code != Some(0) {
-            return Err(TfError::Failed {
-                command: "show -json".into(),
-                code: out.code,
-                reason: summarize_stderr(&out.stderr)
-                    .unwrap_or_else(|| "terraform printed no explanation".into()),
-            });
-        }
+        let out = self.capture(&args).await?.ok("show -json")?;
         Ok(PlanReview::from_show_json(&out.stdout, Some(saved))?.with_diagnostics(diagnostics))
     }
 
     /// `terraform force-unlock -force ID`. Offer it only as [`super::lock::unlock_advice`] says.
     pub async fn force_unlock(&self, id: &LockId) -> Result<(), TfError> {
-        let out = self
-            .capture(&["force-unlock", "-force", id.as_str()])
-            .await?;
-        if out.code == Some(0) {
-            Ok(())
-        } else {
-            Err(TfError::Failed {
-                command: format!("force-unlock {id}"),
-                code: out.code,
-                reason: summarize_stderr(&out.stderr)
-                    .or_else(|| summarize_stderr(&String::from_utf8_lossy(&out.stdout)))
-                    .unwrap_or_else(|| "terraform printed no explanation".into()),
-            })
+        self.capture(&["force-unlock", "-force", id.as_str()])
+            .await?
+            .ok(&format!("force-unlock {id}"))?;
+        Ok(())
+    }
+
+    /// `terraform state list`: the address of every resource the state manages.
+    /// No state at all (nothing applied yet) is an empty list.
+    pub async fn state_list(&self) -> Result<Vec<String>, TfError> {
+        let out = self.capture(&["state", "list", "-no-color"]).await?;
+        if out.code == Some(1) && out.stderr.contains("No state file was found") {
+            return Ok(Vec::new());
         }
+        let out = out.ok("state list")?;
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect())
     }
 }
 

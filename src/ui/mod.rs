@@ -143,25 +143,75 @@ pub async fn run_tui(
     services: Arc<dyn Services>,
     store: Option<JournalStore>,
 ) -> Result<(Journey, Stop), UiError> {
-    let (snap_tx, snap_rx) = watch::channel(journey.clone());
-    let (in_tx, in_rx) = mpsc::unbounded_channel();
-    let runtime = tokio::spawn(crate::runtime::run(
-        journey,
-        first,
-        services,
-        store,
-        Some(snap_tx),
-        in_rx,
-    ));
-    let result = screen(&opts, snap_rx, in_tx.clone()).await;
-    if result.is_err() {
-        let _ = in_tx.send(Event::Quit);
-    }
-    drop(in_tx);
-    let (journey, stop) = runtime.await.map_err(|e| UiError::Runtime(e.to_string()))?;
-    result?;
+    let background = Background::start(journey, first, services, store);
+    let result = screen(&opts, background.snapshots(), background.input()).await;
+    let (journey, stop) = background.finish(result).await?;
     let stop = final_stop(&journey, stop);
     Ok((journey, stop))
+}
+
+/// The journey's runtime ([`crate::runtime::run`]) on a background task, fed by a front end
+/// (the screen or the plain lines) through the journey snapshots and the input events.
+pub(crate) struct Background {
+    snapshots: watch::Receiver<Journey>,
+    input: mpsc::UnboundedSender<Event>,
+    runtime: tokio::task::JoinHandle<(Journey, Stop)>,
+}
+
+impl Background {
+    /// Starts the runtime on `journey`, with `first` as its first event.
+    pub(crate) fn start(
+        journey: Journey,
+        first: Event,
+        services: Arc<dyn Services>,
+        store: Option<JournalStore>,
+    ) -> Self {
+        let (snap_tx, snapshots) = watch::channel(journey.clone());
+        let (input, in_rx) = mpsc::unbounded_channel();
+        let runtime = tokio::spawn(crate::runtime::run(
+            journey,
+            first,
+            services,
+            store,
+            Some(snap_tx),
+            in_rx,
+        ));
+        Self {
+            snapshots,
+            input,
+            runtime,
+        }
+    }
+
+    /// The journey as the runtime changes it.
+    pub(crate) fn snapshots(&self) -> watch::Receiver<Journey> {
+        self.snapshots.clone()
+    }
+
+    /// Where the front end sends the user's events.
+    pub(crate) fn input(&self) -> mpsc::UnboundedSender<Event> {
+        self.input.clone()
+    }
+
+    /// Once the front end has ended with `front`: a front end that failed asks the runtime to
+    /// quit; then waits for the runtime and returns the final journey and why it stopped.
+    /// The front end must have dropped its copies of the input sender.
+    pub(crate) async fn finish<T>(
+        self,
+        front: Result<T, UiError>,
+    ) -> Result<(Journey, Stop), UiError> {
+        if front.is_err() {
+            let _ = self.input.send(Event::Quit);
+        }
+        drop(self.input);
+        let (journey, stop) = self
+            .runtime
+            .await
+            .map_err(|e| UiError::Runtime(e.to_string()))?;
+        front?;
+        let stop = final_stop(&journey, stop);
+        Ok((journey, stop))
+    }
 }
 
 async fn screen(

@@ -23,7 +23,7 @@ use super::draw::status_words;
 use super::form::{FieldId, SiteForm};
 use super::keys::{DESTROY_WORD, can_play, play_label};
 use super::text::{self, COST_TOTAL, COSTS, labelled_outputs, next_steps};
-use super::{UiError, UiOptions, final_stop};
+use super::{Background, UiError, UiOptions};
 use crate::runtime::{JournalStore, Services};
 use crate::site::Parts;
 use crate::wizard::state::RowState;
@@ -66,25 +66,11 @@ pub async fn run_plain_with<R: BufRead + Send + 'static>(
     output: Box<dyn Write + Send>,
     inquire: bool,
 ) -> Result<(Journey, Stop), UiError> {
-    let (snap_tx, snap_rx) = watch::channel(journey.clone());
-    let (in_tx, in_rx) = mpsc::unbounded_channel();
-    let runtime = tokio::spawn(crate::runtime::run(
-        journey,
-        first,
-        services,
-        store,
-        Some(snap_tx),
-        in_rx,
-    ));
-    let mut plain = Plain::new(opts, output, inquire, in_tx.clone(), input);
-    let result = plain.run(snap_rx).await;
-    if result.is_err() {
-        let _ = in_tx.send(Event::Quit);
-    }
-    drop(in_tx);
-    let (journey, stop) = runtime.await.map_err(|e| UiError::Runtime(e.to_string()))?;
-    result?;
-    let stop = match (final_stop(&journey, stop), plain.eof_stop.take()) {
+    let background = Background::start(journey, first, services, store);
+    let mut plain = Plain::new(opts, output, inquire, background.input(), input);
+    let result = plain.run(background.snapshots()).await;
+    let (journey, stop) = background.finish(result).await?;
+    let stop = match (stop, plain.eof_stop.take()) {
         (Stop::Quit, Some(waiting)) => Stop::Waiting(waiting),
         (stop, _) => stop,
     };
