@@ -7,9 +7,7 @@ use super::error::AwsError;
 use super::identity::CallerIdentity;
 use super::production::ProductionAccessRequest;
 use super::route53::{HostedZone, bare_zone_id, zone_name_matches};
-use super::ses::{
-    AccountStatus, DomainIdentityStatus, Review, ReviewState, SendQuota, SenderStatus,
-};
+use super::ses::{AccountStatus, DomainIdentityStatus, Review, ReviewState, SenderStatus};
 use super::{AwsApi, AwsFuture, VerifiedIdentity};
 
 /// What the fake answers. Change it between calls through [`FakeAws::state`].
@@ -45,19 +43,7 @@ impl Default for FakeState {
             zones: Vec::new(),
             domains: HashMap::new(),
             senders: HashMap::new(),
-            account: AccountStatus {
-                production_access: false,
-                sending_enabled: true,
-                quota: Some(SendQuota {
-                    max_24_hour_send: 200.0,
-                    max_send_rate: 1.0,
-                    sent_last_24_hours: 0.0,
-                }),
-                enforcement_status: Some("HEALTHY".into()),
-                review: None,
-                details: None,
-                suppressed_reasons: Vec::new(),
-            },
+            account: AccountStatus::new_in_sandbox(),
             fail_next: None,
             submissions: Vec::new(),
             resends: Vec::new(),

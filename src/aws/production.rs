@@ -371,7 +371,7 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::ses::{Review, SendQuota};
+    use crate::aws::ses::Review;
     use crate::site::{Domain, InboundMail, Parts, Region};
 
     fn site() -> SiteConfig {
@@ -383,17 +383,9 @@ mod tests {
 
     fn sandbox(suppressed: &[&str]) -> AccountStatus {
         AccountStatus {
-            production_access: false,
-            sending_enabled: true,
-            quota: Some(SendQuota {
-                max_24_hour_send: 200.0,
-                max_send_rate: 1.0,
-                sent_last_24_hours: 0.0,
-            }),
             enforcement_status: None,
-            review: None,
-            details: None,
             suppressed_reasons: suppressed.iter().map(|s| s.to_string()).collect(),
+            ..AccountStatus::new_in_sandbox()
         }
     }
 

@@ -249,6 +249,24 @@ pub struct AccountStatus {
 }
 
 impl AccountStatus {
+    /// A new account as SES starts it: in the sandbox, sending enabled, 200 messages a day and
+    /// 1 a second, healthy, no review asked for.
+    pub fn new_in_sandbox() -> AccountStatus {
+        AccountStatus {
+            production_access: false,
+            sending_enabled: true,
+            quota: Some(SendQuota {
+                max_24_hour_send: 200.0,
+                max_send_rate: 1.0,
+                sent_last_24_hours: 0.0,
+            }),
+            enforcement_status: Some("HEALTHY".into()),
+            review: None,
+            details: None,
+            suppressed_reasons: Vec::new(),
+        }
+    }
+
     /// The review's case id, when there is one.
     pub fn case_id(&self) -> Option<&str> {
         self.review.as_ref().and_then(|r| r.case_id.as_deref())
@@ -384,19 +402,7 @@ mod tests {
     use super::*;
 
     fn sandbox() -> AccountStatus {
-        AccountStatus {
-            production_access: false,
-            sending_enabled: true,
-            quota: Some(SendQuota {
-                max_24_hour_send: 200.0,
-                max_send_rate: 1.0,
-                sent_last_24_hours: 0.0,
-            }),
-            enforcement_status: Some("HEALTHY".into()),
-            review: None,
-            details: None,
-            suppressed_reasons: vec![],
-        }
+        AccountStatus::new_in_sandbox()
     }
 
     #[test]

@@ -800,6 +800,11 @@ fn lock_shared(m: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A copy of what a mutex holds (a poisoned one still holds what was collected).
+fn cloned<T: Clone>(m: &Mutex<T>) -> T {
+    m.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 #[derive(Debug)]
 enum Control {
     Interrupt,
@@ -1239,24 +1244,9 @@ async fn supervise(mut s: Supervisor) {
         (sh.interrupt_sent.is_some(), sh.kill_sent)
     };
     let saw_interrupt = s.collected.saw_interrupt.load(Ordering::SeqCst);
-    let stderr = s
-        .collected
-        .stderr
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let errors = s
-        .collected
-        .errors
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let lock = s
-        .collected
-        .lock
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let stderr = cloned(&s.collected.stderr);
+    let errors = cloned(&s.collected.errors);
+    let lock = cloned(&s.collected.lock);
     let mut stderr = stderr;
     let (code, signal, kind) = match &ended {
         Ended::Status(status) => {

@@ -58,21 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         } else {
             (raw.to_string(), if invalid { t.bad() } else { t.normal() })
         };
-        let mut spans = vec![
-            Span::styled(if focused { g.pointer() } else { " " }, t.key()),
-            Span::styled(
-                if invalid {
-                    g.status(Status::Failed)
-                } else {
-                    " "
-                },
-                t.bad(),
-            ),
-            Span::styled(
-                format!("{:<LABEL_W$}", field.label()),
-                if focused { t.bold() } else { t.normal() },
-            ),
-        ];
+        let mut spans = label_spans(t, g, field, focused, invalid);
         // The focused field scrolls horizontally around its cursor.
         let text = if focused && !raw.is_empty() {
             let input = f.input(field);
@@ -114,21 +100,7 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     // The parts, as checkboxes that wrap to the value column.
     let focused = active && f.focus == FieldId::Parts;
     let invalid = f.parts.check().is_err();
-    let mut row: Vec<Span<'static>> = vec![
-        Span::styled(if focused { g.pointer() } else { " " }, t.key()),
-        Span::styled(
-            if invalid {
-                g.status(Status::Failed)
-            } else {
-                " "
-            },
-            t.bad(),
-        ),
-        Span::styled(
-            format!("{:<LABEL_W$}", FieldId::Parts.label()),
-            if focused { t.bold() } else { t.normal() },
-        ),
-    ];
+    let mut row: Vec<Span<'static>> = label_spans(t, g, FieldId::Parts, focused, invalid);
     let mut used = 0;
     for (i, part) in Part::ALL.into_iter().enumerate() {
         let label = format!(
@@ -218,4 +190,29 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         }
     }
     paragraph(frame, area, lines);
+}
+
+/// A field's row start: the focus pointer, the invalid mark and the label.
+fn label_spans(
+    t: &crate::ui::theme::Theme,
+    g: &crate::ui::theme::Glyphs,
+    field: FieldId,
+    focused: bool,
+    invalid: bool,
+) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(if focused { g.pointer() } else { " " }, t.key()),
+        Span::styled(
+            if invalid {
+                g.status(Status::Failed)
+            } else {
+                " "
+            },
+            t.bad(),
+        ),
+        Span::styled(
+            format!("{:<LABEL_W$}", field.label()),
+            if focused { t.bold() } else { t.normal() },
+        ),
+    ]
 }
