@@ -344,25 +344,29 @@ pub fn applying(n: usize) -> Journey {
     j
 }
 
+/// The nameserver check as siteup's live check words it (see `live.rs`: the headline for the
+/// checklist and `siteup up`, the lines from `dns::render_verdict_text`).
 pub fn checkpoint_report(satisfied: bool) -> CheckReport {
     if satisfied {
         CheckReport {
             satisfied: true,
             waiting_on: StepKind::Human,
-            headline: "Delegation is live: the registry and your resolver both list the four nameservers.".into(),
+            headline: "example.com is delegated to your Route 53 nameservers.".into(),
             lines: vec![
-                "registry (a.gtld-servers.net): ns-0.awsdns-00.com, ns-1024.awsdns-00.org, ns-1536.awsdns-00.co.uk, ns-512.awsdns-00.net".into(),
-                "resolver (127.0.0.53): the same four".into(),
+                "Registry: The .com registry lists exactly your 4 nameservers, so the delegation is live.".into(),
+                "Resolver: Your resolver (127.0.0.53) already sees your nameservers.".into(),
+                "Checked at 2026-11-20 09:12:40 UTC in 0.3 s.".into(),
             ],
         }
     } else {
         CheckReport {
             satisfied: false,
             waiting_on: StepKind::Human,
-            headline: "Not delegated yet: the registry still lists your registrar's nameservers.".into(),
+            headline: "Set these nameservers at your registrar: ns-1536.awsdns-00.co.uk, ns-0.awsdns-00.com, ns-1024.awsdns-00.org, ns-512.awsdns-00.net. The .com registry still lists the old nameservers dns1.registrar-servers.com and dns2.registrar-servers.com: replace them with your 4 nameservers at your registrar.".into(),
             lines: vec![
-                "registry (a.gtld-servers.net): dns1.registrar-servers.com, dns2.registrar-servers.com".into(),
-                "resolver (127.0.0.53): dns1.registrar-servers.com, dns2.registrar-servers.com (cached for up to 48 h)".into(),
+                "Registry: The .com registry still lists the old nameservers dns1.registrar-servers.com and dns2.registrar-servers.com: replace them with your 4 nameservers at your registrar.".into(),
+                "Resolver: Your resolver (127.0.0.53) is caching the old answer (dns1.registrar-servers.com and dns2.registrar-servers.com) for about 40 more minutes; it will see your nameservers after that, once the registry has them.".into(),
+                "Checked at 2026-11-20 09:12:40 UTC in 0.3 s.".into(),
             ],
         }
     }

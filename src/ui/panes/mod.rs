@@ -161,6 +161,27 @@ pub(crate) fn report_lines(
     step: StepId,
     width: u16,
 ) -> Vec<Line<'static>> {
+    report_body(j, ui, step, width, true)
+}
+
+/// The check's lines without its headline, the status glyph on the first of them: for a pane
+/// that already shows what the headline says (the nameserver pane lists the names above).
+pub(crate) fn report_details(
+    j: &Journey,
+    ui: &UiState,
+    step: StepId,
+    width: u16,
+) -> Vec<Line<'static>> {
+    report_body(j, ui, step, width, false)
+}
+
+fn report_body(
+    j: &Journey,
+    ui: &UiState,
+    step: StepId,
+    width: u16,
+    headline: bool,
+) -> Vec<Line<'static>> {
     let t = &ui.theme;
     let g = &ui.glyphs;
     let Some(r) = j.facts.checks.get(&step) else {
@@ -180,14 +201,26 @@ pub(crate) fn report_lines(
     } else {
         (g.status(Status::WaitingOnYou), t.warn())
     };
-    let mut lines = hanging(
-        Span::styled(format!("{glyph} "), style),
-        &r.headline,
-        style,
-        width,
-        2,
-    );
-    for l in &r.lines {
+    let mut details = r.lines.iter();
+    let first = if headline {
+        Some((&r.headline, style))
+    } else {
+        details
+            .next()
+            .map(|l| (l, t.normal()))
+            .or(Some((&r.headline, style)))
+    };
+    let mut lines = Vec::new();
+    if let Some((text, text_style)) = first {
+        lines = hanging(
+            Span::styled(format!("{glyph} "), style),
+            text,
+            text_style,
+            width,
+            if headline { 2 } else { 4 },
+        );
+    }
+    for l in details {
         lines.extend(hanging(Span::raw("  "), l, t.normal(), width, 4));
     }
     lines

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{failure, paragraph, report_lines, status_line};
+use super::{failure, paragraph, report_details, status_line};
 use crate::ui::keys::{can_play, play_label};
 use crate::ui::state::UiState;
 use crate::ui::text::{self, REGISTRAR_GENERIC, REGISTRAR_HINTS};
@@ -22,7 +22,11 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         lines.push(status_line(j, ui, step));
         lines.push(Line::default());
         lines.push(Line::from(
-            "The four nameservers are known once the hosted zone exists (Zone, email, storage). Then you set them at the registrar where you bought the domain, and siteup checks the delegation live.",
+            if j.status(StepId::Foundation) == Status::Done {
+                "Reading the hosted zone's nameservers from the Terraform outputs; then siteup checks the delegation live."
+            } else {
+                "The four nameservers are known once the hosted zone exists (Zone, email, storage). Then you set them at the registrar where you bought the domain, and siteup checks the delegation live."
+            },
         ));
         lines.extend(failure(j, ui, step));
         paragraph(frame, area, lines);
@@ -106,7 +110,7 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         heading.push(Span::raw(" now"));
     }
     lines.push(Line::from(heading));
-    lines.extend(report_lines(j, ui, step, area.width));
+    lines.extend(report_details(j, ui, step, area.width));
     if can_play(j, step) {
         lines.push(Line::from(vec![
             Span::raw("Sandbox: "),
