@@ -77,7 +77,11 @@ impl Domain {
                     "{} includes a scheme ({}://); enter just the domain, like {}.",
                     quote(raw),
                     &raw[..pos],
-                    if host.is_empty() { "example.com" } else { host }
+                    if host.is_empty() {
+                        "example.com".to_string()
+                    } else {
+                        host.to_lowercase()
+                    }
                 ),
             ));
         }
@@ -96,7 +100,7 @@ impl Domain {
                 format!(
                     "{} includes a path; enter just the domain, like {}.",
                     quote(raw),
-                    &raw[..idx]
+                    raw[..idx].to_lowercase()
                 ),
             ));
         }
@@ -106,7 +110,7 @@ impl Domain {
                 format!(
                     "{} includes a port; enter just the domain, like {}.",
                     quote(raw),
-                    &raw[..idx]
+                    raw[..idx].to_lowercase()
                 ),
             ));
         }
@@ -116,7 +120,7 @@ impl Domain {
                 format!(
                     "{} ends with a dot; enter it without the trailing dot, like {}.",
                     quote(raw),
-                    raw.trim_end_matches('.')
+                    raw.trim_end_matches('.').to_lowercase()
                 ),
             ));
         }

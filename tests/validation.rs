@@ -27,6 +27,14 @@ const BAD_DOMAINS: &[(&str, &str)] = &[
         "includes a port; enter just the domain, like example.com.",
     ),
     (
+        "HTTPS://Example.COM/",
+        "includes a scheme (HTTPS://); enter just the domain, like example.com.",
+    ),
+    (
+        "Example.com.",
+        "ends with a dot; enter it without the trailing dot, like example.com.",
+    ),
+    (
         "example.com.",
         "ends with a dot; enter it without the trailing dot, like example.com.",
     ),

@@ -53,9 +53,13 @@ pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
         }
     }
     if problems > 0 {
-        return Err(CommandError::Message(format!(
-            "{problems} problem(s) need fixing before siteup can run; each has its fix above."
-        )));
+        return Err(CommandError::Message(if problems == 1 {
+            "1 problem needs fixing before siteup can run; its fix is shown above.".to_string()
+        } else {
+            format!(
+                "{problems} problems need fixing before siteup can run; each has its fix above."
+            )
+        }));
     }
     println!("\nNothing stands in the way.");
     Ok(Outcome::Done)
