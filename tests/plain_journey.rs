@@ -99,6 +99,13 @@ fn plain_mode_completes_the_sandbox_journey_with_answers_on_standard_input() {
         out.contains("Standard input ended and a question is waiting for an answer."),
         "{out}"
     );
+    // The plain mode says once how it stopped; the command adds no second summary.
+    assert_eq!(
+        out.matches("Everything is saved").count(),
+        1,
+        "the stop is reported once:\n{out}"
+    );
+    assert!(!out.contains("\nWaiting:\n"), "no second summary:\n{out}");
     eprintln!(
         "[{:>5.1}s] the sandbox is up; the plain mode stopped at the first plan",
         started.elapsed().as_secs_f64()
@@ -260,6 +267,10 @@ fn plain_mode_completes_the_sandbox_journey_with_answers_on_standard_input() {
     }
     // Done, with the outputs the user needs next.
     assert!(all.contains("Done: your stack is up."), "{all}");
+    assert!(
+        !all.contains("Everything is done. Run `siteup status`"),
+        "the outputs are listed once, by the plain mode:\n{all}"
+    );
     for expected in [
         "  Site: https://example.com",
         "  API: https://api.example.com",

@@ -73,6 +73,17 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
     result
 }
 
+/// The command's outcome for a front end that has already told the user how the journey
+/// stopped (the plain mode's last lines): the same exit codes as [`finish`], nothing printed
+/// again but a failure's sentence on standard error.
+pub fn outcome(stop: Stop) -> Result<Outcome, CommandError> {
+    match stop {
+        Stop::Done => Ok(Outcome::Done),
+        Stop::Waiting(_) => Ok(Outcome::Waiting),
+        other => finish(other),
+    }
+}
+
 /// Turns how the journey stopped into the command's outcome.
 pub fn finish(stop: Stop) -> Result<Outcome, CommandError> {
     match stop {

@@ -38,6 +38,10 @@ pub async fn run_session(
     };
     let (journey, stop) = result.map_err(|e| CommandError::Message(e.to_string()))?;
     let stop = ui::final_stop(&journey, stop);
+    if plain {
+        // The plain mode's last lines said it (outputs, or what it waits for).
+        return crate::commands::up::outcome(stop);
+    }
     if matches!(stop, crate::wizard::Stop::Done) {
         crate::commands::up::print_outputs(&journey);
     }

@@ -932,6 +932,12 @@ impl Plain {
                         self.say(format!("Using the AWS profile {name}."));
                         self.send(j, Event::ProfileChosen(name), hold);
                     }
+                    None if profiles.is_empty() => {
+                        self.say(
+                            "No profile name was given; create one with `aws configure sso` (or `aws configure --profile NAME`) and type its name.",
+                        );
+                        self.printed = None;
+                    }
                     None => {
                         self.say(format!(
                             "{a:?} is not one of the profiles; give its number or its name."
