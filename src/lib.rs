@@ -24,3 +24,4 @@ pub mod terraform;
 pub mod tfgen;
 pub mod ui;
 pub mod wizard;
+pub mod words;

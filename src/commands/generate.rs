@@ -50,7 +50,10 @@ pub fn run(global: &GlobalArgs, args: &GenerateArgs) -> Result<Outcome, CommandE
     let kept = report.conflicts().count();
     if kept > 0 {
         return Err(CommandError::Message(format!(
-            "{kept} file(s) you edited were kept as they are (the diff above shows what siteup would write); run `siteup generate --force` to replace them."
+            "{} you edited {} kept as {} (the diff above shows what siteup would write); run `siteup generate --force` to replace them.",
+            crate::words::counted(kept, "file", "files"),
+            if kept == 1 { "was" } else { "were" },
+            if kept == 1 { "it is" } else { "they are" }
         )));
     }
     if !report.changed_anything() && !toml_changed {

@@ -264,7 +264,11 @@ impl SiteForm {
                 .map(|d| format!("@{}", d.as_str())),
             FieldId::Mail => match InboundMail::parse(&self.value(field)) {
                 Ok(InboundMail::None) => Some("mail bounces".into()),
-                Ok(InboundMail::Mx { records }) => Some(format!("{} MX record(s)", records.len())),
+                Ok(InboundMail::Mx { records }) => Some(crate::words::counted(
+                    records.len(),
+                    "MX record",
+                    "MX records",
+                )),
                 Err(_) => None,
             },
             _ => None,

@@ -253,7 +253,10 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 let kept = files.iter().filter(|f| f.change == "kept").count();
                 if kept > 0 {
                     j.facts.notice = Some(format!(
-                        "{kept} file(s) you edited were kept as they are; run `siteup generate --force` to replace them"
+                        "{} you edited {} kept as {}; run `siteup generate --force` to replace them",
+                        crate::words::counted(kept, "file", "files"),
+                        if kept == 1 { "was" } else { "were" },
+                        if kept == 1 { "it is" } else { "they are" }
                     ));
                 }
                 j.facts.files = files;
