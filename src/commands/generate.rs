@@ -50,10 +50,9 @@ pub fn run(global: &GlobalArgs, args: &GenerateArgs) -> Result<Outcome, CommandE
     let kept = report.conflicts().count();
     if kept > 0 {
         return Err(CommandError::Message(format!(
-            "{} you edited {} kept as {} (the diff above shows what siteup would write); run `siteup generate --force` to replace them.",
+            "{} you edited {} kept (the diff above shows what siteup would write); run `siteup generate --force` to overwrite your edits.",
             crate::words::counted(kept, "file", "files"),
-            if kept == 1 { "was" } else { "were" },
-            if kept == 1 { "it is" } else { "they are" }
+            if kept == 1 { "was" } else { "were" }
         )));
     }
     if !report.changed_anything() && !toml_changed {

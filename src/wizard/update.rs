@@ -253,10 +253,9 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 let kept = files.iter().filter(|f| f.change == "kept").count();
                 if kept > 0 {
                     j.facts.notice = Some(format!(
-                        "{} you edited {} kept as {}; run `siteup generate --force` to replace them",
+                        "{} you edited {} kept; run `siteup generate --force` to overwrite your edits",
                         crate::words::counted(kept, "file", "files"),
-                        if kept == 1 { "was" } else { "were" },
-                        if kept == 1 { "it is" } else { "they are" }
+                        if kept == 1 { "was" } else { "were" }
                     ));
                 }
                 j.facts.files = files;
