@@ -92,7 +92,8 @@ pub fn render_text(j: &Journey) -> String {
 }
 
 pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandError> {
-    let session = crate::commands::session::open(global, "siteup status", None)?;
+    // Read-only: it records nothing, so it also works beside a running wizard.
+    let session = crate::commands::session::open_read_only(global)?;
     let domain = crate::project::settings::load(session.paths.root())
         .ok()
         .flatten()

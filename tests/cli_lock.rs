@@ -1,0 +1,91 @@
+//! The directory lock seen from the command line: a second siteup that would change the project
+//! is refused with the PID holding the lock, while `siteup status` (read-only) still answers.
+
+use std::process::{Command, Output};
+
+use siteup::project::ProjectPaths;
+use siteup::project::lock::DirLock;
+
+fn siteup(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_siteup"))
+        .args(args)
+        .arg("--dir")
+        .arg(dir)
+        // No packet may leave loopback, and no AWS profile of the machine is used.
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("SITEUP_DNS_ROOT", "127.0.0.1:9")
+        .output()
+        .expect("run siteup")
+}
+
+#[test]
+fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let generated = siteup(dir.path(), &["generate", "--domain", "example.com"]);
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+
+    let paths = ProjectPaths::new(dir.path());
+    let held = DirLock::acquire(&paths.state_dir(), "siteup").expect("take the lock");
+
+    let up = siteup(dir.path(), &["up"]);
+    let err = String::from_utf8_lossy(&up.stderr);
+    assert_eq!(up.status.code(), Some(1), "up is refused: {err}");
+    assert!(
+        err.contains(&format!("PID {}", std::process::id())),
+        "the refusal names the holder's PID: {err}"
+    );
+    let generate_again = siteup(dir.path(), &["generate"]);
+    assert_eq!(
+        generate_again.status.code(),
+        Some(1),
+        "generate is refused too: {}",
+        String::from_utf8_lossy(&generate_again.stderr)
+    );
+
+    let status = siteup(dir.path(), &["status", "--json"]);
+    assert_eq!(
+        status.status.code(),
+        Some(2),
+        "status answers (waiting) beside the lock holder: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&status.stdout).expect("status --json prints JSON");
+    assert_eq!(json["done"], serde_json::json!(false));
+    assert_eq!(json["domain"], serde_json::json!("example.com"));
+    // The answers written by `generate` are there; nothing has been applied.
+    let state_of = |id: &str| {
+        json["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["id"] == id))
+            .map(|s| s["state"].clone())
+    };
+    assert_eq!(state_of("site"), Some(serde_json::json!("done")), "{json}");
+    assert_eq!(
+        state_of("state"),
+        Some(serde_json::json!("not-yet")),
+        "{json}"
+    );
+
+    // Once the holder is gone, up may run again (it then stops on the missing profile).
+    drop(held);
+    let up = siteup(dir.path(), &["up"]);
+    let err = String::from_utf8_lossy(&up.stderr);
+    assert!(
+        !err.contains("Another siteup"),
+        "the lock was released: {err}"
+    );
+}
