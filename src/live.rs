@@ -304,18 +304,12 @@ impl LiveServices {
         })
     }
 
-    async fn check_nameservers(&self) -> CheckReport {
-        let config = match self.config() {
-            Ok(c) => c,
-            Err(e) => return failed_check(StepKind::Human, e),
-        };
+    async fn check_nameservers(&self) -> Result<CheckReport, String> {
+        let config = self.config()?;
         let expected = {
             let known = self.inner.lock().await.nameservers.clone();
             if known.is_empty() {
-                match self.zone_nameservers(&config).await {
-                    Ok(ns) => ns,
-                    Err(e) => return failed_check(StepKind::Human, e),
-                }
+                self.zone_nameservers(&config).await?
             } else {
                 known
             }
@@ -339,12 +333,12 @@ impl LiveServices {
                 report.registry.summary
             )
         };
-        CheckReport {
+        Ok(CheckReport {
             satisfied: report.ready,
             waiting_on: StepKind::Human,
             headline,
             lines,
-        }
+        })
     }
 
     async fn zone_nameservers(&self, config: &SiteConfig) -> Result<Vec<String>, String> {
@@ -368,19 +362,13 @@ impl LiveServices {
         Ok(ns)
     }
 
-    async fn check_email_domain(&self) -> CheckReport {
-        let config = match self.config() {
-            Ok(c) => c,
-            Err(e) => return failed_check(StepKind::Aws, e),
-        };
-        let api = match self.aws().await {
-            Ok(a) => a,
-            Err(e) => return failed_check(StepKind::Aws, e),
-        };
-        let mut status = match api.domain_identity(config.domain.as_str()).await {
-            Ok(s) => s,
-            Err(e) => return failed_check(StepKind::Aws, e.to_string()),
-        };
+    async fn check_email_domain(&self) -> Result<CheckReport, String> {
+        let config = self.config()?;
+        let api = self.aws().await?;
+        let mut status = api
+            .domain_identity(config.domain.as_str())
+            .await
+            .map_err(|e| e.to_string())?;
         // In the sandbox, play AWS: it verifies the domain by itself once the DNS records are
         // reachable through the delegation.
         if !status.is_ready()
@@ -394,56 +382,42 @@ impl LiveServices {
                 status = s;
             }
         }
-        CheckReport {
+        Ok(CheckReport {
             satisfied: status.is_ready(),
             waiting_on: StepKind::Aws,
             headline: status.headline(),
             lines: status.lines(),
-        }
+        })
     }
 
-    async fn check_sender(&self) -> CheckReport {
-        let config = match self.config() {
-            Ok(c) => c,
-            Err(e) => return failed_check(StepKind::Human, e),
-        };
-        let api = match self.aws().await {
-            Ok(a) => a,
-            Err(e) => return failed_check(StepKind::Human, e),
-        };
-        match api.sender_identity(&config.sender_address()).await {
-            Ok(s) => CheckReport {
-                satisfied: s.verified,
-                waiting_on: StepKind::Human,
-                headline: s.headline(),
-                lines: vec![],
-            },
-            Err(e) => failed_check(StepKind::Human, e.to_string()),
-        }
+    async fn check_sender(&self) -> Result<CheckReport, String> {
+        let config = self.config()?;
+        let api = self.aws().await?;
+        let s = api
+            .sender_identity(&config.sender_address())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(CheckReport {
+            satisfied: s.verified,
+            waiting_on: StepKind::Human,
+            headline: s.headline(),
+            lines: vec![],
+        })
     }
 
-    async fn check_production(&self) -> CheckReport {
-        let api = match self.aws().await {
-            Ok(a) => a,
-            Err(e) => return failed_check(StepKind::Human, e),
+    async fn check_production(&self) -> Result<CheckReport, String> {
+        let api = self.aws().await?;
+        let a = api.account_status().await.map_err(|e| e.to_string())?;
+        let waiting_on = match a.review_state() {
+            Some(aws::ses::ReviewState::Pending | aws::ses::ReviewState::Granted) => StepKind::Aws,
+            _ => StepKind::Human,
         };
-        match api.account_status().await {
-            Ok(a) => {
-                let waiting_on = match a.review_state() {
-                    Some(aws::ses::ReviewState::Pending | aws::ses::ReviewState::Granted) => {
-                        StepKind::Aws
-                    }
-                    _ => StepKind::Human,
-                };
-                CheckReport {
-                    satisfied: a.production_access,
-                    waiting_on,
-                    headline: a.headline(),
-                    lines: a.lines(),
-                }
-            }
-            Err(e) => failed_check(StepKind::Human, e.to_string()),
-        }
+        Ok(CheckReport {
+            satisfied: a.production_access,
+            waiting_on,
+            headline: a.headline(),
+            lines: a.lines(),
+        })
     }
 
     async fn submit_request(&self, use_case: String) -> Result<String, String> {
@@ -883,16 +857,19 @@ impl Services for LiveServices {
 
     fn check(&self, step: StepId) -> BoxFuture<'_, CheckReport> {
         Box::pin(async move {
-            match step {
-                StepId::Nameservers => self.check_nameservers().await,
-                StepId::EmailDomain => self.check_email_domain().await,
-                StepId::SenderAddress => self.check_sender().await,
-                StepId::SesProduction => self.check_production().await,
-                other => failed_check(
+            // A check that cannot be made waits on whoever must act: the domain's verification
+            // is AWS's to finish; the other checkpoints are the user's.
+            let (on_error, result) = match step {
+                StepId::Nameservers => (StepKind::Human, self.check_nameservers().await),
+                StepId::EmailDomain => (StepKind::Aws, self.check_email_domain().await),
+                StepId::SenderAddress => (StepKind::Human, self.check_sender().await),
+                StepId::SesProduction => (StepKind::Human, self.check_production().await),
+                other => (
                     StepKind::Aws,
-                    format!("{} is not a checkpoint.", other.title()),
+                    Err(format!("{} is not a checkpoint.", other.title())),
                 ),
-            }
+            };
+            result.unwrap_or_else(|e| failed_check(on_error, e))
         })
     }
 

@@ -7,21 +7,18 @@ use siteup::project::ProjectPaths;
 use siteup::project::lock::DirLock;
 
 fn siteup(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_siteup"))
-        .args(args)
-        .arg("--dir")
-        .arg(dir)
-        // No packet may leave loopback, and no AWS profile of the machine is used.
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
+    cmd.args(args).arg("--dir").arg(dir);
+    // No packet may leave loopback, and no AWS setting of the machine is used.
+    for key in siteup::aws::env::inherited_aws_variables() {
+        cmd.env_remove(key);
+    }
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
         .env(
             "AWS_SHARED_CREDENTIALS_FILE",
             dir.join("no-aws-credentials"),
         )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
         .env("SITEUP_DNS_ROOT", "127.0.0.1:9")
         .output()
         .expect("run siteup")

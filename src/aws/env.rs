@@ -5,10 +5,21 @@
 //! that reads `HOME`, `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, `AWS_PROFILE` or the
 //! `AWS_ACCESS_KEY_ID` family goes through this type.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
 use aws_types::os_shim_internal::{Env, Fs};
+
+/// The names of this process's `AWS_*` variables (profile, keys, endpoints, regions...): what a
+/// child (terraform, or siteup in a test) must not inherit when it is to use only the account
+/// and endpoint it is given.
+pub fn inherited_aws_variables() -> Vec<OsString> {
+    std::env::vars_os()
+        .map(|(k, _)| k)
+        .filter(|k| k.to_string_lossy().starts_with("AWS_"))
+        .collect()
+}
 
 /// Environment variables and file system seen by the AWS layer.
 #[derive(Clone)]

@@ -517,12 +517,9 @@ impl Emulator {
     /// inherit them: `AWS_PROFILE`, `AWS_SESSION_TOKEN`, `AWS_ENDPOINT_URL_S3`, ...).
     pub fn aws_env_removals(&self) -> Vec<OsString> {
         let set: Vec<String> = self.aws_env().into_iter().map(|(k, _)| k).collect();
-        std::env::vars_os()
-            .map(|(k, _)| k)
-            .filter(|k| {
-                let name = k.to_string_lossy();
-                name.starts_with("AWS_") && !set.iter().any(|s| s.as_str() == name)
-            })
+        crate::aws::env::inherited_aws_variables()
+            .into_iter()
+            .filter(|k| !set.iter().any(|s| k.to_string_lossy() == s.as_str()))
             .collect()
     }
 

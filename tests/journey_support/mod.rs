@@ -360,10 +360,8 @@ impl Project {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(SITEUP);
         cmd.args(args).arg("--dir").arg(&self.root);
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("AWS_") {
-                cmd.env_remove(key);
-            }
+        for key in siteup::aws::env::inherited_aws_variables() {
+            cmd.env_remove(key);
         }
         cmd.env_remove("SITEUP_DNS_ROOT")
             .env_remove("SITEUP_DNS_RESOLVER")

@@ -34,18 +34,16 @@ pub fn child_env(cache: &Path) -> Vec<(String, String)> {
     ]
 }
 
-/// Variables removed from every child: the user's AWS settings and an enclosing tmux.
-pub const ENV_REMOVE: &[&str] = &[
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "TMUX",
-    "TMUX_PANE",
-    "NO_COLOR",
-];
+/// Variables removed from every child besides the caller's `AWS_*` ones: an enclosing tmux,
+/// and NO_COLOR.
+const ENV_REMOVE: &[&str] = &["TMUX", "TMUX_PANE", "NO_COLOR"];
+
+/// What every child must not inherit: the caller's AWS settings and [`ENV_REMOVE`].
+fn env_removals() -> Vec<std::ffi::OsString> {
+    let mut keys = siteup::aws::env::inherited_aws_variables();
+    keys.extend(ENV_REMOVE.iter().map(std::ffi::OsString::from));
+    keys
+}
 
 /// Fails the test, with a sentence naming it, when something the sandbox journey needs is
 /// missing. Never skips.
@@ -134,7 +132,7 @@ impl Project {
     pub fn siteup(&self, args: &[&str]) -> Command {
         let mut c = Command::new(siteup_bin());
         c.args(args).arg("--dir").arg(self.dir());
-        for k in ENV_REMOVE {
+        for k in env_removals() {
             c.env_remove(k);
         }
         c.envs(self.env());
@@ -337,7 +335,7 @@ impl Tmux {
             .arg(&self.conf)
             .args(args)
             .stdin(Stdio::null());
-        for k in ENV_REMOVE {
+        for k in env_removals() {
             c.env_remove(k);
         }
         c.envs(self.env.iter().cloned());
