@@ -775,7 +775,7 @@ impl Services for LiveServices {
                     "terraform apply failed: {}",
                     sentence(&o.reason())
                 )),
-                None => ApplyResult::Failed("terraform stopped without an exit status.".into()),
+                None => ApplyResult::Failed("terraform stopped without an exit status; run siteup again to plan what is left.".into()),
             }
         })
     }

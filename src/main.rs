@@ -9,7 +9,7 @@ use siteup::commands::{self, CommandError, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The generate command and the sandbox DNS need no async runtime of their own choosing.
+    // The generate command needs no async runtime.
     let result = match &cli.command {
         Some(Command::Generate(args)) => commands::generate::run(&cli.global, args),
         _ => run_async(&cli),
@@ -32,7 +32,10 @@ fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {
         .enable_all()
         .build()
         .map_err(|e| CommandError::Message(format!("Could not start siteup's runtime: {e}.")))?;
-    let _log = siteup::logging::init(&cli.global);
+    // The sandbox DNS daemon runs from whatever folder the user was in and has no project of
+    // its own: it logs nowhere rather than create a .siteup/ there.
+    let _log = (!matches!(cli.command, Some(Command::SandboxDns(_))))
+        .then(|| siteup::logging::init(&cli.global));
     runtime.block_on(async {
         match &cli.command {
             None => commands::wizard::run(&cli.global, cli.plain).await,
@@ -48,7 +51,7 @@ fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {
                     .map(|()| Outcome::Done)
                     .map_err(|e| CommandError::Message(e.to_string()))
             }
-            Some(Command::Generate(_)) => Ok(Outcome::Done),
+            Some(Command::Generate(args)) => commands::generate::run(&cli.global, args),
         }
     })
 }

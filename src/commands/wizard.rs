@@ -36,8 +36,8 @@ pub async fn run_session(
     } else {
         ui::run_tui(opts, journey, first, services, Some(store)).await
     };
+    // Both front ends end with the journey's final word (see `ui::final_stop`).
     let (journey, stop) = result.map_err(|e| CommandError::Message(e.to_string()))?;
-    let stop = ui::final_stop(&journey, stop);
     if plain {
         // The plain mode's last lines said it (outputs, or what it waits for).
         return crate::commands::up::outcome(stop);

@@ -65,6 +65,14 @@ pub enum RegistrarError {
         "The sandbox DNS did not answer within {0} seconds; see .siteup/sandbox/dns.log, then run `siteup sandbox --stop` and try again."
     )]
     Timeout(u64),
+    #[error(
+        "The sandbox registry did not publish the new nameservers within {0} seconds; play the registrar again (p in the wizard, or `siteup sandbox --play registrar`)."
+    )]
+    NotPublished(u64),
+    #[error(
+        "siteup could not ask the sandbox DNS whether the change is published ({0}); play the registrar again (p in the wizard, or `siteup sandbox --play registrar`)."
+    )]
+    Query(String),
 }
 
 /// The files of the sandbox registrar in a project.
@@ -157,14 +165,14 @@ fn wait_until_served(
     let Some(ready) = attach(files) else {
         return Ok(());
     };
-    let norm = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+    let norm = crate::dns::report::normalize_ns;
     let want: std::collections::BTreeSet<String> = nameservers.iter().map(|n| norm(n)).collect();
     let Ok(name) = Name::from_ascii(format!("{}.", domain.trim_end_matches('.'))) else {
         return Ok(());
     };
     let tld = SocketAddr::new(IpAddr::V4(TLD_IP), ready.port);
     let socket = std::net::UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
-        .map_err(|e| RegistrarError::Start(format!("a socket to ask the sandbox DNS: {e}")))?;
+        .map_err(|e| RegistrarError::Query(e.to_string()))?;
     let _ = socket.set_read_timeout(Some(Duration::from_millis(200)));
     let deadline = Instant::now() + SERVE_WAIT;
     let mut buf = [0u8; 4096];
@@ -193,7 +201,7 @@ fn wait_until_served(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Err(RegistrarError::Timeout(SERVE_WAIT.as_secs()))
+    Err(RegistrarError::NotPublished(SERVE_WAIT.as_secs()))
 }
 
 /// Reads the ready file of a running daemon, if its process is alive.

@@ -395,8 +395,16 @@ pub async fn migrate(
     wait_for_running(tf, &mut NoHooks).await?;
     write_backend(config, terraform_dir)?;
     migrate_state::<NoHooks>(tf, None).await?;
-    verify_remote(tf, config).await?;
-    remove_local_state(tf, config).await
+    let dir = tf.working_dir();
+    if [LOCAL_STATE, LOCAL_STATE_BACKUP]
+        .iter()
+        .any(|f| dir.join(f).exists())
+    {
+        // Verifies the remote state (one `state pull`) before it deletes anything.
+        remove_local_state(tf, config).await
+    } else {
+        verify_remote(tf, config).await.map(|_| ())
+    }
 }
 
 /// Whether `terraform.tfstate` (not the backup) holds a state: what a migration would copy.
@@ -662,13 +670,11 @@ pub fn local_state_resources(dir: &Path) -> Option<(PathBuf, StateSummary)> {
 
 /// `terraform state pull`, summarised.
 pub async fn remote_state(tf: &Terraform) -> Result<StateSummary, BootstrapError> {
-    let out = tf.capture(&["state", "pull"]).await?;
-    if out.code != Some(0) {
-        return Err(BootstrapError::StateUnreadable(
-            super::runner::summarize_stderr(&out.stderr)
-                .unwrap_or_else(|| format!("`terraform state pull` exited with {:?}", out.code)),
-        ));
-    }
+    let out = tf
+        .capture(&["state", "pull"])
+        .await?
+        .ok("state pull")
+        .map_err(|e| BootstrapError::StateUnreadable(e.to_string()))?;
     summarize_state(&out.stdout).map_err(BootstrapError::StateUnreadable)
 }
 

@@ -9,8 +9,7 @@
 //!   the environment still names a real profile;
 //! - when `backend.tf` exists, replaces the S3 backend with one that stores the state in the
 //!   emulator's state bucket (an override's backend replaces the original one entirely);
-//! - would ignore the attributes the emulator does not read back as written
-//!   ([`ROUND_TRIP_GAPS`]). There are none today: moto 5.2.5's gaps for this stack (CloudFront's
+//! - ignores no attribute: moto 5.2.5's round-trip gaps for this stack (CloudFront's
 //!   cache behaviour, origin and certificate; the Cognito domain's certificate; the Lambda's
 //!   `logging_config`; tags of SESv2 identities) are fixed in the emulator itself
 //!   (`assets/emulator/siteup_emulator.py`), so the sandbox checks those settings too, and a
@@ -33,7 +32,7 @@ use super::hcl::{Block, Expr, File};
 use super::{STATE_KEY, TfgenError};
 use crate::project::atomic::write_atomic;
 use crate::sandbox::emulator::{SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
-use crate::site::{Parts, SiteConfig};
+use crate::site::SiteConfig;
 
 /// The override file's name in the terraform folder.
 pub const SANDBOX_OVERRIDE_FILE: &str = "siteup_sandbox_override.tf";
@@ -58,20 +57,6 @@ const SERVICES: &[&str] = &[
 
 /// The header line that names the emulator's URL.
 const URL_MARKER: &str = "siteup-sandbox-endpoint: ";
-
-/// Attributes the emulator does not read back as written, for one resource.
-#[derive(Debug, Clone, Copy)]
-pub struct RoundTripGap {
-    /// Whether the answers declare the resource (`None`: always).
-    pub declared: Option<fn(&Parts) -> bool>,
-    pub resource_type: &'static str,
-    pub name: &'static str,
-    pub ignore: &'static [&'static str],
-}
-
-/// Only true round-trip gaps of the emulator belong here, never a difference that a real AWS
-/// account would show too. Empty: the emulator script fixes the gaps it had.
-pub const ROUND_TRIP_GAPS: &[RoundTripGap] = &[];
 
 /// Whether `url` can be written into the override: `http://` or `https://`, no spaces, quotes
 /// or control characters.
@@ -99,7 +84,6 @@ pub fn sandbox_url(terraform_dir: &Path) -> Option<String> {
 /// The override for `config`, talking to the emulator at `url`; with the S3 backend when
 /// `with_backend`.
 pub fn render(config: &SiteConfig, url: &str, with_backend: bool) -> String {
-    let parts = config.parts;
     let mut file = File {
         header: Some(format!(
             "Written by siteup for sandbox mode: every AWS call goes to the local emulator, with\n\
@@ -156,19 +140,6 @@ pub fn render(config: &SiteConfig, url: &str, with_backend: bool) -> String {
     file.blocks.push(provider(None));
     file.blocks.push(provider(Some("us_east_1")));
 
-    for gap in ROUND_TRIP_GAPS {
-        if gap.declared.is_some_and(|on| !on(&parts)) {
-            continue;
-        }
-        file.blocks.push(
-            Block::labeled("resource", &[gap.resource_type, gap.name]).block(
-                Block::new("lifecycle").attr(
-                    "ignore_changes",
-                    Expr::List(gap.ignore.iter().map(|a| Expr::raw(*a)).collect()),
-                ),
-            ),
-        );
-    }
     file.to_text()
 }
 

@@ -145,9 +145,7 @@ pub async fn run_tui(
 ) -> Result<(Journey, Stop), UiError> {
     let background = Background::start(journey, first, services, store);
     let result = screen(&opts, background.snapshots(), background.input()).await;
-    let (journey, stop) = background.finish(result).await?;
-    let stop = final_stop(&journey, stop);
-    Ok((journey, stop))
+    background.finish(result).await
 }
 
 /// The journey's runtime ([`crate::runtime::run`]) on a background task, fed by a front end

@@ -202,24 +202,21 @@ fn report_body(
         (g.status(Status::WaitingOnYou), t.warn())
     };
     let mut details = r.lines.iter();
-    let first = if headline {
-        Some((&r.headline, style))
-    } else {
-        details
-            .next()
-            .map(|l| (l, t.normal()))
-            .or(Some((&r.headline, style)))
+    // The headline leads, unless the pane shows what it says elsewhere: then the first detail.
+    let (first, first_style, hang) = match (headline, details.clone().next()) {
+        (false, Some(l)) => {
+            details.next();
+            (l, t.normal(), 4)
+        }
+        _ => (&r.headline, style, 2),
     };
-    let mut lines = Vec::new();
-    if let Some((text, text_style)) = first {
-        lines = hanging(
-            Span::styled(format!("{glyph} "), style),
-            text,
-            text_style,
-            width,
-            if headline { 2 } else { 4 },
-        );
-    }
+    let mut lines = hanging(
+        Span::styled(format!("{glyph} "), style),
+        first,
+        first_style,
+        width,
+        hang,
+    );
     for l in details {
         lines.extend(hanging(Span::raw("  "), l, t.normal(), width, 4));
     }
