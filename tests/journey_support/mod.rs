@@ -597,11 +597,10 @@ impl Project {
         });
         let mut state_instances = Vec::new();
         let mut state_types = BTreeMap::new();
-        for r in state["values"]["root_module"]["resources"]
+        let resources = state["values"]["root_module"]["resources"]
             .as_array()
-            .cloned()
-            .unwrap_or_default()
-        {
+            .expect("terraform show -json lists the root module's resources");
+        for r in resources {
             if r["mode"] != "managed" {
                 continue;
             }
@@ -610,10 +609,26 @@ impl Project {
                 .entry(r["type"].as_str().unwrap_or_default().to_string())
                 .or_insert(0) += 1;
         }
+        // Every key the script reports must be there: a missing one is a broken check, never
+        // an empty (passing) list.
+        let list = |key: &str| {
+            assert!(
+                out[key].is_array(),
+                "the emulator check printed no {key:?} list: {}",
+                done.describe()
+            );
+            strings(&out[key])
+        };
+        let checked = out["checked"].as_u64().unwrap_or_else(|| {
+            panic!(
+                "the emulator check printed no \"checked\" count: {}",
+                done.describe()
+            )
+        });
         EmulatorCheck {
-            checked: out["checked"].as_u64().unwrap_or_default() as usize,
-            missing: strings(&out["missing"]),
-            unchecked: strings(&out["unchecked"]),
+            checked: usize::try_from(checked).unwrap_or(usize::MAX),
+            missing: list("missing"),
+            unchecked: list("unchecked"),
             inventory: out["inventory"].clone(),
             state_instances,
             state_types,

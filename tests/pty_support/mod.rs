@@ -210,16 +210,7 @@ impl Drop for Project {
 
 /// Whether a process is alive (a zombie counts as gone).
 pub fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            // The state follows the command name in parentheses.
-            let state = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next());
-            !matches!(state, Some("Z") | Some("X") | None)
-        }
-        Err(_) => false,
-    }
+    siteup::sandbox::process_alive(pid)
 }
 
 /// SIGKILLs `pid` if it is still a live siteup process (never anything else).
