@@ -58,6 +58,9 @@ pub struct LiveOptions {
     pub tf_env: Vec<(String, String)>,
     pub tf_env_remove: Vec<OsString>,
     pub aws_env: AwsEnv,
+    /// The profile named by the command line, `AWS_PROFILE` or siteup.toml when the session
+    /// opened (`commands::session::chosen_profile`).
+    pub profile: Option<String>,
 }
 
 #[derive(Default)]
@@ -153,10 +156,13 @@ impl LiveServices {
         if let Some(a) = self.inner.lock().await.aws.clone() {
             return Ok(a);
         }
-        let profile = settings::load(self.opts.paths.root())
-            .ok()
-            .flatten()
-            .and_then(|s| s.aws.profile);
+        // The session's profile; else one chosen in the wizard since (saved in siteup.toml).
+        let profile = self.opts.profile.clone().or_else(|| {
+            settings::load(self.opts.paths.root())
+                .ok()
+                .flatten()
+                .and_then(|s| s.aws.profile)
+        });
         self.connect(profile.as_deref().unwrap_or("default"))
             .await
             .map(|(api, _)| api)

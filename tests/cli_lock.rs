@@ -89,3 +89,39 @@ fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
     assert_eq!(up.status.code(), Some(1), "{err}");
     assert!(err.contains("No AWS profile is chosen"), "{err}");
 }
+
+/// Commands outside the journey use the same profile as the journey: `--profile`, then
+/// `AWS_PROFILE`, then siteup.toml (none of these profiles exists here, so each is named in
+/// the error).
+#[test]
+fn read_only_commands_use_the_profile_the_command_line_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let generated = siteup(dir.path(), &["generate", "--domain", "example.com"]);
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let named = siteup(dir.path(), &["nameservers", "--profile", "from-flag"]);
+    let err = String::from_utf8_lossy(&named.stderr);
+    assert_eq!(named.status.code(), Some(1), "{err}");
+    assert!(err.contains("no AWS profile named from-flag"), "{err}");
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
+    cmd.args(["ses-request", "--dir"]).arg(dir.path());
+    for key in siteup::aws::env::inherited_aws_variables() {
+        cmd.env_remove(key);
+    }
+    let from_env = cmd
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", dir.path().join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("no-aws-credentials"),
+        )
+        .env("AWS_PROFILE", "from-env")
+        .output()
+        .expect("run siteup");
+    let err = String::from_utf8_lossy(&from_env.stderr);
+    assert!(err.contains("no AWS profile named from-env"), "{err}");
+}

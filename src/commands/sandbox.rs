@@ -185,7 +185,7 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<Outcome, Com
     }
     let link = prepare(&paths, args.domain.as_deref()).await?;
     let session = session::open(global, "siteup sandbox", Some(link))?;
-    let first = session.resume_event(None);
+    let first = session.resume_event();
     if args.headless {
         let mode = if args.auto {
             Mode::AutoSandbox

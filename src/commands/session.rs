@@ -25,6 +25,8 @@ pub struct Session {
     pub services: Arc<LiveServices>,
     pub store: JournalStore,
     pub sandbox: bool,
+    /// The AWS profile to use, as [`chosen_profile`] decides it.
+    pub profile: Option<String>,
     /// Held for the life of the session (read-only commands run without it).
     pub lock: Option<DirLock>,
 }
@@ -42,24 +44,39 @@ impl Session {
     }
 
     /// The event the core starts from: the journal's records and what is on disk.
-    pub fn resume_event(&self, profile_flag: Option<&str>) -> Event {
-        let site = settings::load(self.paths.root()).ok().flatten();
-        let profile = if self.sandbox {
-            Some(SANDBOX_PROFILE.to_string())
-        } else {
-            profile_flag
-                .map(str::to_string)
-                .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
-                .or_else(|| site.as_ref().and_then(|s| s.aws.profile.clone()))
-        };
+    pub fn resume_event(&self) -> Event {
         Event::Resume {
             records: self.store.resume_records(),
-            site_answered: site.is_some(),
+            site_answered: settings::load(self.paths.root()).ok().flatten().is_some(),
             state_migrated: crate::commands::generate::state_is_migrated(&self.store.journal),
-            profile,
+            profile: self.profile.clone(),
             sandbox: self.sandbox,
         }
     }
+}
+
+/// The AWS profile a command uses: the sandbox's own, else `--profile`, else `AWS_PROFILE`, else
+/// the one recorded in siteup.toml; `None` when none is named (the wizard then asks).
+pub fn chosen_profile(
+    global: &GlobalArgs,
+    aws_env: &AwsEnv,
+    sandbox: bool,
+    paths: &ProjectPaths,
+) -> Option<String> {
+    if sandbox {
+        return Some(SANDBOX_PROFILE.to_string());
+    }
+    global
+        .profile
+        .clone()
+        .filter(|p| !p.trim().is_empty())
+        .or_else(|| aws_env.var("AWS_PROFILE"))
+        .or_else(|| {
+            settings::load(paths.root())
+                .ok()
+                .flatten()
+                .and_then(|s| s.aws.profile)
+        })
 }
 
 /// The sandbox folder of a project (`.siteup/sandbox/`).
@@ -169,6 +186,7 @@ fn open_with(
         Some(_) => AwsEnv::from_vars(&[("AWS_EC2_METADATA_DISABLED", "true")]),
         None => AwsEnv::real(),
     };
+    let profile = chosen_profile(global, &aws_env, sandbox.is_some(), &paths);
     let services = Arc::new(LiveServices::new(LiveOptions {
         paths: paths.clone(),
         sandbox: sandbox.clone(),
@@ -178,12 +196,14 @@ fn open_with(
         tf_env,
         tf_env_remove,
         aws_env,
+        profile: profile.clone(),
     }));
     Ok(Session {
         paths,
         services,
         store,
         sandbox: sandbox.is_some(),
+        profile,
         lock,
     })
 }

@@ -98,7 +98,7 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         .ok()
         .flatten()
         .map(|s| s.site.domain.to_string());
-    let first = session.resume_event(global.profile.as_deref());
+    let first = session.resume_event();
     // Outputs from the terraform state, when there is one (cheap: no provider is loaded).
     let services = session.services.clone();
     let (mut journey, _stop) =

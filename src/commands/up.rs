@@ -106,7 +106,7 @@ pub fn finish(stop: Stop) -> Result<Outcome, CommandError> {
 
 pub async fn run(global: &GlobalArgs, yes: bool) -> Result<Outcome, CommandError> {
     let session = crate::commands::session::open(global, "siteup up", None)?;
-    let first = session.resume_event(global.profile.as_deref());
+    let first = session.resume_event();
     let (journey, stop) = drive(session, Mode::Headless { yes }, first).await;
     if matches!(stop, Stop::Done) {
         print_outputs(&journey);

@@ -11,7 +11,7 @@ use crate::wizard::{Event, Journey, Mode};
 
 pub async fn run(global: &GlobalArgs, plain: bool) -> Result<Outcome, CommandError> {
     let session = crate::commands::session::open(global, "siteup", None)?;
-    let first = session.resume_event(global.profile.as_deref());
+    let first = session.resume_event();
     run_session(global, plain, session, first).await
 }
 
