@@ -450,18 +450,7 @@ fn failed_check(waiting_on: StepKind, message: String) -> CheckReport {
 
 /// The plan's facts for the core and the review pane.
 fn plan_facts(review: &PlanReview) -> PlanFacts {
-    let (mut create, mut update, mut replace, mut delete, mut import) = (0, 0, 0, 0, 0);
-    for item in review.ordered() {
-        match item.kind {
-            crate::terraform::plan_review::ChangeKind::Create => create += 1,
-            crate::terraform::plan_review::ChangeKind::Update => update += 1,
-            crate::terraform::plan_review::ChangeKind::Replace => replace += 1,
-            crate::terraform::plan_review::ChangeKind::Delete => delete += 1,
-            crate::terraform::plan_review::ChangeKind::Import => import += 1,
-            #[allow(unreachable_patterns)]
-            _ => {}
-        }
-    }
+    use crate::terraform::plan_review::ChangeKind;
     let dangers = review
         .ordered()
         .iter()
@@ -472,17 +461,17 @@ fn plan_facts(review: &PlanReview) -> PlanFacts {
         })
         .collect();
     let warnings = review
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_warning() && !is_targeting_warning(&d.summary))
+        .warnings()
+        .filter(|d| !is_targeting_warning(&d.summary))
         .map(|d| d.one_line())
         .collect();
     PlanFacts {
-        create,
-        update,
-        replace,
-        delete,
-        import,
+        create: review.count(ChangeKind::Create),
+        update: review.count(ChangeKind::Update),
+        replace: review.count(ChangeKind::Replace),
+        delete: review.count(ChangeKind::Delete),
+        import: review.count(ChangeKind::Import),
+        forget: review.count(ChangeKind::Forget),
         dangers,
         warnings,
         text: review.render_text(),

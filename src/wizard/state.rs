@@ -127,6 +127,8 @@ pub struct PlanFacts {
     pub delete: usize,
     /// Existing objects adopted with import blocks (nothing changes in AWS).
     pub import: usize,
+    /// Objects the state lets go of (`removed` blocks; they stay in AWS).
+    pub forget: usize,
     /// Each destroyed or replaced resource with its consequence, most dangerous first.
     pub dangers: Vec<String>,
     /// Warnings terraform printed while planning.
@@ -140,7 +142,7 @@ impl PlanFacts {
         self.replace > 0 || self.delete > 0
     }
     pub fn has_changes(&self) -> bool {
-        self.create + self.update + self.replace + self.delete + self.import > 0
+        self.create + self.update + self.replace + self.delete + self.import + self.forget > 0
     }
 }
 

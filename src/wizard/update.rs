@@ -785,6 +785,9 @@ fn plan_summary(p: &PlanFacts) -> String {
     if p.import > 0 {
         parts.push(format!("{} to adopt", p.import));
     }
+    if p.forget > 0 {
+        parts.push(format!("{} to forget (kept in AWS)", p.forget));
+    }
     if parts.is_empty() {
         "no changes".into()
     } else {
@@ -839,5 +842,22 @@ fn set(
             status,
             detail,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_summary;
+    use crate::wizard::state::PlanFacts;
+
+    #[test]
+    fn a_plan_that_only_forgets_is_a_change_and_says_so() {
+        let p = PlanFacts {
+            forget: 2,
+            ..PlanFacts::default()
+        };
+        assert!(p.has_changes());
+        assert_eq!(plan_summary(&p), "2 to forget (kept in AWS)");
+        assert_eq!(plan_summary(&PlanFacts::default()), "no changes");
     }
 }
