@@ -5,7 +5,6 @@ pub mod answers;
 pub mod doctor;
 pub mod generate;
 pub mod nameservers;
-pub mod progress;
 pub mod sandbox;
 pub mod ses_request;
 pub mod session;

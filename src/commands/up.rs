@@ -7,7 +7,6 @@ use std::io::Write;
 use tokio::sync::{mpsc, watch};
 
 use crate::cli::GlobalArgs;
-use crate::commands::progress::ProgressPrinter;
 use crate::commands::session::Session;
 use crate::commands::{CommandError, Outcome};
 use crate::runtime;
@@ -26,8 +25,15 @@ pub async fn drive_quiet(session: Session, mode: Mode, first: Event) -> (Journey
 async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> (Journey, Stop) {
     // The lock is held until the journey stops.
     let (services, store, _lock) = session.into_parts();
-    let (snap_tx, mut snap_rx) = watch::channel(Journey::new(mode));
+    // `siteup status` checks live but records nothing.
+    let store = (mode != Mode::StatusOnly).then_some(store);
     let (input_tx, input_rx) = mpsc::unbounded_channel();
+    if !print {
+        // Nothing to print and no terraform to stop cleanly: no snapshots, no Ctrl-C handler.
+        let _input = input_tx;
+        return runtime::run(Journey::new(mode), first, services, store, None, input_rx).await;
+    }
+    let (snap_tx, mut snap_rx) = watch::channel(Journey::new(mode));
     // Ctrl-C: stop terraform cleanly, then quit (the journal keeps everything).
     let ctrl_c = tokio::spawn(async move {
         let mut presses = 0;
@@ -46,12 +52,10 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
         }
     });
     let printer = tokio::spawn(async move {
-        let mut printer = ProgressPrinter::default();
+        // The same progress lines as the plain mode.
+        let mut printer = crate::ui::plain::Progress::default();
         while snap_rx.changed().await.is_ok() {
             let j = snap_rx.borrow_and_update().clone();
-            if !print {
-                continue;
-            }
             let mut out = std::io::stdout().lock();
             for line in printer.lines(&j) {
                 let _ = writeln!(out, "{line}");
@@ -62,8 +66,7 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
         Journey::new(mode),
         first,
         services,
-        // `siteup status` checks live but records nothing.
-        (mode != Mode::StatusOnly).then_some(store),
+        store,
         Some(snap_tx),
         input_rx,
     )
