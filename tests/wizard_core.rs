@@ -358,3 +358,40 @@ fn a_phase_killed_while_running_is_planned_again_and_done_checkpoints_are_polled
     assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
     assert!(matches!(stop, Stop::Waiting(ref m) if m.contains("ns-1.awsdns-01.org")));
 }
+
+/// Resuming the wizard after the zone exists re-reads the outputs; when they cannot be read,
+/// the user is told why (no step is running to fail) and terraform is no longer held back.
+#[test]
+fn an_unreadable_output_on_resume_becomes_a_notice() {
+    let mut j = Journey::new(Mode::Interactive);
+    let done_at = Some(now());
+    let records = [StepId::Generate, StepId::State, StepId::Foundation]
+        .into_iter()
+        .map(|step| ResumeRecord {
+            step,
+            status: Status::Done,
+            since: done_at,
+            finished_at: done_at,
+            detail: None,
+        })
+        .collect();
+    let fx = update(&mut j, resume_migrated(records), now());
+    assert!(
+        fx.iter().any(|f| matches!(f, Effect::ReadOutputs)),
+        "{fx:?}"
+    );
+    assert_eq!(j.busy, Some(StepId::Foundation));
+
+    update(
+        &mut j,
+        Event::OutputsRead(Err("the state bucket is unreachable".into())),
+        now(),
+    );
+    assert_eq!(j.busy, None);
+    assert_eq!(j.status(StepId::Foundation), Status::Done);
+    let notice = j.facts.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("could not be read (the state bucket is unreachable)"),
+        "{notice}"
+    );
+}

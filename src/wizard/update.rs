@@ -413,11 +413,15 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                         set(j, &mut fx, step, Status::Done, None, now);
                     }
                 }
-                Err(e) => {
-                    if let Some(step) = step {
-                        set(j, &mut fx, step, Status::Failed, Some(e), now);
+                Err(e) => match step {
+                    Some(step) => set(j, &mut fx, step, Status::Failed, Some(e), now),
+                    // The re-read on resume: no step to fail, so the user reads why here.
+                    None => {
+                        j.facts.notice = Some(format!(
+                            "The Terraform outputs could not be read ({e}); the nameservers and URLs show once they can."
+                        ));
                     }
-                }
+                },
             }
         }
         Event::Checked { step, report } => {

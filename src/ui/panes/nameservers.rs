@@ -21,13 +21,14 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     if ns.is_empty() {
         lines.push(status_line(j, ui, step));
         lines.push(Line::default());
-        lines.push(Line::from(
-            if j.status(StepId::Foundation) == Status::Done {
-                "Reading the hosted zone's nameservers from the Terraform outputs; then siteup checks the delegation live."
-            } else {
-                "The four nameservers are known once the hosted zone exists (Zone, email, storage). Then you set them at the registrar where you bought the domain, and siteup checks the delegation live."
-            },
-        ));
+        let zone_exists = j.status(StepId::Foundation) == Status::Done;
+        lines.push(Line::from(if !zone_exists {
+            "The four nameservers are known once the hosted zone exists (Zone, email, storage). Then you set them at the registrar where you bought the domain, and siteup checks the delegation live."
+        } else if j.busy == Some(StepId::Foundation) {
+            "Reading the hosted zone's nameservers from the Terraform outputs; then siteup checks the delegation live."
+        } else {
+            "The hosted zone's nameservers could not be read from the Terraform outputs (the note says why); siteup reads them again when it next starts."
+        }));
         lines.extend(failure(j, ui, step));
         paragraph(frame, area, lines);
         return;
