@@ -12,9 +12,13 @@ use crate::project::ProjectPaths;
 
 /// Sets up logging into the project's `.siteup/siteup.log`; returns false when the file cannot
 /// be opened (siteup then runs without a log rather than failing).
-pub fn init(global: &GlobalArgs) -> bool {
+pub fn init(global: &GlobalArgs, creates_project: bool) -> bool {
     let paths = ProjectPaths::new(&global.dir);
-    if std::fs::create_dir_all(paths.state_dir()).is_err() {
+    // A command that only reads never creates the project folder (a mistyped --dir stays
+    // absent); the others create it anyway, so their first run is logged too.
+    if (!creates_project && !paths.root().is_dir())
+        || std::fs::create_dir_all(paths.state_dir()).is_err()
+    {
         return false;
     }
     let Ok(file) = OpenOptions::new()

@@ -34,8 +34,14 @@ fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {
         .map_err(|e| CommandError::Message(format!("Could not start siteup's runtime: {e}.")))?;
     // The sandbox DNS daemon runs from whatever folder the user was in and has no project of
     // its own: it logs nowhere rather than create a .siteup/ there.
+    let creates_project = !matches!(
+        cli.command,
+        Some(
+            Command::Status(_) | Command::Nameservers(_) | Command::SesRequest(_) | Command::Doctor
+        )
+    );
     let _log = (!matches!(cli.command, Some(Command::SandboxDns(_))))
-        .then(|| siteup::logging::init(&cli.global));
+        .then(|| siteup::logging::init(&cli.global, creates_project));
     runtime.block_on(async {
         match &cli.command {
             None => commands::wizard::run(&cli.global, cli.plain).await,

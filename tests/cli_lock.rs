@@ -125,3 +125,17 @@ fn read_only_commands_use_the_profile_the_command_line_names() {
     let err = String::from_utf8_lossy(&from_env.stderr);
     assert!(err.contains("no AWS profile named from-env"), "{err}");
 }
+
+/// A read-only command pointed at a folder that does not exist says so and creates nothing.
+#[test]
+fn read_only_commands_never_create_the_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("typo");
+    for args in [&["status"][..], &["nameservers"], &["ses-request"]] {
+        let out = siteup(&missing, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("There is no folder"), "{args:?}: {err}");
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+}

@@ -148,7 +148,15 @@ fn open_with(
     sandbox: Option<SandboxLink>,
 ) -> Result<Session, CommandError> {
     let paths = ProjectPaths::new(&global.dir);
-    crate::commands::create_project_dir(&paths)?;
+    if command.is_some() {
+        crate::commands::create_project_dir(&paths)?;
+    } else if !paths.root().is_dir() {
+        // A command that only reads never creates the folder it was pointed at.
+        return Err(CommandError::Message(format!(
+            "There is no folder {}; run this in your site's folder, or name it with --dir.",
+            paths.root().display()
+        )));
+    }
     let lock = match command {
         Some(c) => Some(DirLock::acquire(&paths.state_dir(), c)?),
         None => None,
