@@ -81,8 +81,8 @@ fn forget_stale_rehearsal(paths: &ProjectPaths) {
     remove(&journal);
     remove(&paths.state_dir().join("plans"));
     remove(&tf.join(".terraform"));
-    remove(&tf.join("terraform.tfstate"));
-    remove(&tf.join("terraform.tfstate.backup"));
+    remove(&tf.join(crate::terraform::bootstrap::LOCAL_STATE));
+    remove(&tf.join(crate::terraform::bootstrap::LOCAL_STATE_BACKUP));
     remove(&RegistrarFiles::new(&sandbox_dir(paths)).state());
 }
 
@@ -104,7 +104,10 @@ pub async fn prepare(
         Some(s) => s.to_config(),
         None => {
             let domain = Domain::parse(domain.unwrap_or(DEFAULT_DOMAIN))?;
-            let config = SiteConfig::with_defaults(domain, Region::parse("us-east-1")?);
+            let config = SiteConfig::with_defaults(
+                domain,
+                Region::parse(crate::sandbox::emulator::SANDBOX_REGION)?,
+            );
             settings::save(
                 paths.root(),
                 &settings::SiteupToml::from_config(&config, None),

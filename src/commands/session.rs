@@ -110,7 +110,7 @@ pub fn find_sandbox(
         }
         (None, Some(emulator)) => Ok(Some(link(emulator, files))),
         (None, None) => {
-            if sandbox_dir(paths).join("emulator.json").exists() {
+            if emulator_ready_file(paths).exists() {
                 return Err(CommandError::Message(
                     "This folder is a sandbox rehearsal, but its emulator is not running; run `siteup sandbox` to start it again.".into(),
                 ));
@@ -218,11 +218,12 @@ fn open_with(
 
 /// The DNS settings from `--dns-root` (or `SITEUP_DNS_ROOT`) and the environment.
 pub fn dns_from_flags(global: &GlobalArgs) -> Result<DnsConfig, CommandError> {
+    // clap fills `dns_root` from SITEUP_DNS_ROOT too, so the flag is the whole answer.
     let root_flag = global.dns_root.clone();
     DnsConfig::from_vars(
         |name| {
             if name == crate::dns::config::ROOT_ENV {
-                root_flag.clone().or_else(|| std::env::var(name).ok())
+                root_flag.clone()
             } else {
                 std::env::var(name).ok()
             }
