@@ -139,18 +139,24 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
     // still applying) and stops at the nameserver checkpoint: exit 2, naming the nameservers.
     let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
     up.expect_code(WAITING);
+    // Its closing message (after "Waiting:") names the checkpoint and the four nameservers.
+    let waiting = up
+        .stdout
+        .split_once("\nWaiting:\n")
+        .map(|(_, w)| w)
+        .unwrap_or_else(|| panic!("up lists what it waits for: {}", up.describe()));
+    assert!(
+        waiting.contains("Nameservers at registrar"),
+        "{}",
+        up.describe()
+    );
     for ns in &nameservers {
         assert!(
-            up.stdout.contains(ns.as_str()),
+            waiting.contains(ns.as_str()),
             "`siteup up` names the nameserver {ns}: {}",
             up.describe()
         );
     }
-    assert!(
-        up.stdout.contains("Nameservers at registrar"),
-        "{}",
-        up.describe()
-    );
     assert_eq!(p.step_state("foundation").as_deref(), Some("done"));
     assert_eq!(
         p.step_state("nameservers").as_deref(),
@@ -210,8 +216,15 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
         "{}",
         up.describe()
     );
+    // What `up` still waits for is listed after "Waiting:"; the nameservers are not among it.
+    let waiting = up
+        .stdout
+        .split_once("\nWaiting:\n")
+        .map(|(_, w)| w)
+        .unwrap_or_else(|| panic!("up lists what it waits for: {}", up.describe()));
     assert!(
-        !up.stdout.contains("Nameservers at registrar:"),
+        !waiting.contains("Nameservers at registrar")
+            && waiting.contains("Sender address verified"),
         "the nameservers no longer wait: {}",
         up.describe()
     );

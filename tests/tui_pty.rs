@@ -216,7 +216,7 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
     }
     assert_eq!(status, Some(0), "siteup exits 0 when done:\n{screen}");
     assert!(
-        screen.contains("user_pool_id") && screen.contains("site_url"),
+        screen.contains("User pool id: ") && screen.contains("Site: https://"),
         "the outputs are printed after the wizard:\n{screen}"
     );
     eprintln!("the journey took {:.0} s", started.elapsed().as_secs_f64());

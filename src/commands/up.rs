@@ -122,8 +122,9 @@ pub fn print_outputs(j: &Journey) {
     if j.facts.outputs.is_empty() {
         return;
     }
+    // The same labels as the wizard's done pane; `siteup status --json` has the raw names.
     println!("\nOutputs:");
-    for (k, v) in &j.facts.outputs {
-        println!("  {k:<28} {v}");
+    for (label, value) in crate::ui::text::labelled_outputs(&j.facts.outputs) {
+        println!("  {label}: {value}");
     }
 }
