@@ -24,8 +24,8 @@ fn siteup(dir: &std::path::Path, args: &[&str]) -> Output {
         .expect("run siteup")
 }
 
-#[test]
-fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
+/// A folder where `siteup generate --domain example.com` has written the answers and files.
+fn generated_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let generated = siteup(dir.path(), &["generate", "--domain", "example.com"]);
     assert!(
@@ -33,6 +33,12 @@ fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
         "{}",
         String::from_utf8_lossy(&generated.stderr)
     );
+    dir
+}
+
+#[test]
+fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
+    let dir = generated_project();
 
     let paths = ProjectPaths::new(dir.path());
     let held = DirLock::acquire(&paths.state_dir(), "siteup").expect("take the lock");
@@ -95,13 +101,7 @@ fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
 /// the error).
 #[test]
 fn read_only_commands_use_the_profile_the_command_line_names() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let generated = siteup(dir.path(), &["generate", "--domain", "example.com"]);
-    assert!(
-        generated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
+    let dir = generated_project();
     let named = siteup(dir.path(), &["nameservers", "--profile", "from-flag"]);
     let err = String::from_utf8_lossy(&named.stderr);
     assert_eq!(named.status.code(), Some(1), "{err}");

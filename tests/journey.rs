@@ -140,11 +140,7 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
     let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
     up.expect_code(WAITING);
     // Its closing message (after "Waiting:") names the checkpoint and the four nameservers.
-    let waiting = up
-        .stdout
-        .split_once("\nWaiting:\n")
-        .map(|(_, w)| w)
-        .unwrap_or_else(|| panic!("up lists what it waits for: {}", up.describe()));
+    let waiting = up.waiting_list();
     assert!(
         waiting.contains("Nameservers at registrar"),
         "{}",
@@ -217,11 +213,7 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
         up.describe()
     );
     // What `up` still waits for is listed after "Waiting:"; the nameservers are not among it.
-    let waiting = up
-        .stdout
-        .split_once("\nWaiting:\n")
-        .map(|(_, w)| w)
-        .unwrap_or_else(|| panic!("up lists what it waits for: {}", up.describe()));
+    let waiting = up.waiting_list();
     assert!(
         !waiting.contains("Nameservers at registrar")
             && waiting.contains("Sender address verified"),

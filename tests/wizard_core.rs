@@ -169,6 +169,20 @@ fn resume(site: bool) -> Event {
     }
 }
 
+/// Journal records of steps that finished at [`now`].
+fn done_records(steps: &[StepId]) -> Vec<ResumeRecord> {
+    steps
+        .iter()
+        .map(|&step| ResumeRecord {
+            step,
+            status: Status::Done,
+            since: Some(now()),
+            finished_at: Some(now()),
+            detail: None,
+        })
+        .collect()
+}
+
 /// Resuming a project whose answers are saved and whose state is in S3, with these records.
 fn resume_migrated(records: Vec<ResumeRecord>) -> Event {
     Event::Resume {
@@ -206,17 +220,7 @@ fn resuming_after_delegation_applies_the_stack_without_repeating_earlier_phases(
     w.domain_verified = true;
     w.address_verified = true;
     w.production = true;
-    let done_at = Some(now());
-    let records = [StepId::Generate, StepId::State, StepId::Foundation]
-        .into_iter()
-        .map(|step| ResumeRecord {
-            step,
-            status: Status::Done,
-            since: done_at,
-            finished_at: done_at,
-            detail: None,
-        })
-        .collect();
+    let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
     let stop = drive(&mut j, &mut w, resume_migrated(records));
     assert_eq!(stop, Some(Stop::Done));
     assert_eq!(w.applies, vec![Phase::Full], "only the stack is applied");
@@ -364,17 +368,7 @@ fn a_phase_killed_while_running_is_planned_again_and_done_checkpoints_are_polled
 #[test]
 fn an_unreadable_output_on_resume_becomes_a_notice() {
     let mut j = Journey::new(Mode::Interactive);
-    let done_at = Some(now());
-    let records = [StepId::Generate, StepId::State, StepId::Foundation]
-        .into_iter()
-        .map(|step| ResumeRecord {
-            step,
-            status: Status::Done,
-            since: done_at,
-            finished_at: done_at,
-            detail: None,
-        })
-        .collect();
+    let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
     let fx = update(&mut j, resume_migrated(records), now());
     assert!(
         fx.iter().any(|f| matches!(f, Effect::ReadOutputs)),

@@ -95,6 +95,14 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// What a headless run still waits for: its closing list after "Waiting:".
+    pub fn waiting_list(&self) -> &str {
+        self.stdout
+            .split_once("\nWaiting:\n")
+            .map(|(_, w)| w)
+            .unwrap_or_else(|| panic!("the run lists what it waits for: {}", self.describe()))
+    }
+
     /// The exit, the time and the end of both outputs, for assertion messages.
     pub fn describe(&self) -> String {
         format!(
