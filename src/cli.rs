@@ -29,11 +29,11 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The project folder (where siteup.toml, terraform/ and .siteup/ live).
-    #[arg(long, global = true, value_name = "PATH", default_value = ".")]
+    #[arg(long, global = true, value_name = "PATH", default_value = ".", value_parser = path_value)]
     pub dir: PathBuf,
 
     /// The AWS profile to use (default: AWS_PROFILE, then the one recorded in siteup.toml).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", value_parser = text_value)]
     pub profile: Option<String>,
 
     /// Do not use colours (also when NO_COLOR is set).
@@ -42,7 +42,7 @@ pub struct GlobalArgs {
 
     /// Use a local AWS emulator at URL instead of AWS (writes the emulator override file and
     /// points the SDK and terraform at it with throwaway credentials).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = text_value)]
     pub sandbox: Option<String>,
 
     /// DNS root servers to start the delegation check from (IP:PORT, comma-separated) instead
@@ -52,7 +52,8 @@ pub struct GlobalArgs {
         global = true,
         value_name = "IP:PORT,...",
         env = "SITEUP_DNS_ROOT",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = crate::dns::config::check_roots_flag
     )]
     pub dns_root: Option<String>,
 }
@@ -119,7 +120,7 @@ pub struct SesRequestArgs {
     #[arg(long)]
     pub yes: bool,
     /// A text file with your own use-case description.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = path_value)]
     pub use_case_file: Option<PathBuf>,
 }
 
@@ -136,12 +137,32 @@ pub struct SandboxArgs {
     #[arg(long, conflicts_with_all = ["headless", "auto"])]
     pub stop: bool,
     /// The domain to rehearse with (default example.com; only used when there is no siteup.toml).
-    #[arg(long, value_name = "DOMAIN")]
+    #[arg(long, value_name = "DOMAIN", value_parser = text_value)]
     pub domain: Option<String>,
     /// Play one human step now and exit: `registrar` (set the nameservers), `inbox` (click the
     /// verification link), `review` (AWS grants production access).
     #[arg(long, value_name = "WHAT", conflicts_with_all = ["headless", "auto", "stop"])]
     pub play: Option<PlayWhat>,
+}
+
+/// A flag's text value: never empty (`--parts none` and `--mx none` say "nothing" explicitly),
+/// never with control characters (they would reach the terminal when siteup quotes the value).
+fn text_value(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err(
+            "the value is empty; give one (to turn the parts or the MX records off, write none)"
+                .into(),
+        );
+    }
+    if value.chars().any(char::is_control) {
+        return Err("the value contains a control character; type it again without it".into());
+    }
+    Ok(value.to_string())
+}
+
+/// A path flag's value: never empty, no control characters.
+fn path_value(value: &str) -> Result<PathBuf, String> {
+    text_value(value).map(PathBuf::from)
 }
 
 /// What `siteup sandbox --play` plays.
@@ -169,40 +190,40 @@ pub struct SandboxDnsArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct SiteArgs {
     /// The domain you bought, like example.com.
-    #[arg(long, value_name = "DOMAIN")]
+    #[arg(long, value_name = "DOMAIN", value_parser = text_value)]
     pub domain: Option<String>,
 
     /// The AWS region for the stack (the certificate for CloudFront is always in us-east-1).
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", value_parser = text_value)]
     pub region: Option<String>,
 
     /// Short project name used in resource names (default: from the domain, like example-com).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = text_value)]
     pub name: Option<String>,
 
     /// Bucket for the Terraform state (default: <name>-state).
-    #[arg(long, value_name = "BUCKET")]
+    #[arg(long, value_name = "BUCKET", value_parser = text_value)]
     pub state_bucket: Option<String>,
 
     /// Bucket for deploy artifacts (default: <name>-deploys).
-    #[arg(long, value_name = "BUCKET")]
+    #[arg(long, value_name = "BUCKET", value_parser = text_value)]
     pub deploys_bucket: Option<String>,
 
     /// Bucket for the website files (default: <name>-site).
-    #[arg(long, value_name = "BUCKET")]
+    #[arg(long, value_name = "BUCKET", value_parser = text_value)]
     pub site_bucket: Option<String>,
 
     /// The part before the @ of the sender address (default: no-reply).
-    #[arg(long, value_name = "LOCAL_PART")]
+    #[arg(long, value_name = "LOCAL_PART", value_parser = text_value)]
     pub sender: Option<String>,
 
     /// MX records for mail sent to the domain, like "10 mx1.forwardemail.net,20
     /// mx2.forwardemail.net", or "none".
-    #[arg(long, value_name = "RECORDS")]
+    #[arg(long, value_name = "RECORDS", value_parser = text_value)]
     pub mx: Option<String>,
 
     /// Parts of the stack to build: all, none, or a list of site,database,users,api,logging.
-    #[arg(long, value_name = "PARTS")]
+    #[arg(long, value_name = "PARTS", value_parser = text_value)]
     pub parts: Option<String>,
 }
 

@@ -8,7 +8,10 @@ use siteup::cli::{Cli, Command};
 use siteup::commands::{self, CommandError, Outcome};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     // The generate command needs no async runtime.
     let result = match &cli.command {
         Some(Command::Generate(args)) => commands::generate::run(&cli.global, args),
@@ -17,13 +20,32 @@ fn main() -> ExitCode {
     let code = match result {
         Ok(outcome) => outcome.into(),
         Err(e) => {
-            eprintln!("siteup: {e}");
-            ExitCode::from(1)
+            // Text from outside (a flag, a file, an AWS error) may be in the sentence.
+            eprintln!("siteup: {}", siteup::words::printable(&e.to_string()));
+            ExitCode::from(commands::EXIT_FAILED)
         }
     };
     // Only with SITEUP_REPORT_RUSAGE set (the benchmark): peak memory and CPU time.
     siteup::perf_report::write_rusage_if_asked();
     code
+}
+
+/// Help and version go to stdout with exit 0; a usage error (unknown flag, bad value) is printed
+/// by clap and exits with its own code, never 2, which means "waiting" to scripts.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            // clap quotes the offending value as typed: show its control characters, never
+            // send them.
+            eprint!("{}", siteup::words::printable(&e.render().to_string()));
+            ExitCode::from(commands::EXIT_USAGE)
+        }
+    }
 }
 
 fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {

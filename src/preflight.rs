@@ -132,44 +132,97 @@ pub fn check_cli_config_env() -> Option<Finding> {
     ))
 }
 
-/// The project folder exists (or can be created) and is writable.
+/// The project folder is a writable folder (checked without creating anything: a mistyped
+/// `--dir` is reported, not made), and its `.siteup` is a folder if it exists.
 pub fn check_folder(dir: &Path) -> Finding {
-    if let Err(e) = std::fs::create_dir_all(dir) {
+    let shown = crate::words::printable_line(&dir.display().to_string()).into_owned();
+    let quoted = shell_quote(&dir.display().to_string());
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Finding::warning(
+                "folder",
+                format!(
+                    "The folder {shown} does not exist yet; siteup creates it when the journey starts (check the path if that is a typo)."
+                ),
+                format!("mkdir -p {quoted}"),
+            );
+        }
+        Err(e) => {
+            return Finding::problem(
+                "folder",
+                format!(
+                    "The project folder {shown} cannot be read: {}.",
+                    crate::words::io_advice(&e)
+                ),
+                format!("ls -ld {quoted}"),
+            );
+        }
+        Ok(meta) if !meta.is_dir() => {
+            return Finding::problem(
+                "folder",
+                format!("{shown} is a file, not a folder."),
+                "give your site's folder with --dir",
+            );
+        }
+        Ok(_) => {}
+    }
+    let state = dir.join(crate::project::STATE_DIR);
+    if std::fs::metadata(&state).is_ok_and(|m| !m.is_dir()) {
         return Finding::problem(
             "folder",
             format!(
-                "The project folder {} cannot be created: {e}.",
-                dir.display()
+                "{} in {shown} is a file, but siteup keeps its journal and lock in a folder of that name.",
+                crate::project::STATE_DIR
             ),
-            format!("mkdir -p {}", shell_quote(&dir.display().to_string())),
+            format!(
+                "mv {} {}",
+                shell_quote(&state.display().to_string()),
+                shell_quote(&format!("{}.bak", state.display()))
+            ),
         );
     }
     let probe = dir.join(format!(".siteup-write-test-{}", std::process::id()));
     match std::fs::write(&probe, b"") {
         Ok(()) => {
             let _ = std::fs::remove_file(&probe);
-            Finding::ok("folder", format!("{} is writable.", dir.display()))
+            Finding::ok("folder", format!("{shown} is writable."))
         }
         Err(e) => Finding::problem(
             "folder",
-            format!("The project folder {} is not writable: {e}.", dir.display()),
-            format!("chmod u+w {}", shell_quote(&dir.display().to_string())),
+            format!(
+                "The project folder {shown} is not writable: {}.",
+                crate::words::io_advice(&e)
+            ),
+            format!("chmod u+w {quoted}"),
         ),
     }
 }
 
-/// Nobody else holds the project's lock.
+/// Nobody else holds the project's lock (looked at without taking it or creating anything).
 pub fn check_lock(state_dir: &Path) -> Finding {
-    match crate::project::lock::DirLock::acquire(state_dir, "siteup doctor") {
-        Ok(_lock) => Finding::ok("lock", "No other siteup is working in this folder."),
-        Err(crate::project::lock::LockError::Held { pid, command, .. }) => Finding::problem(
+    match crate::project::lock::probe(state_dir) {
+        Ok(None) => Finding::ok("lock", "No other siteup is working in this folder."),
+        Ok(Some(Some(h))) => Finding::problem(
             "lock",
-            format!("Another siteup (PID {pid}, `{command}`) is working in this folder."),
-            format!("wait for it to finish, or stop it: kill -INT {pid}"),
+            format!(
+                "Another siteup (PID {}, `{}`) is working in this folder.",
+                h.pid,
+                crate::words::printable_line(&h.command)
+            ),
+            format!("wait for it to finish, or stop it: kill -INT {}", h.pid),
+        ),
+        Ok(Some(None)) => Finding::problem(
+            "lock",
+            "Another siteup is working in this folder (its PID is unknown).",
+            "wait for it to finish",
         ),
         Err(e) => Finding::problem(
             "lock",
-            sentence(&e.to_string()),
+            format!(
+                "The lock file in {} cannot be read: {}.",
+                crate::words::printable_line(&state_dir.display().to_string()),
+                crate::words::io_advice(&e)
+            ),
             "check the folder's permissions",
         ),
     }
@@ -225,13 +278,7 @@ pub fn sentence(text: &str) -> String {
 }
 
 fn shell_quote(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
+    crate::words::shell_quote(s)
 }
 
 /// Waits at most `limit` for a child to exit; used by checks that run programs.
@@ -261,9 +308,36 @@ mod tests {
 
     #[test]
     fn an_unwritable_folder_is_a_problem_with_a_fix() {
-        let f = check_folder(Path::new("/proc/siteup-cannot-exist"));
-        assert_eq!(f.severity, Severity::Problem);
+        let f = check_folder(Path::new("/proc/sys"));
+        assert_eq!(f.severity, Severity::Problem, "{f:?}");
         assert!(f.fix.is_some());
+    }
+
+    #[test]
+    fn a_missing_folder_is_reported_and_not_created() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let typo = dir.path().join("typo");
+        let f = check_folder(&typo);
+        assert_eq!(f.severity, Severity::Warning, "{f:?}");
+        assert!(f.message.contains("does not exist"), "{f:?}");
+        assert!(!typo.exists());
+        let lock = check_lock(&typo.join(".siteup"));
+        assert_eq!(lock.severity, Severity::Ok, "{lock:?}");
+        assert!(!typo.exists());
+    }
+
+    #[test]
+    fn a_file_where_a_folder_belongs_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("no folder");
+        std::fs::write(&file, b"x").expect("write");
+        let f = check_folder(&file);
+        assert_eq!(f.severity, Severity::Problem);
+        assert!(f.message.contains("is a file, not a folder"), "{f:?}");
+        std::fs::write(dir.path().join(".siteup"), b"x").expect("write");
+        let f = check_folder(dir.path());
+        assert_eq!(f.severity, Severity::Problem);
+        assert!(f.message.contains(".siteup in"), "{f:?}");
     }
 
     #[test]

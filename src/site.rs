@@ -30,7 +30,8 @@ impl InputError {
 /// Shortens user input for quoting inside an error message.
 fn quote(input: &str) -> String {
     let trimmed: String = input.chars().take(60).collect();
-    if trimmed.len() < input.len() {
+    let trimmed = crate::words::printable_line(&trimmed).into_owned();
+    if input.chars().count() > 60 {
         format!("\u{201c}{trimmed}\u{2026}\u{201d}")
     } else {
         format!("\u{201c}{trimmed}\u{201d}")
@@ -151,7 +152,27 @@ impl Domain {
                 ),
             ));
         }
+        // Lengths first: the IDNA conversion below refuses long names without saying why.
+        if raw.len() > 253 {
+            return Err(InputError::new(
+                F,
+                format!(
+                    "The domain is {} characters long; a domain name has at most 253.",
+                    raw.chars().count()
+                ),
+            ));
+        }
         for label in raw.split('.') {
+            if label.is_ascii() && label.len() > 63 {
+                return Err(InputError::new(
+                    F,
+                    format!(
+                        "The label {} is {} characters long; each part between dots may have at most 63.",
+                        quote(label),
+                        label.len()
+                    ),
+                ));
+            }
             if label.starts_with('-') || label.ends_with('-') {
                 return Err(InputError::new(
                     F,
@@ -200,6 +221,12 @@ impl Domain {
             ));
         }
         let labels: Vec<&str> = ascii.split('.').collect();
+        if labels.len() < 2 && ascii == "localhost" {
+            return Err(InputError::new(
+                F,
+                "localhost is this machine's own name, not a domain you can buy; enter the domain you bought, like example.com.",
+            ));
+        }
         if labels.len() < 2 {
             return Err(InputError::new(
                 F,
@@ -1063,11 +1090,19 @@ impl Parts {
             return Ok(Self::all());
         }
         let mut parts = Self::none();
-        if raw.is_empty() || raw.eq_ignore_ascii_case("none") {
+        if raw.eq_ignore_ascii_case("none") {
             return Ok(parts);
         }
+        let mut named = 0;
         for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             parts.set(Part::parse(item)?, true);
+            named += 1;
+        }
+        if named == 0 {
+            return Err(InputError::new(
+                "parts",
+                "The list of parts is empty; name some of site, database, users, api and logging, or write all or none.",
+            ));
         }
         parts.check()?;
         Ok(parts)

@@ -42,11 +42,20 @@ pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
             Severity::Warning => "warning",
             Severity::Problem => "PROBLEM",
         };
-        println!("{mark}  {:<16} {}", f.check, f.message);
+        // Profile names and file contents come from outside: shown, never sent raw.
+        println!(
+            "{mark}  {:<16} {}",
+            f.check,
+            crate::words::printable_line(&f.message)
+        );
         if let Some(fix) = &f.fix
             && f.severity != Severity::Ok
         {
-            println!("         {:<16} fix: {fix}", "");
+            println!(
+                "         {:<16} fix: {}",
+                "",
+                crate::words::printable_line(fix)
+            );
         }
         if f.severity == Severity::Problem {
             problems += 1;
@@ -99,7 +108,8 @@ async fn check_profiles(global: &GlobalArgs) -> Finding {
                     severity: Severity::Problem,
                     message: format!("AWS_PROFILE names {missing}, which is not defined."),
                     fix: Some(format!(
-                        "aws configure sso --profile {missing}   (or unset AWS_PROFILE)"
+                        "aws configure sso --profile {}   (or unset AWS_PROFILE)",
+                        crate::words::shell_quote(missing)
                     )),
                 };
             }
@@ -114,7 +124,10 @@ async fn check_profiles(global: &GlobalArgs) -> Finding {
                         "The profile {name} is not defined; known: {}.",
                         list.names().join(", ")
                     ),
-                    fix: Some(format!("aws configure sso --profile {name}")),
+                    fix: Some(format!(
+                        "aws configure sso --profile {}",
+                        crate::words::shell_quote(name)
+                    )),
                 };
             }
             let names: Vec<String> = list

@@ -12,6 +12,12 @@ pub mod status;
 pub mod up;
 pub mod wizard;
 
+/// Exit code of a failed command (one sentence on stderr says what happened and what to do).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of a command line siteup could not understand (an unknown flag, a bad value): the
+/// BSD `EX_USAGE`, so that a script waiting for 0 or 2 stops on a typo.
+pub const EXIT_USAGE: u8 = 64;
+
 /// What a command ends with, as a process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -53,12 +59,32 @@ pub enum CommandError {
 
 /// Creates the project folder when it does not exist yet.
 pub fn create_project_dir(paths: &crate::project::ProjectPaths) -> Result<(), CommandError> {
+    if let Some(problem) = not_a_folder(paths.root()) {
+        return Err(problem);
+    }
     std::fs::create_dir_all(paths.root()).map_err(|e| {
         CommandError::Message(format!(
-            "Could not create the project folder {}: {e}; check the path and your permissions.",
-            paths.root().display()
+            "Could not create the project folder {}: {}.",
+            shown_path(paths.root()),
+            crate::words::io_advice(&e)
         ))
     })
+}
+
+/// The sentence for a project path that exists but is not a folder.
+pub fn not_a_folder(path: &std::path::Path) -> Option<CommandError> {
+    let meta = std::fs::metadata(path).ok()?;
+    (!meta.is_dir()).then(|| {
+        CommandError::Message(format!(
+            "{} is a file, not a folder; give your site's folder with --dir.",
+            shown_path(path)
+        ))
+    })
+}
+
+/// A path for a sentence, with any control characters shown, never sent.
+pub fn shown_path(path: &std::path::Path) -> String {
+    crate::words::printable_line(&path.display().to_string()).into_owned()
 }
 
 /// The answers in siteup.toml, or the sentence that says how to give them.

@@ -8,6 +8,11 @@ use crate::cli::{GlobalArgs, SesRequestArgs};
 use crate::commands::{CommandError, Outcome};
 
 pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, CommandError> {
+    // The file first: a wrong path fails before any AWS call.
+    let use_case = match &args.use_case_file {
+        Some(path) => Some(read_use_case(path)?),
+        None => None,
+    };
     let session = crate::commands::session::open_read_only(global)?;
     let config = crate::commands::require_config(&session.paths)?;
     let api = session
@@ -17,13 +22,7 @@ pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, 
         .map_err(CommandError::Message)?;
     let account = api.account_status().await.ok();
     let mut request = ProductionAccessRequest::compose(&config, account.as_ref());
-    if let Some(path) = &args.use_case_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            CommandError::Message(format!(
-                "Could not read {}: {e}; give a text file with your use-case description.",
-                path.display()
-            ))
-        })?;
+    if let Some(text) = &use_case {
         request = request.with_use_case(text.trim());
     }
     if !args.submit {
@@ -62,5 +61,42 @@ pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, 
         Outcome::Done
     } else {
         Outcome::Waiting
+    })
+}
+
+/// The most siteup reads of a use-case file: SES takes at most 5,000 characters, so anything
+/// far larger is the wrong file (or a device that never ends).
+const USE_CASE_FILE_LIMIT: u64 = 64 * 1024;
+
+/// Reads `--use-case-file`: bounded, UTF-8, each failure with its own sentence.
+fn read_use_case(path: &std::path::Path) -> Result<String, CommandError> {
+    use std::io::Read;
+    let shown = crate::words::printable_line(&path.display().to_string()).into_owned();
+    let failed = |e: std::io::Error| {
+        CommandError::Message(format!(
+            "Could not read the use-case file {shown}: {}.",
+            crate::words::io_advice(&e)
+        ))
+    };
+    if path.is_dir() {
+        return Err(CommandError::Message(format!(
+            "The use-case file {shown} is a folder; give a text file with your use-case description."
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(failed)?
+        .take(USE_CASE_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > USE_CASE_FILE_LIMIT {
+        return Err(CommandError::Message(format!(
+            "The use-case file {shown} is larger than 64 KiB; SES takes a description of at most 5,000 characters, so give a short text file."
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        CommandError::Message(format!(
+            "The use-case file {shown} is not UTF-8 text; save it as plain text and try again."
+        ))
     })
 }

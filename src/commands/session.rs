@@ -150,11 +150,13 @@ fn open_with(
     let paths = ProjectPaths::new(&global.dir);
     if command.is_some() {
         crate::commands::create_project_dir(&paths)?;
+    } else if let Some(problem) = crate::commands::not_a_folder(paths.root()) {
+        return Err(problem);
     } else if !paths.root().is_dir() {
         // A command that only reads never creates the folder it was pointed at.
         return Err(CommandError::Message(format!(
             "There is no folder {}; run this in your site's folder, or name it with --dir.",
-            paths.root().display()
+            crate::commands::shown_path(paths.root())
         )));
     }
     let lock = match command {

@@ -94,10 +94,9 @@ pub fn render_text(j: &Journey) -> String {
 pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandError> {
     // Read-only: it records nothing, so it also works beside a running wizard.
     let session = crate::commands::session::open_read_only(global)?;
-    let domain = crate::project::settings::load(session.paths.root())
-        .ok()
-        .flatten()
-        .map(|s| s.site.domain.to_string());
+    // A damaged siteup.toml is a failure with its sentence, not a journey that waits.
+    let domain =
+        crate::project::settings::load(session.paths.root())?.map(|s| s.site.domain.to_string());
     let first = session.resume_event();
     // Outputs from the terraform state, when there is one (cheap: no provider is loaded).
     let services = session.services.clone();

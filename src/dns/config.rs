@@ -192,6 +192,18 @@ pub fn iana_roots() -> Vec<SocketAddr> {
         .collect()
 }
 
+/// Checks a `--dns-root` value on the command line; clap's error then names the flag (and
+/// `SITEUP_DNS_ROOT`, which fills it).
+pub fn check_roots_flag(value: &str) -> Result<String, String> {
+    match parse_roots(value) {
+        Ok(_) => Ok(value.to_string()),
+        Err(DnsConfigError::BadRoots { problem, .. }) => Err(format!(
+            "{problem}; give comma-separated IP:PORT addresses like 127.0.0.10:5353"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn parse_roots(value: &str) -> Result<Vec<SocketAddr>, DnsConfigError> {
     let bad = |problem: String| DnsConfigError::BadRoots {
         var: ROOT_ENV,

@@ -60,7 +60,10 @@ const HISTORY_LIMIT: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("Could not read the journal {path}: {source}; check the folder's permissions.")]
+    #[error(
+        "Could not read the journal {path}: {}.",
+        crate::words::io_advice(source)
+    )]
     Read {
         path: String,
         #[source]
@@ -70,7 +73,14 @@ pub enum JournalError {
         "The journal {path} is damaged ({message}); move it away and run siteup again: the terraform state still knows what exists."
     )]
     Parse { path: String, message: String },
-    #[error("Could not write the journal {path}: {source}; check free space and permissions.")]
+    #[error(
+        "The journal {path} was written by a newer siteup (schema {found}; this siteup reads up to {SCHEMA_VERSION}); upgrade siteup to continue this journey."
+    )]
+    TooNew { path: String, found: u32 },
+    #[error(
+        "Could not write the journal {path}: {}.",
+        crate::words::io_advice(source)
+    )]
     Write {
         path: String,
         #[source]
@@ -101,17 +111,40 @@ impl Journal {
     /// Loads the journal from `.siteup/`; a missing journal is a new, empty one.
     pub fn load(state_dir: &Path) -> Result<Self, JournalError> {
         let path = Self::path_in(state_dir);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| JournalError::Parse {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            }),
+        match std::fs::read(&path) {
+            Ok(bytes) => Self::parse(&bytes, &path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::new()),
             Err(source) => Err(JournalError::Read {
                 path: path.display().to_string(),
                 source,
             }),
         }
+    }
+
+    /// Parses a journal's bytes; `path` is only used in messages. A journal written by a newer
+    /// siteup is refused (rewriting it would drop the fields this version does not know).
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Self, JournalError> {
+        let shown = || path.display().to_string();
+        #[derive(Deserialize)]
+        struct Probe {
+            schema: Option<u32>,
+        }
+        let damaged = |message: String| JournalError::Parse {
+            path: shown(),
+            message,
+        };
+        let probe: Probe = serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?;
+        match probe.schema {
+            Some(found) if found > SCHEMA_VERSION => {
+                return Err(JournalError::TooNew {
+                    path: shown(),
+                    found,
+                });
+            }
+            None => return Err(damaged("it has no schema number".into())),
+            Some(_) => {}
+        }
+        serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))
     }
 
     /// Writes the journal atomically into `.siteup/` (created if needed).
@@ -205,6 +238,30 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), b"{ not json").expect("write");
         let err = Journal::load(dir.path()).expect_err("damaged");
         assert!(err.to_string().contains("is damaged"), "{err}");
+    }
+
+    #[test]
+    fn a_newer_journal_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        let text = br#"{"schema": 9, "created_at": "2030-01-01T00:00:00Z", "steps": {}, "history": [], "future": 1}"#;
+        std::fs::write(&path, text).expect("write");
+        let err = Journal::load(dir.path()).expect_err("too new");
+        assert!(
+            matches!(err, JournalError::TooNew { found: 9, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("upgrade siteup"), "{err}");
+        assert_eq!(std::fs::read(&path).expect("read"), text);
+    }
+
+    #[test]
+    fn a_journal_that_is_not_utf8_is_damaged_not_a_permission_problem() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(FILE_NAME), b"{\"schema\": 1, \xff\xfe}").expect("write");
+        let err = Journal::load(dir.path()).expect_err("damaged");
+        assert!(err.to_string().contains("is damaged"), "{err}");
+        assert!(!err.to_string().contains("permission"), "{err}");
     }
 
     #[test]

@@ -36,7 +36,10 @@ pub enum LockError {
         "Another siteup is working in {dir} (its PID is unknown); wait for it to finish, then run this again."
     )]
     HeldUnknown { dir: String },
-    #[error("Could not create the lock file {path}: {source}; check that the folder is writable.")]
+    #[error(
+        "Could not create the lock file {path}: {}.",
+        crate::words::io_advice(source)
+    )]
     Io {
         path: String,
         #[source]
@@ -120,6 +123,33 @@ impl Drop for DirLock {
     fn drop(&mut self) {
         let _ = self.file.set_len(0);
         let _ = self.file.unlock();
+    }
+}
+
+/// Whether another process holds the lock in `state_dir`, found without taking it for longer
+/// than the look or creating anything: `None` when it is free (or there is no lock file),
+/// `Some(holder)` when it is held (the holder's record, if readable).
+pub fn probe(state_dir: &Path) -> std::io::Result<Option<Option<LockHolder>>> {
+    let mut file = match File::open(state_dir.join("lock")) {
+        Ok(f) => f,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let holder = read_holder(&mut file);
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            Ok(None)
+        }
+        Err(TryLockError::WouldBlock) => Ok(Some(holder)),
+        Err(TryLockError::Error(e)) => Err(e),
     }
 }
 

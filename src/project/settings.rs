@@ -73,7 +73,7 @@ impl AwsSection {
 /// Why siteup.toml could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("Could not read {path}: {source}; check that the file exists and is readable.")]
+    #[error("Could not read {path}: {}.", crate::words::io_advice(source))]
     Read {
         path: String,
         #[source]
@@ -91,7 +91,7 @@ pub enum SettingsError {
         #[source]
         source: InputError,
     },
-    #[error("Could not write {path}: {source}; check that the folder is writable.")]
+    #[error("Could not write {path}: {}.", crate::words::io_advice(source))]
     Write {
         path: String,
         #[source]
@@ -155,13 +155,14 @@ impl SiteupToml {
             path: shown.clone(),
             message: one_line(e.message()),
         })?;
-        parsed
-            .to_config()
-            .check()
-            .map_err(|source| SettingsError::Invalid {
-                path: shown,
-                source,
-            })?;
+        let invalid = |source| SettingsError::Invalid {
+            path: shown.clone(),
+            source,
+        };
+        parsed.to_config().check().map_err(invalid)?;
+        if let Some(profile) = &parsed.aws.profile {
+            check_profile_name(profile).map_err(invalid)?;
+        }
         Ok(parsed)
     }
 
@@ -173,6 +174,26 @@ impl SiteupToml {
              # Edit it and run `siteup generate` to refresh terraform/.\n\n{body}"
         )
     }
+}
+
+/// A profile name as siteup records it: not empty, no control characters (it is printed and
+/// pasted into suggested commands).
+pub fn check_profile_name(name: &str) -> Result<(), InputError> {
+    if name.trim().is_empty() {
+        return Err(InputError {
+            field: "profile",
+            message: "The AWS profile name is empty; write a profile's name, or remove the line to choose one in the wizard.".into(),
+        });
+    }
+    if name.chars().any(char::is_control) {
+        return Err(InputError {
+            field: "profile",
+            message:
+                "The AWS profile name contains a control character; write the name without it."
+                    .into(),
+        });
+    }
+    Ok(())
 }
 
 fn one_line(s: &str) -> String {
@@ -262,6 +283,16 @@ mod tests {
             .replace("\"example.com\"", "\"https://example.com\"");
         let err = SiteupToml::parse(&text, Path::new("siteup.toml")).expect_err("invalid");
         assert!(err.to_string().contains("includes a scheme"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_or_hostile_profile_name_is_refused() {
+        for bad in ["", "  ", "--x\u{1b}[2J"] {
+            let text = SiteupToml::from_config(&sample(), Some(bad.into())).render();
+            let err = SiteupToml::parse(&text, Path::new("siteup.toml")).expect_err("refused");
+            assert!(err.to_string().contains("profile name"), "{err}");
+            assert!(!err.to_string().contains('\u{1b}'), "{err}");
+        }
     }
 
     #[test]

@@ -332,7 +332,12 @@ struct Plain {
     eof_stop: Option<String>,
     /// Checkpoints already asked about (the second time, the question repeats the headline).
     asked: std::collections::BTreeSet<StepId>,
+    /// Answers refused in a row: from a pipe (`yes | siteup --plain`) they never stop coming.
+    refused: u32,
 }
+
+/// How many refused answers in a row from a non-terminal input end the session.
+const MAX_REFUSED_IN_A_ROW: u32 = 5;
 
 impl Plain {
     fn new<R: BufRead + Send + 'static>(
@@ -370,6 +375,7 @@ impl Plain {
             quit_sent: false,
             eof_stop: None,
             asked: Default::default(),
+            refused: 0,
         }
     }
 
@@ -381,6 +387,21 @@ impl Plain {
         }
         let _ = writeln!(self.out, "{line}");
         let _ = self.out.flush();
+    }
+
+    /// Says why an answer was refused. From a terminal the person types again; from a pipe the
+    /// same wrong answer may come forever, so after a few in a row siteup stops where it is.
+    fn refuse(&mut self, j: &Journey, line: impl Into<String>) {
+        self.say(line);
+        self.refused += 1;
+        if !self.inquire && self.refused >= MAX_REFUSED_IN_A_ROW && !self.quit_sent {
+            self.say(format!(
+                "Standard input gave {} answers in a row that fit no question, so siteup stops here; answer on a terminal, or use `siteup up` in scripts.",
+                self.refused
+            ));
+            self.eof_stop = Some(crate::wizard::update::waiting_message(j));
+            self.quit();
+        }
     }
 
     /// Asks the journey to stop; nothing more is asked after this.
@@ -885,6 +906,14 @@ impl Plain {
     }
 
     fn answer(&mut self, j: &Journey, q: Question, answer: String) {
+        let refused_before = self.refused;
+        self.answer_one(j, q, answer);
+        if self.refused == refused_before {
+            self.refused = 0;
+        }
+    }
+
+    fn answer_one(&mut self, j: &Journey, q: Question, answer: String) {
         let a = answer.trim().to_string();
         let lower = a.to_ascii_lowercase();
         let hold = Duration::from_secs(10);
@@ -899,7 +928,7 @@ impl Plain {
                 }
                 "q" | "quit" => self.quit(),
                 _ => {
-                    self.say("Type r to try again or q to quit.");
+                    self.refuse(j, "Type r to try again or q to quit.");
                     self.printed = Some(Question::Failed(step));
                 }
             },
@@ -907,7 +936,7 @@ impl Plain {
                 "r" | "retry" => self.send(j, Event::Retry(step), hold),
                 "q" | "quit" => self.quit(),
                 _ => {
-                    self.say("Type r to plan again or q to quit.");
+                    self.refuse(j, "Type r to plan again or q to quit.");
                     self.printed = Some(Question::Replan(step));
                 }
             },
@@ -933,15 +962,20 @@ impl Plain {
                         self.send(j, Event::ProfileChosen(name), hold);
                     }
                     None if profiles.is_empty() => {
-                        self.say(
+                        self.refuse(
+                            j,
                             "No profile name was given; create one with `aws configure sso` (or `aws configure --profile NAME`) and type its name.",
                         );
                         self.printed = None;
                     }
                     None => {
-                        self.say(format!(
-                            "{a:?} is not one of the profiles; give its number or its name."
-                        ));
+                        self.refuse(
+                            j,
+                            format!(
+                                "{} is not one of the profiles; give its number or its name.",
+                                crate::words::printable_line(&format!("{a:?}"))
+                            ),
+                        );
                         self.printed = None;
                     }
                 }
@@ -1019,7 +1053,7 @@ impl Plain {
                     }
                     "q" | "quit" => self.quit(),
                     _ => {
-                        self.say("That is not one of the choices above.");
+                        self.refuse(j, "That is not one of the choices above.");
                         self.printed = None;
                     }
                 }
@@ -1058,7 +1092,7 @@ impl Plain {
                 match Parts::parse_list(a) {
                     Ok(p) => self.form.parts = p,
                     Err(e) => {
-                        self.say(e.message);
+                        self.refuse(j, e.message);
                         self.printed = None;
                         return;
                     }
@@ -1068,7 +1102,7 @@ impl Plain {
             self.form.set(field, a);
         }
         if let Err(e) = self.form.check(field) {
-            self.say(e);
+            self.refuse(j, e);
             if !a.is_empty() {
                 self.form.set(field, "");
             }
