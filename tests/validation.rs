@@ -52,7 +52,12 @@ const BAD_DOMAINS: &[(&str, &str)] = &[
         "com",
         "has no top-level domain; enter the full name, like com.com.",
     ),
-    ("localhost", "has no top-level domain"),
+    ("localhost", "this machine's own name, not a domain you can buy"),
+    ("mysite", "has no top-level domain; enter the full name, like mysite.com."),
+    (
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+        "is 70 characters long; each part between dots may have at most 63",
+    ),
     ("example..com", "has an empty label"),
     (".example.com", "has an empty label"),
     ("-example.com", "starts or ends with a hyphen"),
