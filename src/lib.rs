@@ -12,6 +12,8 @@ pub mod clipboard;
 pub mod commands;
 pub mod dns;
 pub mod durations;
+#[cfg(test)]
+mod fuzz;
 pub mod live;
 pub mod logging;
 pub mod perf_report;

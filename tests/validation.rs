@@ -52,8 +52,14 @@ const BAD_DOMAINS: &[(&str, &str)] = &[
         "com",
         "has no top-level domain; enter the full name, like com.com.",
     ),
-    ("localhost", "this machine's own name, not a domain you can buy"),
-    ("mysite", "has no top-level domain; enter the full name, like mysite.com."),
+    (
+        "localhost",
+        "this machine's own name, not a domain you can buy",
+    ),
+    (
+        "mysite",
+        "has no top-level domain; enter the full name, like mysite.com.",
+    ),
     (
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
         "is 70 characters long; each part between dots may have at most 63",

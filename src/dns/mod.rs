@@ -18,7 +18,7 @@
 pub mod config;
 pub mod fake_server;
 pub mod poll;
-mod registry;
+pub(crate) mod registry;
 pub mod report;
 mod resolver;
 pub mod wire;

@@ -598,3 +598,50 @@ pub(crate) async fn read_registry(cfg: &DnsConfig, qname: &Name) -> RegistryRaw 
     }
     raw
 }
+
+/// Wire-format answers for the mutation tests (`crate::fuzz`): a referral with glue and an
+/// authoritative answer.
+#[cfg(test)]
+pub(crate) fn sample_answers() -> Vec<Vec<u8>> {
+    use hickory_proto::op::{MessageType, OpCode};
+    use hickory_proto::rr::rdata::{A, NS};
+    let name = |s: &str| Name::from_ascii(s).expect("name");
+    let mut referral = Message::new(7, MessageType::Response, OpCode::Query);
+    referral.add_query(hickory_proto::op::Query::query(
+        name("example.com."),
+        RecordType::NS,
+    ));
+    for ns in ["ns1.example.net.", "ns2.example.net."] {
+        referral.add_authority(Record::from_rdata(
+            name("example.com."),
+            172800,
+            RData::NS(NS(name(ns))),
+        ));
+        referral.add_additional(Record::from_rdata(
+            name(ns),
+            172800,
+            RData::A(A::new(127, 0, 0, 53)),
+        ));
+    }
+    let mut answer = Message::new(8, MessageType::Response, OpCode::Query);
+    answer.metadata.authoritative = true;
+    answer.add_answer(Record::from_rdata(
+        name("example.com."),
+        300,
+        RData::A(A::new(127, 0, 0, 80)),
+    ));
+    [referral, answer]
+        .iter()
+        .map(|m| m.to_vec().expect("encode"))
+        .collect()
+}
+
+/// Decodes `bytes` as a DNS message and reads it as the registry check would (mutation tests).
+#[cfg(test)]
+pub(crate) fn read_any(bytes: &[u8]) {
+    if let Ok(message) = Message::from_vec(bytes) {
+        let qname = Name::from_ascii("example.com.").expect("name");
+        let zone = Name::from_ascii("com.").expect("zone");
+        let _ = read_answer(&message, &qname, &zone);
+    }
+}
