@@ -71,6 +71,10 @@ impl World {
     }
 
     fn command(&self, args: &[&str]) -> Command {
+        self.command_with(args, &[])
+    }
+
+    fn command_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
         cmd.args(args);
         for key in siteup::aws::env::inherited_aws_variables() {
@@ -89,6 +93,9 @@ impl World {
             .env_remove("SITEUP_LOG")
             .env_remove("NO_COLOR")
             .env("TERM", "dumb");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
         cmd
     }
 
@@ -581,5 +588,30 @@ fn a_piped_yes_does_not_make_plain_mode_ask_forever() {
         run.all().contains("answers in a row that fit no question"),
         "{}",
         run.all()
+    );
+}
+
+#[test]
+fn a_hostile_profile_name_is_shown_escaped_and_quoted_in_the_suggested_command() {
+    let world = World::new();
+    let hostile = "--x\u{1b}[2J; rm -rf /\u{7}";
+    let mut cmd = world.command_with(
+        &["doctor", "--dir", &world.project().display().to_string()],
+        &[("AWS_PROFILE", hostile)],
+    );
+    let out = cmd.output().expect("run doctor");
+    let run = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took: Duration::ZERO,
+    };
+    check_common(&world, "hostile AWS_PROFILE", &run);
+    assert_eq!(run.code, Some(EXIT_FAILED), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("aws configure sso --profile $'--x\\x1b[2J; rm -rf /\\x07'"),
+        "the suggested command quotes the name for the shell:\n{}",
+        run.stdout
     );
 }

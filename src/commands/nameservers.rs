@@ -40,7 +40,10 @@ pub async fn run(global: &GlobalArgs, args: &NameserversArgs) -> Result<Outcome,
             println!("({c})");
         }
         println!();
-        print!("{}", crate::dns::render_verdict_text(&report));
+        print!(
+            "{}",
+            crate::words::printable(&crate::dns::render_verdict_text(&report))
+        );
     }
     Ok(if report.ready {
         Outcome::Done

@@ -116,7 +116,7 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         if let Some(d) = &domain {
             println!("siteup status for {d}\n");
         }
-        print!("{}", render_text(&journey));
+        print!("{}", crate::words::printable(&render_text(&journey)));
         crate::commands::up::print_outputs(&journey);
     }
     Ok(if journey.all_done() {

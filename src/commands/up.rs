@@ -58,7 +58,7 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
             let j = snap_rx.borrow_and_update().clone();
             let mut out = std::io::stdout().lock();
             for line in printer.lines(&j) {
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(out, "{}", crate::words::printable(&line));
             }
         }
     });
@@ -95,6 +95,7 @@ pub fn finish(stop: Stop) -> Result<Outcome, CommandError> {
             Ok(Outcome::Done)
         }
         Stop::Waiting(msg) => {
+            let msg = crate::words::printable(&msg);
             println!(
                 "\nWaiting:\n{msg}\n\nRun `siteup up` again once that is done (or `siteup` to follow it live)."
             );
@@ -125,6 +126,6 @@ pub fn print_outputs(j: &Journey) {
     // The same labels as the wizard's done pane; `siteup status --json` has the raw names.
     println!("\nOutputs:");
     for (label, value) in crate::ui::text::labelled_outputs(&j.facts.outputs) {
-        println!("  {label}: {value}");
+        println!("  {label}: {}", crate::words::printable_line(&value));
     }
 }

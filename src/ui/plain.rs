@@ -385,7 +385,8 @@ impl Plain {
             self.held_lines.push(line);
             return;
         }
-        let _ = writeln!(self.out, "{line}");
+        // Profile names, AWS errors and terraform messages come from outside.
+        let _ = writeln!(self.out, "{}", crate::words::printable(&line));
         let _ = self.out.flush();
     }
 
@@ -1154,7 +1155,7 @@ impl Plain {
             .facts
             .profiles
             .iter()
-            .map(|p| format!("{} ({})", p.name, p.kind))
+            .map(|p| crate::words::printable_line(&format!("{} ({})", p.name, p.kind)).into_owned())
             .collect();
         let names: Vec<String> = j.facts.profiles.iter().map(|p| p.name.clone()).collect();
         let default = match &q {
@@ -1191,7 +1192,7 @@ impl Plain {
             {
                 let mut out = io::stdout().lock();
                 for l in &context {
-                    let _ = writeln!(out, "{l}");
+                    let _ = writeln!(out, "{}", crate::words::printable(l));
                 }
                 let _ = out.flush();
             }
