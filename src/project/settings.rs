@@ -192,12 +192,20 @@ pub fn path_in(project_dir: &Path) -> PathBuf {
     project_dir.join(FILE_NAME)
 }
 
-/// Loads siteup.toml from a project folder; `Ok(None)` when there is none.
+/// Loads siteup.toml from a project folder; `Ok(None)` when there is none (a link to a file
+/// that does not exist is an error: the answers would be written nowhere).
 pub fn load(project_dir: &Path) -> Result<Option<SiteupToml>, SettingsError> {
     let path = path_in(project_dir);
     match std::fs::read_to_string(&path) {
         Ok(text) => SiteupToml::parse(&text, &path).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::fs::symlink_metadata(&path).is_ok() {
+                return Err(SettingsError::DanglingLink {
+                    path: path.display().to_string(),
+                });
+            }
+            Ok(None)
+        }
         Err(source) => Err(SettingsError::Read {
             path: path.display().to_string(),
             source,
@@ -482,5 +490,23 @@ mod tests {
         std::fs::write(&path, &text).expect("write");
         assert!(!save(dir.path(), &settings).expect("save"));
         assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_nothing_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = path_in(dir.path());
+        std::os::unix::fs::symlink(dir.path().join("gone.toml"), &path).expect("symlink");
+        let err = load(dir.path()).expect_err("dangling");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        let settings = SiteupToml::from_config(&sample(), None);
+        assert!(save(dir.path(), &settings).is_err());
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
     }
 }
