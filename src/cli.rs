@@ -232,7 +232,8 @@ pub struct GenerateArgs {
     #[command(flatten)]
     pub site: SiteArgs,
 
-    /// Overwrite files you edited since siteup wrote them (the diff is shown first).
+    /// Overwrite files you edited since siteup wrote them (the diff is shown, and the replaced
+    /// files are kept under .siteup/backups/).
     #[arg(long)]
     pub force: bool,
 }

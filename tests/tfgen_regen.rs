@@ -276,6 +276,14 @@ fn a_deleted_file_is_a_conflict_and_a_foreign_file_is_never_overwritten() {
         fs::read_to_string(tf.join("README.md")).expect("read"),
         "my notes\n"
     );
+    // siteup did not write it: a sentence, never its content.
+    let shown = report
+        .conflicts()
+        .find(|f| f.path == Path::new("README.md"))
+        .and_then(|f| f.diff.clone())
+        .expect("a sentence");
+    assert!(shown.contains("siteup did not write it"), "{shown}");
+    assert!(!shown.contains("my notes"), "{shown}");
 
     fs::remove_file(tf.join("zone.tf")).expect("delete");
     let report = tfgen::write_project(&tf, &files, false).expect("second");
@@ -397,4 +405,96 @@ fn the_sandbox_override_follows_the_parts_and_the_backend() {
     assert!(sandbox_override::write(&tf, &config, None).expect("remove"));
     assert!(!path.exists());
     assert!(!sandbox_override::write(&tf, &config, None).expect("nothing to remove"));
+}
+
+#[test]
+fn links_and_folders_lead_nowhere_outside_and_force_backs_up_what_it_replaces() {
+    use siteup::tfgen::WriteOptions;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tf = dir.path().join("terraform");
+    let outside = dir.path().join("outside.txt");
+    fs::write(&outside, b"not siteup's\n").expect("write");
+    let mut config = full_us_east_1();
+    tfgen::write_project(&tf, &render(&config, Backend::Local), false).expect("first");
+
+    // A folder where siteup writes a file: left alone, even by force.
+    fs::remove_file(tf.join("zone.tf")).expect("remove");
+    fs::create_dir(tf.join("zone.tf")).expect("mkdir");
+    fs::write(tf.join("zone.tf/keep.txt"), b"mine").expect("write");
+    // A link to a file outside, where a file is no longer generated (the API is turned off).
+    fs::remove_file(tf.join("api.tf")).expect("remove");
+    std::os::unix::fs::symlink(&outside, tf.join("api.tf")).expect("symlink");
+    // An edited file that is no longer generated either.
+    let mut logging = fs::read_to_string(tf.join("logging.tf")).expect("read");
+    logging.push_str("# mine\n");
+    fs::write(tf.join("logging.tf"), &logging).expect("edit");
+
+    config
+        .parts
+        .disable_with_dependents(siteup::site::Part::Api);
+    let files = render(&config, Backend::Local);
+    let kept = tfgen::write_project(&tf, &files, false).expect("kept");
+    assert_eq!(
+        action(&kept, "zone.tf"),
+        FileAction::Conflict(Conflict::NotAFile)
+    );
+    assert_eq!(
+        action(&kept, "api.tf"),
+        FileAction::Conflict(Conflict::Symlink)
+    );
+    let link_note = kept
+        .files
+        .iter()
+        .find(|f| f.path == Path::new("api.tf"))
+        .and_then(|f| f.diff.clone())
+        .expect("a sentence for the link");
+    assert!(!link_note.contains("not siteup's"), "{link_note}");
+
+    let backup = dir.path().join("backup");
+    let forced = tfgen::write_project_with(
+        &tf,
+        &files,
+        &WriteOptions {
+            force: true,
+            backup_dir: Some(&backup),
+        },
+    )
+    .expect("force");
+    assert_eq!(
+        action(&forced, "zone.tf"),
+        FileAction::Conflict(Conflict::NotAFile),
+        "force never replaces a folder"
+    );
+    assert_eq!(
+        fs::read(tf.join("zone.tf/keep.txt")).expect("kept"),
+        b"mine"
+    );
+    assert_eq!(
+        action(&forced, "api.tf"),
+        FileAction::Overwritten(Conflict::Symlink)
+    );
+    assert!(
+        fs::symlink_metadata(tf.join("api.tf")).is_err(),
+        "the link is removed"
+    );
+    assert_eq!(fs::read(&outside).expect("outside"), b"not siteup's\n");
+    assert_eq!(
+        fs::read_link(backup.join("api.tf")).expect("the link is backed up"),
+        outside
+    );
+    assert!(!tf.join("logging.tf").exists());
+    assert_eq!(
+        fs::read_to_string(backup.join("logging.tf")).expect("backup"),
+        logging
+    );
+    assert_eq!(forced.backup.as_deref(), Some(backup.as_path()));
+
+    // A linked terraform folder is refused before anything is read or written.
+    let elsewhere = dir.path().join("elsewhere");
+    fs::create_dir(&elsewhere).expect("mkdir");
+    let linked = dir.path().join("linked");
+    std::os::unix::fs::symlink(&elsewhere, &linked).expect("symlink");
+    let err = tfgen::write_project(&linked, &files, true).expect_err("refused");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert_eq!(fs::read_dir(&elsewhere).expect("list").count(), 0);
 }

@@ -91,6 +91,10 @@ pub enum SettingsError {
         #[source]
         source: InputError,
     },
+    #[error(
+        "{path} is a symbolic link to a file that does not exist; create that file or remove the link, then run siteup again."
+    )]
+    DanglingLink { path: String },
     #[error("Could not write {path}: {}.", crate::words::io_advice(source))]
     Write {
         path: String,
@@ -209,12 +213,20 @@ pub fn path_in(project_dir: &Path) -> PathBuf {
     project_dir.join(FILE_NAME)
 }
 
-/// Loads siteup.toml from a project folder; `Ok(None)` when there is none.
+/// Loads siteup.toml from a project folder; `Ok(None)` when there is none (a link to a file
+/// that does not exist is an error: the answers would be written nowhere).
 pub fn load(project_dir: &Path) -> Result<Option<SiteupToml>, SettingsError> {
     let path = path_in(project_dir);
     match std::fs::read_to_string(&path) {
         Ok(text) => SiteupToml::parse(&text, &path).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::fs::symlink_metadata(&path).is_ok() {
+                return Err(SettingsError::DanglingLink {
+                    path: path.display().to_string(),
+                });
+            }
+            Ok(None)
+        }
         Err(source) => Err(SettingsError::Read {
             path: path.display().to_string(),
             source,
@@ -222,20 +234,158 @@ pub fn load(project_dir: &Path) -> Result<Option<SiteupToml>, SettingsError> {
     }
 }
 
-/// Saves siteup.toml atomically; returns whether the bytes changed (unchanged: not written).
+/// Saves siteup.toml atomically; returns whether the file changed (unchanged answers: not
+/// written, not one byte).
+///
+/// The file invites editing, so an existing one keeps the user's comments, order and spacing:
+/// only the values that differ are replaced (each keeping the comment after it), missing keys
+/// are added and keys no longer needed removed. A symbolic link stays a link: its target gets
+/// the new text.
 pub fn save(project_dir: &Path, settings: &SiteupToml) -> Result<bool, SettingsError> {
     let path = path_in(project_dir);
-    let text = settings.render();
-    if std::fs::read(&path).ok().as_deref() == Some(text.as_bytes()) {
+    let shown = path.display().to_string();
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::fs::symlink_metadata(&path).is_ok() {
+                return Err(SettingsError::DanglingLink { path: shown });
+            }
+            None
+        }
+        Err(source) => {
+            return Err(SettingsError::Read {
+                path: shown,
+                source,
+            });
+        }
+    };
+    let text = match &existing {
+        Some(old) => {
+            if SiteupToml::parse(old, &path).is_ok_and(|current| current == *settings) {
+                return Ok(false);
+            }
+            edit_preserving(old, settings, &path).unwrap_or_else(|| settings.render())
+        }
+        None => settings.render(),
+    };
+    if existing.as_deref() == Some(text.as_str()) {
         return Ok(false);
     }
-    crate::project::atomic::write_atomic(&path, text.as_bytes()).map_err(|source| {
-        SettingsError::Write {
-            path: path.display().to_string(),
+    crate::project::atomic::write_atomic_through_link(&path, text.as_bytes()).map_err(
+        |source| SettingsError::Write {
+            path: shown,
             source,
-        }
-    })?;
+        },
+    )?;
     Ok(true)
+}
+
+/// `old` with only what differs from `settings` changed, or `None` when `old` cannot be edited
+/// into text that reads back as exactly `settings` (the caller then writes a fresh file).
+fn edit_preserving(old: &str, settings: &SiteupToml, path: &Path) -> Option<String> {
+    let mut doc: toml_edit::DocumentMut = old.parse().ok()?;
+    let wanted: toml_edit::DocumentMut = settings.render().parse().ok()?;
+    merge_table(doc.as_table_mut(), wanted.as_table());
+    let text = doc.to_string();
+    match SiteupToml::parse(&text, path) {
+        Ok(back) if back == *settings => Some(text),
+        _ => None,
+    }
+}
+
+/// Makes `old` hold the same keys and values as `new`, touching only what differs.
+fn merge_table(old: &mut dyn toml_edit::TableLike, new: &dyn toml_edit::TableLike) {
+    let gone: Vec<String> = old
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .filter(|k| !new.contains_key(k))
+        .collect();
+    for k in gone {
+        old.remove(&k);
+    }
+    for (k, new_item) in new.iter() {
+        match old.get_mut(k) {
+            Some(old_item) => merge_item(old_item, new_item),
+            None => {
+                old.insert(k, detached(new_item));
+            }
+        }
+    }
+}
+
+fn merge_item(old: &mut toml_edit::Item, new: &toml_edit::Item) {
+    use toml_edit::Item;
+    if same_item(old, new) {
+        return;
+    }
+    if let (Some(o), Some(n)) = (old.as_table_like_mut(), new.as_table_like()) {
+        merge_table(o, n);
+        return;
+    }
+    let mut replacement = detached(new);
+    if let (Item::Value(o), Item::Value(r)) = (&*old, &mut replacement) {
+        // Keep the spacing and the comment around the old value.
+        *r.decor_mut() = o.decor().clone();
+    }
+    *old = replacement;
+}
+
+/// A copy of `item` from another document, with that document's table positions cleared (so it
+/// is placed after its neighbours here).
+fn detached(item: &toml_edit::Item) -> toml_edit::Item {
+    fn clear(table: &mut toml_edit::Table) {
+        table.set_position(None);
+        for (_, item) in table.iter_mut() {
+            clear_item(item);
+        }
+    }
+    fn clear_item(item: &mut toml_edit::Item) {
+        match item {
+            toml_edit::Item::Table(t) => clear(t),
+            toml_edit::Item::ArrayOfTables(a) => a.iter_mut().for_each(clear),
+            _ => {}
+        }
+    }
+    let mut item = item.clone();
+    clear_item(&mut item);
+    item
+}
+
+/// Whether two items hold the same data, whatever their formatting.
+fn same_item(a: &toml_edit::Item, b: &toml_edit::Item) -> bool {
+    use toml_edit::Item;
+    match (a, b) {
+        (Item::Value(x), Item::Value(y)) => same_value(x, y),
+        (Item::ArrayOfTables(x), Item::ArrayOfTables(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(x, y)| same_table(x, y))
+        }
+        _ => match (a.as_table_like(), b.as_table_like()) {
+            (Some(x), Some(y)) => same_table(x, y),
+            _ => false,
+        },
+    }
+}
+
+fn same_table(a: &dyn toml_edit::TableLike, b: &dyn toml_edit::TableLike) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .all(|(k, x)| b.get(k).is_some_and(|y| same_item(x, y)))
+}
+
+fn same_value(a: &toml_edit::Value, b: &toml_edit::Value) -> bool {
+    use toml_edit::Value;
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.value() == y.value(),
+        (Value::Integer(x), Value::Integer(y)) => x.value() == y.value(),
+        (Value::Float(x), Value::Float(y)) => x.value() == y.value(),
+        (Value::Boolean(x), Value::Boolean(y)) => x.value() == y.value(),
+        (Value::Datetime(x), Value::Datetime(y)) => x.value() == y.value(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(x, y)| same_value(x, y))
+        }
+        (Value::InlineTable(x), Value::InlineTable(y)) => same_table(x, y),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -318,5 +468,76 @@ mod tests {
             .and_then(|m| m.modified())
             .expect("mtime");
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn saving_changed_answers_keeps_comments_and_changes_only_those_values() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = path_in(dir.path());
+        let mut config = sample();
+        let text = SiteupToml::from_config(&config, None)
+            .render()
+            .replace("region = \"eu-west-1\"", "region   =  'eu-west-1'  # ours")
+            .replace("[parts]", "# parts we pay for\n[parts]")
+            + "# the end\n";
+        std::fs::write(&path, &text).expect("write");
+
+        config.region = Region::parse("eu-north-1").expect("region");
+        config.inbound_mail = InboundMail::None;
+        assert!(
+            save(
+                dir.path(),
+                &SiteupToml::from_config(&config, Some("work".into()))
+            )
+            .expect("save")
+        );
+        let after = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            after.contains("region   =  \"eu-north-1\"  # ours\n"),
+            "{after}"
+        );
+        assert!(after.contains("# parts we pay for\n[parts]"), "{after}");
+        assert!(after.contains("# the end"), "{after}");
+        assert!(after.starts_with("# siteup.toml: the answers"), "{after}");
+        assert!(!after.contains("mx1.forwardemail.net"), "{after}");
+        assert!(after.contains("[aws]\nprofile = \"work\""), "{after}");
+        let back = SiteupToml::parse(&after, &path).expect("parses");
+        assert_eq!(back, SiteupToml::from_config(&config, Some("work".into())));
+
+        // Back to no profile: the section goes, the rest stays as the user wrote it.
+        assert!(save(dir.path(), &SiteupToml::from_config(&config, None)).expect("save"));
+        let again = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(again, after.replace("\n[aws]\nprofile = \"work\"\n", ""));
+    }
+
+    #[test]
+    fn saving_equal_answers_written_differently_changes_no_byte() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = path_in(dir.path());
+        let settings = SiteupToml::from_config(&sample(), None);
+        let text = settings
+            .render()
+            .replace("domain = \"example.com\"", "domain='example.com'#mine");
+        std::fs::write(&path, &text).expect("write");
+        assert!(!save(dir.path(), &settings).expect("save"));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_nothing_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = path_in(dir.path());
+        std::os::unix::fs::symlink(dir.path().join("gone.toml"), &path).expect("symlink");
+        let err = load(dir.path()).expect_err("dangling");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        let settings = SiteupToml::from_config(&sample(), None);
+        assert!(save(dir.path(), &settings).is_err());
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
     }
 }

@@ -16,6 +16,20 @@
 //! Files without conflicts are written even when others conflict, so turning a part on or off
 //! still works while an edited file is kept. A conflicting file stays a conflict on every run
 //! until it is forced or matches what siteup generates again.
+//!
+//! Links and other things that are not regular files never lead siteup out of the folder:
+//!
+//! - a **symbolic link** where siteup would write is a conflict: siteup never reads through it
+//!   (so no diff, only a sentence), and `force` replaces (or removes) the link itself, never its
+//!   target; the link is backed up as a link;
+//! - a **folder, device or pipe**, or a path under a linked folder, is a conflict that even
+//!   `force` leaves alone (replacing it could destroy more than one file): the user moves it away;
+//! - a linked `terraform/` folder is refused outright.
+//!
+//! Diffs show only text siteup wrote or would write: a file siteup did not write (or that has
+//! other hard links, so its content may live elsewhere too) gets a sentence instead of a diff.
+//! With a backup folder ([`WriteOptions::backup_dir`]), every file `force` replaces or removes is
+//! first copied there, so `--force` can be undone.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -25,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{GeneratedFile, TfgenError};
-use crate::project::atomic::write_atomic;
+use crate::project::atomic::{write_atomic, write_atomic_with_mode};
 
 /// The manifest's file name, inside the terraform folder.
 pub const MANIFEST_FILE: &str = ".siteup-manifest.json";
@@ -52,6 +66,11 @@ pub enum Conflict {
     NotFromSiteup,
     /// Edited since siteup wrote it, and the answers no longer produce it.
     EditedNoLongerGenerated,
+    /// A symbolic link: never read or written through; `force` replaces the link itself.
+    Symlink,
+    /// Not a regular file (a folder, a device, a pipe, or under a linked folder): never replaced,
+    /// even with `force`.
+    NotAFile,
 }
 
 impl Conflict {
@@ -63,7 +82,14 @@ impl Conflict {
             Conflict::EditedNoLongerGenerated => {
                 "edited since siteup wrote it, and no longer generated for these answers"
             }
+            Conflict::Symlink => "a symbolic link, which siteup neither reads nor writes through",
+            Conflict::NotAFile => "not a regular file",
         }
+    }
+
+    /// Whether `force` replaces (or removes) such a file.
+    pub fn forcible(self) -> bool {
+        self != Conflict::NotAFile
     }
 }
 
@@ -100,7 +126,8 @@ pub struct FileReport {
     pub path: PathBuf,
     pub action: FileAction,
     /// A unified diff from the file on disk to siteup's version, for updates, conflicts and
-    /// overwrites (`None` otherwise). Binary files get a one-line note instead.
+    /// overwrites (`None` otherwise). Binary files, links, and files whose content siteup may
+    /// not show (it did not write them) get a one-line sentence instead.
     pub diff: Option<String>,
 }
 
@@ -111,6 +138,9 @@ pub struct WriteReport {
     pub files: Vec<FileReport>,
     /// Things the user should know that are not about one file (an unreadable manifest).
     pub notes: Vec<String>,
+    /// The folder holding the files `force` replaced or removed, as they were (`None` when
+    /// nothing was backed up).
+    pub backup: Option<PathBuf>,
 }
 
 impl WriteReport {
@@ -124,6 +154,13 @@ impl WriteReport {
 
     pub fn has_conflicts(&self) -> bool {
         self.conflicts().next().is_some()
+    }
+
+    /// Files `force` replaced or removed: the caller should show their diffs and the backup.
+    pub fn overwritten(&self) -> impl Iterator<Item = &FileReport> {
+        self.files
+            .iter()
+            .filter(|f| matches!(f.action, FileAction::Overwritten(_)))
     }
 
     /// Whether anything on disk changed.
@@ -147,8 +184,14 @@ impl WriteReport {
                 continue;
             }
             let extra = match f.action {
-                FileAction::Conflict(c) => {
+                FileAction::Conflict(c) if c.forcible() => {
                     format!(" ({}; kept, --force replaces it)", c.describe())
+                }
+                FileAction::Conflict(c) => {
+                    format!(
+                        " ({}; kept, move it away since --force leaves it)",
+                        c.describe()
+                    )
                 }
                 FileAction::Overwritten(c) => format!(" ({}; replaced by --force)", c.describe()),
                 _ => String::new(),
@@ -189,11 +232,107 @@ fn io_err(action: &'static str, path: &Path, source: io::Error) -> TfgenError {
     }
 }
 
-fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, TfgenError> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
+/// What is at a path inside the terraform folder, looked at without following any link.
+enum OnDisk {
+    Missing,
+    /// A regular file. `own_link`: its only hard link is this one, so its content is the
+    /// project's own (a file with other links may be a copy of something outside).
+    File {
+        bytes: Vec<u8>,
+        own_link: bool,
+    },
+    /// A symbolic link (never read through).
+    Link,
+    /// A folder, device, pipe or socket, or anything under a linked folder.
+    NotAFile,
+}
+
+/// Looks at `rel` under `terraform_dir` without following links: every folder between them must
+/// be a real folder, and only a regular file is read (opened with `O_NOFOLLOW`).
+fn inspect(terraform_dir: &Path, rel: &Path) -> Result<OnDisk, TfgenError> {
+    let components: Vec<_> = rel.components().collect();
+    let mut dir = terraform_dir.to_path_buf();
+    for c in components.iter().take(components.len().saturating_sub(1)) {
+        dir.push(c);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Ok(OnDisk::NotAFile),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(OnDisk::Missing),
+            Err(e) => return Err(io_err("inspect", &dir, e)),
+        }
+    }
+    let full = terraform_dir.join(rel);
+    let meta = match std::fs::symlink_metadata(&full) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(OnDisk::Missing),
+        Err(e) => return Err(io_err("inspect", &full, e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Ok(OnDisk::Link);
+    }
+    if !meta.is_file() {
+        return Ok(OnDisk::NotAFile);
+    }
+    let (bytes, own_link) = read_regular_file(&full).map_err(|e| io_err("read", &full, e))?;
+    Ok(OnDisk::File { bytes, own_link })
+}
+
+/// Reads a regular file without following a link (even one swapped in since it was inspected)
+/// and without blocking on a pipe; returns its bytes and whether it has a single hard link.
+fn read_regular_file(path: &Path) -> io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let flags = nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits())
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::other("it is no longer a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok((bytes, meta.nlink() == 1))
+}
+
+/// The sentence shown instead of a diff when the content on disk may not be shown.
+/// `after` says what became of the file.
+fn withheld(path: &Path, why: &str, after: &str) -> String {
+    format!(
+        "{} {why}; its content is not shown, and {after}.\n",
+        key(path)
+    )
+}
+
+const KEPT: &str = "siteup kept it as it is";
+const REPLACED: &str = "--force replaced it with siteup's version";
+const REMOVED: &str = "--force removed it";
+const OTHER_LINKS: &str = "has other hard links, so it may be a file from outside the project";
+
+/// The manifest's bytes, or `None` when there is no manifest; a manifest that is a link is
+/// not read (empty bytes, so siteup replaces it with its own) and explained in `notes`.
+fn read_manifest_bytes(
+    path: &Path,
+    notes: &mut Vec<String>,
+) -> Result<Option<Vec<u8>>, TfgenError> {
+    match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err("read", path, e)),
+        Err(e) => Err(io_err("inspect", path, e)),
+        Ok(m) if m.file_type().is_symlink() => {
+            notes.push(format!(
+                "{MANIFEST_FILE} is a symbolic link; siteup did not read through it, treated every differing file as yours and replaced the link with its own manifest."
+            ));
+            Ok(Some(Vec::new()))
+        }
+        Ok(m) if !m.is_file() => Err(io_err(
+            "read",
+            path,
+            io::Error::other("it is not a regular file; move it away"),
+        )),
+        Ok(_) => read_regular_file(path)
+            .map(|(bytes, _)| Some(bytes))
+            .map_err(|e| io_err("read", path, e)),
     }
 }
 
@@ -224,12 +363,20 @@ struct Loaded {
 
 fn load_manifest(terraform_dir: &Path, notes: &mut Vec<String>) -> Result<Loaded, TfgenError> {
     let path = terraform_dir.join(MANIFEST_FILE);
-    let Some(bytes) = read_optional(&path)? else {
+    let noted = notes.len();
+    let Some(bytes) = read_manifest_bytes(&path, notes)? else {
         return Ok(Loaded {
             files: BTreeMap::new(),
             bytes: None,
         });
     };
+    if notes.len() > noted {
+        // A linked manifest, already explained: nothing is known.
+        return Ok(Loaded {
+            files: BTreeMap::new(),
+            bytes: Some(bytes),
+        });
+    }
     match serde_json::from_slice::<Manifest>(&bytes) {
         Ok(m) if m.schema == SCHEMA => {
             let mut files = BTreeMap::new();
@@ -269,6 +416,16 @@ fn load_manifest(terraform_dir: &Path, notes: &mut Vec<String>) -> Result<Loaded
     }
 }
 
+/// How [`write_project_with`] treats files the user changed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions<'a> {
+    /// Replace (or remove) conflicting files, links included, instead of keeping them.
+    pub force: bool,
+    /// Where the files `force` replaces or removes are copied first, at their path relative to
+    /// the terraform folder (created only when something is backed up). `None`: no backup.
+    pub backup_dir: Option<&'a Path>,
+}
+
 /// Writes `files` into `terraform_dir` (created if missing), keeping user edits unless `force`.
 /// See the module documentation for what happens to each file.
 pub fn write_project(
@@ -276,6 +433,37 @@ pub fn write_project(
     files: &[GeneratedFile],
     force: bool,
 ) -> Result<WriteReport, TfgenError> {
+    write_project_with(
+        terraform_dir,
+        files,
+        &WriteOptions {
+            force,
+            backup_dir: None,
+        },
+    )
+}
+
+/// What to keep of a file before `force` replaces or removes it.
+enum Saved {
+    File(Vec<u8>),
+    Link(PathBuf),
+}
+
+/// [`write_project`] with a backup of everything `force` replaces or removes.
+pub fn write_project_with(
+    terraform_dir: &Path,
+    files: &[GeneratedFile],
+    options: &WriteOptions<'_>,
+) -> Result<WriteReport, TfgenError> {
+    let force = options.force;
+    match std::fs::symlink_metadata(terraform_dir) {
+        Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
+            return Err(TfgenError::NotAFolder(terraform_dir.to_path_buf()));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_err("inspect", terraform_dir, e)),
+    }
     std::fs::create_dir_all(terraform_dir)
         .map_err(|e| io_err("create the folder", terraform_dir, e))?;
     let mut report = WriteReport::default();
@@ -285,12 +473,25 @@ pub fn write_project(
     } = load_manifest(terraform_dir, &mut report.notes)?;
     let mut new_manifest: BTreeMap<String, String> = BTreeMap::new();
 
-    // Decide everything first, then write: an error while reading leaves the folder untouched.
+    // Decide everything first, then back up, then write: an error while reading or backing up
+    // leaves the folder untouched.
     enum Op<'a> {
         Write(&'a [u8]),
         Remove,
     }
     let mut ops: Vec<(PathBuf, Op)> = Vec::new();
+    let mut saves: Vec<(PathBuf, Saved)> = Vec::new();
+    let save_of = |rel: &Path, current: OnDisk| -> Result<Option<Saved>, TfgenError> {
+        Ok(match current {
+            OnDisk::File { bytes, .. } => Some(Saved::File(bytes)),
+            OnDisk::Link => {
+                let full = terraform_dir.join(rel);
+                let target = std::fs::read_link(&full).map_err(|e| io_err("read", &full, e))?;
+                Some(Saved::Link(target))
+            }
+            OnDisk::Missing | OnDisk::NotAFile => None,
+        })
+    };
 
     let mut generated = std::collections::BTreeSet::new();
     for file in files {
@@ -301,36 +502,68 @@ pub fn write_project(
         if !generated.insert(k.clone()) {
             return Err(TfgenError::UnsafePath(file.path.clone()));
         }
-        let full = terraform_dir.join(&file.path);
-        let current = read_optional(&full)?;
+        let current = inspect(terraform_dir, &file.path)?;
         let recorded = old.get(&k);
         let new_hash = sha256_hex(&file.bytes);
-        let (action, write) = match &current {
-            Some(bytes) if *bytes == file.bytes => (FileAction::Unchanged, false),
-            Some(bytes) => {
+        let conflict = |c: Conflict| {
+            if force && c.forcible() {
+                FileAction::Overwritten(c)
+            } else {
+                FileAction::Conflict(c)
+            }
+        };
+        // The action, and what the user sees instead of the file (a diff or a sentence).
+        let (action, diff) = match &current {
+            OnDisk::File { bytes, .. } if *bytes == file.bytes => (FileAction::Unchanged, None),
+            OnDisk::File { bytes, own_link } => {
                 if recorded.is_some_and(|h| *h == sha256_hex(bytes)) {
-                    (FileAction::Updated, true)
-                } else {
-                    let c = if recorded.is_some() {
-                        Conflict::Edited
+                    // Exactly what siteup wrote: its own text may be shown.
+                    (
+                        FileAction::Updated,
+                        Some(diff(&file.path, bytes, &file.bytes)),
+                    )
+                } else if recorded.is_some() {
+                    let action = conflict(Conflict::Edited);
+                    let shown = if *own_link {
+                        diff(&file.path, bytes, &file.bytes)
                     } else {
-                        Conflict::NotFromSiteup
+                        withheld(&file.path, OTHER_LINKS, if force { REPLACED } else { KEPT })
                     };
-                    if force {
-                        (FileAction::Overwritten(c), true)
-                    } else {
-                        (FileAction::Conflict(c), false)
-                    }
-                }
-            }
-            None if recorded.is_some() => {
-                if force {
-                    (FileAction::Overwritten(Conflict::Deleted), true)
+                    (action, Some(shown))
                 } else {
-                    (FileAction::Conflict(Conflict::Deleted), false)
+                    let action = conflict(Conflict::NotFromSiteup);
+                    let shown = withheld(
+                        &file.path,
+                        "was already there and siteup did not write it",
+                        if force { REPLACED } else { KEPT },
+                    );
+                    (action, Some(shown))
                 }
             }
-            None => (FileAction::Created, true),
+            OnDisk::Link => {
+                let action = conflict(Conflict::Symlink);
+                let shown = if force {
+                    format!(
+                        "{k} is a symbolic link; siteup did not read or write through it, and --force replaced the link itself with siteup's version (its target is untouched).\n"
+                    )
+                } else {
+                    format!(
+                        "{k} is a symbolic link; siteup does not read or write through links, so it kept it and shows no diff.\n"
+                    )
+                };
+                (action, Some(shown))
+            }
+            OnDisk::NotAFile => (
+                FileAction::Conflict(Conflict::NotAFile),
+                Some(format!(
+                    "{k} is not a regular file (a folder, a device, or something under a linked folder); siteup left it alone, even with --force: move it away to let siteup write it.\n"
+                )),
+            ),
+            OnDisk::Missing if recorded.is_some() => {
+                let action = conflict(Conflict::Deleted);
+                (action, Some(diff(&file.path, b"", &file.bytes)))
+            }
+            OnDisk::Missing => (FileAction::Created, None),
         };
         match action {
             FileAction::Conflict(_) => {
@@ -342,18 +575,16 @@ pub fn write_project(
                 new_manifest.insert(k.clone(), new_hash);
             }
         }
-        let diff = match action {
-            FileAction::Updated | FileAction::Conflict(_) | FileAction::Overwritten(_) => {
-                Some(diff(
-                    &file.path,
-                    current.as_deref().unwrap_or_default(),
-                    &file.bytes,
-                ))
-            }
-            _ => None,
-        };
-        if write {
+        if matches!(
+            action,
+            FileAction::Created | FileAction::Updated | FileAction::Overwritten(_)
+        ) {
             ops.push((file.path.clone(), Op::Write(&file.bytes)));
+        }
+        if matches!(action, FileAction::Overwritten(_))
+            && let Some(saved) = save_of(&file.path, current)?
+        {
+            saves.push((file.path.clone(), saved));
         }
         report.files.push(FileReport {
             path: file.path.clone(),
@@ -367,37 +598,84 @@ pub fn write_project(
             continue;
         }
         let rel = PathBuf::from(k);
-        let full = terraform_dir.join(&rel);
-        let Some(current) = read_optional(&full)? else {
+        let current = inspect(terraform_dir, &rel)?;
+        let conflict = |c: Conflict| {
+            if force && c.forcible() {
+                FileAction::Overwritten(c)
+            } else {
+                FileAction::Conflict(c)
+            }
+        };
+        let (action, diff) = match &current {
             // Already gone: forget it.
-            continue;
+            OnDisk::Missing => continue,
+            OnDisk::File { bytes, .. } if sha256_hex(bytes) == *recorded => {
+                (FileAction::Removed, None)
+            }
+            OnDisk::File { bytes, own_link } => {
+                let action = conflict(Conflict::EditedNoLongerGenerated);
+                let shown = if *own_link {
+                    diff(&rel, bytes, b"")
+                } else {
+                    withheld(&rel, OTHER_LINKS, if force { REMOVED } else { KEPT })
+                };
+                (action, Some(shown))
+            }
+            OnDisk::Link => {
+                let action = conflict(Conflict::Symlink);
+                let shown = if force {
+                    format!(
+                        "{k} is a symbolic link that siteup no longer generates; --force removed the link itself (its target is untouched).\n"
+                    )
+                } else {
+                    format!(
+                        "{k} is a symbolic link that siteup no longer generates; siteup does not read through links, so it kept it and shows no diff.\n"
+                    )
+                };
+                (action, Some(shown))
+            }
+            OnDisk::NotAFile => (
+                FileAction::Conflict(Conflict::NotAFile),
+                Some(format!(
+                    "{k} is not a regular file (a folder, a device, or something under a linked folder) and siteup no longer generates it; siteup left it alone, even with --force.\n"
+                )),
+            ),
         };
-        let (action, remove) = if sha256_hex(&current) == *recorded {
-            (FileAction::Removed, true)
-        } else if force {
-            (
-                FileAction::Overwritten(Conflict::EditedNoLongerGenerated),
-                true,
-            )
-        } else {
-            new_manifest.insert(k.clone(), recorded.clone());
-            (
-                FileAction::Conflict(Conflict::EditedNoLongerGenerated),
-                false,
-            )
-        };
-        let diff = match action {
-            FileAction::Removed => None,
-            _ => Some(diff(&rel, &current, b"")),
-        };
-        if remove {
-            ops.push((rel.clone(), Op::Remove));
+        match action {
+            FileAction::Conflict(_) => {
+                new_manifest.insert(k.clone(), recorded.clone());
+            }
+            _ => ops.push((rel.clone(), Op::Remove)),
+        }
+        if matches!(action, FileAction::Overwritten(_))
+            && let Some(saved) = save_of(&rel, current)?
+        {
+            saves.push((rel.clone(), saved));
         }
         report.files.push(FileReport {
             path: rel,
             action,
             diff,
         });
+    }
+
+    if let Some(backup_dir) = options.backup_dir
+        && !saves.is_empty()
+    {
+        for (rel, saved) in &saves {
+            let path = backup_dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| io_err("create the backup folder", parent, e))?;
+            }
+            match saved {
+                Saved::File(bytes) => write_atomic_with_mode(&path, bytes, Some(0o600))
+                    .map_err(|e| io_err("back up", &path, e))?,
+                Saved::Link(target) => std::os::unix::fs::symlink(target, &path)
+                    .map_err(|e| io_err("back up", &path, e))?,
+            }
+        }
+        report.backup = Some(backup_dir.to_path_buf());
     }
 
     for (rel, op) in ops {
@@ -408,8 +686,10 @@ pub fn write_project(
                     std::fs::create_dir_all(parent)
                         .map_err(|e| io_err("create the folder", parent, e))?;
                 }
+                // A rename replaces whatever name is there (a link included), never a target.
                 write_atomic(&full, bytes).map_err(|e| io_err("write", &full, e))?;
             }
+            // Removes the name (a link itself, never its target).
             Op::Remove => match std::fs::remove_file(&full) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}

@@ -23,7 +23,10 @@ pub mod zip;
 
 use std::path::PathBuf;
 
-pub use manifest::{Conflict, FileAction, FileReport, MANIFEST_FILE, WriteReport, write_project};
+pub use manifest::{
+    Conflict, FileAction, FileReport, MANIFEST_FILE, WriteOptions, WriteReport, write_project,
+    write_project_with,
+};
 pub use sandbox_override::SANDBOX_OVERRIDE_FILE;
 
 use crate::site::{InputError, SiteConfig};
@@ -83,7 +86,7 @@ pub enum TfgenError {
     )]
     Zip(String),
     #[error(
-        "siteup could not {action} {path}: {source}; check that the folder exists and that you may write to it."
+        "siteup could not {action} {}: {}.", path.display(), crate::words::io_advice(source)
     )]
     Io {
         action: &'static str,
@@ -95,6 +98,10 @@ pub enum TfgenError {
         "siteup refused to write {0}: generated files must stay inside the terraform folder, once each; this is a bug in siteup, please report it."
     )]
     UnsafePath(PathBuf),
+    #[error(
+        "{0} is a symbolic link or not a folder; siteup writes only into a real terraform folder inside the project, so replace it with a folder and run siteup again."
+    )]
+    NotAFolder(PathBuf),
     #[error(
         "The sandbox URL {0:?} cannot be used; give the emulator's address as http://HOST:PORT, like http://127.0.0.1:4566."
     )]
