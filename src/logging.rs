@@ -17,7 +17,7 @@ pub fn init(global: &GlobalArgs, creates_project: bool) -> bool {
     // A command that only reads never creates the project folder (a mistyped --dir stays
     // absent); the others create it anyway, so their first run is logged too.
     if (!creates_project && !paths.root().is_dir())
-        || std::fs::create_dir_all(paths.state_dir()).is_err()
+        || crate::project::create_state_dir(&paths.state_dir()).is_err()
     {
         return false;
     }

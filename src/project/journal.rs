@@ -154,7 +154,7 @@ impl Journal {
             path: path.display().to_string(),
             source,
         };
-        std::fs::create_dir_all(state_dir).map_err(write_err)?;
+        crate::project::create_state_dir(state_dir).map_err(write_err)?;
         let text = serde_json::to_vec_pretty(self).unwrap_or_default();
         crate::project::atomic::write_atomic(&path, &text).map_err(write_err)
     }

@@ -64,7 +64,7 @@ impl DirLock {
             path: path.display().to_string(),
             source,
         };
-        std::fs::create_dir_all(state_dir).map_err(io_err)?;
+        crate::project::create_state_dir(state_dir).map_err(io_err)?;
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -176,6 +176,15 @@ fn hostname() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_folder_is_ignored_by_git() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join(".siteup");
+        let _lock = DirLock::acquire(&state, "siteup").expect("lock");
+        let ignore = std::fs::read_to_string(state.join(".gitignore")).expect(".gitignore");
+        assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
+    }
 
     #[test]
     fn second_lock_is_refused_with_the_holders_pid() {

@@ -42,6 +42,17 @@ impl ProjectPaths {
     }
 }
 
+/// Creates the machine-state folder (`.siteup/`) with a `.gitignore` that ignores everything in
+/// it, so the journal, the log, saved plans and backups never end up in a commit.
+pub fn create_state_dir(state_dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(state_dir)?;
+    let ignore = state_dir.join(".gitignore");
+    if std::fs::symlink_metadata(&ignore).is_err() {
+        atomic::write_atomic(&ignore, b"# siteup's machine state: never committed.\n*\n")?;
+    }
+    Ok(())
+}
+
 /// The current time as RFC 3339 (UTC, whole seconds).
 pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();
