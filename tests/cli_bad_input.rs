@@ -460,6 +460,38 @@ fn damaged_and_hostile_project_files_fail_with_their_own_sentence_and_stay_as_th
 }
 
 #[test]
+fn a_damaged_or_hostile_manifest_never_costs_a_file() {
+    let world = World::new();
+    generated(&world);
+    let manifest = world.project().join("terraform/.siteup-manifest.json");
+    let victim = world.path("victim.txt");
+    std::fs::write(&victim, b"keep me").expect("victim");
+    let zone = world.project().join("terraform/zone.tf");
+    let zone_before = std::fs::read(&zone).expect("zone.tf");
+
+    // Garbage: every file still equal to what siteup writes, so nothing is lost or kept.
+    std::fs::write(&manifest, b"\x00\xff{ not json").expect("write");
+    let run = world.run(&["generate"]);
+    expect(&world, "garbage manifest", &run, 0, &["could not be read"]);
+    assert_eq!(std::fs::read(&zone).expect("zone.tf"), zone_before);
+
+    // A manifest that claims files outside the folder: siteup removes none of them.
+    let escape = format!(
+        r#"{{"schema": 1, "files": {{"../../victim.txt": "00", "{}": "00", "zone.tf": "00"}}}}"#,
+        victim.display()
+    );
+    std::fs::write(&manifest, escape).expect("write");
+    let run = world.run(&["generate", "--region", "eu-west-1"]);
+    check_common(&world, "hostile manifest", &run);
+    assert!(
+        run.all().contains("outside the terraform folder"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(std::fs::read(&victim).expect("victim survives"), b"keep me");
+}
+
+#[test]
 fn folders_that_are_missing_or_files_are_named_and_never_created() {
     let world = World::new();
     let typo = world.path("typo-folder");
