@@ -33,18 +33,23 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
         let _input = input_tx;
         return runtime::run(Journey::new(mode), first, services, store, None, input_rx).await;
     }
+    // SIGTERM and SIGHUP: record the running step as interrupted and end now.
+    runtime::listen_for_termination();
     let (snap_tx, mut snap_rx) = watch::channel(Journey::new(mode));
+    let watching = snap_rx.clone();
     // Ctrl-C: stop terraform cleanly, then quit (the journal keeps everything).
     let ctrl_c = tokio::spawn(async move {
         let mut presses = 0;
         while tokio::signal::ctrl_c().await.is_ok() {
             presses += 1;
-            let _ = input_tx.send(if presses == 1 {
+            runtime::note_signal(runtime::libc_signal::SIGINT);
+            let busy = watching.borrow().busy.is_some();
+            let _ = input_tx.send(if presses == 1 && busy {
                 Event::Interrupt
             } else {
                 Event::Quit
             });
-            if presses == 1 {
+            if presses == 1 && busy {
                 eprintln!(
                     "siteup: stopping terraform cleanly (it saves its state and releases the lock); press Ctrl-C again to quit when it has."
                 );
@@ -80,6 +85,9 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
 /// stopped (the plain mode's last lines): the same exit codes as [`finish`], nothing printed
 /// again but a failure's sentence on standard error.
 pub fn outcome(stop: Stop) -> Result<Outcome, CommandError> {
+    if let Some(o) = signalled(&stop) {
+        return Ok(o);
+    }
     match stop {
         Stop::Done => Ok(Outcome::Done),
         Stop::Waiting(_) => Ok(Outcome::Waiting),
@@ -87,8 +95,29 @@ pub fn outcome(stop: Stop) -> Result<Outcome, CommandError> {
     }
 }
 
+/// The outcome of a journey that a signal ended (Ctrl-C, SIGTERM, SIGHUP), with its sentence on
+/// standard error; `None` when no signal did, or the journey got done anyway.
+pub fn signalled(stop: &Stop) -> Option<Outcome> {
+    let signal = runtime::termination_signal()?;
+    if matches!(stop, Stop::Done) {
+        return None;
+    }
+    let why = match stop {
+        Stop::Failed(msg) => format!(" ({})", msg.trim_end_matches('.')),
+        _ => String::new(),
+    };
+    eprintln!(
+        "siteup: stopped by {}{why}; everything done so far is saved and a terraform still running finishes by itself: run siteup here again to continue.",
+        runtime::signal_name(signal)
+    );
+    Some(Outcome::Signalled(signal))
+}
+
 /// Turns how the journey stopped into the command's outcome.
 pub fn finish(stop: Stop) -> Result<Outcome, CommandError> {
+    if let Some(o) = signalled(&stop) {
+        return Ok(o);
+    }
     match stop {
         Stop::Done => {
             println!("\nEverything is done. Run `siteup status` to see the outputs again.");
