@@ -178,14 +178,32 @@ fn sigterm_during_terraform_plan_leaves_terraform_running_and_records_the_step_i
         "{state:?}"
     );
 
-    // status answers at once and says so.
-    let status = p.run(&["status", "--json"], SHORT_TIMEOUT);
-    status.expect_code(2);
-    let v: serde_json::Value = serde_json::from_str(&status.stdout).expect("status JSON");
-    let step = v["steps"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["id"] == "state"))
-        .cloned()
-        .expect("the state step");
+    // status answers at once: while terraform still plans, the step is running and it names
+    // terraform; once terraform is gone, the step is interrupted.
+    let state_step = || {
+        let status = p.run(&["status", "--json"], SHORT_TIMEOUT);
+        status.expect_code(2);
+        let v: serde_json::Value = serde_json::from_str(&status.stdout).expect("status JSON");
+        v["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["id"] == "state"))
+            .cloned()
+            .expect("the state step")
+    };
+    let step = state_step();
+    assert_eq!(step["state"], "running", "{step:#}");
+    assert!(
+        step["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&format!("terraform plan (PID {pid})"))),
+        "{step:#}"
+    );
+    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while kill(Pid::from_raw(pid), None).is_ok() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let step = state_step();
+    assert_eq!(step["state"], "failed", "{step:#}");
     assert_eq!(step["interrupted"], true, "{step:#}");
 }

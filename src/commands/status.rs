@@ -98,15 +98,20 @@ pub fn render_text(j: &Journey) -> String {
     out
 }
 
-/// Takes the steps recorded as running out of the resume event (they become "not yet" for the
-/// core, which would otherwise wait for them to end): each step with its recorded detail.
+/// Takes the steps recorded as running, or as interrupted, out of the resume event (they become
+/// "not yet" for the core, which would otherwise wait for a running one to end): each step with
+/// its recorded detail.
 fn take_running(first: &mut Event) -> Vec<(StepId, Option<String>)> {
     let Event::Resume { records, .. } = first else {
         return Vec::new();
     };
     records
         .iter_mut()
-        .filter(|r| r.status == Status::Running && !r.step.is_checkpoint())
+        .filter(|r| {
+            !r.step.is_checkpoint()
+                && (r.status == Status::Running
+                    || (r.status == Status::Failed && is_interrupted(r.detail.as_deref())))
+        })
         .map(|r| {
             r.status = Status::NotYet;
             (r.step, r.detail.take())
@@ -136,13 +141,19 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         crate::commands::up::drive_quiet(session, Mode::StatusOnly, first).await;
     for (step, detail) in running {
         let st = journey.steps.entry(step).or_default();
+        let recorded_interrupted = is_interrupted(detail.as_deref());
         match &working {
             Some(who) => {
                 st.status = Status::Running;
                 st.detail = Some(match detail {
-                    Some(d) => format!("{d}; {who}"),
-                    None => who.clone(),
+                    Some(d) if !recorded_interrupted => format!("{d}; {who}"),
+                    _ => who.clone(),
                 });
+            }
+            // A step recorded as interrupted (siteup was stopped by a signal) says how.
+            None if recorded_interrupted => {
+                st.status = Status::Failed;
+                st.detail = detail;
             }
             None => {
                 st.status = Status::Failed;

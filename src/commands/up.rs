@@ -102,13 +102,13 @@ pub fn signalled(stop: &Stop) -> Option<Outcome> {
     if matches!(stop, Stop::Done) {
         return None;
     }
-    let why = match stop {
-        Stop::Failed(msg) => format!(" ({})", msg.trim_end_matches('.')),
-        _ => String::new(),
+    let what = if signal == runtime::libc_signal::SIGINT {
+        "Ctrl-C (SIGINT)".to_string()
+    } else {
+        runtime::signal_name(signal)
     };
     eprintln!(
-        "siteup: stopped by {}{why}; everything done so far is saved and a terraform still running finishes by itself: run siteup here again to continue.",
-        runtime::signal_name(signal)
+        "siteup: stopped by {what}; everything done so far is saved and a terraform still running finishes by itself: run siteup here again to continue."
     );
     Some(Outcome::Signalled(signal))
 }

@@ -132,10 +132,21 @@ pub fn run_blocking(
     }
 }
 
+/// What to do with a command that passed its bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Escalation {
+    /// SIGINT, then SIGKILL after [`KILL_GRACE`]: for commands that only read.
+    Kill,
+    /// SIGINT only, never SIGKILL; siteup then stops waiting for it (for a short command that
+    /// writes, such as `force-unlock`).
+    InterruptOnly,
+}
+
 /// Runs `cmd` (set up by the caller: stdin, pipes, its own process group) for at most `limit`.
 pub async fn run(
     mut cmd: tokio::process::Command,
     limit: Duration,
+    escalation: Escalation,
 ) -> Result<QuickOutput, QuickError> {
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -155,7 +166,9 @@ pub async fn run(
         Err(_) => {
             if let Some(pid) = pid {
                 signal_group(pid, Signal::SIGINT);
-                if tokio::time::timeout(KILL_GRACE, &mut output).await.is_err() {
+                if tokio::time::timeout(KILL_GRACE, &mut output).await.is_err()
+                    && escalation == Escalation::Kill
+                {
                     signal_group(pid, Signal::SIGKILL);
                     let _ = tokio::time::timeout(KILL_GRACE, &mut output).await;
                 }
@@ -193,13 +206,15 @@ mod tests {
     async fn the_async_run_returns_output_or_stops_at_its_bound() {
         let mut cmd = tokio::process::Command::new("sh");
         cmd.args(["-c", "echo out; echo err >&2"]);
-        let o = run(cmd, Duration::from_secs(30)).await.expect("runs");
+        let o = run(cmd, Duration::from_secs(30), Escalation::Kill)
+            .await
+            .expect("runs");
         assert_eq!(o.stdout, b"out\n");
         assert_eq!(o.stderr, b"err\n");
         let mut cmd = tokio::process::Command::new("sh");
         cmd.args(["-c", "sleep 600"]);
         let started = Instant::now();
-        let r = run(cmd, Duration::from_millis(200)).await;
+        let r = run(cmd, Duration::from_millis(200), Escalation::Kill).await;
         assert!(matches!(r, Err(QuickError::TimedOut { .. })), "{r:?}");
         assert!(started.elapsed() < Duration::from_secs(10));
     }

@@ -44,6 +44,7 @@ use super::error::TfError;
 use super::events::{Diagnostic, INTERRUPT_MARKER, TfEvent, parse_line};
 use super::lock::{LockId, LockInfo};
 use super::plan_review::{ApprovedPlan, PlanReview, SavedPlan};
+use super::quick::Escalation;
 use super::runs::{
     DEFAULT_RUN_DIR, ExitRecord, RunFiles, RunRecord, RunningTerraform, new_run_files, process_is,
     process_start_ticks, running_terraform,
@@ -594,7 +595,8 @@ impl Terraform {
     /// Runs a short command to completion and returns its whole output (for `version`, `show`,
     /// `output`, `state list`, `state pull`, `force-unlock`). Through pipes, with a bound: a
     /// command that passes it is stopped (SIGINT, then SIGKILL after a grace: these commands
-    /// only read) and reported as [`TfError::TimedOut`]. Use [`Terraform::spawn`] for anything
+    /// only read; `force-unlock`, which writes, only gets SIGINT) and reported as
+    /// [`TfError::TimedOut`]. Use [`Terraform::spawn`] for anything
     /// that changes infrastructure.
     pub async fn capture<S: AsRef<std::ffi::OsStr>>(
         &self,
@@ -603,17 +605,18 @@ impl Terraform {
         let limit = self
             .quick_timeout
             .unwrap_or_else(|| super::quick::bound(super::quick::QUICK_TIMEOUT));
-        self.capture_within(args, limit).await
+        self.capture_within(args, limit, Escalation::Kill).await
     }
 
     async fn capture_within<S: AsRef<std::ffi::OsStr>>(
         &self,
         args: &[S],
         limit: Duration,
+        escalation: Escalation,
     ) -> Result<Captured, TfError> {
         refuse_auto_approve(args)?;
         let args: Vec<OsString> = args.iter().map(|a| a.as_ref().to_os_string()).collect();
-        let out = super::quick::run(self.command(&args), limit)
+        let out = super::quick::run(self.command(&args), limit, escalation)
             .await
             .map_err(|e| match e {
                 super::quick::QuickError::Spawn(e) => self.spawn_error(e),
@@ -639,7 +642,9 @@ impl Terraform {
         let limit = self
             .quick_timeout
             .unwrap_or_else(|| super::quick::bound(super::quick::VERSION_TIMEOUT));
-        let out = self.capture_within(&["version", "-json"], limit).await?;
+        let out = self
+            .capture_within(&["version", "-json"], limit, Escalation::Kill)
+            .await?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         parse_version_output(&stdout).ok_or_else(|| TfError::VersionUnreadable {
             program: self.program.display().to_string(),
@@ -675,9 +680,17 @@ impl Terraform {
 
     /// `terraform force-unlock -force ID`. Offer it only as [`super::lock::unlock_advice`] says.
     pub async fn force_unlock(&self, id: &LockId) -> Result<(), TfError> {
-        self.capture(&["force-unlock", "-force", id.as_str()])
-            .await?
-            .ok(&format!("force-unlock {id}"))?;
+        // It writes (it deletes the lock): past its bound it is interrupted, never killed.
+        let limit = self
+            .quick_timeout
+            .unwrap_or_else(|| super::quick::bound(super::quick::QUICK_TIMEOUT));
+        self.capture_within(
+            &["force-unlock", "-force", id.as_str()],
+            limit,
+            Escalation::InterruptOnly,
+        )
+        .await?
+        .ok(&format!("force-unlock {id}"))?;
         Ok(())
     }
 
