@@ -1,7 +1,7 @@
 //! Issue 12, signals, with the real binary against the sandbox and a terraform stand-in that
 //! blocks in `init` or `plan` and records every signal it receives:
 //!
-//! - Ctrl-C (SIGINT to siteup) during `terraform init` reaches terraform (SIGINT to its process
+//! - Ctrl-C (SIGINT to siteup) during `terraform init` or `plan` reaches terraform (SIGINT to its process
 //!   group) and siteup then exits with 130; the journal has no step left at `running`.
 //! - SIGTERM during `terraform plan` ends siteup at once with 143, leaves terraform running in
 //!   its own process group (it receives nothing), and records the step as interrupted; `siteup
@@ -91,13 +91,24 @@ fn no_step_running(p: &Project) {
 
 #[test]
 fn ctrl_c_during_terraform_init_reaches_terraform_and_siteup_exits() {
+    ctrl_c_reaches_terraform("init");
+}
+
+#[test]
+fn ctrl_c_during_terraform_plan_reaches_terraform_and_siteup_exits() {
+    ctrl_c_reaches_terraform("plan");
+}
+
+fn ctrl_c_reaches_terraform(command: &str) {
     let fake = tempfile::tempdir().expect("tempdir");
-    let bin = blocking_terraform(fake.path(), "init");
-    let p = Project::new("sigint-init").with_path_prefix(&bin);
+    let bin = blocking_terraform(fake.path(), command);
+    let p = Project::new(&format!("sigint-{command}")).with_path_prefix(&bin);
 
     let mut up = p.spawn(&["sandbox", "--headless"]);
     let started = fake.path().join("started");
-    up.wait_until("terraform init", TO_TERRAFORM, || started.exists());
+    up.wait_until(&format!("terraform {command}"), TO_TERRAFORM, || {
+        started.exists()
+    });
     let _cleanup = KillGroup(read_pid(&started));
     // Let siteup register the run (it does so as it starts it).
     std::thread::sleep(Duration::from_millis(500));
@@ -112,7 +123,7 @@ fn ctrl_c_during_terraform_init_reaches_terraform_and_siteup_exits() {
     assert_eq!(
         signals_seen(fake.path()).trim(),
         "INT",
-        "terraform init received the interrupt (and nothing else): {}",
+        "terraform {command} received the interrupt (and nothing else): {}",
         done.describe()
     );
     done.expect_code(130);

@@ -1,6 +1,8 @@
 //! `siteup up [--yes]`: run every step that can run, stop at the first checkpoint that waits,
 //! and say exactly what is needed. Exit codes: 0 done, 2 waiting on a human or on AWS,
-//! 1 failed.
+//! 1 failed, and 128 + the signal when a signal ended it: 130 Ctrl-C (terraform was
+//! interrupted and saved its state), 143 SIGTERM, 129 SIGHUP (terraform, if running, is left
+//! to finish in its own process group; the step is recorded as interrupted).
 
 use std::io::Write;
 
