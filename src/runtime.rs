@@ -115,13 +115,20 @@ impl JournalStore {
 /// ended the journey), 0 when none did.
 static SIGNALLED: AtomicI32 = AtomicI32::new(0);
 
+/// A termination signal this long after the first one exits at once.
+const SECOND_SIGNAL_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Set by [`listen_for_termination`]: the number of the termination signal once one came.
 static TERMINATION: OnceLock<watch::Receiver<i32>> = OnceLock::new();
 
-/// Notes that `signal` ended (or is ending) this siteup, for the exit code. The first one
-/// counts.
+/// Notes that `signal` ended (or is ending) this siteup, for the exit code. SIGTERM and SIGHUP
+/// count over an earlier Ctrl-C (they end siteup without stopping terraform).
 pub fn note_signal(signal: i32) {
-    let _ = SIGNALLED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+    if signal == libc_signal::SIGINT {
+        let _ = SIGNALLED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+    } else {
+        SIGNALLED.store(signal, Ordering::SeqCst);
+    }
 }
 
 /// The signal noted by [`note_signal`] (or a termination signal), if any.
@@ -162,13 +169,25 @@ pub fn listen_for_termination() {
         };
         note_signal(signal);
         let _ = tx.send(signal);
-        // Later signals are absorbed: the journey is already ending.
-        loop {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
+        // The journey ends now (the journal is written first). A second signal, once that had
+        // time to happen, means "now": give the terminal back and exit at once, whatever is
+        // still winding down. (A closed terminal may send SIGHUP twice in a row.)
+        let first = tokio::time::Instant::now();
+        let again = loop {
+            let again = tokio::select! {
+                _ = term.recv() => libc_signal::SIGTERM,
+                _ = hup.recv() => libc_signal::SIGHUP,
+            };
+            if first.elapsed() >= SECOND_SIGNAL_AFTER {
+                break again;
             }
-        }
+        };
+        crate::ui::tui::restore();
+        eprintln!(
+            "siteup: {} again; exiting at once (a terraform still running finishes by itself).",
+            signal_name(again)
+        );
+        std::process::exit(128 + again);
     });
 }
 
