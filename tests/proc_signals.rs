@@ -6,6 +6,8 @@
 //! - SIGTERM during `terraform plan` ends siteup at once with 143, leaves terraform running in
 //!   its own process group (it receives nothing), and records the step as interrupted; `siteup
 //!   status` then answers at once.
+//! - SIGHUP (a closed SSH session) to the plain-mode wizard while terraform plans: siteup ends
+//!   with 129, terraform is left alone, and the step is recorded as interrupted.
 
 mod journey_support;
 
@@ -217,4 +219,37 @@ fn sigterm_during_terraform_plan_leaves_terraform_running_and_records_the_step_i
     let step = state_step();
     assert_eq!(step["state"], "failed", "{step:#}");
     assert_eq!(step["interrupted"], true, "{step:#}");
+}
+
+#[test]
+fn sighup_in_plain_mode_during_terraform_plan_ends_siteup_and_leaves_no_step_running() {
+    let fake = tempfile::tempdir().expect("tempdir");
+    let bin = blocking_terraform(fake.path(), "plan");
+    let p = Project::new("sighup-plain").with_path_prefix(&bin);
+
+    // TERM=dumb: `siteup sandbox` runs the wizard in plain mode; its input stays open.
+    let mut wizard = p.spawn_with_open_stdin(&["sandbox"]);
+    let started = fake.path().join("started");
+    wizard.wait_until("terraform plan", TO_TERRAFORM, || started.exists());
+    let pid = read_pid(&started).expect("the stand-in's pid");
+    let _cleanup = KillGroup(Some(pid));
+    std::thread::sleep(Duration::from_millis(500));
+    kill(Pid::from_raw(wizard.pid() as i32), Signal::SIGHUP).expect("SIGHUP to siteup");
+    let done = wizard.wait(AFTER_SIGNAL);
+    done.expect_code(129);
+    assert!(
+        done.stderr.contains("stopped by SIGHUP"),
+        "{}",
+        done.describe()
+    );
+    assert_eq!(signals_seen(fake.path()), "", "terraform was left alone");
+    no_step_running(&p);
+    let state = p.journal().step("state").cloned().expect("the state step");
+    assert!(
+        state
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("interrupted") && d.contains("SIGHUP")),
+        "{state:?}"
+    );
 }
