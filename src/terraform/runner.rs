@@ -596,8 +596,8 @@ impl Terraform {
     /// `output`, `state list`, `state pull`, `force-unlock`). Through pipes, with a bound: a
     /// command that passes it is stopped (SIGINT, then SIGKILL after a grace: these commands
     /// only read; `force-unlock`, which writes, only gets SIGINT) and reported as
-    /// [`TfError::TimedOut`]. Use [`Terraform::spawn`] for anything
-    /// that changes infrastructure.
+    /// [`TfError::TimedOut`]. Use [`Terraform::spawn`] for anything that changes
+    /// infrastructure.
     pub async fn capture<S: AsRef<std::ffi::OsStr>>(
         &self,
         args: &[S],
