@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -25,8 +25,8 @@ use crate::site::SiteConfig;
 use crate::terraform::plan_review::{Approval, CONFIRM_WORD};
 use crate::terraform::progress::ResourceStatus;
 use crate::terraform::{
-    ApplyProgress, ExitKind, InitOptions, PlanOptions, PlanReview, RunController, RunEvent,
-    Terraform, TfCommand, TfEvent,
+    ApplyProgress, ExitKind, InitOptions, PlanOptions, PlanReview, RunEvent, RunOutcome,
+    RunTracker, Terraform, TfCommand, TfEvent,
 };
 use crate::tfgen::{self, Backend, GenerateOptions};
 use crate::wizard::state::{
@@ -76,7 +76,9 @@ struct Inner {
 pub struct LiveServices {
     opts: LiveOptions,
     inner: Mutex<Inner>,
-    running: StdMutex<Option<RunController>>,
+    /// Every terraform run of this journey (init, plan, apply, the state migration, and a run
+    /// re-attached to): what an interrupt reaches.
+    runs: RunTracker,
 }
 
 /// The file holding the import block that adopts an existing hosted zone.
@@ -90,7 +92,7 @@ impl LiveServices {
         Self {
             opts,
             inner: Mutex::new(Inner::default()),
-            running: StdMutex::new(None),
+            runs: RunTracker::new(),
         }
     }
 
@@ -127,7 +129,8 @@ impl LiveServices {
             &self.opts.terraform_program,
             self.opts.paths.terraform_dir(),
         )
-        .envs(self.opts.tf_env.iter().cloned());
+        .envs(self.opts.tf_env.iter().cloned())
+        .tracked(self.runs.clone());
         if let Some(cfg) = &self.opts.tf_cli_config {
             tf = tf.cli_config_file(cfg);
         }
@@ -259,17 +262,15 @@ impl LiveServices {
         let tf = self.terraform();
         while let Some(running) = tf.running() {
             tracing::info!("waiting for the terraform a previous siteup started to finish");
+            // Attached runs are tracked too: an interrupt reaches them as it would our own.
             let mut handle = tf.attach(&running);
-            if let Ok(mut slot) = self.running.lock() {
-                *slot = Some(handle.controller());
-            }
             while let Some(ev) = handle.next_event().await {
                 if matches!(ev, RunEvent::Exited(_)) {
                     break;
                 }
             }
-            if let Ok(mut slot) = self.running.lock() {
-                *slot = None;
+            if self.runs.stop_requested() {
+                return;
             }
         }
     }
@@ -294,10 +295,7 @@ impl LiveServices {
         if outcome.succeeded() {
             Ok(())
         } else {
-            Err(format!(
-                "terraform {what} failed: {}",
-                sentence(&outcome.reason())
-            ))
+            Err(run_failure(what, &outcome))
         }
     }
 
@@ -437,6 +435,16 @@ impl LiveServices {
             Err(e) => Err(e.to_string()),
         }
     }
+}
+
+/// The sentence for a terraform run that did not succeed: an interrupted one says so.
+fn run_failure(what: &str, outcome: &RunOutcome) -> String {
+    if outcome.kind == ExitKind::Interrupted {
+        return format!(
+            "terraform {what} was interrupted before it finished; run siteup again to continue."
+        );
+    }
+    format!("terraform {what} failed: {}", sentence(&outcome.reason()))
 }
 
 fn failed_check(waiting_on: StepKind, message: String) -> CheckReport {
@@ -645,6 +653,8 @@ impl Services for LiveServices {
             if phase == Phase::StateBootstrap && self.state_migrated() {
                 return Ok(PlanFacts::default());
             }
+            // A new piece of work: an interrupt of an earlier one no longer applies.
+            self.runs.reset();
             self.wait_for_running().await;
             self.ensure_init(false).await?;
             let adoption = if matches!(phase, Phase::Foundation | Phase::Full) {
@@ -670,8 +680,10 @@ impl Services for LiveServices {
             let (events, outcome) = handle.wait().await;
             if !outcome.succeeded() {
                 return Err(match &outcome.lock {
-                    Some(lock) => sentence(&lock.describe(time::OffsetDateTime::now_utc())),
-                    None => format!("terraform plan failed: {}", sentence(&outcome.reason())),
+                    Some(lock) if outcome.kind != ExitKind::Interrupted => {
+                        sentence(&lock.describe(time::OffsetDateTime::now_utc()))
+                    }
+                    _ => run_failure("plan", &outcome),
                 });
             }
             let diagnostics = crate::terraform::events::diagnostics_of(&events);
@@ -716,13 +728,11 @@ impl Services for LiveServices {
                 Ok(a) => a,
                 Err(e) => return ApplyResult::Failed(sentence(&e.to_string())),
             };
+            self.runs.reset();
             let mut handle = match self.terraform().spawn(&TfCommand::Apply(approved)) {
                 Ok(h) => h,
                 Err(e) => return ApplyResult::Failed(sentence(&e.to_string())),
             };
-            if let Ok(mut slot) = self.running.lock() {
-                *slot = Some(handle.controller());
-            }
             let durations_path = Durations::default_path();
             let mut durations = durations_path
                 .as_deref()
@@ -751,9 +761,6 @@ impl Services for LiveServices {
                     None => break None,
                 }
             };
-            if let Ok(mut slot) = self.running.lock() {
-                *slot = None;
-            }
             for r in fold.resources() {
                 if r.status == ResourceStatus::Done && r.elapsed_seconds > 0 {
                     durations.record(&r.resource_type, r.elapsed_seconds);
@@ -778,6 +785,7 @@ impl Services for LiveServices {
     fn migrate_state(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
             let config = self.config()?;
+            self.runs.reset();
             crate::terraform::bootstrap::migrate(
                 &self.terraform(),
                 &config,
@@ -961,18 +969,10 @@ impl Services for LiveServices {
     }
 
     fn interrupt(&self) {
-        if let Ok(slot) = self.running.lock()
-            && let Some(c) = slot.as_ref()
-        {
-            let _ = c.interrupt();
-        }
+        let _ = self.runs.interrupt();
     }
 
     fn kill(&self) {
-        if let Ok(slot) = self.running.lock()
-            && let Some(c) = slot.as_ref()
-        {
-            let _ = c.force_kill();
-        }
+        let _ = self.runs.force_kill();
     }
 }

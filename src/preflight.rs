@@ -2,12 +2,16 @@
 //! that fixes it. The journey's first step runs the blocking ones; `siteup doctor` prints all.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::terraform::quick::{self, QuickError};
 use crate::terraform::version;
+
+/// How long the python3 probe may take.
+const PYTHON_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -74,15 +78,27 @@ pub fn check_terraform() -> Finding {
             );
         }
     };
-    let output = Command::new(&path)
-        .args(["version", "-json"])
-        .env("CHECKPOINT_DISABLE", "1")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output();
+    let limit = quick::bound(quick::VERSION_TIMEOUT);
+    let output = quick::run_blocking(
+        Command::new(&path)
+            .args(["version", "-json"])
+            .env("CHECKPOINT_DISABLE", "1"),
+        limit,
+    );
     let stdout = match output {
         Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
-        Err(e) => {
+        Err(QuickError::TimedOut { after }) => {
+            return Finding::problem(
+                "terraform",
+                format!(
+                    "terraform ({}) did not answer `terraform version` within {} seconds, so siteup stopped it.",
+                    path.display(),
+                    after.as_secs()
+                ),
+                "check that `terraform version` answers in a terminal (reinstall terraform if it hangs), then run siteup again",
+            );
+        }
+        Err(QuickError::Spawn(e)) => {
             return Finding::problem(
                 "terraform",
                 format!("{} could not be run: {e}.", path.display()),
@@ -230,14 +246,12 @@ pub fn check_lock(state_dir: &Path) -> Finding {
 
 /// python3 with venv, for `siteup sandbox`.
 pub fn check_python_venv() -> Finding {
-    let ok = Command::new("python3")
-        .args(["-c", "import venv, ensurepip"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let ok = quick::run_blocking(
+        Command::new("python3").args(["-c", "import venv, ensurepip"]),
+        quick::bound(PYTHON_TIMEOUT),
+    )
+    .map(|o| o.status.success())
+    .unwrap_or(false);
     if ok {
         Finding::ok(
             "sandbox-python",

@@ -4,11 +4,17 @@
 //! report through one channel; the UI (if any) receives a snapshot after every change through a
 //! `watch` channel and sends its own events (approvals, "check now", quit) through `input`.
 //! A newer check of a checkpoint replaces the pending one (one job per kind).
+//!
+//! SIGTERM and SIGHUP (a closed SSH session), once [`listen_for_termination`] was called, end
+//! the loop at once: terraform is left to finish in its own process group (a later siteup
+//! waits for it), every step still `running` is recorded as interrupted, and the loop returns
+//! [`Stop::Quit`]; the command then exits with [`termination_signal`]'s code.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
@@ -105,6 +111,123 @@ impl JournalStore {
     }
 }
 
+/// The signal that stopped this siteup (SIGTERM, SIGHUP, or SIGINT when the user's Ctrl-C
+/// ended the journey), 0 when none did.
+static SIGNALLED: AtomicI32 = AtomicI32::new(0);
+
+/// A termination signal this long after the first one exits at once.
+const SECOND_SIGNAL_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Set by [`listen_for_termination`]: the number of the termination signal once one came.
+static TERMINATION: OnceLock<watch::Receiver<i32>> = OnceLock::new();
+
+/// Notes that `signal` ended (or is ending) this siteup, for the exit code. SIGTERM and SIGHUP
+/// count over an earlier Ctrl-C (they end siteup without stopping terraform).
+pub fn note_signal(signal: i32) {
+    if signal == libc_signal::SIGINT {
+        let _ = SIGNALLED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+    } else {
+        SIGNALLED.store(signal, Ordering::SeqCst);
+    }
+}
+
+/// The signal noted by [`note_signal`] (or a termination signal), if any.
+pub fn termination_signal() -> Option<i32> {
+    match SIGNALLED.load(Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// Whether the runtime handles SIGTERM and SIGHUP itself (the screen then only waits for it).
+pub fn handles_termination() -> bool {
+    TERMINATION.get().is_some()
+}
+
+/// From now on SIGTERM and SIGHUP end the journey as described in the module's documentation.
+/// Must be called inside a tokio runtime; later calls do nothing.
+pub fn listen_for_termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    if TERMINATION.get().is_some() {
+        return;
+    }
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::warn!("could not listen for SIGTERM and SIGHUP");
+        return;
+    };
+    let (tx, rx) = watch::channel(0);
+    if TERMINATION.set(rx).is_err() {
+        return;
+    }
+    tokio::spawn(async move {
+        let signal = tokio::select! {
+            _ = term.recv() => libc_signal::SIGTERM,
+            _ = hup.recv() => libc_signal::SIGHUP,
+        };
+        note_signal(signal);
+        let _ = tx.send(signal);
+        // The journey ends now (the journal is written first). A second signal, once that had
+        // time to happen, means "now": give the terminal back and exit at once, whatever is
+        // still winding down. (A closed terminal may send SIGHUP twice in a row.)
+        let first = tokio::time::Instant::now();
+        let again = loop {
+            let again = tokio::select! {
+                _ = term.recv() => libc_signal::SIGTERM,
+                _ = hup.recv() => libc_signal::SIGHUP,
+            };
+            if first.elapsed() >= SECOND_SIGNAL_AFTER {
+                break again;
+            }
+        };
+        crate::ui::tui::restore();
+        eprintln!(
+            "siteup: {} again; exiting at once (a terraform still running finishes by itself).",
+            signal_name(again)
+        );
+        std::process::exit(128 + again);
+    });
+}
+
+/// Signal numbers, as the exit codes use them.
+pub mod libc_signal {
+    pub const SIGHUP: i32 = nix::sys::signal::Signal::SIGHUP as i32;
+    pub const SIGINT: i32 = nix::sys::signal::Signal::SIGINT as i32;
+    pub const SIGTERM: i32 = nix::sys::signal::Signal::SIGTERM as i32;
+}
+
+/// The name of a signal number, for messages.
+pub fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| format!("signal {signal}"))
+}
+
+/// Resolves with the termination signal once one came; never without
+/// [`listen_for_termination`].
+async fn terminated() -> i32 {
+    let Some(rx) = TERMINATION.get() else {
+        return std::future::pending().await;
+    };
+    let mut rx = rx.clone();
+    let signal = rx.wait_for(|s| *s != 0).await.map(|s| *s).ok();
+    match signal {
+        Some(s) => s,
+        None => std::future::pending().await,
+    }
+}
+
+/// What an interrupted step's journal detail says.
+pub fn interrupted_detail(signal: i32) -> String {
+    format!(
+        "{}: siteup was stopped by {} before this step finished; a terraform it started goes on by itself and the next siteup waits for it, so run siteup here again to continue",
+        crate::project::journal::INTERRUPTED,
+        signal_name(signal)
+    )
+}
+
 /// Runs the journey until it stops. `input` carries the user's events (none when headless).
 pub async fn run(
     mut journey: Journey,
@@ -170,6 +293,30 @@ pub async fn run(
             let _ = s.send(journey.clone());
         }
         tokio::select! {
+            biased;
+            signal = terminated() => {
+                // Leave terraform to finish in its own process group; record what was cut.
+                for (_, h) in checks.drain() {
+                    h.abort();
+                }
+                if let Some(store) = store.as_mut() {
+                    let detail = interrupted_detail(signal);
+                    let at = crate::project::now_rfc3339();
+                    let steps = store.journal.mark_interrupted(&detail, &at);
+                    if let Err(e) = store.journal.save(&store.state_dir) {
+                        tracing::error!("{e}");
+                    }
+                    for id in steps {
+                        if let Some(step) = StepId::from_id(&id) {
+                            let st = journey.steps.entry(step).or_default();
+                            st.status = Status::Failed;
+                            st.detail = Some(detail.clone());
+                        }
+                    }
+                }
+                tracing::info!("{}: the journey stops now", signal_name(signal));
+                return (journey, Stop::Quit);
+            }
             Some(ev) = rx.recv() => pending.push(ev),
             Some(ev) = input.recv() => pending.push(ev),
             else => {
@@ -206,7 +353,13 @@ fn spawn_effect(
             }
             Effect::ResendVerification => Event::Resent(svc.resend_verification().await),
             Effect::InterruptTerraform => {
-                svc.interrupt();
+                // SIGTERM or SIGHUP leaves terraform to finish by itself.
+                if !matches!(
+                    termination_signal(),
+                    Some(libc_signal::SIGTERM | libc_signal::SIGHUP)
+                ) {
+                    svc.interrupt();
+                }
                 return;
             }
             Effect::KillTerraform => {

@@ -436,3 +436,67 @@ async fn state_list_reads_the_real_terraform_state() {
         "{err:?}"
     );
 }
+
+/// Issue 12: a tracker reaches whichever run is going (its whole process group, so a child
+/// waiting in the foreground stops too), refuses new runs once a stop was asked for, and a
+/// reset lets them start again.
+#[tokio::test]
+async fn a_tracker_interrupts_the_current_run_and_refuses_new_ones_until_reset() {
+    let runs = tempfile::tempdir().expect("tempdir");
+    let marks = tempfile::tempdir().expect("tempdir");
+    let got = marks.path().join("got");
+    let tracker = siteup::terraform::RunTracker::new();
+    let tf = Terraform::new("sh", runs.path())
+        .run_dir(runs.path())
+        .no_watchdog()
+        .tracked(tracker.clone());
+    assert!(tracker.interrupt().is_none(), "nothing to interrupt yet");
+    tracker.reset();
+    // `sleep` in the foreground: only a signal to the group stops it before it ends.
+    let script = format!(
+        "trap 'echo INT > \"{}\"; exit 130' INT; sleep 600; echo no-signal > \"{}\"",
+        got.display(),
+        got.display()
+    );
+    let run = tf.spawn(&sh(&script)).expect("sh starts");
+    assert_eq!(tracker.current().map(|c| c.pid()), Some(run.pid()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    assert_eq!(tracker.interrupt(), Some(InterruptState::Sent));
+    let (_, outcome) = all_events(run).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(outcome.kind, ExitKind::Interrupted, "{outcome:?}");
+    assert_eq!(
+        std::fs::read_to_string(&got).unwrap_or_default().trim(),
+        "INT"
+    );
+    assert!(tracker.current().is_none(), "the ended run is forgotten");
+    assert!(matches!(
+        tf.spawn(&sh("exit 0")),
+        Err(TfError::Stopping { .. })
+    ));
+    tracker.reset();
+    let (_, outcome) = all_events(tf.spawn(&sh("exit 0")).expect("starts again")).await;
+    assert_eq!(outcome.kind, ExitKind::Success);
+}
+
+/// Issue 12: a short command that hangs is stopped at its bound with a sentence naming it.
+#[tokio::test]
+async fn a_hanging_short_command_is_stopped_at_its_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tf_path = dir.path().join("terraform");
+    std::fs::write(&tf_path, "#!/bin/sh\nsleep 100000\n").expect("write");
+    std::fs::set_permissions(&tf_path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let tf = Terraform::new(&tf_path, dir.path()).quick_timeout(Duration::from_millis(500));
+    let started = Instant::now();
+    let err = tf.state_list().await.expect_err("times out");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(matches!(err, TfError::TimedOut { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("`terraform state list` did not finish within"),
+        "{text}"
+    );
+    let err = tf.version().await.expect_err("times out");
+    assert!(err.to_string().contains("`terraform version`"), "{err}");
+}

@@ -25,6 +25,9 @@ pub enum Outcome {
     Done,
     /// Stopped at a step that waits on a human or on AWS (exit 2).
     Waiting,
+    /// Stopped by a signal: SIGINT (Ctrl-C) 130, SIGHUP 129, SIGTERM 143 (128 + the signal's
+    /// number, as shells report it). Everything done so far is saved.
+    Signalled(i32),
 }
 
 impl Outcome {
@@ -32,6 +35,7 @@ impl Outcome {
         match self {
             Outcome::Done => 0,
             Outcome::Waiting => 2,
+            Outcome::Signalled(signal) => u8::try_from(128 + signal.clamp(1, 127)).unwrap_or(1),
         }
     }
 }

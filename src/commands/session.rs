@@ -79,6 +79,30 @@ pub fn chosen_profile(
         })
 }
 
+/// Who is working in the project now: a live siteup holding its lock, or a terraform that a
+/// siteup started there and that is still running. `None` when nothing is: a step the journal
+/// records as `running` was then interrupted.
+pub fn work_in_progress(paths: &ProjectPaths) -> Option<String> {
+    if let Some(holder) = crate::project::lock::current_holder(&paths.state_dir())
+        && holder.pid != std::process::id()
+        && crate::sandbox::process_alive(holder.pid)
+    {
+        return Some(format!(
+            "siteup (PID {}, `{}`) is working on it",
+            holder.pid, holder.command
+        ));
+    }
+    let runs = paths
+        .terraform_dir()
+        .join(crate::terraform::runs::DEFAULT_RUN_DIR);
+    crate::terraform::running_terraform(&runs).map(|r| {
+        format!(
+            "terraform {} (PID {}) is still running for it",
+            r.command, r.pid
+        )
+    })
+}
+
 /// The sandbox folder of a project (`.siteup/sandbox/`).
 pub fn sandbox_dir(paths: &ProjectPaths) -> PathBuf {
     paths.state_dir().join("sandbox")

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use crate::cli::GlobalArgs;
 use crate::commands::{CommandError, Outcome};
-use crate::wizard::{Journey, Mode, Status, StepId};
+use crate::project::journal::is_interrupted;
+use crate::wizard::{Event, Journey, Mode, Status, StepId};
 
 #[derive(Debug, Serialize)]
 pub struct StatusJson {
@@ -26,6 +27,9 @@ pub struct StepJson {
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
+    /// The step was cut short (siteup stopped mid-step); it runs again on the next `siteup up`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<String>,
 }
@@ -49,6 +53,8 @@ pub fn to_json(j: &Journey, domain: Option<String>) -> StatusJson {
                     checkpoint: s.is_checkpoint(),
                     detail: st.detail.clone(),
                     since: st.since.and_then(rfc),
+                    interrupted: st.status == Status::Failed
+                        && is_interrupted(st.detail.as_deref()),
                     lines: j
                         .facts
                         .checks
@@ -73,6 +79,7 @@ pub fn render_text(j: &Journey) -> String {
             Status::Running => "[....]",
             Status::WaitingOnYou => "[you ]",
             Status::WaitingOnAws => "[aws ]",
+            Status::Failed if is_interrupted(st.detail.as_deref()) => "[stop]",
             Status::Failed => "[FAIL]",
             Status::NotYet => "[    ]",
         };
@@ -91,17 +98,71 @@ pub fn render_text(j: &Journey) -> String {
     out
 }
 
+/// Takes the steps recorded as running, or as interrupted, out of the resume event (they become
+/// "not yet" for the core, which would otherwise wait for a running one to end): each step with
+/// its recorded detail.
+fn take_running(first: &mut Event) -> Vec<(StepId, Option<String>)> {
+    let Event::Resume { records, .. } = first else {
+        return Vec::new();
+    };
+    records
+        .iter_mut()
+        .filter(|r| {
+            !r.step.is_checkpoint()
+                && (r.status == Status::Running
+                    || (r.status == Status::Failed && is_interrupted(r.detail.as_deref())))
+        })
+        .map(|r| {
+            r.status = Status::NotYet;
+            (r.step, r.detail.take())
+        })
+        .collect()
+}
+
 pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandError> {
     // Read-only: it records nothing, so it also works beside a running wizard.
     let session = crate::commands::session::open_read_only(global)?;
     // A damaged siteup.toml is a failure with its sentence, not a journey that waits.
     let domain =
         crate::project::settings::load(session.paths.root())?.map(|s| s.site.domain.to_string());
-    let first = session.resume_event();
+    let mut first = session.resume_event();
+    // A step the journal records as `running` is not waited for: either someone is working on
+    // it now, or it was interrupted (siteup was killed mid-step).
+    let running = take_running(&mut first);
+    let working = if running.is_empty() {
+        None
+    } else {
+        crate::commands::session::work_in_progress(&session.paths)
+    };
     // Outputs from the terraform state, when there is one (cheap: no provider is loaded).
     let services = session.services.clone();
     let (mut journey, _stop) =
         crate::commands::up::drive_quiet(session, Mode::StatusOnly, first).await;
+    for (step, detail) in running {
+        let st = journey.steps.entry(step).or_default();
+        let recorded_interrupted = is_interrupted(detail.as_deref());
+        match &working {
+            Some(who) => {
+                st.status = Status::Running;
+                st.detail = Some(match detail {
+                    Some(d) if !recorded_interrupted => format!("{d}; {who}"),
+                    _ => who.clone(),
+                });
+            }
+            // A step recorded as interrupted (siteup was stopped by a signal) says how.
+            None if recorded_interrupted => {
+                st.status = Status::Failed;
+                st.detail = detail;
+            }
+            None => {
+                st.status = Status::Failed;
+                st.detail = Some(format!(
+                    "{}: siteup stopped before this step finished and nothing is working on it now; run `siteup up` (or `siteup`) here to continue",
+                    crate::project::journal::INTERRUPTED
+                ));
+            }
+        }
+    }
     if journey.is_done(StepId::Foundation)
         && let Ok(o) = crate::runtime::Services::read_outputs(services.as_ref()).await
     {

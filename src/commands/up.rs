@@ -1,6 +1,8 @@
 //! `siteup up [--yes]`: run every step that can run, stop at the first checkpoint that waits,
 //! and say exactly what is needed. Exit codes: 0 done, 2 waiting on a human or on AWS,
-//! 1 failed.
+//! 1 failed, and 128 + the signal when a signal ended it: 130 Ctrl-C (terraform was
+//! interrupted and saved its state), 143 SIGTERM, 129 SIGHUP (terraform, if running, is left
+//! to finish in its own process group; the step is recorded as interrupted).
 
 use std::io::Write;
 
@@ -33,18 +35,23 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
         let _input = input_tx;
         return runtime::run(Journey::new(mode), first, services, store, None, input_rx).await;
     }
+    // SIGTERM and SIGHUP: record the running step as interrupted and end now.
+    runtime::listen_for_termination();
     let (snap_tx, mut snap_rx) = watch::channel(Journey::new(mode));
+    let watching = snap_rx.clone();
     // Ctrl-C: stop terraform cleanly, then quit (the journal keeps everything).
     let ctrl_c = tokio::spawn(async move {
         let mut presses = 0;
         while tokio::signal::ctrl_c().await.is_ok() {
             presses += 1;
-            let _ = input_tx.send(if presses == 1 {
+            runtime::note_signal(runtime::libc_signal::SIGINT);
+            let busy = watching.borrow().busy.is_some();
+            let _ = input_tx.send(if presses == 1 && busy {
                 Event::Interrupt
             } else {
                 Event::Quit
             });
-            if presses == 1 {
+            if presses == 1 && busy {
                 eprintln!(
                     "siteup: stopping terraform cleanly (it saves its state and releases the lock); press Ctrl-C again to quit when it has."
                 );
@@ -80,6 +87,9 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
 /// stopped (the plain mode's last lines): the same exit codes as [`finish`], nothing printed
 /// again but a failure's sentence on standard error.
 pub fn outcome(stop: Stop) -> Result<Outcome, CommandError> {
+    if let Some(o) = signalled(&stop) {
+        return Ok(o);
+    }
     match stop {
         Stop::Done => Ok(Outcome::Done),
         Stop::Waiting(_) => Ok(Outcome::Waiting),
@@ -87,8 +97,29 @@ pub fn outcome(stop: Stop) -> Result<Outcome, CommandError> {
     }
 }
 
+/// The outcome of a journey that a signal ended (Ctrl-C, SIGTERM, SIGHUP), with its sentence on
+/// standard error; `None` when no signal did, or the journey got done anyway.
+pub fn signalled(stop: &Stop) -> Option<Outcome> {
+    let signal = runtime::termination_signal()?;
+    if matches!(stop, Stop::Done) {
+        return None;
+    }
+    let what = if signal == runtime::libc_signal::SIGINT {
+        "Ctrl-C (SIGINT)".to_string()
+    } else {
+        runtime::signal_name(signal)
+    };
+    eprintln!(
+        "siteup: stopped by {what}; everything done so far is saved and a terraform still running finishes by itself: run siteup here again to continue."
+    );
+    Some(Outcome::Signalled(signal))
+}
+
 /// Turns how the journey stopped into the command's outcome.
 pub fn finish(stop: Stop) -> Result<Outcome, CommandError> {
+    if let Some(o) = signalled(&stop) {
+        return Ok(o);
+    }
     match stop {
         Stop::Done => {
             println!("\nEverything is done. Run `siteup status` to see the outputs again.");

@@ -31,11 +31,21 @@ pub async fn run_session(
     // The lock is held until the journey stops.
     let (services, store, _lock) = session.into_parts();
     let journey = Journey::new(Mode::Interactive);
+    // SIGTERM and SIGHUP: record the running step as interrupted and end now (the screen is
+    // restored as for a quit).
+    crate::runtime::listen_for_termination();
     let result = if plain {
         ui::run_plain(opts, journey, first, services, Some(store)).await
     } else {
         ui::run_tui(opts, journey, first, services, Some(store)).await
     };
+    // A terminal closed under the screen fails it: the signal is the news then.
+    if result.is_err()
+        && let Some(signal) = crate::runtime::termination_signal()
+    {
+        return Ok(crate::commands::up::signalled(&crate::wizard::Stop::Quit)
+            .unwrap_or(Outcome::Signalled(signal)));
+    }
     // Both front ends end with the journey's final word (see `ui::final_stop`).
     let (journey, stop) = result.map_err(|e| CommandError::Message(e.to_string()))?;
     if plain {

@@ -55,6 +55,18 @@ pub struct Journal {
     pub history: Vec<JournalEntry>,
 }
 
+/// A step's state while siteup works on it.
+pub const RUNNING: &str = "running";
+/// A step's state once it failed, or was interrupted.
+pub const FAILED: &str = "failed";
+/// How the detail of an interrupted step starts.
+pub const INTERRUPTED: &str = "interrupted";
+
+/// Whether a step's detail says it was interrupted (rather than failed).
+pub fn is_interrupted(detail: Option<&str>) -> bool {
+    detail.is_some_and(|d| d.starts_with(INTERRUPTED))
+}
+
 /// How many history lines are kept (older ones are dropped).
 const HISTORY_LIMIT: usize = 500;
 
@@ -194,6 +206,26 @@ impl Journal {
         }
     }
 
+    /// The steps recorded as `running`.
+    pub fn running_steps(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter(|(_, r)| r.state == RUNNING)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// Records every step still at `running` as interrupted (`failed`, with `detail`, which
+    /// starts with [`INTERRUPTED`]): what siteup leaves when it is stopped mid-step. Returns the
+    /// steps it changed.
+    pub fn mark_interrupted(&mut self, detail: &str, at: &str) -> Vec<String> {
+        let steps = self.running_steps();
+        for id in &steps {
+            self.record(id, FAILED, Some(detail.to_string()), at);
+        }
+        steps
+    }
+
     /// Stores a step-specific fact (kept across runs).
     pub fn set_fact(&mut self, id: &str, key: &str, value: &str) {
         self.steps
@@ -262,6 +294,25 @@ mod tests {
         let err = Journal::load(dir.path()).expect_err("damaged");
         assert!(err.to_string().contains("is damaged"), "{err}");
         assert!(!err.to_string().contains("permission"), "{err}");
+    }
+
+    #[test]
+    fn running_steps_are_marked_interrupted_and_others_kept() {
+        let mut j = Journal::new();
+        j.record(
+            "state",
+            "running",
+            Some("planning".into()),
+            "2026-11-28T10:00:00Z",
+        );
+        j.record("profile", "done", None, "2026-11-28T10:00:00Z");
+        let changed = j.mark_interrupted("interrupted: stopped", "2026-11-28T10:01:00Z");
+        assert_eq!(changed, ["state"]);
+        let state = j.step("state").expect("state");
+        assert_eq!(state.state, "failed");
+        assert!(is_interrupted(state.detail.as_deref()));
+        assert_eq!(j.step("profile").map(|r| r.state.as_str()), Some("done"));
+        assert!(j.running_steps().is_empty());
     }
 
     #[test]

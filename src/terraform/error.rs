@@ -64,6 +64,20 @@ pub enum TfError {
     BadLockId { id: String },
 
     #[error(
+        "`terraform {command}` did not finish within {} seconds, so siteup stopped it; check that `terraform {command}` works in a terminal in this folder, then run siteup again",
+        after.as_secs()
+    )]
+    TimedOut {
+        command: String,
+        after: std::time::Duration,
+    },
+
+    #[error(
+        "`terraform {command}` was not started because siteup was asked to stop; run siteup again to continue"
+    )]
+    Stopping { command: String },
+
+    #[error(
         "could not create terraform's output files in {}: {source}; check that the folder exists and that you may write to it",
         path.display()
     )]

@@ -288,10 +288,11 @@ pub fn this_host() -> Option<String> {
             return Some(h.to_string());
         }
     }
-    let out = std::process::Command::new("hostname")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
+    let out = super::quick::run_blocking(
+        &mut std::process::Command::new("hostname"),
+        std::time::Duration::from_secs(5),
+    )
+    .ok()?;
     let h = String::from_utf8_lossy(&out.stdout).trim().to_string();
     (!h.is_empty()).then_some(h)
 }

@@ -7,6 +7,7 @@
 //! - [`progress`]: the apply, resource by resource, as a pure fold.
 //! - [`lock`]: "state locked" as a [`LockInfo`], its wording, and force-unlock safety.
 //! - [`version`]: finding terraform and checking it is 1.10 or newer.
+//! - [`quick`]: short read-only commands with a bound (stopped when they pass it).
 //! - [`runs`]: terraform's output files and run records; finding a terraform still running.
 //! - [`bootstrap`]: moving the state into its S3 bucket, resumable at every sub-step.
 
@@ -17,6 +18,7 @@ pub mod events;
 pub mod lock;
 pub mod plan_review;
 pub mod progress;
+pub mod quick;
 pub mod runner;
 pub mod runs;
 pub mod version;
@@ -28,7 +30,7 @@ pub use plan_review::{Approval, ApprovedPlan, PlanReview, SavedPlan};
 pub use progress::ApplyProgress;
 pub use runner::{
     ExitKind, InitOptions, InterruptState, PlanOptions, RunController, RunEvent, RunHandle,
-    RunOutcome, Terraform, TfCommand,
+    RunOutcome, RunTracker, Terraform, TfCommand,
 };
 pub use runs::{RunFiles, RunningTerraform, running_terraform};
 pub use version::{TfVersion, VersionInfo};

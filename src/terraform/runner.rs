@@ -16,7 +16,15 @@
 //! the silence watchdog, reaps the child exactly once, lets the tails read the files to their end,
 //! records the exit in the run's record and sends [`RunEvent::Exited`] last.
 //!
-//! Nothing here ever sends SIGKILL on its own: only [`RunController::force_kill`] does.
+//! An interrupt is SIGINT to terraform's process group (terraform and its providers, as a
+//! Ctrl-C in a terminal would; providers ignore it and let terraform stop them). A
+//! [`RunTracker`] shared by the runs of one journey knows which run is going, so that an
+//! interrupt reaches whichever run it is (`init`, `plan`, `apply`, `init -migrate-state`, or a
+//! run re-attached to), and so that no new run starts once a stop was asked for.
+//!
+//! Nothing here ever sends SIGKILL to these runs on its own: only [`RunController::force_kill`]
+//! does. Short read-only commands ([`Terraform::capture`]) have a bound instead (see
+//! [`super::quick`]).
 
 use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
@@ -36,6 +44,7 @@ use super::error::TfError;
 use super::events::{Diagnostic, INTERRUPT_MARKER, TfEvent, parse_line};
 use super::lock::{LockId, LockInfo};
 use super::plan_review::{ApprovedPlan, PlanReview, SavedPlan};
+use super::quick::Escalation;
 use super::runs::{
     DEFAULT_RUN_DIR, ExitRecord, RunFiles, RunRecord, RunningTerraform, new_run_files, process_is,
     process_start_ticks, running_terraform,
@@ -71,6 +80,8 @@ pub struct Terraform {
     watchdog: Option<Duration>,
     exit_grace: Duration,
     run_dir: Option<PathBuf>,
+    tracker: Option<RunTracker>,
+    quick_timeout: Option<Duration>,
 }
 
 /// Options of `terraform init`.
@@ -287,7 +298,23 @@ impl Terraform {
             watchdog: Some(DEFAULT_WATCHDOG),
             exit_grace: DEFAULT_EXIT_GRACE,
             run_dir: None,
+            tracker: None,
+            quick_timeout: None,
         }
+    }
+
+    /// Registers every run started (or attached to) with `tracker`, so that
+    /// [`RunTracker::interrupt`] reaches whichever run is going.
+    pub fn tracked(mut self, tracker: RunTracker) -> Terraform {
+        self.tracker = Some(tracker);
+        self
+    }
+
+    /// The bound of the short commands run by [`Terraform::capture`] (default
+    /// [`super::quick::QUICK_TIMEOUT`], or `SITEUP_QUICK_TIMEOUT`).
+    pub fn quick_timeout(mut self, limit: Duration) -> Terraform {
+        self.quick_timeout = Some(limit);
+        self
     }
 
     /// Finds terraform on PATH.
@@ -418,6 +445,13 @@ impl Terraform {
             plan.saved().verify_unchanged()?;
         }
         let args = command.args(&self.working_dir)?;
+        if let Some(t) = &self.tracker
+            && t.stop_requested()
+        {
+            return Err(TfError::Stopping {
+                command: command.name(),
+            });
+        }
         let run_dir = self.runs_dir();
         let run_files_err = |source| TfError::RunFiles {
             path: run_dir.clone(),
@@ -519,7 +553,16 @@ impl Terraform {
             collected.clone(),
             err_done_tx,
         ));
+        let controller = RunController {
+            pid,
+            control: ctrl_tx,
+            shared: shared.clone(),
+        };
+        if let Some(t) = &self.tracker {
+            t.register(&controller);
+        }
         tokio::spawn(supervise(Supervisor {
+            tracker: self.tracker.clone(),
             waiter,
             pid,
             command: command.clone(),
@@ -545,28 +588,48 @@ impl Terraform {
             command,
             events: rx,
             files,
-            controller: RunController {
-                pid,
-                control: ctrl_tx,
-                shared,
-            },
+            controller,
         }
     }
 
     /// Runs a short command to completion and returns its whole output (for `version`, `show`,
-    /// `output`, `state list`, `state pull`, `force-unlock`). Through pipes and not
-    /// interruptible: use [`Terraform::spawn`] for anything that changes infrastructure.
+    /// `output`, `state list`, `state pull`, `force-unlock`). Through pipes, with a bound: a
+    /// command that passes it is stopped (SIGINT, then SIGKILL after a grace: these commands
+    /// only read; `force-unlock`, which writes, only gets SIGINT) and reported as
+    /// [`TfError::TimedOut`]. Use [`Terraform::spawn`] for anything that changes
+    /// infrastructure.
     pub async fn capture<S: AsRef<std::ffi::OsStr>>(
         &self,
         args: &[S],
     ) -> Result<Captured, TfError> {
+        let limit = self
+            .quick_timeout
+            .unwrap_or_else(|| super::quick::bound(super::quick::QUICK_TIMEOUT));
+        self.capture_within(args, limit, Escalation::Kill).await
+    }
+
+    async fn capture_within<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[S],
+        limit: Duration,
+        escalation: Escalation,
+    ) -> Result<Captured, TfError> {
         refuse_auto_approve(args)?;
         let args: Vec<OsString> = args.iter().map(|a| a.as_ref().to_os_string()).collect();
-        let out = self
-            .command(&args)
-            .output()
+        let out = super::quick::run(self.command(&args), limit, escalation)
             .await
-            .map_err(|e| self.spawn_error(e))?;
+            .map_err(|e| match e {
+                super::quick::QuickError::Spawn(e) => self.spawn_error(e),
+                super::quick::QuickError::TimedOut { after } => TfError::TimedOut {
+                    command: args
+                        .iter()
+                        .take_while(|a| !a.to_string_lossy().starts_with('-'))
+                        .map(|a| a.to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    after,
+                },
+            })?;
         Ok(Captured {
             code: out.status.code(),
             stdout: out.stdout,
@@ -576,7 +639,12 @@ impl Terraform {
 
     /// `terraform version -json`, parsed (old releases' plain text is understood too).
     pub async fn version(&self) -> Result<VersionInfo, TfError> {
-        let out = self.capture(&["version", "-json"]).await?;
+        let limit = self
+            .quick_timeout
+            .unwrap_or_else(|| super::quick::bound(super::quick::VERSION_TIMEOUT));
+        let out = self
+            .capture_within(&["version", "-json"], limit, Escalation::Kill)
+            .await?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         parse_version_output(&stdout).ok_or_else(|| TfError::VersionUnreadable {
             program: self.program.display().to_string(),
@@ -612,9 +680,17 @@ impl Terraform {
 
     /// `terraform force-unlock -force ID`. Offer it only as [`super::lock::unlock_advice`] says.
     pub async fn force_unlock(&self, id: &LockId) -> Result<(), TfError> {
-        self.capture(&["force-unlock", "-force", id.as_str()])
-            .await?
-            .ok(&format!("force-unlock {id}"))?;
+        // It writes (it deletes the lock): past its bound it is interrupted, never killed.
+        let limit = self
+            .quick_timeout
+            .unwrap_or_else(|| super::quick::bound(super::quick::QUICK_TIMEOUT));
+        self.capture_within(
+            &["force-unlock", "-force", id.as_str()],
+            limit,
+            Escalation::InterruptOnly,
+        )
+        .await?
+        .ok(&format!("force-unlock {id}"))?;
         Ok(())
     }
 
@@ -859,6 +935,77 @@ impl RunController {
         s.kill_sent = true;
         let _ = self.control.send(Control::Kill);
         KillState::Sent
+    }
+}
+
+/// The runs of one journey, so that a stop request reaches whichever terraform is going: the
+/// current run (started or attached to by a [`Terraform`] made with [`Terraform::tracked`]) is
+/// interrupted, and once a stop was asked for no new run starts ([`TfError::Stopping`]) until
+/// [`RunTracker::reset`]. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct RunTracker {
+    inner: Arc<Mutex<TrackerState>>,
+}
+
+#[derive(Debug, Default)]
+struct TrackerState {
+    current: Option<RunController>,
+    stop_requested: bool,
+}
+
+impl RunTracker {
+    pub fn new() -> RunTracker {
+        RunTracker::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, TrackerState> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Asks the current run to stop cleanly (SIGINT to its process group), and refuses new runs
+    /// until [`RunTracker::reset`]. `None` when no run is going.
+    pub fn interrupt(&self) -> Option<InterruptState> {
+        let mut st = self.state();
+        st.stop_requested = true;
+        st.current.as_ref().map(RunController::interrupt)
+    }
+
+    /// [`RunController::force_kill`] of the current run (only on the user's explicit request).
+    pub fn force_kill(&self) -> Option<KillState> {
+        let mut st = self.state();
+        st.stop_requested = true;
+        st.current.as_ref().map(RunController::force_kill)
+    }
+
+    /// A new piece of work begins: runs may start again.
+    pub fn reset(&self) {
+        self.state().stop_requested = false;
+    }
+
+    /// Whether a stop was asked for since the last reset.
+    pub fn stop_requested(&self) -> bool {
+        self.state().stop_requested
+    }
+
+    /// The run going now, if any.
+    pub fn current(&self) -> Option<RunController> {
+        self.state().current.clone()
+    }
+
+    fn register(&self, c: &RunController) {
+        let mut st = self.state();
+        st.current = Some(c.clone());
+        if st.stop_requested {
+            // The stop came while this run was being started.
+            let _ = c.interrupt();
+        }
+    }
+
+    fn unregister(&self, pid: u32) {
+        let mut st = self.state();
+        if st.current.as_ref().is_some_and(|c| c.pid == pid) {
+            st.current = None;
+        }
     }
 }
 
@@ -1156,6 +1303,7 @@ impl Waiter {
 }
 
 struct Supervisor {
+    tracker: Option<RunTracker>,
     waiter: Waiter,
     pid: u32,
     command: String,
@@ -1211,7 +1359,9 @@ async fn supervise(mut s: Supervisor) {
                 };
                 if ours {
                     match control {
-                        Control::Interrupt => send_signal(s.pid, Signal::SIGINT, false),
+                        // The whole group, as a Ctrl-C in a terminal: terraform stops
+                        // cleanly; its providers ignore SIGINT and are stopped by it.
+                        Control::Interrupt => send_signal(s.pid, Signal::SIGINT, true),
                         Control::Kill => send_signal(s.pid, Signal::SIGKILL, true),
                     }
                 }
@@ -1231,6 +1381,9 @@ async fn supervise(mut s: Supervisor) {
         }
     };
     lock_shared(&s.shared).exited = true;
+    if let Some(t) = &s.tracker {
+        t.unregister(s.pid);
+    }
     s.collected.exited.store(true, Ordering::SeqCst);
     s.collected.exit_notify.notify_waiters();
     let _ = tokio::time::timeout(s.exit_grace, async {

@@ -232,7 +232,10 @@ where
                         tracing::info!("{signal}: quitting");
                         ui.quitting = true;
                         dirty = true;
-                        if tx.send(Event::Quit).is_err() {
+                        // A runtime that handles the signal itself ends at once, leaving
+                        // terraform to finish; a quit would stop terraform first.
+                        if !crate::runtime::handles_termination() && tx.send(Event::Quit).is_err()
+                        {
                             break;
                         }
                     }

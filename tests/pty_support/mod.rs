@@ -380,6 +380,12 @@ impl Tmux {
         }
     }
 
+    /// Whether the terminal shows the alternate screen (a full-screen program that is running,
+    /// or one that exited without restoring the terminal).
+    pub fn alternate_screen(&self) -> bool {
+        self.format("#{alternate_on}") == "1"
+    }
+
     /// The program's exit status once it has exited; `None` while it runs (or when it was
     /// killed with the terminal).
     pub fn exit_status(&self) -> Option<i32> {

@@ -1,0 +1,176 @@
+//! Issue 12, the full-screen wizard and signals: the real `siteup sandbox` in a private tmux
+//! terminal, with a terraform stand-in whose `plan` blocks (and records any signal it gets).
+//!
+//! - SIGTERM while terraform plans: the wizard ends at once with 143, the terminal is restored
+//!   (back on the normal screen), terraform is left running and receives nothing, and
+//!   the journal records the step as interrupted, not `running`.
+//! - SIGHUP from a closed terminal (the tmux server is killed, as a dropped SSH session would):
+//!   siteup ends and the journal again has no step left at `running`.
+
+mod pty_support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+use pty_support::{Project, Tmux, require_prerequisites, siteup_bin, wait_gone};
+use siteup::project::journal::Journal;
+
+/// From the first screen to terraform plan (emulator, profile, generation, init).
+const TO_PLAN: Duration = Duration::from_secs(300);
+const AFTER_SIGNAL: Duration = Duration::from_secs(30);
+
+/// See tests/proc_signals.rs: `terraform plan` records its pid and waits, writing down any
+/// signal; the rest runs the real terraform.
+fn blocking_plan(dir: &Path) -> PathBuf {
+    let real = which::which("terraform").expect("the real terraform on PATH");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let script = format!(
+        r#"#!/bin/sh
+if [ "$1" = "plan" ]; then
+  echo $$ > '{started}'
+  trap 'echo INT >> "{signals}"; exit 130' INT
+  trap 'echo TERM >> "{signals}"; exit 143' TERM
+  trap 'echo HUP >> "{signals}"; exit 129' HUP
+  sleep 100000 &
+  wait $!
+  exit 1
+fi
+exec '{real}' "$@"
+"#,
+        started = dir.join("started").display(),
+        signals = dir.join("signals").display(),
+        real = real.display(),
+    );
+    let tf = bin.join("terraform");
+    std::fs::write(&tf, script).expect("write the stand-in");
+    std::fs::set_permissions(&tf, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    bin
+}
+
+fn wait_for_file(path: &Path, term: &Tmux, what: &str) -> i32 {
+    let deadline = Instant::now() + TO_PLAN;
+    loop {
+        if let Some(pid) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            return pid;
+        }
+        assert!(
+            term.exit_status().is_none(),
+            "siteup exited before {what}:\n{}",
+            term.screen()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no {what} within {TO_PLAN:?}:\n{}",
+            term.screen()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn running_steps(project: &Path) -> Vec<String> {
+    Journal::load(&project.join(".siteup"))
+        .expect("the journal")
+        .running_steps()
+}
+
+/// Kills the stand-in's process group when the test ends.
+struct KillGroup(i32);
+
+impl Drop for KillGroup {
+    fn drop(&mut self) {
+        let _ = killpg(Pid::from_raw(self.0), Signal::SIGKILL);
+    }
+}
+
+#[test]
+fn sigterm_and_sighup_end_the_wizard_restore_the_terminal_and_leave_no_step_running() {
+    require_prerequisites(true);
+    let mut project = Project::new();
+    let fake = tempfile::tempdir().expect("tempdir");
+    let bin = blocking_plan(fake.path());
+    let mut env = project.env();
+    env.push((
+        "PATH".into(),
+        format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    ));
+    let dir_arg = project.dir().display().to_string();
+    let args = ["sandbox", "--dir", dir_arg.as_str()];
+    let started = fake.path().join("started");
+
+    // SIGTERM while terraform plans.
+    let term = Tmux::start(&project.work(), &env, &siteup_bin(), &args);
+    let pid = term.program_pid();
+    project.track(pid);
+    let tf = wait_for_file(&started, &term, "terraform plan");
+    let first = KillGroup(tf);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        term.alternate_screen(),
+        "the wizard is on the alternate screen"
+    );
+    kill(Pid::from_raw(pid as i32), Signal::SIGTERM).expect("SIGTERM to siteup");
+    let deadline = Instant::now() + AFTER_SIGNAL;
+    let code = loop {
+        if let Some(code) = term.exit_status() {
+            break code;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "siteup did not end within {AFTER_SIGNAL:?} of SIGTERM:\n{}",
+            term.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let screen = term.screen();
+    assert_eq!(code, 143, "the exit code of SIGTERM:\n{screen}");
+    assert!(
+        !term.alternate_screen(),
+        "the terminal is back on the normal screen:\n{screen}"
+    );
+    assert!(
+        screen.contains("SIGTERM"),
+        "it says why it ended:\n{screen}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(fake.path().join("signals")).unwrap_or_default(),
+        "",
+        "terraform received nothing"
+    );
+    assert!(
+        kill(Pid::from_raw(tf), None).is_ok(),
+        "terraform plan was left running"
+    );
+    assert_eq!(running_steps(&project.dir()), Vec::<String>::new());
+    drop(term);
+
+    // The plan a new siteup would wait for is ended here; then SIGHUP from a closed terminal.
+    drop(first);
+    let _ = std::fs::remove_file(&started);
+    let mut term = Tmux::start(&project.work(), &env, &siteup_bin(), &args);
+    let pid = term.program_pid();
+    project.track(pid);
+    let tf = wait_for_file(&started, &term, "the second terraform plan");
+    let _second = KillGroup(tf);
+    std::thread::sleep(Duration::from_millis(500));
+    term.kill_server();
+    assert!(
+        wait_gone(pid, AFTER_SIGNAL),
+        "siteup did not end within {AFTER_SIGNAL:?} of losing its terminal"
+    );
+    assert_eq!(running_steps(&project.dir()), Vec::<String>::new());
+    assert!(
+        kill(Pid::from_raw(tf), None).is_ok(),
+        "terraform plan was left running"
+    );
+}
