@@ -63,9 +63,11 @@ pub enum Command {
     /// Write or refresh the Terraform files in terraform/ (answers from flags or siteup.toml).
     Generate(GenerateArgs),
     /// Run every step that can run, stop at the first checkpoint that waits on a person or on
-    /// AWS and say what is needed. Exit codes: 0 done, 2 waiting, 1 failed.
+    /// AWS and say what is needed. Exit codes: 0 done, 2 waiting, 1 failed, 64 usage error,
+    /// 130/129/143 stopped by SIGINT/SIGHUP/SIGTERM.
     Up(UpArgs),
-    /// Every step and checkpoint with its live status. Exit codes: 0 done, 2 not yet.
+    /// Every step and checkpoint with its live status. Exit codes: 0 done, 2 not yet, 1 failed,
+    /// 64 usage error.
     Status(StatusArgs),
     /// The nameservers to set at your registrar, and whether the registry and your resolver
     /// already have them. Exit codes: 0 delegated, 2 not yet.

@@ -214,15 +214,17 @@ fn ensure_venv_with(
 
 /// The moto version importable by `python`, if any.
 fn installed_moto_version(python: &Path) -> Option<String> {
-    let output = Command::new(python)
-        .args([
-            "-c",
-            "import importlib.metadata as m; print(m.version('moto'))",
-        ])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+    // Bounded: a broken venv must not hang `siteup sandbox` (a timeout reads as "not installed").
+    let mut cmd = Command::new(python);
+    cmd.args([
+        "-c",
+        "import importlib.metadata as m; print(m.version('moto'))",
+    ]);
+    let output = crate::terraform::quick::run_blocking(
+        &mut cmd,
+        crate::terraform::quick::bound(std::time::Duration::from_secs(60)),
+    )
+    .ok()?;
     if !output.status.success() {
         return None;
     }
