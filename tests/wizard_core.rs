@@ -389,3 +389,27 @@ fn an_unreadable_output_on_resume_becomes_a_notice() {
         "{notice}"
     );
 }
+
+#[test]
+fn status_stops_even_when_the_journal_records_a_step_as_running() {
+    // What a killed `siteup up` leaves behind: the foundation apply recorded as running.
+    let mut records = done_records(&[
+        StepId::Preflight,
+        StepId::Profile,
+        StepId::Site,
+        StepId::Generate,
+        StepId::State,
+    ]);
+    records.push(ResumeRecord {
+        step: StepId::Foundation,
+        status: Status::Running,
+        since: Some(now()),
+        finished_at: None,
+        detail: Some("applying".into()),
+    });
+    let mut j = Journey::new(Mode::StatusOnly);
+    let mut w = World::new();
+    let stop = drive(&mut j, &mut w, resume_migrated(records));
+    assert!(stop.is_some(), "status settles instead of waiting forever");
+    assert!(w.plans.is_empty() && w.applies.is_empty(), "status runs nothing");
+}

@@ -704,8 +704,10 @@ fn schedule(j: &mut Journey, fx: &mut Vec<Effect>, now: OffsetDateTime) {
         }
         return;
     }
+    // In status mode nothing runs here: a step at Running came from the journal (a killed
+    // siteup left it) and is not waited for.
     let anything_running = j.busy.is_some()
-        || j.steps.values().any(|s| s.status == Status::Running)
+        || (!status_only && j.steps.values().any(|s| s.status == Status::Running))
         || (!j.checks_in_flight.is_empty() && j.mode != Mode::Interactive)
         || fx.iter().any(|e| !matches!(e, Effect::Journal { .. }));
     if anything_running || j.mode == Mode::Interactive {
