@@ -339,6 +339,7 @@ impl LiveServices {
         };
         Ok(CheckReport {
             satisfied: report.ready,
+            unchecked: false,
             waiting_on: StepKind::Human,
             headline,
             lines,
@@ -388,6 +389,7 @@ impl LiveServices {
         }
         Ok(CheckReport {
             satisfied: status.is_ready(),
+            unchecked: false,
             waiting_on: StepKind::Aws,
             headline: status.headline(),
             lines: status.lines(),
@@ -403,6 +405,7 @@ impl LiveServices {
             .map_err(|e| e.to_string())?;
         Ok(CheckReport {
             satisfied: s.verified,
+            unchecked: false,
             waiting_on: StepKind::Human,
             headline: s.headline(),
             lines: vec![],
@@ -418,6 +421,7 @@ impl LiveServices {
         };
         Ok(CheckReport {
             satisfied: a.production_access,
+            unchecked: false,
             waiting_on,
             headline: a.headline(),
             lines: a.lines(),
@@ -447,9 +451,12 @@ fn run_failure(what: &str, outcome: &RunOutcome) -> String {
     format!("terraform {what} failed: {}", sentence(&outcome.reason()))
 }
 
+/// A check that could not be made (AWS, DNS or terraform did not answer): the step keeps
+/// waiting on whoever must act and is checked again; `message` says why it could not be checked.
 fn failed_check(waiting_on: StepKind, message: String) -> CheckReport {
     CheckReport {
         satisfied: false,
+        unchecked: true,
         waiting_on,
         headline: message,
         lines: vec![],

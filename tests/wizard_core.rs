@@ -14,6 +14,8 @@ struct World {
     address_verified: bool,
     production: bool,
     destructive_full_plan: bool,
+    /// AWS does not answer: every check comes back unchecked.
+    offline: bool,
     applies: Vec<Phase>,
     plans: Vec<Phase>,
     played: BTreeSet<StepId>,
@@ -27,6 +29,7 @@ impl World {
             address_verified: false,
             production: false,
             destructive_full_plan: false,
+            offline: false,
             applies: vec![],
             plans: vec![],
             played: BTreeSet::new(),
@@ -101,9 +104,14 @@ impl World {
                 Event::Checked {
                     step: *step,
                     report: CheckReport {
-                        satisfied: ok,
+                        satisfied: ok && !self.offline,
+                        unchecked: self.offline,
                         waiting_on: on,
-                        headline: headline.into(),
+                        headline: if self.offline {
+                            "Could not reach AWS in eu-west-1 (dns error); check your connection and try again.".into()
+                        } else {
+                            headline.into()
+                        },
                         lines: vec![],
                     },
                 }
@@ -411,5 +419,49 @@ fn status_stops_even_when_the_journal_records_a_step_as_running() {
     let mut w = World::new();
     let stop = drive(&mut j, &mut w, resume_migrated(records));
     assert!(stop.is_some(), "status settles instead of waiting forever");
-    assert!(w.plans.is_empty() && w.applies.is_empty(), "status runs nothing");
+    assert!(
+        w.plans.is_empty() && w.applies.is_empty(),
+        "status runs nothing"
+    );
+}
+
+#[test]
+fn a_checkpoint_that_could_not_be_checked_is_not_waiting_on_the_user() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    w.offline = true;
+    let stop = drive(&mut j, &mut w, resume(true));
+    assert!(matches!(stop, Some(Stop::Waiting(_))), "{stop:?}");
+    let (step, why) = j.first_unchecked().expect("an unchecked checkpoint");
+    let why = why.to_string();
+    assert_eq!(step, StepId::Nameservers);
+    assert!(why.contains("Could not reach AWS"), "{why}");
+    // In the wizard, once a check answers the step is an ordinary wait again.
+    let mut j = Journey::new(Mode::Interactive);
+    let report = |unchecked: bool, headline: &str| CheckReport {
+        satisfied: false,
+        unchecked,
+        waiting_on: StepKind::Human,
+        headline: headline.into(),
+        lines: vec![],
+    };
+    let _ = update(
+        &mut j,
+        Event::Checked {
+            step,
+            report: report(true, &why),
+        },
+        now(),
+    );
+    assert_eq!(j.first_unchecked().map(|(s, _)| s), Some(step));
+    let _ = update(
+        &mut j,
+        Event::Checked {
+            step,
+            report: report(false, "set the nameservers"),
+        },
+        now(),
+    );
+    assert_eq!(j.could_not_check(step), None);
+    assert_eq!(j.status(step), Status::WaitingOnYou);
 }

@@ -30,6 +30,9 @@ pub struct StepJson {
     /// The step was cut short (siteup stopped mid-step); it runs again on the next `siteup up`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// The checkpoint could not be checked (AWS or DNS did not answer); `detail` says why.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unchecked: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<String>,
 }
@@ -55,6 +58,7 @@ pub fn to_json(j: &Journey, domain: Option<String>) -> StatusJson {
                     since: st.since.and_then(rfc),
                     interrupted: st.status == Status::Failed
                         && is_interrupted(st.detail.as_deref()),
+                    unchecked: j.could_not_check(s).is_some(),
                     lines: j
                         .facts
                         .checks
@@ -75,6 +79,7 @@ pub fn render_text(j: &Journey) -> String {
     for s in StepId::ALL {
         let st = j.state(s);
         let mark = match st.status {
+            _ if j.could_not_check(s).is_some() => "[????]",
             Status::Done => "[done]",
             Status::Running => "[....]",
             Status::WaitingOnYou => "[you ]",
@@ -180,9 +185,29 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         print!("{}", crate::words::printable(&render_text(&journey)));
         crate::commands::up::print_outputs(&journey);
     }
+    // Offline is not "waiting on you": a checkpoint that could not be checked fails status
+    // with the reason (what was printed above shows which).
+    if let Some((step, why)) = journey.first_unchecked() {
+        return Err(CommandError::Message(format!(
+            "{} could not be checked: {}",
+            step.title(),
+            lower_first(why)
+        )));
+    }
     Ok(if journey.all_done() {
         Outcome::Done
     } else {
         Outcome::Waiting
     })
+}
+
+/// "Could not reach AWS" -> "could not reach AWS", to follow a colon.
+pub fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => s.to_string(),
+    }
 }

@@ -146,6 +146,15 @@ pub async fn run(global: &GlobalArgs, yes: bool) -> Result<Outcome, CommandError
     if matches!(stop, Stop::Done) {
         print_outputs(&journey);
     }
+    // Waiting on a checkpoint siteup could not even check (offline, AWS not answering) is a
+    // failure with its reason, not "waiting on you": a script polling for 0 must not spin.
+    if let (Stop::Waiting(_), Some((step, why))) = (&stop, journey.first_unchecked()) {
+        return Err(CommandError::Message(format!(
+            "{} could not be checked: {}",
+            step.title(),
+            crate::commands::status::lower_first(why)
+        )));
+    }
     finish(stop)
 }
 

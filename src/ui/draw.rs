@@ -124,6 +124,9 @@ fn draw_header(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
 }
 
 /// The words for a status, as the pane title and the plain mode say them.
+/// What a waiting step is called when siteup could not check it (offline, AWS not answering).
+pub const COULD_NOT_CHECK: &str = "could not check";
+
 pub fn status_words(s: Status) -> &'static str {
     match s {
         Status::NotYet => "not yet",
@@ -141,7 +144,14 @@ fn pane_title(j: &Journey, ui: &UiState, step: StepId) -> Line<'static> {
         Span::raw(" "),
         Span::styled(step.title(), ui.theme.title()),
         Span::styled(ui.glyphs.sep(), ui.theme.dim()),
-        Span::styled(status_words(status), ui.theme.status(status)),
+        Span::styled(
+            if j.could_not_check(step).is_some() {
+                COULD_NOT_CHECK
+            } else {
+                status_words(status)
+            },
+            ui.theme.status(status),
+        ),
         Span::raw(" "),
     ])
 }

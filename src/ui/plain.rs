@@ -114,7 +114,12 @@ impl Progress {
             {
                 continue;
             }
-            let mut line = format!("{}: {}", step.title(), status_words(st.status));
+            let words = if j.could_not_check(step).is_some() {
+                crate::ui::draw::COULD_NOT_CHECK
+            } else {
+                status_words(st.status)
+            };
+            let mut line = format!("{}: {words}", step.title());
             if let Some(d) = &st.detail {
                 line.push_str(": ");
                 line.push_str(d);

@@ -160,6 +160,10 @@ pub enum ApplyResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
     pub satisfied: bool,
+    /// The check itself could not be made (AWS, DNS or terraform did not answer, offline):
+    /// `headline` says why. The step keeps waiting and is checked again, but nobody is told it
+    /// waits on them.
+    pub unchecked: bool,
     /// Who the step still waits on when not satisfied.
     pub waiting_on: StepKind,
     /// One sentence for the checklist and `siteup up`.
@@ -303,6 +307,26 @@ pub struct Journey {
 }
 
 impl Journey {
+    /// Why a waiting checkpoint's last check could not be made (AWS or DNS did not answer), if
+    /// that is so: then the step does not wait on anybody, siteup could not look.
+    pub fn could_not_check(&self, step: StepId) -> Option<&str> {
+        if !self.status(step).is_waiting() {
+            return None;
+        }
+        self.facts
+            .checks
+            .get(&step)
+            .filter(|r| r.unchecked)
+            .map(|r| r.headline.as_str())
+    }
+
+    /// The first waiting checkpoint whose check could not be made, and why.
+    pub fn first_unchecked(&self) -> Option<(StepId, &str)> {
+        StepId::ALL
+            .into_iter()
+            .find_map(|s| self.could_not_check(s).map(|why| (s, why)))
+    }
+
     pub fn new(mode: Mode) -> Self {
         Self {
             mode,

@@ -350,6 +350,7 @@ pub fn checkpoint_report(satisfied: bool) -> CheckReport {
     if satisfied {
         CheckReport {
             satisfied: true,
+            unchecked: false,
             waiting_on: StepKind::Human,
             headline: "example.com is delegated to your Route 53 nameservers.".into(),
             lines: vec![
@@ -361,6 +362,7 @@ pub fn checkpoint_report(satisfied: bool) -> CheckReport {
     } else {
         CheckReport {
             satisfied: false,
+            unchecked: false,
             waiting_on: StepKind::Human,
             headline: "Set these nameservers at your registrar: ns-1536.awsdns-00.co.uk, ns-0.awsdns-00.com, ns-1024.awsdns-00.org, ns-512.awsdns-00.net. The .com registry still lists the old nameservers dns1.registrar-servers.com and dns2.registrar-servers.com: replace them with your 4 nameservers at your registrar.".into(),
             lines: vec![
@@ -399,6 +401,7 @@ pub fn nameservers_waiting() -> Journey {
         StepId::SenderAddress,
         CheckReport {
             satisfied: false,
+            unchecked: false,
             waiting_on: StepKind::Human,
             headline: "Click the link in the mail AWS sent to no-reply@example.com.".into(),
             lines: vec!["The mail comes from no-reply-aws@amazon.com; look in spam too.".into()],
@@ -448,6 +451,7 @@ pub fn delegated() -> Journey {
         StepId::EmailDomain,
         CheckReport {
             satisfied: false,
+            unchecked: false,
             waiting_on: StepKind::Aws,
             headline: "SES is verifying the domain.".into(),
             lines: vec![
@@ -466,6 +470,7 @@ pub fn ses_waiting() -> Journey {
         StepId::SesProduction,
         CheckReport {
             satisfied: false,
+            unchecked: false,
             waiting_on: StepKind::Human,
             headline: "The account is in the SES sandbox: request production access.".into(),
             lines: vec!["Sending quota: 200 a day, only to verified addresses.".into()],
@@ -487,6 +492,7 @@ pub fn ses_reviewing() -> Journey {
         StepId::SesProduction,
         CheckReport {
             satisfied: false,
+            unchecked: false,
             waiting_on: StepKind::Aws,
             headline: "AWS is reviewing the request (case 1234567890).".into(),
             lines: vec!["Submitted 1 h 35 min ago; reviews usually take under a day.".into()],
@@ -709,6 +715,7 @@ impl Services for FakeWorld {
         Box::pin(async move {
             CheckReport {
                 satisfied: ok,
+                unchecked: false,
                 waiting_on: on,
                 headline: headline.into(),
                 lines: vec![],
