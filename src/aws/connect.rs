@@ -32,8 +32,9 @@ use time::format_description::well_known::Rfc3339;
 
 use super::env::AwsEnv;
 use super::error::{
-    AwsError, CallContext, Endpoint, MAX_ATTEMPTS, OPERATION_TIMEOUT_SECS, REFUSED_MARKER,
-    SsoTokenState, credentials_failure, word_credentials,
+    AwsError, CREDENTIALS_TIMEOUT_SECS, CallContext, Endpoint, MAX_ATTEMPTS,
+    OPERATION_TIMEOUT_SECS, REFUSED_MARKER, SsoTokenState, credentials_failure,
+    credentials_timed_out, word_credentials,
 };
 use super::identity::{SessionExpiry, session_expiry, sso_token_state};
 use super::profiles::{
@@ -80,7 +81,7 @@ impl Default for Timeouts {
             connect: Duration::from_millis(3100),
             attempt: Duration::from_secs(10),
             operation: Duration::from_secs(OPERATION_TIMEOUT_SECS),
-            credentials: Duration::from_secs(60),
+            credentials: Duration::from_secs(CREDENTIALS_TIMEOUT_SECS),
         }
     }
 }
@@ -357,9 +358,26 @@ async fn connect_profile(
         },
     };
 
-    let provider: SharedCredentialsProvider = match choice {
-        ProfileChoice::Environment => SharedCredentialsProvider::new(environment_credentials(env)?),
-        ProfileChoice::Named(name) => {
+    // A profile whose own credentials come from a credential_process runs it through siteup's
+    // runner, which stops the command (and all it started) when the load is given up.
+    let own_process = match (choice, &info.kind) {
+        (ProfileChoice::Named(name), ProfileKind::CredentialProcess) => set
+            .get_profile(name)
+            .and_then(super::process::CredentialProcess::from_profile),
+        _ => None,
+    };
+    // The profile a hanging credential_process belongs to (the chosen one or its source).
+    let process_root = match choice {
+        ProfileChoice::Named(name) => super::process::process_root_of(&set, name),
+        ProfileChoice::Environment => None,
+    };
+
+    let provider: SharedCredentialsProvider = match (choice, own_process) {
+        (ProfileChoice::Environment, _) => {
+            SharedCredentialsProvider::new(environment_credentials(env)?)
+        }
+        (ProfileChoice::Named(_), Some(process)) => SharedCredentialsProvider::new(process),
+        (ProfileChoice::Named(name), None) => {
             let provider_config = ProviderConfig::empty()
                 .with_region(Some(Region::new(region.clone())))
                 .with_http_client(client.clone())
@@ -368,7 +386,7 @@ async fn connect_profile(
                 .with_behavior_version(Some(behavior_version()));
             let provider = ProfileFileCredentialsProvider::builder()
                 .configure(&provider_config)
-                .profile_files(explicit_profile_files(env))
+                .profile_files(explicit_profile_files(env).await)
                 .profile_name(name.clone())
                 .with_custom_provider("Ec2InstanceMetadata", Refuse("Ec2InstanceMetadata"))
                 .with_custom_provider("EcsContainer", Refuse("EcsContainer"))
@@ -388,19 +406,37 @@ async fn connect_profile(
                 Some(root) => Some(sso_token_state(env, root, OffsetDateTime::now_utc()).await),
                 None => None,
             };
-            return Err(word_credentials(
-                credentials_failure(&err),
-                &context,
-                token.as_ref(),
-            ));
+            let error = word_credentials(credentials_failure(&err), &context, token.as_ref());
+            // The error can quote a credential_process's stderr: its text stays out of the
+            // log at the default level.
+            tracing::info!(
+                profile = choice.name(),
+                "the credentials could not be loaded"
+            );
+            tracing::debug!("{error}");
+            return Err(error);
         }
         Err(_elapsed) => {
-            return Err(AwsError::Timeout {
-                service: "the credentials provider".into(),
-                endpoint: context.endpoint.clone(),
-            });
+            // Dropping the load stopped siteup's own credential_process runner (and its group).
+            let secs = options.timeouts.credentials.as_secs_f64().ceil().max(1.0) as u64;
+            let error = match process_root {
+                Some(profile) => AwsError::CredentialProcessTimedOut { profile, secs },
+                None => credentials_timed_out(&context, secs),
+            };
+            tracing::info!("{error}");
+            return Err(error);
         }
     };
+    // Never the access key id at info (a masked form at debug).
+    tracing::info!(
+        profile = choice.name(),
+        kind = info.kind.short(),
+        "credentials loaded"
+    );
+    tracing::debug!(
+        key = %super::process::masked_key_id(credentials.access_key_id()),
+        "access key"
+    );
 
     let token = match &info.sso_root {
         Some(root) => Some(sso_token_state(env, root, OffsetDateTime::now_utc()).await),
@@ -434,17 +470,28 @@ async fn connect_profile(
     })
 }
 
-/// The config and credentials files named by `env`, given to the SDK by path so that the
-/// provider reads exactly what discovery listed.
-fn explicit_profile_files(env: &AwsEnv) -> ProfileFiles {
+/// The config and credentials files named by `env`, read here and handed to the SDK by content
+/// so that the provider reads exactly what discovery listed. A file that does not exist is simply
+/// absent, as in the AWS CLI (`aws configure sso` writes only `config`; a `credential_process`
+/// user may have no `credentials` file); the SDK would refuse a missing file named by path.
+async fn explicit_profile_files(env: &AwsEnv) -> ProfileFiles {
     let mut builder = ProfileFiles::builder()
         .include_default_config_file(false)
         .include_default_credentials_file(false);
-    if let Some(config) = env.config_file() {
-        builder = builder.with_file(ProfileFileKind::Config, config);
-    }
-    if let Some(credentials) = env.credentials_file() {
-        builder = builder.with_file(ProfileFileKind::Credentials, credentials);
+    let files = [
+        (ProfileFileKind::Config, env.config_file()),
+        (ProfileFileKind::Credentials, env.credentials_file()),
+    ];
+    for (kind, path) in files {
+        let Some(path) = path else { continue };
+        match env.fs().read_to_end(&path).await {
+            Ok(bytes) => {
+                builder = builder.with_contents(kind, String::from_utf8_lossy(&bytes).into_owned());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // Unreadable for another reason (permissions): by path, so the SDK names it.
+            Err(_) => builder = builder.with_file(kind, path),
+        }
     }
     builder.build()
 }

@@ -10,7 +10,7 @@ use std::fmt;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::result::{ConnectorError, SdkError};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::profiles::{ProfileChoice, ProfileKind, RoleSource, SsoRoot, one_line};
@@ -21,6 +21,10 @@ pub const MAX_ATTEMPTS: u32 = 4;
 
 /// Seconds one request may take, retries included, before siteup gives up on it.
 pub const OPERATION_TIMEOUT_SECS: u64 = 30;
+
+/// Seconds loading credentials may take (a credential_process may wait for a password manager)
+/// before siteup gives up and stops it; see `connect::Timeouts`.
+pub const CREDENTIALS_TIMEOUT_SECS: u64 = 60;
 
 /// Where the requests went: AWS in a region, or the local emulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +54,10 @@ pub enum AwsError {
     ProfileInvalid { profile: String, detail: String },
     /// The profile's credential_process failed.
     CredentialProcessFailed { profile: String, detail: String },
+    /// The credential_process of `profile` did not answer within `secs` and was stopped.
+    CredentialProcessTimedOut { profile: String, secs: u64 },
+    /// Loading credentials (SSO portal, STS for a role) took longer than `secs`.
+    CredentialsTimedOut { who: String, secs: u64 },
     /// Assuming the profile's role failed.
     AssumeRoleFailed {
         profile: String,
@@ -149,6 +157,8 @@ pub struct CredentialsFailure {
 pub enum CredentialsFailureKind {
     NotLoaded,
     TimedOut,
+    /// Loading needed AWS (the SSO portal, STS for a role) and no connection could be made.
+    Unreachable,
     InvalidConfiguration,
     Provider,
     Unhandled,
@@ -202,7 +212,11 @@ where
         SdkError::TimeoutError(_) => Failure::Timeout,
         SdkError::DispatchFailure(d) => {
             if d.is_timeout() {
-                Failure::Timeout
+                // The connection could not be made in time (offline, a firewall dropping
+                // packets): AWS was not reached, it did not fail to answer.
+                Failure::Unreachable {
+                    detail: "the connection timed out".into(),
+                }
             } else if d.is_io() {
                 Failure::Unreachable {
                     detail: root_cause(err),
@@ -237,6 +251,14 @@ where
 
 /// Reduces a credentials-provider error to facts.
 pub fn credentials_failure(err: &CredentialsError) -> CredentialsFailure {
+    if let Some(connector) = find_connector_error(err)
+        && (connector.is_io() || connector.is_timeout())
+    {
+        return CredentialsFailure {
+            kind: CredentialsFailureKind::Unreachable,
+            detail: root_cause(err),
+        };
+    }
     let kind = match err {
         CredentialsError::CredentialsNotLoaded(_) => CredentialsFailureKind::NotLoaded,
         CredentialsError::ProviderTimedOut(_) => CredentialsFailureKind::TimedOut,
@@ -244,10 +266,13 @@ pub fn credentials_failure(err: &CredentialsError) -> CredentialsFailure {
         CredentialsError::ProviderError(_) => CredentialsFailureKind::Provider,
         _ => CredentialsFailureKind::Unhandled,
     };
-    CredentialsFailure {
-        kind,
-        detail: chain_text(err),
-    }
+    let detail = chain_text(err);
+    // The SDK's wrapper sentence says nothing the message does not say already.
+    let detail = match detail.strip_prefix("an error occurred while loading credentials: ") {
+        Some(rest) => rest.to_string(),
+        None => detail,
+    };
+    CredentialsFailure { kind, detail }
 }
 
 /// Words a failed call. `service` is the display name ("Route 53"), `action` the IAM action
@@ -432,9 +457,19 @@ pub fn word_credentials(
     let lower = failure.detail.to_ascii_lowercase();
 
     if matches!(failure.kind, CredentialsFailureKind::TimedOut) {
-        return AwsError::Timeout {
-            service: "the credentials provider".into(),
+        return credentials_timed_out(ctx, CREDENTIALS_TIMEOUT_SECS);
+    }
+    if matches!(failure.kind, CredentialsFailureKind::Unreachable) {
+        // Offline (or a proxy in the way): not an expired session nor a broken profile.
+        let service = match &ctx.kind {
+            ProfileKind::AssumeRole { .. } | ProfileKind::WebIdentity { .. } => "STS",
+            _ if ctx.sso_root.is_some() => "IAM Identity Center (SSO)",
+            _ => "sign-in",
+        };
+        return AwsError::Unreachable {
+            service: service.into(),
             endpoint: ctx.endpoint.clone(),
+            detail: short_cause(&failure.detail),
         };
     }
     if lower.contains(REFUSED_MARKER) {
@@ -511,9 +546,26 @@ pub fn word_credentials(
                 detail,
             },
         },
-        CredentialsFailureKind::TimedOut => AwsError::Timeout {
-            service: "the credentials provider".into(),
+        CredentialsFailureKind::TimedOut => credentials_timed_out(ctx, CREDENTIALS_TIMEOUT_SECS),
+        CredentialsFailureKind::Unreachable => AwsError::Unreachable {
+            service: "sign-in".into(),
             endpoint: ctx.endpoint.clone(),
+            detail: short_cause(&failure.detail),
+        },
+    }
+}
+
+/// Loading the credentials of `ctx` took longer than `secs`: a credential_process that did not
+/// answer, or AWS sign-in (SSO portal, STS) that did not.
+pub fn credentials_timed_out(ctx: &CallContext, secs: u64) -> AwsError {
+    match &ctx.kind {
+        ProfileKind::CredentialProcess => AwsError::CredentialProcessTimedOut {
+            profile: ctx.choice.name().to_string(),
+            secs,
+        },
+        _ => AwsError::CredentialsTimedOut {
+            who: ctx.choice.describe(),
+            secs,
         },
     }
 }
@@ -525,6 +577,17 @@ fn find_credentials_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a C
     let mut current: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            return Some(c);
+        }
+        current = e.source();
+    }
+    None
+}
+
+fn find_connector_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a ConnectorError> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(c) = e.downcast_ref::<ConnectorError>() {
             return Some(c);
         }
         current = e.source();
@@ -565,6 +628,9 @@ fn short_cause(detail: &str) -> String {
     let lower = detail.to_ascii_lowercase();
     if lower.contains("connection refused") {
         "connection refused".into()
+    } else if lower.contains("temporary failure in name resolution") {
+        // No DNS server answered: the usual sign of being offline.
+        "no network: host names cannot be looked up".into()
     } else if lower.contains("dns error")
         || lower.contains("failed to lookup")
         || lower.contains("name or service not known")
@@ -572,7 +638,7 @@ fn short_cause(detail: &str) -> String {
     {
         "the host name does not resolve".into()
     } else if lower.contains("network is unreachable") || lower.contains("no route to host") {
-        "no network route".into()
+        "the network is unreachable".into()
     } else if lower.contains("connection reset") {
         "connection reset".into()
     } else if lower.contains("certificate") || lower.contains("tls") {
@@ -640,6 +706,14 @@ impl fmt::Display for AwsError {
             Self::CredentialProcessFailed { profile, detail } => write!(
                 f,
                 "The credential_process of profile {profile} failed ({detail}); run that command yourself to see why, fix it, and try again."
+            ),
+            Self::CredentialProcessTimedOut { profile, secs } => write!(
+                f,
+                "The credential_process of profile {profile} did not answer within {secs} s and was stopped; if it waits for a password manager or vault, unlock that first, otherwise run the command that `aws configure get credential_process --profile {profile}` prints yourself to see where it hangs, then try again."
+            ),
+            Self::CredentialsTimedOut { who, secs } => write!(
+                f,
+                "The credentials of {who} did not load within {secs} s (AWS sign-in did not answer); check your internet connection and try again."
             ),
             Self::AssumeRoleFailed {
                 profile,
@@ -781,6 +855,7 @@ impl AwsError {
                 | Self::ServiceUnavailable { .. }
                 | Self::Unreachable { .. }
                 | Self::Timeout { .. }
+                | Self::CredentialsTimedOut { .. }
         )
     }
 
