@@ -759,6 +759,13 @@ fn the_log_keeps_credential_process_stderr_and_key_ids_out() {
             } else {
                 assert!(creds.starts_with("PROBLEM"), "{profile}: {creds}");
             }
+            if profile.ends_with("failing") {
+                // The role's failure is its source's process: that profile is named.
+                assert!(
+                    creds.contains("The credential_process of profile failing failed"),
+                    "{profile}: {creds}"
+                );
+            }
         }
         let log_file = siteup::project::ProjectPaths::new(project.path()).log_file();
         let log = std::fs::read_to_string(&log_file)
@@ -769,4 +776,22 @@ fn the_log_keeps_credential_process_stderr_and_key_ids_out() {
         assert!(!log.contains("process-secret"), "level {level:?}: {log}");
     }
     assert!(sts.hits() >= 2, "the roles were tried: {}", sts.hits());
+}
+
+/// Offline (here: nothing listens where the SSO portal should be), an SSO profile with a valid
+/// token says AWS could not be reached, not that the session expired or the profile is broken.
+#[test]
+fn an_unreachable_sso_portal_is_worded_as_unreachable() {
+    let home = TestHome::with_files(Some(SSO_ONLY_CONFIG), None);
+    home.write_sso_token("corp", "2099-01-01T00:00:00Z");
+    home.isolate_process();
+    sso_portal_at(&format!("http://127.0.0.1:{}", aws_common::closed_port()));
+    let recorder = Recorder::new();
+    let err = connect_profile(&home, "sso-only", &recorder).expect_err("no portal");
+    assert_eq!(
+        err.to_string(),
+        "siteup could not reach AWS IAM Identity Center (SSO) in eu-west-1 (connection refused); check your internet connection, proxy and the region name, then try again."
+    );
+    assert!(err.is_transient());
+    assert!(recorder.off_loopback().is_empty(), "{:?}", recorder.seen());
 }

@@ -38,7 +38,7 @@ use super::error::{
 };
 use super::identity::{SessionExpiry, session_expiry, sso_token_state};
 use super::profiles::{
-    ProfileChoice, ProfileInfo, ProfileKind, ProfileList, list_from_set, load_profile_set,
+    ProfileChoice, ProfileInfo, ProfileKind, ProfileList, list_from_set, load_profile_set, one_line,
 };
 use crate::sandbox::emulator::{SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
 
@@ -406,7 +406,19 @@ async fn connect_profile(
                 Some(root) => Some(sso_token_state(env, root, OffsetDateTime::now_utc()).await),
                 None => None,
             };
-            let error = word_credentials(credentials_failure(&err), &context, token.as_ref());
+            let failure = credentials_failure(&err);
+            // A role over a process profile: the SDK's chain ran the command; when that is
+            // what failed, name the process profile rather than the role.
+            let failed_base = process_root
+                .filter(|root| root.as_str() != choice.name())
+                .filter(|_| failure.detail.contains("external process"));
+            let error = match failed_base {
+                Some(profile) => AwsError::CredentialProcessFailed {
+                    profile,
+                    detail: one_line(&failure.detail),
+                },
+                None => word_credentials(failure, &context, token.as_ref()),
+            };
             // The error can quote a credential_process's stderr: its text stays out of the
             // log at the default level.
             tracing::info!(

@@ -1037,6 +1037,93 @@ mod tests {
     }
 
     #[test]
+    fn offline_credential_loading_is_unreachable_not_an_expired_session() {
+        // What the SSO provider returns when the portal cannot be reached: the SDK error of
+        // GetRoleCredentials (a dispatch failure) inside a CredentialsError.
+        let dispatch: SdkError<GetCallerIdentityError, HttpResponse> = SdkError::dispatch_failure(
+            ConnectorError::io(Box::new(std::io::Error::other(
+                "dns error: failed to lookup address information: Temporary failure in name resolution",
+            ))),
+        );
+        let cred = CredentialsError::provider_error(dispatch);
+        let failure = credentials_failure(&cred);
+        assert_eq!(
+            failure.kind,
+            CredentialsFailureKind::Unreachable,
+            "{failure:?}"
+        );
+        let mut c = ctx();
+        c.kind = ProfileKind::Sso {
+            session: Some("corp".into()),
+            start_url: None,
+            account_id: Some("111122223333".into()),
+            role_name: Some("Admin".into()),
+        };
+        c.sso_root = Some(SsoRoot {
+            profile: "work".into(),
+            session: Some("corp".into()),
+            start_url: None,
+        });
+        // Whatever the token cache says (here: unreadable), offline is not "expired".
+        let e = word_credentials(failure, &c, Some(&SsoTokenState::Unreadable));
+        assert_eq!(
+            e.to_string(),
+            "siteup could not reach AWS IAM Identity Center (SSO) in eu-west-1 (no network: host names cannot be looked up); check your internet connection, proxy and the region name, then try again."
+        );
+    }
+
+    #[test]
+    fn a_connect_timeout_is_unreachable_not_a_slow_answer() {
+        let err: SdkError<GetCallerIdentityError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::timeout(Box::new(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "connection timed out",
+            ))));
+        let e = classify_word(err);
+        assert_eq!(
+            e.to_string(),
+            "siteup could not reach AWS STS in eu-west-1 (the connection timed out); check your internet connection, proxy and the region name, then try again."
+        );
+        let unreachable: SdkError<GetCallerIdentityError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::io(Box::new(std::io::Error::other(
+                "Network is unreachable (os error 101)",
+            ))));
+        assert!(
+            classify_word(unreachable)
+                .to_string()
+                .contains("(the network is unreachable)")
+        );
+    }
+
+    #[test]
+    fn credential_timeouts_name_the_real_bound_and_the_process() {
+        let mut c = ctx();
+        c.kind = ProfileKind::CredentialProcess;
+        let e = credentials_timed_out(&c, 60);
+        assert_eq!(
+            e,
+            AwsError::CredentialProcessTimedOut {
+                profile: "work".into(),
+                secs: 60
+            }
+        );
+        let text = e.to_string();
+        assert!(text.contains("within 60 s"), "{text}");
+        assert!(text.contains("password manager"), "{text}");
+        assert!(!text.contains("connection"), "{text}");
+        let sso = credentials_timed_out(&ctx(), 60).to_string();
+        assert!(sso.contains("within 60 s"), "{sso}");
+        // A timeout reported by the SDK (a later refresh) gets the same words.
+        let failure = credentials_failure(&CredentialsError::provider_timed_out(
+            std::time::Duration::from_secs(60),
+        ));
+        assert!(matches!(
+            word_credentials(failure, &c, None),
+            AwsError::CredentialProcessTimedOut { secs: 60, .. }
+        ));
+    }
+
+    #[test]
     fn credentials_errors_inside_dispatch_failures_are_found() {
         let cred =
             CredentialsError::provider_error("the SSO token has expired and cannot be refreshed");
