@@ -795,3 +795,70 @@ fn an_unreachable_sso_portal_is_worded_as_unreachable() {
     assert!(err.is_transient());
     assert!(recorder.off_loopback().is_empty(), "{:?}", recorder.seen());
 }
+
+/// Credentials that expire within minutes are loaded again before a call; a credential_process
+/// that hangs then is stopped at the same bound, with the same words, and nothing is sent.
+#[test]
+fn a_credential_process_that_hangs_on_refresh_is_stopped_too() {
+    let home = TestHome::with_files(Some(""), None);
+    let marker = home.path().join("ran-once");
+    let sleep_pid = home.path().join("refresh-sleep.pid");
+    let expiry = (time::OffsetDateTime::now_utc() + time::Duration::minutes(2))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format expiry");
+    let refresh = script(
+        &home,
+        "refresh.sh",
+        &format!(
+            "if [ -e {marker} ]; then\n  sleep 30 &\n  echo $! > {pid}\n  wait\nfi\ntouch {marker}\necho '{{\"Version\": 1, \"AccessKeyId\": \"ASIAREFRESH000000001\", \"SecretAccessKey\": \"s\", \"SessionToken\": \"t\", \"Expiration\": \"{expiry}\"}}'",
+            marker = marker.display(),
+            pid = sleep_pid.display(),
+        ),
+    );
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile expiring]\ncredential_process = {}\nregion = eu-west-1\n",
+            refresh.display()
+        ),
+    )
+    .expect("write config");
+    home.isolate_process();
+    let server = aws_common::FixedServer::start("200 OK", "text/xml", "", false);
+    let recorder = Recorder::new();
+    let mut options = recorder.options();
+    options.timeouts.credentials = Duration::from_secs(1);
+    options.endpoint_url = Some(server.url.clone());
+    let rt = runtime();
+    let session = rt
+        .block_on(connect_with(&home.env(&[]), &target("expiring"), options))
+        .expect("the first load answers");
+    assert!(marker.exists());
+    let aws = siteup::aws::SdkAws::new(&session);
+    let started = Instant::now();
+    let err = rt
+        .block_on(siteup::aws::AwsApi::verify_identity(&aws))
+        .expect_err("the refresh hangs");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        err,
+        AwsError::CredentialProcessTimedOut {
+            profile: "expiring".into(),
+            secs: 1
+        }
+    );
+    let sleeper = read_pid(&sleep_pid);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !process_gone(sleeper) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        process_gone(sleeper),
+        "the refresh's child {sleeper} still runs"
+    );
+    assert_eq!(server.hits(), 0, "nothing was sent without credentials");
+}

@@ -278,11 +278,17 @@ fn connect_sandbox(
             },
             sso_root: None,
             endpoint: Endpoint::Emulator { url },
+            credentials_timeout_secs: whole_secs(options.timeouts.credentials),
         },
         region: region.to_string(),
         profile: None,
         expiry: None,
     })
+}
+
+/// A bound as messages name it: whole seconds, rounded up, at least 1.
+fn whole_secs(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
 }
 
 /// Checks a `--sandbox` URL: http or https, a host, no path beyond `/`.
@@ -356,6 +362,7 @@ async fn connect_profile(
                 region: region.clone(),
             },
         },
+        credentials_timeout_secs: whole_secs(options.timeouts.credentials),
     };
 
     // A profile whose own credentials come from a credential_process runs it through siteup's
@@ -430,7 +437,7 @@ async fn connect_profile(
         }
         Err(_elapsed) => {
             // Dropping the load stopped siteup's own credential_process runner (and its group).
-            let secs = options.timeouts.credentials.as_secs_f64().ceil().max(1.0) as u64;
+            let secs = context.credentials_timeout_secs;
             let error = match process_root {
                 Some(profile) => AwsError::CredentialProcessTimedOut { profile, secs },
                 None => credentials_timed_out(&context, secs),

@@ -180,6 +180,8 @@ pub struct CallContext {
     pub kind: ProfileKind,
     pub sso_root: Option<SsoRoot>,
     pub endpoint: Endpoint,
+    /// The bound on loading credentials (`connect::Timeouts::credentials`), in whole seconds.
+    pub credentials_timeout_secs: u64,
 }
 
 impl CallContext {
@@ -207,6 +209,15 @@ where
 {
     if let Some(cred) = find_credentials_error(err) {
         return Failure::Credentials(credentials_failure(cred));
+    }
+    let cause = root_cause(err);
+    if cause.contains(IDENTITY_TIMEOUT_MARKER) {
+        // The identity cache gave up on a later credentials load (a refresh): the same bound,
+        // the same words as the first load.
+        return Failure::Credentials(CredentialsFailure {
+            kind: CredentialsFailureKind::TimedOut,
+            detail: cause,
+        });
     }
     match err {
         SdkError::TimeoutError(_) => Failure::Timeout,
@@ -457,7 +468,7 @@ pub fn word_credentials(
     let lower = failure.detail.to_ascii_lowercase();
 
     if matches!(failure.kind, CredentialsFailureKind::TimedOut) {
-        return credentials_timed_out(ctx, CREDENTIALS_TIMEOUT_SECS);
+        return credentials_timed_out(ctx, ctx.credentials_timeout_secs);
     }
     if matches!(failure.kind, CredentialsFailureKind::Unreachable) {
         // Offline (or a proxy in the way): not an expired session nor a broken profile.
@@ -546,7 +557,9 @@ pub fn word_credentials(
                 detail,
             },
         },
-        CredentialsFailureKind::TimedOut => credentials_timed_out(ctx, CREDENTIALS_TIMEOUT_SECS),
+        CredentialsFailureKind::TimedOut => {
+            credentials_timed_out(ctx, ctx.credentials_timeout_secs)
+        }
         CredentialsFailureKind::Unreachable => AwsError::Unreachable {
             service: "sign-in".into(),
             endpoint: ctx.endpoint.clone(),
@@ -569,6 +582,9 @@ pub fn credentials_timed_out(ctx: &CallContext, secs: u64) -> AwsError {
         },
     }
 }
+
+/// How the SDK's identity cache words a credentials load it gave up on (`load_timeout`).
+const IDENTITY_TIMEOUT_MARKER: &str = "identity resolver timed out";
 
 /// The message of the provider that stands in for instance metadata and the container endpoint.
 pub(crate) const REFUSED_MARKER: &str = "siteup never contacts";
@@ -887,6 +903,7 @@ mod tests {
             endpoint: Endpoint::Aws {
                 region: "eu-west-1".into(),
             },
+            credentials_timeout_secs: CREDENTIALS_TIMEOUT_SECS,
         }
     }
 
@@ -1121,6 +1138,30 @@ mod tests {
             word_credentials(failure, &c, None),
             AwsError::CredentialProcessTimedOut { secs: 60, .. }
         ));
+    }
+
+    #[test]
+    fn a_refresh_given_up_by_the_identity_cache_is_a_credentials_timeout() {
+        #[derive(Debug)]
+        struct TimedOut;
+        impl fmt::Display for TimedOut {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("identity resolver timed out after 60s")
+            }
+        }
+        impl StdError for TimedOut {}
+        let err: SdkError<GetCallerIdentityError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::other(Box::new(TimedOut), None));
+        let mut c = ctx();
+        c.kind = ProfileKind::CredentialProcess;
+        let e = word(classify_sdk_error(&err), &c, "STS", "sts:GetCallerIdentity");
+        assert_eq!(
+            e,
+            AwsError::CredentialProcessTimedOut {
+                profile: "work".into(),
+                secs: CREDENTIALS_TIMEOUT_SECS
+            }
+        );
     }
 
     #[test]
