@@ -864,3 +864,48 @@ fn a_credential_process_that_hangs_on_refresh_is_stopped_too() {
     );
     assert_eq!(server.hits(), 0, "nothing was sent without credentials");
 }
+
+/// A role over a process profile: the SDK's chain runs the command, and siteup still stops it
+/// (and its child) at the bound and names the process profile.
+#[test]
+fn a_hanging_credential_process_under_a_role_is_stopped_too() {
+    let home = TestHome::with_files(Some(""), None);
+    let sleep_pid = home.path().join("sleep.pid");
+    let hang = script(
+        &home,
+        "hang.sh",
+        &format!("sleep 30 &\necho $! > {}\nwait", sleep_pid.display()),
+    );
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile locked]\ncredential_process = {}\nregion = eu-west-1\n\n[profile deployer]\nrole_arn = arn:aws:iam::111122223333:role/Deployer\nsource_profile = locked\nregion = eu-west-1\n",
+            hang.display()
+        ),
+    )
+    .expect("write config");
+    home.isolate_process();
+    let recorder = Recorder::new();
+    let mut options = recorder.options();
+    options.timeouts.credentials = Duration::from_secs(1);
+    let err = runtime()
+        .block_on(connect_with(&home.env(&[]), &target("deployer"), options))
+        .expect_err("the process hangs");
+    assert_eq!(
+        err,
+        AwsError::CredentialProcessTimedOut {
+            profile: "locked".into(),
+            secs: 1
+        }
+    );
+    let sleeper = read_pid(&sleep_pid);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !process_gone(sleeper) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        process_gone(sleeper),
+        "the process's child {sleeper} still runs"
+    );
+    assert!(recorder.seen().is_empty(), "{:?}", recorder.seen());
+}

@@ -399,7 +399,17 @@ async fn connect_profile(
                 .with_custom_provider("EcsContainer", Refuse("EcsContainer"))
                 .with_custom_provider("Environment", EnvironmentProvider(env.clone()))
                 .build();
-            SharedCredentialsProvider::new(provider)
+            let provider = SharedCredentialsProvider::new(provider);
+            // A role over a process profile: the SDK runs the command; stop it when given up.
+            match process_root
+                .as_deref()
+                .and_then(|root| super::process::command_of(&set, root))
+            {
+                Some(command) => SharedCredentialsProvider::new(
+                    super::process::StopsSdkProcess::new(provider, command),
+                ),
+                None => provider,
+            }
         }
     };
 

@@ -124,6 +124,126 @@ impl Drop for GroupGuard {
     }
 }
 
+/// Wraps the SDK's profile provider when the chain's base is a `credential_process` (a role over
+/// a process profile): the SDK runs that command as `sh -c COMMAND`, a child of siteup in its
+/// process group, and leaves it running when the load is dropped. When a load is dropped before
+/// it finished, this finds those children and kills them with everything they started (Linux;
+/// elsewhere they are left to finish on their own).
+pub(crate) struct StopsSdkProcess {
+    inner: aws_credential_types::provider::SharedCredentialsProvider,
+    command: String,
+}
+
+impl fmt::Debug for StopsSdkProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StopsSdkProcess(..)")
+    }
+}
+
+impl StopsSdkProcess {
+    /// `command` is the base profile's `credential_process` value, as the SDK runs it.
+    pub(crate) fn new(
+        inner: aws_credential_types::provider::SharedCredentialsProvider,
+        command: String,
+    ) -> Self {
+        Self { inner, command }
+    }
+}
+
+impl ProvideCredentials for StopsSdkProcess {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        let inner = self.inner.clone();
+        let sweep = Sweep(Some(self.command.clone()));
+        future::ProvideCredentials::new(async move {
+            let result = inner.provide_credentials().await;
+            sweep.disarm();
+            result
+        })
+    }
+}
+
+/// Kills the SDK's `sh -c COMMAND` children when dropped, unless disarmed.
+struct Sweep(Option<String>);
+
+impl Sweep {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Sweep {
+    fn drop(&mut self) {
+        if let Some(command) = self.0.take() {
+            stop_children_running(&command);
+        }
+    }
+}
+
+/// Kills this process's children whose command line is `sh -c COMMAND`, and their descendants.
+#[cfg(target_os = "linux")]
+fn stop_children_running(command: &str) {
+    let wanted: Vec<u8> = [b"sh".as_slice(), b"-c", command.as_bytes()]
+        .iter()
+        .flat_map(|part| part.iter().copied().chain(std::iter::once(0)))
+        .collect();
+    let own = std::process::id();
+    for child in children_of(own) {
+        let Ok(cmdline) = std::fs::read(format!("/proc/{child}/cmdline")) else {
+            continue;
+        };
+        if cmdline != wanted {
+            continue;
+        }
+        // The whole tree first, then SIGKILL to each (a parent's death does not end them).
+        let mut tree = vec![child];
+        let mut next = 0;
+        while next < tree.len() && tree.len() < 4096 {
+            tree.extend(children_of(tree[next]));
+            next += 1;
+        }
+        for pid in tree {
+            let Ok(raw) = i32::try_from(pid) else {
+                continue;
+            };
+            match nix::sys::signal::kill(Pid::from_raw(raw), Signal::SIGKILL) {
+                Ok(()) | Err(Errno::ESRCH) => {}
+                Err(e) => tracing::debug!("could not stop credential_process pid {raw}: {e}"),
+            }
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stop_children_running(_command: &str) {}
+
+/// The children of every thread of `pid` (`/proc/PID/task/TID/children`).
+#[cfg(target_os = "linux")]
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|text| {
+            text.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// The `credential_process` command of `profile`, as the SDK runs it.
+pub(crate) fn command_of(set: &ProfileSet, profile: &str) -> Option<String> {
+    set.get_profile(profile)?
+        .get("credential_process")
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_string)
+}
+
 /// The name of the profile at the base of `name`'s `source_profile` chain when that base gets
 /// its credentials from a `credential_process` (the profile to name when it hangs).
 pub(crate) fn process_root_of(set: &ProfileSet, name: &str) -> Option<String> {
