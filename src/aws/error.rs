@@ -472,9 +472,10 @@ pub fn word_credentials(
     }
     if matches!(failure.kind, CredentialsFailureKind::Unreachable) {
         // Offline (or a proxy in the way): not an expired session nor a broken profile.
+        // An SSO chain asks the SSO portal first (then STS for a role over it).
         let service = match &ctx.kind {
-            ProfileKind::AssumeRole { .. } | ProfileKind::WebIdentity { .. } => "STS",
             _ if ctx.sso_root.is_some() => "IAM Identity Center (SSO)",
+            ProfileKind::AssumeRole { .. } | ProfileKind::WebIdentity { .. } => "STS",
             _ => "sign-in",
         };
         return AwsError::Unreachable {
@@ -1082,10 +1083,26 @@ mod tests {
             start_url: None,
         });
         // Whatever the token cache says (here: unreadable), offline is not "expired".
-        let e = word_credentials(failure, &c, Some(&SsoTokenState::Unreadable));
+        let e = word_credentials(failure.clone(), &c, Some(&SsoTokenState::Unreadable));
         assert_eq!(
             e.to_string(),
             "siteup could not reach AWS IAM Identity Center (SSO) in eu-west-1 (no network: host names cannot be looked up); check your internet connection, proxy and the region name, then try again."
+        );
+        // A role over the SSO profile asks the portal first: the portal is named, not STS.
+        c.kind = ProfileKind::AssumeRole {
+            role_arn: "arn:aws:iam::1:role/Deployer".into(),
+            source: RoleSource::Profile("work".into()),
+        };
+        let role = word_credentials(failure.clone(), &c, None);
+        assert!(
+            role.to_string().contains("IAM Identity Center (SSO)"),
+            "{role}"
+        );
+        c.sso_root = None;
+        let plain_role = word_credentials(failure, &c, None);
+        assert!(
+            plain_role.to_string().contains("reach AWS STS"),
+            "{plain_role}"
         );
     }
 
