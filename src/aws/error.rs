@@ -1326,6 +1326,14 @@ mod tests {
             AwsError::MissingRegion {
                 profile: "x".into(),
             },
+            AwsError::CredentialProcessTimedOut {
+                profile: "x".into(),
+                secs: 60,
+            },
+            AwsError::CredentialsTimedOut {
+                who: "profile x".into(),
+                secs: 60,
+            },
             AwsError::InstanceMetadataRefused {
                 profile: "x".into(),
                 source: "Ec2InstanceMetadata".into(),
