@@ -4,9 +4,12 @@
 //! (169.254.169.254) when a profile lacks credentials. Here the chosen profile is resolved by
 //! `ProfileFileCredentialsProvider` alone; its named sources `Ec2InstanceMetadata` and
 //! `EcsContainer` are replaced by a provider that refuses, and `Environment` reads the
-//! [`AwsEnv`]. The region is the profile's own or the given default. One rustls (ring) HTTP
-//! client, bounded timeouts and an explicit retry policy serve every call, credential
-//! resolution included.
+//! [`AwsEnv`]. A profile whose own credentials come from a `credential_process` runs it through
+//! siteup's runner (`aws::process`), which stops the command and all it started when the load
+//! is given up (`Timeouts::credentials`). Missing config or credentials files are absent, not
+//! errors. The region is the profile's own or the given default. One rustls (ring) HTTP client,
+//! bounded timeouts and an explicit retry policy serve every call, credential resolution
+//! included. Only a masked access key id is ever logged, at debug.
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
