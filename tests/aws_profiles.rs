@@ -420,3 +420,492 @@ fn a_valid_sso_token_exposes_its_expiry() {
         None
     );
 }
+
+// ---- Homes with only some of the files, credential_process edge cases, the log ----
+
+/// What `aws configure sso` writes: a config file and no credentials file.
+const SSO_ONLY_CONFIG: &str = r#"
+[profile sso-only]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = AdministratorAccess
+region = eu-west-1
+
+[sso-session corp]
+sso_start_url = https://example.awsapps.com/start
+sso_region = eu-west-1
+sso_registration_scopes = sso:account:access
+"#;
+
+/// The SSO portal's GetRoleCredentials answer (expiration in 2100, milliseconds).
+const ROLE_CREDENTIALS: &str = r#"{"roleCredentials":{"accessKeyId":"ASIASSOPORTAL0000001","secretAccessKey":"sso-secret-value-do-not-print","sessionToken":"sso-session-token-do-not-print","expiration":4102444800000}}"#;
+
+/// Writes an executable shell script under the home and returns its path.
+fn script(home: &TestHome, name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = home.path().join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// A credential_process script printing static credentials with `key` as the access key id.
+fn printing_script(home: &TestHome, key: &str) -> std::path::PathBuf {
+    script(
+        home,
+        "creds.sh",
+        &format!(
+            "echo '{{\"Version\": 1, \"AccessKeyId\": \"{key}\", \"SecretAccessKey\": \"process-secret-do-not-print\"}}'"
+        ),
+    )
+}
+
+/// Points the SDK's SSO client (GetRoleCredentials) at `url`, after the process was isolated.
+fn sso_portal_at(url: &str) {
+    // SAFETY: called at the start of a test, right after isolate_process, before any thread
+    // or runtime exists (nextest runs each test in its own process).
+    unsafe { std::env::set_var("AWS_ENDPOINT_URL_SSO", url) };
+}
+
+#[test]
+fn an_sso_profile_loads_without_a_credentials_file() {
+    let home = TestHome::with_files(Some(SSO_ONLY_CONFIG), None);
+    home.write_sso_token("corp", "2099-01-01T00:00:00Z");
+    home.isolate_process();
+    let portal =
+        aws_common::FixedServer::start("200 OK", "application/json", ROLE_CREDENTIALS, false);
+    sso_portal_at(&portal.url);
+    assert!(!home.credentials_file().exists());
+
+    let recorder = Recorder::new();
+    let session = connect_profile(&home, "sso-only", &recorder).expect("the SSO profile loads");
+    assert_eq!(session.region(), "eu-west-1");
+    assert_eq!(portal.hits(), 1, "GetRoleCredentials was asked once");
+    let seen = recorder.seen();
+    assert!(
+        seen.iter().any(|u| u.contains("/federation/credentials")),
+        "{seen:?}"
+    );
+    assert!(recorder.off_loopback().is_empty(), "{seen:?}");
+    assert!(!format!("{session:?}").contains("sso-secret-value"));
+}
+
+#[test]
+fn a_credential_process_profile_loads_without_a_credentials_file() {
+    let home = TestHome::with_files(Some(""), None);
+    let creds = printing_script(&home, "AKIAPROCESSONLY00001");
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile vault]\ncredential_process = {}\nregion = eu-west-1\n\n[profile via-vault]\nrole_arn = arn:aws:iam::111122223333:role/Deployer\nsource_profile = vault\n",
+            creds.display()
+        ),
+    )
+    .expect("write config");
+    home.isolate_process();
+    let recorder = Recorder::new();
+    let session = connect_profile(&home, "vault", &recorder).expect("the process profile loads");
+    assert_eq!(session.region(), "eu-west-1");
+    assert!(recorder.seen().is_empty(), "{:?}", recorder.seen());
+    assert!(!format!("{session:?}").contains("process-secret"));
+}
+
+/// A role over a process profile goes through the SDK's chain, which reads the files: with no
+/// credentials file it reaches STS (here a loopback server refusing the role) instead of
+/// failing on the missing file.
+#[test]
+fn a_role_over_a_process_profile_reads_a_home_without_credentials_file() {
+    let home = TestHome::with_files(Some(""), None);
+    let creds = printing_script(&home, "AKIAPROCESSONLY00001");
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile vault]\ncredential_process = {}\nregion = eu-west-1\n\n[profile via-vault]\nrole_arn = arn:aws:iam::111122223333:role/Deployer\nsource_profile = vault\nregion = eu-west-1\n",
+            creds.display()
+        ),
+    )
+    .expect("write config");
+    home.isolate_process();
+    let sts = aws_common::FixedServer::start("403 Forbidden", "text/xml", STS_DENIED, false);
+    // SAFETY: as in sso_portal_at.
+    unsafe { std::env::set_var("AWS_ENDPOINT_URL_STS", &sts.url) };
+    let recorder = Recorder::new();
+    let err = connect_profile(&home, "via-vault", &recorder).expect_err("the role is refused");
+    assert!(
+        matches!(err, AwsError::AssumeRoleFailed { ref profile, .. } if profile == "via-vault"),
+        "{err:?}"
+    );
+    assert_eq!(sts.hits(), 1, "STS was asked: the files were read");
+    assert!(recorder.off_loopback().is_empty(), "{:?}", recorder.seen());
+}
+
+const STS_DENIED: &str = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+
+/// Whether a process is gone (a zombie waiting for its parent counts as gone).
+fn process_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+fn read_pid(path: &std::path::Path) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Ok(pid) = text.trim().parse()
+        {
+            return pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never written",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_hanging_credential_process_is_stopped_at_the_bound_with_the_right_words() {
+    let home = TestHome::with_files(Some(""), None);
+    let shell_pid = home.path().join("shell.pid");
+    let sleep_pid = home.path().join("sleep.pid");
+    // The shell and a child it waits for, as a password manager waiting for its unlock would.
+    let hang = script(
+        &home,
+        "hang.sh",
+        &format!(
+            "echo $$ > {}\nsleep 30 &\necho $! > {}\nwait",
+            shell_pid.display(),
+            sleep_pid.display()
+        ),
+    );
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile locked]\ncredential_process = {}\nregion = eu-west-1\n",
+            hang.display()
+        ),
+    )
+    .expect("write config");
+    home.isolate_process();
+    let recorder = Recorder::new();
+    let mut options = recorder.options();
+    options.timeouts.credentials = Duration::from_secs(1);
+    let started = Instant::now();
+    let err = runtime()
+        .block_on(connect_with(&home.env(&[]), &target("locked"), options))
+        .expect_err("the process hangs");
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert_eq!(
+        err,
+        AwsError::CredentialProcessTimedOut {
+            profile: "locked".into(),
+            secs: 1
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "The credential_process of profile locked did not answer within 1 s and was stopped; if it waits for a password manager or vault, unlock that first, otherwise run the command that `aws configure get credential_process --profile locked` prints yourself to see where it hangs, then try again."
+    );
+
+    let (shell, sleeper) = (read_pid(&shell_pid), read_pid(&sleep_pid));
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !(process_gone(shell) && process_gone(sleeper)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(process_gone(shell), "the shell {shell} still runs");
+    assert!(process_gone(sleeper), "its child {sleeper} still runs");
+    assert!(recorder.seen().is_empty(), "{:?}", recorder.seen());
+}
+
+// ---- The binary: `siteup doctor` loads the profile; the log keeps secrets out ----
+
+/// Runs `siteup doctor` in `project` with HOME at `home` (default file paths, no AWS variable
+/// of this machine), plus `vars`.
+fn doctor(
+    home: &TestHome,
+    project: &std::path::Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_siteup"));
+    cmd.arg("doctor").arg("--dir").arg(project).args(args);
+    for key in siteup::aws::env::inherited_aws_variables() {
+        cmd.env_remove(key);
+    }
+    cmd.env_remove("SITEUP_LOG")
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SITEUP_DNS_ROOT", "127.0.0.1:9");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run siteup doctor")
+}
+
+/// The doctor line of `check`.
+fn doctor_line(out: &std::process::Output, check: &str) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(check))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {check} line in:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+        .to_string()
+}
+
+#[test]
+fn doctor_loads_an_sso_profile_from_a_home_with_only_a_config_file() {
+    let home = TestHome::with_files(Some(SSO_ONLY_CONFIG), None);
+    home.write_sso_token("corp", "2099-01-01T00:00:00Z");
+    let portal =
+        aws_common::FixedServer::start("200 OK", "application/json", ROLE_CREDENTIALS, false);
+    let project = tempfile::tempdir().expect("project");
+    let out = doctor(
+        &home,
+        project.path(),
+        &["--profile", "sso-only"],
+        &[("AWS_ENDPOINT_URL_SSO", portal.url.as_str())],
+    );
+    let profiles = doctor_line(&out, "aws-profile");
+    assert!(profiles.starts_with("ok"), "{profiles}");
+    let creds = doctor_line(&out, "aws-credentials");
+    assert_eq!(
+        creds.split_whitespace().collect::<Vec<_>>().join(" "),
+        "ok aws-credentials The credentials of profile sso-only load (SSO)."
+    );
+    assert_eq!(portal.hits(), 1);
+}
+
+#[test]
+fn doctor_reports_a_profile_that_cannot_load() {
+    let home = TestHome::with_files(Some(""), None);
+    let failing = script(&home, "fail.sh", "echo 'the vault is sealed' >&2\nexit 3");
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile vault]\ncredential_process = {}\nregion = eu-west-1\n",
+            failing.display()
+        ),
+    )
+    .expect("write config");
+    let project = tempfile::tempdir().expect("project");
+    let out = doctor(&home, project.path(), &[], &[("AWS_PROFILE", "vault")]);
+    let creds = doctor_line(&out, "aws-credentials");
+    assert!(creds.starts_with("PROBLEM"), "{creds}");
+    assert!(
+        creds.contains("The credential_process of profile vault failed (it exited with code 3: the vault is sealed)"),
+        "{creds}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("Nothing stands in the way"), "{stdout}");
+}
+
+/// A canary in a credential_process's stderr and one as an access key id never reach the log
+/// at the default level, nor at `info` (the documented default); the key id not even at `debug`
+/// or `trace`. For a process profile run by siteup and for a role over it run by the SDK's chain.
+#[test]
+fn the_log_keeps_credential_process_stderr_and_key_ids_out() {
+    const STDERR_CANARY: &str = "stderr-canary-7f3a9c";
+    const KEY_CANARY: &str = "AKIAKEYCANARY0007F3A";
+    let home = TestHome::with_files(Some(""), None);
+    let failing = script(
+        &home,
+        "fail.sh",
+        &format!("echo 'token={STDERR_CANARY}' >&2\nexit 3"),
+    );
+    let printing = printing_script(&home, KEY_CANARY);
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile failing]\ncredential_process = {}\nregion = eu-west-1\n\n\
+             [profile role-over-failing]\nrole_arn = arn:aws:iam::111122223333:role/Deployer\nsource_profile = failing\nregion = eu-west-1\n\n\
+             [profile printing]\ncredential_process = {}\nregion = eu-west-1\n\n\
+             [profile role-over-printing]\nrole_arn = arn:aws:iam::111122223333:role/Deployer\nsource_profile = printing\nregion = eu-west-1\n",
+            failing.display(),
+            printing.display()
+        ),
+    )
+    .expect("write config");
+    let sts = aws_common::FixedServer::start("403 Forbidden", "text/xml", STS_DENIED, false);
+
+    for level in [None, Some("info"), Some("debug"), Some("trace")] {
+        let project = tempfile::tempdir().expect("project");
+        for profile in [
+            "failing",
+            "role-over-failing",
+            "printing",
+            "role-over-printing",
+        ] {
+            let mut vars = vec![("AWS_ENDPOINT_URL_STS", sts.url.as_str())];
+            if let Some(level) = level {
+                vars.push(("SITEUP_LOG", level));
+            }
+            let out = doctor(&home, project.path(), &["--profile", profile], &vars);
+            // Each profile was really loaded (or failed loading) by doctor.
+            let creds = doctor_line(&out, "aws-credentials");
+            if profile == "printing" {
+                assert!(creds.starts_with("ok"), "{profile}: {creds}");
+            } else {
+                assert!(creds.starts_with("PROBLEM"), "{profile}: {creds}");
+            }
+            if profile.ends_with("failing") {
+                // The role's failure is its source's process: that profile is named.
+                assert!(
+                    creds.contains("The credential_process of profile failing failed"),
+                    "{profile}: {creds}"
+                );
+            }
+        }
+        let log_file = siteup::project::ProjectPaths::new(project.path()).log_file();
+        let log = std::fs::read_to_string(&log_file)
+            .unwrap_or_else(|e| panic!("{}: {e}", log_file.display()));
+        assert!(log.contains("credentials loaded"), "level {level:?}: {log}");
+        if matches!(level, None | Some("info")) {
+            assert!(!log.contains(STDERR_CANARY), "level {level:?}: {log}");
+        }
+        assert!(!log.contains(KEY_CANARY), "level {level:?}: {log}");
+        assert!(!log.contains("process-secret"), "level {level:?}: {log}");
+    }
+    assert!(sts.hits() >= 2, "the roles were tried: {}", sts.hits());
+}
+
+/// Offline (here: nothing listens where the SSO portal should be), an SSO profile with a valid
+/// token says AWS could not be reached, not that the session expired or the profile is broken.
+#[test]
+fn an_unreachable_sso_portal_is_worded_as_unreachable() {
+    let home = TestHome::with_files(Some(SSO_ONLY_CONFIG), None);
+    home.write_sso_token("corp", "2099-01-01T00:00:00Z");
+    home.isolate_process();
+    sso_portal_at(&format!("http://127.0.0.1:{}", aws_common::closed_port()));
+    let recorder = Recorder::new();
+    let err = connect_profile(&home, "sso-only", &recorder).expect_err("no portal");
+    assert_eq!(
+        err.to_string(),
+        "siteup could not reach AWS IAM Identity Center (SSO) in eu-west-1 (connection refused); check your internet connection, proxy and the region name, then try again."
+    );
+    assert!(err.is_transient());
+    assert!(recorder.off_loopback().is_empty(), "{:?}", recorder.seen());
+}
+
+/// Credentials that expire within minutes are loaded again before a call; a credential_process
+/// that hangs then is stopped at the same bound, with the same words, and nothing is sent.
+#[test]
+fn a_credential_process_that_hangs_on_refresh_is_stopped_too() {
+    let home = TestHome::with_files(Some(""), None);
+    let marker = home.path().join("ran-once");
+    let sleep_pid = home.path().join("refresh-sleep.pid");
+    let expiry = (time::OffsetDateTime::now_utc() + time::Duration::minutes(2))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format expiry");
+    let refresh = script(
+        &home,
+        "refresh.sh",
+        &format!(
+            "if [ -e {marker} ]; then\n  sleep 30 &\n  echo $! > {pid}\n  wait\nfi\ntouch {marker}\necho '{{\"Version\": 1, \"AccessKeyId\": \"ASIAREFRESH000000001\", \"SecretAccessKey\": \"s\", \"SessionToken\": \"t\", \"Expiration\": \"{expiry}\"}}'",
+            marker = marker.display(),
+            pid = sleep_pid.display(),
+        ),
+    );
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile expiring]\ncredential_process = {}\nregion = eu-west-1\n",
+            refresh.display()
+        ),
+    )
+    .expect("write config");
+    home.isolate_process();
+    let server = aws_common::FixedServer::start("200 OK", "text/xml", "", false);
+    let recorder = Recorder::new();
+    let mut options = recorder.options();
+    options.timeouts.credentials = Duration::from_secs(1);
+    options.endpoint_url = Some(server.url.clone());
+    let rt = runtime();
+    let session = rt
+        .block_on(connect_with(&home.env(&[]), &target("expiring"), options))
+        .expect("the first load answers");
+    assert!(marker.exists());
+    let aws = siteup::aws::SdkAws::new(&session);
+    let started = Instant::now();
+    let err = rt
+        .block_on(siteup::aws::AwsApi::verify_identity(&aws))
+        .expect_err("the refresh hangs");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        err,
+        AwsError::CredentialProcessTimedOut {
+            profile: "expiring".into(),
+            secs: 1
+        }
+    );
+    let sleeper = read_pid(&sleep_pid);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !process_gone(sleeper) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        process_gone(sleeper),
+        "the refresh's child {sleeper} still runs"
+    );
+    assert_eq!(server.hits(), 0, "nothing was sent without credentials");
+}
+
+/// A role over a process profile: the SDK's chain runs the command, and siteup still stops it
+/// (and its child) at the bound and names the process profile.
+#[test]
+fn a_hanging_credential_process_under_a_role_is_stopped_too() {
+    let home = TestHome::with_files(Some(""), None);
+    let sleep_pid = home.path().join("sleep.pid");
+    let hang = script(
+        &home,
+        "hang.sh",
+        &format!("sleep 30 &\necho $! > {}\nwait", sleep_pid.display()),
+    );
+    std::fs::write(
+        home.config_file(),
+        format!(
+            "[profile locked]\ncredential_process = {}\nregion = eu-west-1\n\n[profile deployer]\nrole_arn = arn:aws:iam::111122223333:role/Deployer\nsource_profile = locked\nregion = eu-west-1\n",
+            hang.display()
+        ),
+    )
+    .expect("write config");
+    home.isolate_process();
+    let recorder = Recorder::new();
+    let mut options = recorder.options();
+    options.timeouts.credentials = Duration::from_secs(1);
+    let err = runtime()
+        .block_on(connect_with(&home.env(&[]), &target("deployer"), options))
+        .expect_err("the process hangs");
+    assert_eq!(
+        err,
+        AwsError::CredentialProcessTimedOut {
+            profile: "locked".into(),
+            secs: 1
+        }
+    );
+    let sleeper = read_pid(&sleep_pid);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !process_gone(sleeper) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        process_gone(sleeper),
+        "the process's child {sleeper} still runs"
+    );
+    assert!(recorder.seen().is_empty(), "{:?}", recorder.seen());
+}

@@ -4,9 +4,12 @@
 //! (169.254.169.254) when a profile lacks credentials. Here the chosen profile is resolved by
 //! `ProfileFileCredentialsProvider` alone; its named sources `Ec2InstanceMetadata` and
 //! `EcsContainer` are replaced by a provider that refuses, and `Environment` reads the
-//! [`AwsEnv`]. The region is the profile's own or the given default. One rustls (ring) HTTP
-//! client, bounded timeouts and an explicit retry policy serve every call, credential
-//! resolution included.
+//! [`AwsEnv`]. A profile whose own credentials come from a `credential_process` runs it through
+//! siteup's runner (`aws::process`), which stops the command and all it started when the load
+//! is given up (`Timeouts::credentials`). Missing config or credentials files are absent, not
+//! errors. The region is the profile's own or the given default. One rustls (ring) HTTP client,
+//! bounded timeouts and an explicit retry policy serve every call, credential resolution
+//! included. Only a masked access key id is ever logged, at debug.
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -32,12 +35,13 @@ use time::format_description::well_known::Rfc3339;
 
 use super::env::AwsEnv;
 use super::error::{
-    AwsError, CallContext, Endpoint, MAX_ATTEMPTS, OPERATION_TIMEOUT_SECS, REFUSED_MARKER,
-    SsoTokenState, credentials_failure, word_credentials,
+    AwsError, CREDENTIALS_TIMEOUT_SECS, CallContext, Endpoint, MAX_ATTEMPTS,
+    OPERATION_TIMEOUT_SECS, REFUSED_MARKER, SsoTokenState, credentials_failure,
+    credentials_timed_out, word_credentials,
 };
 use super::identity::{SessionExpiry, session_expiry, sso_token_state};
 use super::profiles::{
-    ProfileChoice, ProfileInfo, ProfileKind, ProfileList, list_from_set, load_profile_set,
+    ProfileChoice, ProfileInfo, ProfileKind, ProfileList, list_from_set, load_profile_set, one_line,
 };
 use crate::sandbox::emulator::{SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
 
@@ -80,7 +84,7 @@ impl Default for Timeouts {
             connect: Duration::from_millis(3100),
             attempt: Duration::from_secs(10),
             operation: Duration::from_secs(OPERATION_TIMEOUT_SECS),
-            credentials: Duration::from_secs(60),
+            credentials: Duration::from_secs(CREDENTIALS_TIMEOUT_SECS),
         }
     }
 }
@@ -277,11 +281,17 @@ fn connect_sandbox(
             },
             sso_root: None,
             endpoint: Endpoint::Emulator { url },
+            credentials_timeout_secs: whole_secs(options.timeouts.credentials),
         },
         region: region.to_string(),
         profile: None,
         expiry: None,
     })
+}
+
+/// A bound as messages name it: whole seconds, rounded up, at least 1.
+fn whole_secs(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
 }
 
 /// Checks a `--sandbox` URL: http or https, a host, no path beyond `/`.
@@ -355,11 +365,29 @@ async fn connect_profile(
                 region: region.clone(),
             },
         },
+        credentials_timeout_secs: whole_secs(options.timeouts.credentials),
     };
 
-    let provider: SharedCredentialsProvider = match choice {
-        ProfileChoice::Environment => SharedCredentialsProvider::new(environment_credentials(env)?),
-        ProfileChoice::Named(name) => {
+    // A profile whose own credentials come from a credential_process runs it through siteup's
+    // runner, which stops the command (and all it started) when the load is given up.
+    let own_process = match (choice, &info.kind) {
+        (ProfileChoice::Named(name), ProfileKind::CredentialProcess) => set
+            .get_profile(name)
+            .and_then(super::process::CredentialProcess::from_profile),
+        _ => None,
+    };
+    // The profile a hanging credential_process belongs to (the chosen one or its source).
+    let process_root = match choice {
+        ProfileChoice::Named(name) => super::process::process_root_of(&set, name),
+        ProfileChoice::Environment => None,
+    };
+
+    let provider: SharedCredentialsProvider = match (choice, own_process) {
+        (ProfileChoice::Environment, _) => {
+            SharedCredentialsProvider::new(environment_credentials(env)?)
+        }
+        (ProfileChoice::Named(_), Some(process)) => SharedCredentialsProvider::new(process),
+        (ProfileChoice::Named(name), None) => {
             let provider_config = ProviderConfig::empty()
                 .with_region(Some(Region::new(region.clone())))
                 .with_http_client(client.clone())
@@ -368,13 +396,23 @@ async fn connect_profile(
                 .with_behavior_version(Some(behavior_version()));
             let provider = ProfileFileCredentialsProvider::builder()
                 .configure(&provider_config)
-                .profile_files(explicit_profile_files(env))
+                .profile_files(explicit_profile_files(env).await)
                 .profile_name(name.clone())
                 .with_custom_provider("Ec2InstanceMetadata", Refuse("Ec2InstanceMetadata"))
                 .with_custom_provider("EcsContainer", Refuse("EcsContainer"))
                 .with_custom_provider("Environment", EnvironmentProvider(env.clone()))
                 .build();
-            SharedCredentialsProvider::new(provider)
+            let provider = SharedCredentialsProvider::new(provider);
+            // A role over a process profile: the SDK runs the command; stop it when given up.
+            match process_root
+                .as_deref()
+                .and_then(|root| super::process::command_of(&set, root))
+            {
+                Some(command) => SharedCredentialsProvider::new(
+                    super::process::StopsSdkProcess::new(provider, command),
+                ),
+                None => provider,
+            }
         }
     };
 
@@ -388,19 +426,49 @@ async fn connect_profile(
                 Some(root) => Some(sso_token_state(env, root, OffsetDateTime::now_utc()).await),
                 None => None,
             };
-            return Err(word_credentials(
-                credentials_failure(&err),
-                &context,
-                token.as_ref(),
-            ));
+            let failure = credentials_failure(&err);
+            // A role over a process profile: the SDK's chain ran the command; when that is
+            // what failed, name the process profile rather than the role.
+            let failed_base = process_root
+                .filter(|root| root.as_str() != choice.name())
+                .filter(|_| failure.detail.contains("external process"));
+            let error = match failed_base {
+                Some(profile) => AwsError::CredentialProcessFailed {
+                    profile,
+                    detail: one_line(&failure.detail),
+                },
+                None => word_credentials(failure, &context, token.as_ref()),
+            };
+            // The error can quote a credential_process's stderr: its text stays out of the
+            // log at the default level.
+            tracing::info!(
+                profile = choice.name(),
+                "the credentials could not be loaded"
+            );
+            tracing::debug!("{error}");
+            return Err(error);
         }
         Err(_elapsed) => {
-            return Err(AwsError::Timeout {
-                service: "the credentials provider".into(),
-                endpoint: context.endpoint.clone(),
-            });
+            // Dropping the load stopped siteup's own credential_process runner (and its group).
+            let secs = context.credentials_timeout_secs;
+            let error = match process_root {
+                Some(profile) => AwsError::CredentialProcessTimedOut { profile, secs },
+                None => credentials_timed_out(&context, secs),
+            };
+            tracing::info!("{error}");
+            return Err(error);
         }
     };
+    // Never the access key id at info (a masked form at debug).
+    tracing::info!(
+        profile = choice.name(),
+        kind = info.kind.short(),
+        "credentials loaded"
+    );
+    tracing::debug!(
+        key = %super::process::masked_key_id(credentials.access_key_id()),
+        "access key"
+    );
 
     let token = match &info.sso_root {
         Some(root) => Some(sso_token_state(env, root, OffsetDateTime::now_utc()).await),
@@ -434,17 +502,28 @@ async fn connect_profile(
     })
 }
 
-/// The config and credentials files named by `env`, given to the SDK by path so that the
-/// provider reads exactly what discovery listed.
-fn explicit_profile_files(env: &AwsEnv) -> ProfileFiles {
+/// The config and credentials files named by `env`, read here and handed to the SDK by content
+/// so that the provider reads exactly what discovery listed. A file that does not exist is simply
+/// absent, as in the AWS CLI (`aws configure sso` writes only `config`; a `credential_process`
+/// user may have no `credentials` file); the SDK would refuse a missing file named by path.
+async fn explicit_profile_files(env: &AwsEnv) -> ProfileFiles {
     let mut builder = ProfileFiles::builder()
         .include_default_config_file(false)
         .include_default_credentials_file(false);
-    if let Some(config) = env.config_file() {
-        builder = builder.with_file(ProfileFileKind::Config, config);
-    }
-    if let Some(credentials) = env.credentials_file() {
-        builder = builder.with_file(ProfileFileKind::Credentials, credentials);
+    let files = [
+        (ProfileFileKind::Config, env.config_file()),
+        (ProfileFileKind::Credentials, env.credentials_file()),
+    ];
+    for (kind, path) in files {
+        let Some(path) = path else { continue };
+        match env.fs().read_to_end(&path).await {
+            Ok(bytes) => {
+                builder = builder.with_contents(kind, String::from_utf8_lossy(&bytes).into_owned());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // Unreadable for another reason (permissions): by path, so the SDK names it.
+            Err(_) => builder = builder.with_file(kind, path),
+        }
     }
     builder.build()
 }

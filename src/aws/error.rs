@@ -10,7 +10,7 @@ use std::fmt;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::result::{ConnectorError, SdkError};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::profiles::{ProfileChoice, ProfileKind, RoleSource, SsoRoot, one_line};
@@ -21,6 +21,10 @@ pub const MAX_ATTEMPTS: u32 = 4;
 
 /// Seconds one request may take, retries included, before siteup gives up on it.
 pub const OPERATION_TIMEOUT_SECS: u64 = 30;
+
+/// Seconds loading credentials may take (a credential_process may wait for a password manager)
+/// before siteup gives up and stops it; see `connect::Timeouts`.
+pub const CREDENTIALS_TIMEOUT_SECS: u64 = 60;
 
 /// Where the requests went: AWS in a region, or the local emulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +54,10 @@ pub enum AwsError {
     ProfileInvalid { profile: String, detail: String },
     /// The profile's credential_process failed.
     CredentialProcessFailed { profile: String, detail: String },
+    /// The credential_process of `profile` did not answer within `secs` and was stopped.
+    CredentialProcessTimedOut { profile: String, secs: u64 },
+    /// Loading credentials (SSO portal, STS for a role) took longer than `secs`.
+    CredentialsTimedOut { who: String, secs: u64 },
     /// Assuming the profile's role failed.
     AssumeRoleFailed {
         profile: String,
@@ -149,6 +157,8 @@ pub struct CredentialsFailure {
 pub enum CredentialsFailureKind {
     NotLoaded,
     TimedOut,
+    /// Loading needed AWS (the SSO portal, STS for a role) and no connection could be made.
+    Unreachable,
     InvalidConfiguration,
     Provider,
     Unhandled,
@@ -170,6 +180,8 @@ pub struct CallContext {
     pub kind: ProfileKind,
     pub sso_root: Option<SsoRoot>,
     pub endpoint: Endpoint,
+    /// The bound on loading credentials (`connect::Timeouts::credentials`), in whole seconds.
+    pub credentials_timeout_secs: u64,
 }
 
 impl CallContext {
@@ -198,11 +210,24 @@ where
     if let Some(cred) = find_credentials_error(err) {
         return Failure::Credentials(credentials_failure(cred));
     }
+    let cause = root_cause(err);
+    if cause.contains(IDENTITY_TIMEOUT_MARKER) {
+        // The identity cache gave up on a later credentials load (a refresh): the same bound,
+        // the same words as the first load.
+        return Failure::Credentials(CredentialsFailure {
+            kind: CredentialsFailureKind::TimedOut,
+            detail: cause,
+        });
+    }
     match err {
         SdkError::TimeoutError(_) => Failure::Timeout,
         SdkError::DispatchFailure(d) => {
             if d.is_timeout() {
-                Failure::Timeout
+                // The connection could not be made in time (offline, a firewall dropping
+                // packets): AWS was not reached, it did not fail to answer.
+                Failure::Unreachable {
+                    detail: "the connection timed out".into(),
+                }
             } else if d.is_io() {
                 Failure::Unreachable {
                     detail: root_cause(err),
@@ -237,6 +262,14 @@ where
 
 /// Reduces a credentials-provider error to facts.
 pub fn credentials_failure(err: &CredentialsError) -> CredentialsFailure {
+    if let Some(connector) = find_connector_error(err)
+        && (connector.is_io() || connector.is_timeout())
+    {
+        return CredentialsFailure {
+            kind: CredentialsFailureKind::Unreachable,
+            detail: root_cause(err),
+        };
+    }
     let kind = match err {
         CredentialsError::CredentialsNotLoaded(_) => CredentialsFailureKind::NotLoaded,
         CredentialsError::ProviderTimedOut(_) => CredentialsFailureKind::TimedOut,
@@ -244,10 +277,13 @@ pub fn credentials_failure(err: &CredentialsError) -> CredentialsFailure {
         CredentialsError::ProviderError(_) => CredentialsFailureKind::Provider,
         _ => CredentialsFailureKind::Unhandled,
     };
-    CredentialsFailure {
-        kind,
-        detail: chain_text(err),
-    }
+    let detail = chain_text(err);
+    // The SDK's wrapper sentence says nothing the message does not say already.
+    let detail = match detail.strip_prefix("an error occurred while loading credentials: ") {
+        Some(rest) => rest.to_string(),
+        None => detail,
+    };
+    CredentialsFailure { kind, detail }
 }
 
 /// Words a failed call. `service` is the display name ("Route 53"), `action` the IAM action
@@ -432,9 +468,20 @@ pub fn word_credentials(
     let lower = failure.detail.to_ascii_lowercase();
 
     if matches!(failure.kind, CredentialsFailureKind::TimedOut) {
-        return AwsError::Timeout {
-            service: "the credentials provider".into(),
+        return credentials_timed_out(ctx, ctx.credentials_timeout_secs);
+    }
+    if matches!(failure.kind, CredentialsFailureKind::Unreachable) {
+        // Offline (or a proxy in the way): not an expired session nor a broken profile.
+        // An SSO chain asks the SSO portal first (then STS for a role over it).
+        let service = match &ctx.kind {
+            _ if ctx.sso_root.is_some() => "IAM Identity Center (SSO)",
+            ProfileKind::AssumeRole { .. } | ProfileKind::WebIdentity { .. } => "STS",
+            _ => "sign-in",
+        };
+        return AwsError::Unreachable {
+            service: service.into(),
             endpoint: ctx.endpoint.clone(),
+            detail: short_cause(&failure.detail),
         };
     }
     if lower.contains(REFUSED_MARKER) {
@@ -511,12 +558,34 @@ pub fn word_credentials(
                 detail,
             },
         },
-        CredentialsFailureKind::TimedOut => AwsError::Timeout {
-            service: "the credentials provider".into(),
+        CredentialsFailureKind::TimedOut => {
+            credentials_timed_out(ctx, ctx.credentials_timeout_secs)
+        }
+        CredentialsFailureKind::Unreachable => AwsError::Unreachable {
+            service: "sign-in".into(),
             endpoint: ctx.endpoint.clone(),
+            detail: short_cause(&failure.detail),
         },
     }
 }
+
+/// Loading the credentials of `ctx` took longer than `secs`: a credential_process that did not
+/// answer, or AWS sign-in (SSO portal, STS) that did not.
+pub fn credentials_timed_out(ctx: &CallContext, secs: u64) -> AwsError {
+    match &ctx.kind {
+        ProfileKind::CredentialProcess => AwsError::CredentialProcessTimedOut {
+            profile: ctx.choice.name().to_string(),
+            secs,
+        },
+        _ => AwsError::CredentialsTimedOut {
+            who: ctx.choice.describe(),
+            secs,
+        },
+    }
+}
+
+/// How the SDK's identity cache words a credentials load it gave up on (`load_timeout`).
+const IDENTITY_TIMEOUT_MARKER: &str = "identity resolver timed out";
 
 /// The message of the provider that stands in for instance metadata and the container endpoint.
 pub(crate) const REFUSED_MARKER: &str = "siteup never contacts";
@@ -525,6 +594,17 @@ fn find_credentials_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a C
     let mut current: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            return Some(c);
+        }
+        current = e.source();
+    }
+    None
+}
+
+fn find_connector_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a ConnectorError> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(c) = e.downcast_ref::<ConnectorError>() {
             return Some(c);
         }
         current = e.source();
@@ -565,6 +645,9 @@ fn short_cause(detail: &str) -> String {
     let lower = detail.to_ascii_lowercase();
     if lower.contains("connection refused") {
         "connection refused".into()
+    } else if lower.contains("temporary failure in name resolution") {
+        // No DNS server answered: the usual sign of being offline.
+        "no network: host names cannot be looked up".into()
     } else if lower.contains("dns error")
         || lower.contains("failed to lookup")
         || lower.contains("name or service not known")
@@ -572,7 +655,7 @@ fn short_cause(detail: &str) -> String {
     {
         "the host name does not resolve".into()
     } else if lower.contains("network is unreachable") || lower.contains("no route to host") {
-        "no network route".into()
+        "the network is unreachable".into()
     } else if lower.contains("connection reset") {
         "connection reset".into()
     } else if lower.contains("certificate") || lower.contains("tls") {
@@ -640,6 +723,14 @@ impl fmt::Display for AwsError {
             Self::CredentialProcessFailed { profile, detail } => write!(
                 f,
                 "The credential_process of profile {profile} failed ({detail}); run that command yourself to see why, fix it, and try again."
+            ),
+            Self::CredentialProcessTimedOut { profile, secs } => write!(
+                f,
+                "The credential_process of profile {profile} did not answer within {secs} s and was stopped; if it waits for a password manager or vault, unlock that first, otherwise run the command that `aws configure get credential_process --profile {profile}` prints yourself to see where it hangs, then try again."
+            ),
+            Self::CredentialsTimedOut { who, secs } => write!(
+                f,
+                "The credentials of {who} did not load within {secs} s (AWS sign-in did not answer); check your internet connection and try again."
             ),
             Self::AssumeRoleFailed {
                 profile,
@@ -781,6 +872,7 @@ impl AwsError {
                 | Self::ServiceUnavailable { .. }
                 | Self::Unreachable { .. }
                 | Self::Timeout { .. }
+                | Self::CredentialsTimedOut { .. }
         )
     }
 
@@ -812,6 +904,7 @@ mod tests {
             endpoint: Endpoint::Aws {
                 region: "eu-west-1".into(),
             },
+            credentials_timeout_secs: CREDENTIALS_TIMEOUT_SECS,
         }
     }
 
@@ -962,6 +1055,133 @@ mod tests {
     }
 
     #[test]
+    fn offline_credential_loading_is_unreachable_not_an_expired_session() {
+        // What the SSO provider returns when the portal cannot be reached: the SDK error of
+        // GetRoleCredentials (a dispatch failure) inside a CredentialsError.
+        let dispatch: SdkError<GetCallerIdentityError, HttpResponse> = SdkError::dispatch_failure(
+            ConnectorError::io(Box::new(std::io::Error::other(
+                "dns error: failed to lookup address information: Temporary failure in name resolution",
+            ))),
+        );
+        let cred = CredentialsError::provider_error(dispatch);
+        let failure = credentials_failure(&cred);
+        assert_eq!(
+            failure.kind,
+            CredentialsFailureKind::Unreachable,
+            "{failure:?}"
+        );
+        let mut c = ctx();
+        c.kind = ProfileKind::Sso {
+            session: Some("corp".into()),
+            start_url: None,
+            account_id: Some("111122223333".into()),
+            role_name: Some("Admin".into()),
+        };
+        c.sso_root = Some(SsoRoot {
+            profile: "work".into(),
+            session: Some("corp".into()),
+            start_url: None,
+        });
+        // Whatever the token cache says (here: unreadable), offline is not "expired".
+        let e = word_credentials(failure.clone(), &c, Some(&SsoTokenState::Unreadable));
+        assert_eq!(
+            e.to_string(),
+            "siteup could not reach AWS IAM Identity Center (SSO) in eu-west-1 (no network: host names cannot be looked up); check your internet connection, proxy and the region name, then try again."
+        );
+        // A role over the SSO profile asks the portal first: the portal is named, not STS.
+        c.kind = ProfileKind::AssumeRole {
+            role_arn: "arn:aws:iam::1:role/Deployer".into(),
+            source: RoleSource::Profile("work".into()),
+        };
+        let role = word_credentials(failure.clone(), &c, None);
+        assert!(
+            role.to_string().contains("IAM Identity Center (SSO)"),
+            "{role}"
+        );
+        c.sso_root = None;
+        let plain_role = word_credentials(failure, &c, None);
+        assert!(
+            plain_role.to_string().contains("reach AWS STS"),
+            "{plain_role}"
+        );
+    }
+
+    #[test]
+    fn a_connect_timeout_is_unreachable_not_a_slow_answer() {
+        let err: SdkError<GetCallerIdentityError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::timeout(Box::new(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "connection timed out",
+            ))));
+        let e = classify_word(err);
+        assert_eq!(
+            e.to_string(),
+            "siteup could not reach AWS STS in eu-west-1 (the connection timed out); check your internet connection, proxy and the region name, then try again."
+        );
+        let unreachable: SdkError<GetCallerIdentityError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::io(Box::new(std::io::Error::other(
+                "Network is unreachable (os error 101)",
+            ))));
+        assert!(
+            classify_word(unreachable)
+                .to_string()
+                .contains("(the network is unreachable)")
+        );
+    }
+
+    #[test]
+    fn credential_timeouts_name_the_real_bound_and_the_process() {
+        let mut c = ctx();
+        c.kind = ProfileKind::CredentialProcess;
+        let e = credentials_timed_out(&c, 60);
+        assert_eq!(
+            e,
+            AwsError::CredentialProcessTimedOut {
+                profile: "work".into(),
+                secs: 60
+            }
+        );
+        let text = e.to_string();
+        assert!(text.contains("within 60 s"), "{text}");
+        assert!(text.contains("password manager"), "{text}");
+        assert!(!text.contains("connection"), "{text}");
+        let sso = credentials_timed_out(&ctx(), 60).to_string();
+        assert!(sso.contains("within 60 s"), "{sso}");
+        // A timeout reported by the SDK (a later refresh) gets the same words.
+        let failure = credentials_failure(&CredentialsError::provider_timed_out(
+            std::time::Duration::from_secs(60),
+        ));
+        assert!(matches!(
+            word_credentials(failure, &c, None),
+            AwsError::CredentialProcessTimedOut { secs: 60, .. }
+        ));
+    }
+
+    #[test]
+    fn a_refresh_given_up_by_the_identity_cache_is_a_credentials_timeout() {
+        #[derive(Debug)]
+        struct TimedOut;
+        impl fmt::Display for TimedOut {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("identity resolver timed out after 60s")
+            }
+        }
+        impl StdError for TimedOut {}
+        let err: SdkError<GetCallerIdentityError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::other(Box::new(TimedOut), None));
+        let mut c = ctx();
+        c.kind = ProfileKind::CredentialProcess;
+        let e = word(classify_sdk_error(&err), &c, "STS", "sts:GetCallerIdentity");
+        assert_eq!(
+            e,
+            AwsError::CredentialProcessTimedOut {
+                profile: "work".into(),
+                secs: CREDENTIALS_TIMEOUT_SECS
+            }
+        );
+    }
+
+    #[test]
     fn credentials_errors_inside_dispatch_failures_are_found() {
         let cred =
             CredentialsError::provider_error("the SSO token has expired and cannot be refreshed");
@@ -1105,6 +1325,14 @@ mod tests {
             },
             AwsError::MissingRegion {
                 profile: "x".into(),
+            },
+            AwsError::CredentialProcessTimedOut {
+                profile: "x".into(),
+                secs: 60,
+            },
+            AwsError::CredentialsTimedOut {
+                who: "profile x".into(),
+                secs: 60,
             },
             AwsError::InstanceMetadataRefused {
                 profile: "x".into(),

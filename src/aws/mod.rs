@@ -19,6 +19,7 @@ pub mod env;
 pub mod error;
 pub mod fake;
 pub mod identity;
+pub mod process;
 pub mod production;
 pub mod profiles;
 pub mod route53;

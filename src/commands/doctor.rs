@@ -32,7 +32,7 @@ pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
             fix: None,
         });
     } else {
-        findings.push(check_profiles(global).await);
+        findings.extend(check_profiles(global, &paths).await);
     }
 
     let mut problems = 0;
@@ -92,9 +92,67 @@ fn check_settings(paths: &ProjectPaths) -> Option<Finding> {
     }
 }
 
-async fn check_profiles(global: &GlobalArgs) -> Finding {
+/// The profiles, then whether the one siteup would use loads its credentials.
+async fn check_profiles(global: &GlobalArgs, paths: &ProjectPaths) -> Vec<Finding> {
     let env = crate::aws::AwsEnv::real();
-    match crate::aws::profiles::discover(&env).await {
+    let listed = list_profiles(global, &env).await;
+    if listed.severity != Severity::Ok {
+        return vec![listed];
+    }
+    let mut findings = vec![listed];
+    findings.extend(check_credentials(global, paths, &env).await);
+    findings
+}
+
+/// Loads the credentials of the profile siteup would use (`--profile`, `AWS_PROFILE`, the one in
+/// siteup.toml, else the preselected one), so that a profile that cannot load (an expired SSO
+/// session, a failing credential_process) is reported here and not halfway through the journey.
+/// Loading contacts only what the profile needs (the SSO portal, STS for a role).
+async fn check_credentials(
+    global: &GlobalArgs,
+    paths: &ProjectPaths,
+    env: &crate::aws::AwsEnv,
+) -> Option<Finding> {
+    let named = crate::commands::session::chosen_profile(global, env, false, paths);
+    let choice = match named {
+        Some(name) => crate::aws::ProfileChoice::parse(&name),
+        None => {
+            crate::aws::profiles::discover(env)
+                .await
+                .ok()?
+                .preselected?
+        }
+    };
+    let default_region = match crate::project::settings::load(paths.root()) {
+        Ok(Some(s)) => s.site.region.as_str().to_string(),
+        _ => crate::commands::answers::DEFAULT_REGION.to_string(),
+    };
+    let target = crate::aws::Target::Profile {
+        choice: choice.clone(),
+        default_region,
+    };
+    Some(match crate::aws::connect(env, &target).await {
+        Ok(session) => Finding {
+            check: "aws-credentials",
+            severity: Severity::Ok,
+            message: format!(
+                "The credentials of {} load ({}).",
+                choice.describe(),
+                session.profile().map_or("environment", |p| p.kind.short())
+            ),
+            fix: None,
+        },
+        Err(e) => Finding {
+            check: "aws-credentials",
+            severity: Severity::Problem,
+            message: e.to_string(),
+            fix: None,
+        },
+    })
+}
+
+async fn list_profiles(global: &GlobalArgs, env: &crate::aws::AwsEnv) -> Finding {
+    match crate::aws::profiles::discover(env).await {
         Ok(list) if list.profiles.is_empty() => Finding {
             check: "aws-profile",
             severity: Severity::Problem,

@@ -23,11 +23,20 @@ pub struct TestHome {
 
 impl TestHome {
     pub fn new(config: &str, credentials: &str) -> Self {
+        Self::with_files(Some(config), Some(credentials))
+    }
+
+    /// A home with only the files given (`aws configure sso` writes only `config`).
+    pub fn with_files(config: Option<&str>, credentials: Option<&str>) -> Self {
         let dir = tempfile::tempdir().expect("temporary home");
         let aws = dir.path().join(".aws");
         std::fs::create_dir_all(&aws).expect("~/.aws");
-        std::fs::write(aws.join("config"), config).expect("write config");
-        std::fs::write(aws.join("credentials"), credentials).expect("write credentials");
+        if let Some(config) = config {
+            std::fs::write(aws.join("config"), config).expect("write config");
+        }
+        if let Some(credentials) = credentials {
+            std::fs::write(aws.join("credentials"), credentials).expect("write credentials");
+        }
         Self { dir }
     }
 
