@@ -666,7 +666,10 @@ fn short_cause(detail: &str) -> String {
 }
 
 fn sso_login(profile: &str) -> String {
-    format!("`aws sso login --profile {profile}`")
+    format!(
+        "`aws sso login --profile {}`",
+        crate::words::shell_quote(profile)
+    )
 }
 
 fn console_case_url(case_id: &str) -> String {
@@ -684,19 +687,22 @@ impl fmt::Display for AwsError {
                 if known.is_empty() {
                     write!(
                         f,
-                        "There is no AWS profile named {profile}; create it with `aws configure sso --profile {profile}` (or `aws configure --profile {profile}` for access keys) and try again."
+                        "There is no AWS profile named {profile}; create it with `aws configure sso --profile {profile_q}` (or `aws configure --profile {profile_q}` for access keys) and try again.",
+                        profile_q = crate::words::shell_quote(profile)
                     )
                 } else {
                     write!(
                         f,
-                        "There is no AWS profile named {profile}; choose one of {} or create it with `aws configure sso --profile {profile}`.",
-                        known.join(", ")
+                        "There is no AWS profile named {profile}; choose one of {} or create it with `aws configure sso --profile {profile_q}`.",
+                        known.join(", "),
+                        profile_q = crate::words::shell_quote(profile)
                     )
                 }
             }
             Self::NoCredentials { profile } => write!(
                 f,
-                "Profile {profile} has no credentials; add access keys with `aws configure --profile {profile}` or set up single sign-on with `aws configure sso`, then try again."
+                "Profile {profile} has no credentials; add access keys with `aws configure --profile {profile_q}` or set up single sign-on with `aws configure sso`, then try again.",
+                profile_q = crate::words::shell_quote(profile)
             ),
             Self::EnvironmentIncomplete { missing } => write!(
                 f,
@@ -718,7 +724,8 @@ impl fmt::Display for AwsError {
             ),
             Self::ProfileInvalid { profile, detail } => write!(
                 f,
-                "Profile {profile} is not set up correctly ({detail}); fix it in ~/.aws/config (or recreate it with `aws configure sso --profile {profile}`) and try again."
+                "Profile {profile} is not set up correctly ({detail}); fix it in ~/.aws/config (or recreate it with `aws configure sso --profile {profile_q}`) and try again.",
+                profile_q = crate::words::shell_quote(profile)
             ),
             Self::CredentialProcessFailed { profile, detail } => write!(
                 f,
@@ -726,7 +733,8 @@ impl fmt::Display for AwsError {
             ),
             Self::CredentialProcessTimedOut { profile, secs } => write!(
                 f,
-                "The credential_process of profile {profile} did not answer within {secs} s and was stopped; if it waits for a password manager or vault, unlock that first, otherwise run the command that `aws configure get credential_process --profile {profile}` prints yourself to see where it hangs, then try again."
+                "The credential_process of profile {profile} did not answer within {secs} s and was stopped; if it waits for a password manager or vault, unlock that first, otherwise run the command that `aws configure get credential_process --profile {profile_q}` prints yourself to see where it hangs, then try again.",
+                profile_q = crate::words::shell_quote(profile)
             ),
             Self::CredentialsTimedOut { who, secs } => write!(
                 f,
@@ -746,7 +754,8 @@ impl fmt::Display for AwsError {
             ),
             Self::MissingRegion { profile } => write!(
                 f,
-                "Profile {profile} names no region and none was given; add one with `aws configure set region eu-west-1 --profile {profile}` (or choose the region in siteup) and try again."
+                "Profile {profile} names no region and none was given; add one with `aws configure set region eu-west-1 --profile {profile_q}` (or choose the region in siteup) and try again.",
+                profile_q = crate::words::shell_quote(profile)
             ),
             Self::InvalidEndpoint { url, detail } => write!(
                 f,
@@ -770,7 +779,10 @@ impl fmt::Display for AwsError {
                 code,
             } => {
                 let check = match profile {
-                    Some(p) => format!("`aws sts get-caller-identity --profile {p}`"),
+                    Some(p) => format!(
+                        "`aws sts get-caller-identity --profile {}`",
+                        crate::words::shell_quote(p)
+                    ),
                     None => "`aws sts get-caller-identity`".to_string(),
                 };
                 write!(

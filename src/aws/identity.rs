@@ -180,7 +180,8 @@ pub fn warn_if_expires_within(
     Some(if expiry.at <= now {
         match &expiry.source {
             ExpirySource::SsoToken { profile } => format!(
-                "Your SSO session for profile {profile} has expired; run `aws sso login --profile {profile}` and try again."
+                "Your SSO session for profile {profile} has expired; run `aws sso login --profile {profile_q}` and try again.",
+                profile_q = crate::words::shell_quote(profile)
             ),
             ExpirySource::TemporaryKeys { who } => format!(
                 "The temporary credentials of {who} expired at {at}; get fresh ones and try again."
@@ -190,7 +191,8 @@ pub fn warn_if_expires_within(
         let left = format_duration(Duration::try_from(expiry.at - now).unwrap_or(Duration::ZERO));
         match &expiry.source {
             ExpirySource::SsoToken { profile } => format!(
-                "Your SSO session for profile {profile} ends in {left} (at {at}) and this step can take {needs}; run `aws sso login --profile {profile}` first so it does not stop halfway."
+                "Your SSO session for profile {profile} ends in {left} (at {at}) and this step can take {needs}; run `aws sso login --profile {profile_q}` first so it does not stop halfway.",
+                profile_q = crate::words::shell_quote(profile)
             ),
             ExpirySource::TemporaryKeys { who } => format!(
                 "The temporary credentials of {who} end in {left} (at {at}) and this step can take {needs}; get fresh ones first so it does not stop halfway."
