@@ -161,6 +161,30 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_never_names_a_path_outside_the_folder() {
+        let sample = br#"{"schema": 1, "files": {"zone.tf": "ab12", "lambda/api.zip": "cd34", "README.md": "ef56"}}"#;
+        let mut kept = 0;
+        for bytes in mutations(40, sample, ROUNDS) {
+            let mut notes = Vec::new();
+            let files = crate::tfgen::manifest::parse_manifest(&bytes, &mut notes);
+            for name in files.keys() {
+                let path = Path::new(name);
+                assert!(
+                    path.components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_))),
+                    "the manifest let {name:?} through"
+                );
+                kept += 1;
+            }
+            for note in &notes {
+                assert_sentence("manifest note", note);
+                assert!(!note.contains('\u{1b}'), "a raw escape in {note:?}");
+            }
+        }
+        assert!(kept > 0, "no mutation kept an entry: the property was never tested");
+    }
+
+    #[test]
     fn dns_answers_never_panic() {
         for (seed, sample) in crate::dns::registry::sample_answers().iter().enumerate() {
             for bytes in mutations(30 + seed as u64, sample, ROUNDS) {

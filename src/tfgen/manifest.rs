@@ -377,9 +377,20 @@ fn load_manifest(terraform_dir: &Path, notes: &mut Vec<String>) -> Result<Loaded
             bytes: Some(bytes),
         });
     }
-    match serde_json::from_slice::<Manifest>(&bytes) {
+    let files = parse_manifest(&bytes, notes);
+    Ok(Loaded {
+        files,
+        bytes: Some(bytes),
+    })
+}
+
+/// The manifest's entries from its bytes: only plain relative paths inside the folder (never
+/// the manifest itself); anything else, and a manifest that cannot be read or is of another
+/// schema, is explained in `notes` and leaves no entry.
+pub(crate) fn parse_manifest(bytes: &[u8], notes: &mut Vec<String>) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    match serde_json::from_slice::<Manifest>(bytes) {
         Ok(m) if m.schema == SCHEMA => {
-            let mut files = BTreeMap::new();
             for (k, v) in m.files {
                 if safe_relative(Path::new(&k)) && k != MANIFEST_FILE {
                     files.insert(k, v);
@@ -389,31 +400,16 @@ fn load_manifest(terraform_dir: &Path, notes: &mut Vec<String>) -> Result<Loaded
                     ));
                 }
             }
-            Ok(Loaded {
-                files,
-                bytes: Some(bytes),
-            })
         }
-        Ok(m) => {
-            notes.push(format!(
-                "{MANIFEST_FILE} has schema {} but this siteup reads schema {SCHEMA}; siteup treated every differing file as yours and rewrote the manifest.",
-                m.schema
-            ));
-            Ok(Loaded {
-                files: BTreeMap::new(),
-                bytes: Some(bytes),
-            })
-        }
-        Err(e) => {
-            notes.push(format!(
-                "{MANIFEST_FILE} could not be read ({e}); siteup treated every differing file as yours and rewrote the manifest."
-            ));
-            Ok(Loaded {
-                files: BTreeMap::new(),
-                bytes: Some(bytes),
-            })
-        }
+        Ok(m) => notes.push(format!(
+            "{MANIFEST_FILE} has schema {} but this siteup reads schema {SCHEMA}; siteup treated every differing file as yours and rewrote the manifest.",
+            m.schema
+        )),
+        Err(e) => notes.push(format!(
+            "{MANIFEST_FILE} could not be read ({e}); siteup treated every differing file as yours and rewrote the manifest."
+        )),
     }
+    files
 }
 
 /// How [`write_project_with`] treats files the user changed.
