@@ -181,7 +181,10 @@ mod tests {
                 assert!(!note.contains('\u{1b}'), "a raw escape in {note:?}");
             }
         }
-        assert!(kept > 0, "no mutation kept an entry: the property was never tested");
+        assert!(
+            kept > 0,
+            "no mutation kept an entry: the property was never tested"
+        );
     }
 
     #[test]
