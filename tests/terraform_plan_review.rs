@@ -67,7 +67,7 @@ fn zone_and_user_pool_replacements_come_first_with_their_consequences() {
     let create_at = text.find("aws_route53_record.www").expect("record in text");
     assert!(zone_at < pool_at && pool_at < create_at, "{text}");
     assert!(text.starts_with(
-        "Terraform's plan: 3 to replace, 1 to delete, 1 to create, 2 to update.\n\nDestroyed or replaced (read these first):\n  -/+ replace Route 53 hosted zone (aws_route53_zone.main)\n              ! A new zone gets new nameservers: the registrar step must be redone"
+        "Terraform's plan: 1 to destroy, 3 to replace, 1 to create, 2 to update.\n\nDestroyed or replaced (read these first):\n  -/+ replace Route 53 hosted zone (aws_route53_zone.main)\n              ! A new zone gets new nameservers: the registrar step must be redone"
     ), "{text}");
     assert!(text.contains("because a setting changed that cannot be updated in place"));
 

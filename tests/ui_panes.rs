@@ -104,6 +104,22 @@ fn plan_review_plain() {
 }
 
 #[test]
+fn a_plan_that_only_adopts_the_zone_says_so_instead_of_no_changes() {
+    let mut j = plan_review(Phase::Foundation, false);
+    if let Some((_, plan)) = j.facts.pending_plan.as_mut() {
+        *plan = siteup::wizard::state::PlanFacts {
+            import: 1,
+            ..Default::default()
+        };
+    }
+    let mut u = ui();
+    u.selected = Some(StepId::Foundation);
+    let t = render(&j, &mut u, 80, 24);
+    assert!(find(&t, "1 to adopt").is_some(), "{}", screen(&t));
+    assert!(find(&t, "no changes").is_none(), "{}", screen(&t));
+}
+
+#[test]
 fn plan_review_destructive_shows_dangers_first_in_red() {
     let j = plan_review(Phase::Full, true);
     let mut u = ui();

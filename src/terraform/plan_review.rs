@@ -45,6 +45,29 @@ impl ChangeKind {
         }
     }
 
+    /// The order a plan's counts are told in: what destroys first, what changes nothing in
+    /// AWS last.
+    pub const COUNT_ORDER: [ChangeKind; 6] = [
+        ChangeKind::Delete,
+        ChangeKind::Replace,
+        ChangeKind::Create,
+        ChangeKind::Update,
+        ChangeKind::Import,
+        ChangeKind::Forget,
+    ];
+
+    /// The words of a plan's count of this kind: "2 to destroy", "1 to adopt".
+    pub fn count_words(self) -> &'static str {
+        match self {
+            ChangeKind::Replace => "replace",
+            ChangeKind::Delete => "destroy",
+            ChangeKind::Update => "update",
+            ChangeKind::Create => "create",
+            ChangeKind::Forget => "forget (kept in AWS)",
+            ChangeKind::Import => "adopt",
+        }
+    }
+
     pub fn verb(self) -> &'static str {
         match self {
             ChangeKind::Replace => "replace",
@@ -54,6 +77,34 @@ impl ChangeKind {
             ChangeKind::Forget => "forget",
             ChangeKind::Import => "import",
         }
+    }
+}
+
+/// A plan's counts as phrases, in [`ChangeKind::COUNT_ORDER`], zeros left out:
+/// `(Delete, "2 to destroy")`. The one wording of plan counts: the core, the review pane, plain
+/// mode and `up` all tell them through this.
+pub fn count_phrases(count: impl Fn(ChangeKind) -> usize) -> Vec<(ChangeKind, String)> {
+    ChangeKind::COUNT_ORDER
+        .into_iter()
+        .filter_map(|k| {
+            let n = count(k);
+            (n > 0).then(|| (k, format!("{n} to {}", k.count_words())))
+        })
+        .collect()
+}
+
+/// The counts in one line ("1 to destroy, 3 to create"), or "no changes" when the plan changes
+/// nothing (a plan that only adopts or forgets is a change).
+pub fn counts_sentence(count: impl Fn(ChangeKind) -> usize) -> String {
+    let phrases = count_phrases(count);
+    if phrases.is_empty() {
+        "no changes".to_string()
+    } else {
+        phrases
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -476,27 +527,9 @@ impl PlanReview {
         self.saved.as_ref()
     }
 
-    /// "2 to replace, 1 to delete, 3 to create, 1 to update" (only the non-zero counts).
+    /// "1 to destroy, 2 to replace, 3 to create, 1 to update" (only the non-zero counts).
     pub fn counts_line(&self) -> String {
-        let parts: Vec<String> = [
-            ChangeKind::Replace,
-            ChangeKind::Delete,
-            ChangeKind::Create,
-            ChangeKind::Update,
-            ChangeKind::Import,
-            ChangeKind::Forget,
-        ]
-        .into_iter()
-        .filter_map(|k| {
-            let n = self.count(k);
-            (n > 0).then(|| format!("{n} to {}", k.verb()))
-        })
-        .collect();
-        if parts.is_empty() {
-            "no changes".to_string()
-        } else {
-            parts.join(", ")
-        }
+        counts_sentence(|k| self.count(k))
     }
 
     /// The approval question for this plan (default No; typed confirmation for destruction).
@@ -685,7 +718,7 @@ mod tests {
         );
         assert_eq!(
             review.counts_line(),
-            "1 to replace, 2 to delete, 1 to create, 1 to update"
+            "2 to destroy, 1 to replace, 1 to create, 1 to update"
         );
         assert!(review.is_destructive());
         assert_eq!(review.dangers().count(), 2);
@@ -710,7 +743,7 @@ mod tests {
         assert_eq!(review.count(ChangeKind::Import), 1);
         assert_eq!(review.ordered().len(), 1, "the plain no-op is not listed");
         assert!(!review.is_destructive());
-        assert_eq!(review.counts_line(), "1 to import");
+        assert_eq!(review.counts_line(), "1 to adopt");
         assert!(
             review.render_text().contains("Adopted"),
             "{}",

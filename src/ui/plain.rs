@@ -795,25 +795,7 @@ impl Plain {
                 {
                     if !*typed {
                         out.push(format!("Plan for {}:", phase.step().title()));
-                        let mut counts = Vec::new();
-                        for (n, what) in [
-                            (plan.delete, "destroy"),
-                            (plan.replace, "replace"),
-                            (plan.create, "create"),
-                            (plan.update, "update"),
-                        ] {
-                            if n > 0 {
-                                counts.push(format!("{n} to {what}"));
-                            }
-                        }
-                        out.push(format!(
-                            "  {}",
-                            if counts.is_empty() {
-                                "no changes".into()
-                            } else {
-                                counts.join(", ")
-                            }
-                        ));
+                        out.push(format!("  {}", plan.summary()));
                         if plan.is_destructive() {
                             out.push("  WARNING: this plan destroys or replaces:".into());
                             for d in &plan.dangers {

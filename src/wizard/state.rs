@@ -138,6 +138,25 @@ pub struct PlanFacts {
 }
 
 impl PlanFacts {
+    /// How many resources the plan changes this way.
+    pub fn count(&self, kind: crate::terraform::plan_review::ChangeKind) -> usize {
+        use crate::terraform::plan_review::ChangeKind as K;
+        match kind {
+            K::Create => self.create,
+            K::Update => self.update,
+            K::Replace => self.replace,
+            K::Delete => self.delete,
+            K::Import => self.import,
+            K::Forget => self.forget,
+        }
+    }
+
+    /// The counts in one line, as everywhere siteup tells them ("no changes" only when the
+    /// plan changes nothing at all).
+    pub fn summary(&self) -> String {
+        crate::terraform::plan_review::counts_sentence(|k| self.count(k))
+    }
+
     pub fn is_destructive(&self) -> bool {
         self.replace > 0 || self.delete > 0
     }

@@ -274,7 +274,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                     Mode::AutoSandbox => !plan.is_destructive(),
                     Mode::Interactive | Mode::StatusOnly => false,
                 };
-                let summary = plan_summary(&plan);
+                let summary = plan.summary();
                 if auto {
                     j.busy = Some(step);
                     set(
@@ -774,33 +774,6 @@ fn after_apply(j: &mut Journey, fx: &mut Vec<Effect>, phase: Phase, now: OffsetD
     }
 }
 
-fn plan_summary(p: &PlanFacts) -> String {
-    let mut parts = Vec::new();
-    if p.delete > 0 {
-        parts.push(format!("{} to destroy", p.delete));
-    }
-    if p.replace > 0 {
-        parts.push(format!("{} to replace", p.replace));
-    }
-    if p.create > 0 {
-        parts.push(format!("{} to create", p.create));
-    }
-    if p.update > 0 {
-        parts.push(format!("{} to update", p.update));
-    }
-    if p.import > 0 {
-        parts.push(format!("{} to adopt", p.import));
-    }
-    if p.forget > 0 {
-        parts.push(format!("{} to forget (kept in AWS)", p.forget));
-    }
-    if parts.is_empty() {
-        "no changes".into()
-    } else {
-        parts.join(", ")
-    }
-}
-
 fn finish_auto(
     j: &mut Journey,
     fx: &mut Vec<Effect>,
@@ -853,7 +826,6 @@ fn set(
 
 #[cfg(test)]
 mod tests {
-    use super::plan_summary;
     use crate::wizard::state::PlanFacts;
 
     #[test]
@@ -863,7 +835,13 @@ mod tests {
             ..PlanFacts::default()
         };
         assert!(p.has_changes());
-        assert_eq!(plan_summary(&p), "2 to forget (kept in AWS)");
-        assert_eq!(plan_summary(&PlanFacts::default()), "no changes");
+        assert_eq!(p.summary(), "2 to forget (kept in AWS)");
+        assert_eq!(PlanFacts::default().summary(), "no changes");
+        let adopt = PlanFacts {
+            import: 1,
+            create: 2,
+            ..PlanFacts::default()
+        };
+        assert_eq!(adopt.summary(), "2 to create, 1 to adopt");
     }
 }

@@ -34,24 +34,23 @@ pub fn plan_line(t: &Theme, l: &str) -> Line<'static> {
 
 /// The counts, destroys and replacements first.
 pub fn counts(t: &Theme, p: &PlanFacts) -> Line<'static> {
+    use crate::terraform::plan_review::{ChangeKind, count_phrases};
     let mut spans = vec![Span::raw("Plan: ")];
-    let mut first = true;
-    let mut push = |n: usize, what: &str, style| {
-        if n == 0 {
-            return;
-        }
-        if !first {
+    let phrases = count_phrases(|k| p.count(k));
+    if phrases.is_empty() {
+        spans.push(Span::raw("no changes"));
+    }
+    for (i, (kind, phrase)) in phrases.into_iter().enumerate() {
+        if i > 0 {
             spans.push(Span::raw(", "));
         }
-        first = false;
-        spans.push(Span::styled(format!("{n} to {what}"), style));
-    };
-    push(p.delete, "destroy", t.bad());
-    push(p.replace, "replace", t.bad());
-    push(p.create, "create", t.ok());
-    push(p.update, "update", t.warn());
-    if first {
-        spans.push(Span::raw("no changes"));
+        let style = match kind {
+            ChangeKind::Delete | ChangeKind::Replace => t.bad(),
+            ChangeKind::Create => t.ok(),
+            ChangeKind::Update => t.warn(),
+            ChangeKind::Import | ChangeKind::Forget => t.normal(),
+        };
+        spans.push(Span::styled(phrase, style));
     }
     Line::from(spans)
 }
