@@ -14,6 +14,23 @@ pub mod wizard;
 
 /// Exit code of a failed command (one sentence on stderr says what happened and what to do).
 pub const EXIT_FAILED: u8 = 1;
+/// Exit code of a journey the user quit on purpose (q in the wizard): nothing failed, and the
+/// line before names the command that continues it.
+pub const EXIT_QUIT: u8 = 3;
+
+/// The command that continues this journey: `base` (like `siteup sandbox`) with the `--dir`
+/// the user gave, quoted for the shell.
+pub fn continue_command(global: &crate::cli::GlobalArgs, base: &str) -> String {
+    if global.dir == std::path::Path::new(".") {
+        base.to_string()
+    } else {
+        format!(
+            "{base} --dir {}",
+            crate::words::shell_quote(&global.dir.display().to_string())
+        )
+    }
+}
+
 /// Exit code of a command line siteup could not understand (an unknown flag, a bad value): the
 /// BSD `EX_USAGE`, so that a script waiting for 0 or 2 stops on a typo.
 pub const EXIT_USAGE: u8 = 64;
@@ -28,6 +45,8 @@ pub enum Outcome {
     /// Stopped by a signal: SIGINT (Ctrl-C) 130, SIGHUP 129, SIGTERM 143 (128 + the signal's
     /// number, as shells report it). Everything done so far is saved.
     Signalled(i32),
+    /// The user quit on purpose (q in the wizard); nothing failed (exit 3).
+    Quit,
 }
 
 impl Outcome {
@@ -35,6 +54,7 @@ impl Outcome {
         match self {
             Outcome::Done => 0,
             Outcome::Waiting => 2,
+            Outcome::Quit => EXIT_QUIT,
             Outcome::Signalled(signal) => u8::try_from(128 + signal.clamp(1, 127)).unwrap_or(1),
         }
     }

@@ -199,9 +199,18 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<Outcome, Com
         if matches!(stop, crate::wizard::Stop::Done) {
             crate::commands::up::print_outputs(&journey);
         }
-        return crate::commands::up::finish(stop);
+        let again = crate::commands::continue_command(
+            global,
+            if args.auto {
+                "siteup sandbox --headless --auto"
+            } else {
+                "siteup sandbox --headless"
+            },
+        );
+        return crate::commands::up::finish(stop, &again);
     }
-    crate::commands::wizard::run_session(global, false, session, first).await
+    let again = crate::commands::continue_command(global, "siteup sandbox");
+    crate::commands::wizard::run_session(global, false, session, first, &again).await
 }
 
 /// `siteup sandbox --play WHAT`: plays one human step in a running sandbox.

@@ -93,7 +93,8 @@ pub fn outcome(stop: Stop) -> Result<Outcome, CommandError> {
     match stop {
         Stop::Done => Ok(Outcome::Done),
         Stop::Waiting(_) => Ok(Outcome::Waiting),
-        other => finish(other),
+        Stop::Quit => Ok(Outcome::Quit),
+        other => finish(other, "siteup"),
     }
 }
 
@@ -115,8 +116,9 @@ pub fn signalled(stop: &Stop) -> Option<Outcome> {
     Some(Outcome::Signalled(signal))
 }
 
-/// Turns how the journey stopped into the command's outcome.
-pub fn finish(stop: Stop) -> Result<Outcome, CommandError> {
+/// Turns how the journey stopped into the command's outcome; `again` is the command that
+/// continues this journey (`siteup up`, `siteup sandbox --dir …`).
+pub fn finish(stop: Stop, again: &str) -> Result<Outcome, CommandError> {
     if let Some(o) = signalled(&stop) {
         return Ok(o);
     }
@@ -127,14 +129,13 @@ pub fn finish(stop: Stop) -> Result<Outcome, CommandError> {
         }
         Stop::Waiting(msg) => {
             let msg = crate::words::printable(&msg);
-            println!(
-                "\nWaiting:\n{msg}\n\nRun `siteup up` again once that is done (or `siteup` to follow it live)."
-            );
+            println!("\nWaiting:\n{msg}\n\nRun `{again}` again once that is done.");
             Ok(Outcome::Waiting)
         }
-        Stop::Quit => Err(CommandError::Message(
-            "Stopped; everything done so far is saved. Run `siteup up` to continue.".into(),
-        )),
+        Stop::Quit => {
+            println!("\nStopped; everything done so far is saved. Run `{again}` to continue.");
+            Ok(Outcome::Quit)
+        }
         Stop::Failed(msg) => Err(CommandError::Message(msg)),
     }
 }
@@ -155,7 +156,10 @@ pub async fn run(global: &GlobalArgs, yes: bool) -> Result<Outcome, CommandError
             crate::commands::status::lower_first(why)
         )));
     }
-    finish(stop)
+    finish(
+        stop,
+        &crate::commands::continue_command(global, "siteup up"),
+    )
 }
 
 /// The outputs the user needs next.

@@ -12,7 +12,8 @@ use crate::wizard::{Event, Journey, Mode};
 pub async fn run(global: &GlobalArgs, plain: bool) -> Result<Outcome, CommandError> {
     let session = crate::commands::session::open(global, "siteup", None)?;
     let first = session.resume_event();
-    run_session(global, plain, session, first).await
+    let again = crate::commands::continue_command(global, "siteup");
+    run_session(global, plain, session, first, &again).await
 }
 
 pub async fn run_session(
@@ -20,6 +21,7 @@ pub async fn run_session(
     plain: bool,
     session: Session,
     first: Event,
+    again: &str,
 ) -> Result<Outcome, CommandError> {
     let term = std::env::var("TERM").ok();
     let plain = plain || ui::should_use_plain(std::io::stdout().is_terminal(), term.as_deref());
@@ -55,5 +57,5 @@ pub async fn run_session(
     if matches!(stop, crate::wizard::Stop::Done) {
         crate::commands::up::print_outputs(&journey);
     }
-    crate::commands::up::finish(stop)
+    crate::commands::up::finish(stop, again)
 }
