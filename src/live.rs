@@ -142,7 +142,7 @@ impl LiveServices {
 
     fn state_migrated(&self) -> bool {
         Journal::load(&self.opts.paths.state_dir())
-            .map(|j| crate::commands::generate::state_is_migrated(&j))
+            .map(|j| j.state_is_migrated())
             .unwrap_or(false)
     }
 
@@ -178,7 +178,7 @@ impl LiveServices {
         let region = self
             .config()
             .map(|c| c.region.as_str().to_string())
-            .unwrap_or_else(|_| crate::commands::answers::DEFAULT_REGION.to_string());
+            .unwrap_or_else(|_| crate::site::DEFAULT_REGION.to_string());
         let target = match &self.opts.sandbox {
             Some(s) => Target::Sandbox {
                 url: s.url.clone(),

@@ -182,13 +182,25 @@ pub fn listen_for_termination() {
                 break again;
             }
         };
-        crate::ui::tui::restore();
+        if let Some(restore) = TERMINAL_RESTORE.get() {
+            restore();
+        }
         eprintln!(
             "siteup: {} again; exiting at once (a terraform still running finishes by itself).",
             signal_name(again)
         );
         std::process::exit(128 + again);
     });
+}
+
+/// How the front end that owns the terminal gives it back (the full-screen wizard registers
+/// it): called before a second termination signal exits at once. The runtime sits below the
+/// views, so it is told rather than importing them.
+static TERMINAL_RESTORE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Registers how to give the terminal back if a second signal ends siteup at once.
+pub fn restore_terminal_with(restore: fn()) {
+    let _ = TERMINAL_RESTORE.set(restore);
 }
 
 /// Signal numbers, as the exit codes use them.

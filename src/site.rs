@@ -38,6 +38,9 @@ fn quote(input: &str) -> String {
     }
 }
 
+/// The region used when neither a flag nor siteup.toml gives one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
 // ---------------------------------------------------------------------------------------------
 // Domain
 // ---------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ use super::identity::{SessionExpiry, session_expiry, sso_token_state};
 use super::profiles::{
     ProfileChoice, ProfileInfo, ProfileKind, ProfileList, list_from_set, load_profile_set, one_line,
 };
-use crate::sandbox::emulator::{SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
+use super::{SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
 
 /// The SDK behaviour version siteup is tested with. Pinned so that an SDK upgrade does not
 /// change retry and timeout defaults silently (a newer version deprecates this one, and clippy

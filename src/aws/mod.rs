@@ -14,6 +14,13 @@
 //! The wizard core talks to [`AwsApi`] only, so tests drive it with [`fake::FakeAws`]. Every
 //! failure is an [`AwsError`] whose `Display` is one sentence with the next step.
 
+/// Throwaway credentials the sandbox's emulator accepts (moto maps them to account
+/// 123456789012). They live here, below the sandbox, because the credentials loader and the
+/// sandbox override file both name them.
+pub const SANDBOX_ACCESS_KEY_ID: &str = "AKIASITEUPSANDBOX000";
+/// See [`SANDBOX_ACCESS_KEY_ID`].
+pub const SANDBOX_SECRET_ACCESS_KEY: &str = "siteup-sandbox-secret-not-a-real-key";
+
 pub mod connect;
 pub mod env;
 pub mod error;

@@ -7,8 +7,7 @@ use crate::site::{
     SiteConfig,
 };
 
-/// The region used when neither a flag nor siteup.toml gives one.
-pub const DEFAULT_REGION: &str = "us-east-1";
+pub use crate::site::DEFAULT_REGION;
 
 /// Merges flags over the answers already recorded. Without a recorded domain, `--domain` is
 /// required. When the domain changes, derived names (project name, buckets) follow it unless

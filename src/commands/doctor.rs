@@ -125,7 +125,7 @@ async fn check_credentials(
     };
     let default_region = match crate::project::settings::load(paths.root()) {
         Ok(Some(s)) => s.site.region.as_str().to_string(),
-        _ => crate::commands::answers::DEFAULT_REGION.to_string(),
+        _ => crate::site::DEFAULT_REGION.to_string(),
     };
     let target = crate::aws::Target::Profile {
         choice: choice.clone(),

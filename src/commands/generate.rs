@@ -23,7 +23,7 @@ pub fn run(global: &GlobalArgs, args: &GenerateArgs) -> Result<Outcome, CommandE
     let existing = settings::load(paths.root())?;
     let config = answers::resolve(existing.as_ref(), &args.site)?;
     let journal = Journal::load(&paths.state_dir())?;
-    let backend = if state_is_migrated(&journal) {
+    let backend = if journal.state_is_migrated() {
         Backend::S3
     } else {
         Backend::Local
@@ -144,9 +144,4 @@ fn backup_dir(paths: &ProjectPaths) -> PathBuf {
         n += 1;
     }
     run.join("terraform")
-}
-
-/// Whether the state bootstrap finished (the backend belongs in the files from then on).
-pub fn state_is_migrated(journal: &Journal) -> bool {
-    journal.step("state").is_some_and(|s| s.state == "done")
 }

@@ -48,7 +48,7 @@ impl Session {
         Event::Resume {
             records: self.store.resume_records(),
             site_answered: settings::load(self.paths.root()).ok().flatten().is_some(),
-            state_migrated: crate::commands::generate::state_is_migrated(&self.store.journal),
+            state_migrated: self.store.journal.state_is_migrated(),
             profile: self.profile.clone(),
             sandbox: self.sandbox,
         }
@@ -85,7 +85,7 @@ pub fn chosen_profile(
 pub fn work_in_progress(paths: &ProjectPaths) -> Option<String> {
     if let Some(holder) = crate::project::lock::current_holder(&paths.state_dir())
         && holder.pid != std::process::id()
-        && crate::sandbox::process_alive(holder.pid)
+        && crate::project::process_alive(holder.pid)
     {
         return Some(format!(
             "siteup (PID {}, `{}`) is working on it",

@@ -171,6 +171,11 @@ impl Journal {
         crate::project::atomic::write_atomic(&path, &text).map_err(write_err)
     }
 
+    /// Whether the state bootstrap finished (the S3 backend belongs in the files from then on).
+    pub fn state_is_migrated(&self) -> bool {
+        self.step("state").is_some_and(|s| s.state == "done")
+    }
+
     pub fn step(&self, id: &str) -> Option<&StepRecord> {
         self.steps.get(id)
     }

@@ -53,6 +53,28 @@ pub fn create_state_dir(state_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// True when `pid` names a live process (a zombie counts as gone).
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(raw) = i32::try_from(pid) else {
+        return false;
+    };
+    if raw <= 0 {
+        return false;
+    }
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
+        Ok(()) | Err(nix::errno::Errno::EPERM) => {}
+        Err(_) => return false,
+    }
+    // On Linux, a zombie still accepts signal 0.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+            .unwrap_or(true),
+        Err(_) => true,
+    }
+}
+
 /// The current time as RFC 3339 (UTC, whole seconds).
 pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();

@@ -39,10 +39,7 @@ pub const READY_FILE_NAME: &str = "emulator.json";
 pub const LOG_FILE_NAME: &str = "emulator.log";
 /// Environment variable naming the Python that tests use instead of the default venv's.
 pub const PYTHON_ENV: &str = "SITEUP_EMULATOR_PYTHON";
-/// Throwaway credentials the emulator accepts (moto maps them to account 123456789012).
-pub const SANDBOX_ACCESS_KEY_ID: &str = "AKIASITEUPSANDBOX000";
-/// See [`SANDBOX_ACCESS_KEY_ID`].
-pub const SANDBOX_SECRET_ACCESS_KEY: &str = "siteup-sandbox-secret-not-a-real-key";
+pub use crate::aws::{SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
 /// The region the emulator's environment names.
 pub const SANDBOX_REGION: &str = "us-east-1";
 /// How long [`Emulator::start`] waits for the emulator to answer by default.

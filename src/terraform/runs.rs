@@ -244,7 +244,7 @@ pub fn process_start_ticks(pid: u32) -> Option<u64> {
 
 /// Whether `pid` names a live process that is the one recorded (same start time, when known).
 pub fn process_is(pid: u32, start_ticks: Option<u64>) -> bool {
-    if !crate::sandbox::process_alive(pid) {
+    if !crate::project::process_alive(pid) {
         return false;
     }
     match (start_ticks, process_start_ticks(pid)) {

@@ -30,8 +30,8 @@ use std::path::Path;
 
 use super::hcl::{Block, Expr, File};
 use super::{STATE_KEY, TfgenError};
+use crate::aws::{SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
 use crate::project::atomic::write_atomic;
-use crate::sandbox::emulator::{SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
 use crate::site::SiteConfig;
 
 /// The override file's name in the terraform folder.

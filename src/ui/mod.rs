@@ -143,6 +143,7 @@ pub async fn run_tui(
     services: Arc<dyn Services>,
     store: Option<JournalStore>,
 ) -> Result<(Journey, Stop), UiError> {
+    crate::runtime::restore_terminal_with(tui::restore);
     let background = Background::start(journey, first, services, store);
     let result = screen(&opts, background.snapshots(), background.input()).await;
     background.finish(result).await
