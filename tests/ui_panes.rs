@@ -160,7 +160,10 @@ fn apply_progress_keeps_running_rows_visible() {
     snap("apply_long", &j, &u);
     let t = render(&j, &mut u.clone(), 80, 24);
     // Every running row is on screen, with its own timer and the expected duration.
-    assert!(find(&t, "CloudFront").is_some() || find(&t, "Running now").is_some());
+    assert!(
+        find(&t, "CloudFront").is_some(),
+        "the long-running row is on screen"
+    );
     assert!(
         find(&t, "/~15m").is_some(),
         "running row shows elapsed and expected"
@@ -340,10 +343,7 @@ fn checklist_shows_flips_and_clocks() {
         .iter()
         .find(|r| r.contains("Sender address"))
         .expect("row");
-    assert!(
-        sender_row.ends_with("12m") || sender_row.contains("12m"),
-        "{sender_row}"
-    );
+    assert!(sender_row.trim_end().ends_with("12m"), "{sender_row}");
 }
 
 #[test]
@@ -360,12 +360,14 @@ fn tiny_terminals_get_a_message_not_a_panic() {
     ] {
         let mut u = ui();
         let t = render(&j, &mut u, w, h);
-        if w >= 10 && h >= 3 {
-            let text = rows(&t).join(" ");
-            assert!(
-                text.contains("siteup") || text.contains("needs"),
-                "{w}x{h}: {text}"
-            );
+        let text = rows(&t).join(" ");
+        if w < 60 || h < 16 {
+            // Too small for the layout: the message (as much of it as fits) instead.
+            if w >= 20 && h >= 3 {
+                assert!(text.contains("siteup needs"), "{w}x{h}: {text}");
+            }
+        } else {
+            assert!(text.contains("Journey"), "{w}x{h}: the layout: {text}");
         }
     }
     let mut u = ui();

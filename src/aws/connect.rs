@@ -683,7 +683,12 @@ mod tests {
             .provide_credentials()
             .await
             .expect_err("refuses");
-        assert!(err.to_string().contains("not") || format!("{err:?}").contains(REFUSED_MARKER));
+        let shown = format!("{err:?}");
+        assert!(shown.contains(REFUSED_MARKER), "{shown}");
+        assert!(
+            shown.contains("credential_source Ec2InstanceMetadata"),
+            "{shown}"
+        );
     }
 
     #[tokio::test]
