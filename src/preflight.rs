@@ -277,19 +277,7 @@ pub fn blocking(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Makes sure a message reads as one sentence: capitalised, ending with a full stop.
-pub fn sentence(text: &str) -> String {
-    let t = text.trim();
-    let mut chars = t.chars();
-    let mut s = match chars.next() {
-        Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
-        None => return String::new(),
-    };
-    if !s.ends_with(['.', '!', '?']) {
-        s.push('.');
-    }
-    s
-}
+pub use crate::words::sentence;
 
 fn shell_quote(s: &str) -> String {
     crate::words::shell_quote(s)

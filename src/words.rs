@@ -9,6 +9,20 @@ pub fn counted(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// Makes sure a message reads as one sentence: capitalised, ending with a full stop.
+pub fn sentence(text: &str) -> String {
+    let t = text.trim();
+    let mut chars = t.chars();
+    let mut s = match chars.next() {
+        Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+        None => return String::new(),
+    };
+    if !s.ends_with(['.', '!', '?']) {
+        s.push('.');
+    }
+    s
+}
+
 /// `text` with every control character (C0, DEL, C1) written as a visible escape (`\u{1b}`), so
 /// that text from outside (a flag, a file, a profile name, an AWS error) can never move the
 /// cursor, clear the screen or retitle the terminal. Newlines and tabs are kept.

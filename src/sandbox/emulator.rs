@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::process_alive;
+use crate::words::sentence;
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -816,13 +817,4 @@ fn last_log_line(log: &Path, start: u64) -> String {
         .or_else(|| lines.last().copied())
         .unwrap_or("it wrote nothing");
     line.trim_end_matches('.').to_string()
-}
-
-fn sentence(message: &str) -> String {
-    let message = message.trim();
-    if message.ends_with('.') {
-        message.to_string()
-    } else {
-        format!("{message}.")
-    }
 }
