@@ -16,8 +16,8 @@
 //! Nothing records progress: each sub-step looks at the files and does only what is left, so a
 //! siteup killed anywhere (even with SIGKILL) runs [`migrate`] again from the start, and a
 //! sub-step that was done is done again harmlessly. A terraform still running from a siteup that
-//! died is waited for before anything else runs. Once the move is done, [`migrate`] only
-//! verifies the remote state.
+//! died is waited for before anything else runs. Once the move is done, [`migrate`] changes
+//! nothing and verifies the remote state again.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
