@@ -6,10 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use siteup::dns::fake_server::{FakeData, FakeDnsServer, FakeDnsState, FakeDs, FakeRecord};
-use siteup::dns::{
-    DnsConfig, PollSchedule, ResolverState, ServerAnswer, Verdict, check_delegation,
-    poll_until_ready, render_text,
-};
+use siteup::dns::{DnsConfig, ResolverState, ServerAnswer, Verdict, check_delegation, render_text};
 
 const ROOT: &str = "127.0.0.40";
 const TLD_A: &str = "127.0.0.41";
@@ -411,49 +408,4 @@ async fn roots_from_the_environment_never_fall_back_to_iana() {
         ),
         other => panic!("expected unreachable, got {other:?}"),
     }
-}
-
-#[tokio::test]
-async fn polling_stops_once_the_delegation_is_live() {
-    let server = FakeDnsServer::start(state()).await.expect("fake dns");
-    let cfg = config(&server);
-    let schedule = PollSchedule {
-        first: Duration::from_millis(100),
-        factor: 1.5,
-        ceiling: Duration::from_millis(200),
-        jitter: 0.2,
-        floor: Duration::from_millis(80),
-    };
-    let mut reports = Vec::new();
-    let expected = new_ns();
-    let poll = poll_until_ready(&cfg, "example.test", &expected, schedule, |r| {
-        reports.push((Instant::now(), r.verdict.clone()))
-    });
-    let change = async {
-        tokio::time::sleep(Duration::from_millis(350)).await;
-        delegate(&server, &new_ns());
-        Instant::now()
-    };
-    let (last, changed_at) =
-        tokio::time::timeout(Duration::from_secs(5), async { tokio::join!(poll, change) })
-            .await
-            .expect("polling should stop within 5 s");
-    assert!(last.ready);
-    assert!(reports.len() >= 3, "{} checks", reports.len());
-    let (seen_at, verdict) = reports.last().expect("reports");
-    assert_eq!(*verdict, Verdict::Delegated);
-    assert!(
-        seen_at.duration_since(changed_at) <= Duration::from_millis(200 + 1000),
-        "reported {:?} after the change",
-        seen_at.duration_since(changed_at)
-    );
-    assert!(matches!(reports[0].1, Verdict::NotDelegated { .. }));
-    // Only the last check saw the delegation: polling stopped right away.
-    assert_eq!(
-        reports
-            .iter()
-            .filter(|(_, v)| *v == Verdict::Delegated)
-            .count(),
-        1
-    );
 }

@@ -4,8 +4,10 @@
 //! - the whole stack (every resource of `SiteConfig::with_defaults(example.com, us-east-1)`)
 //!   bootstraps its state into the emulator's bucket, applies, and a second
 //!   `plan -detailed-exitcode` reports no changes; no plan-time diagnostics;
-//! - the state bootstrap, interrupted after each sub-step (and with each sub-step done again
-//!   because its record was lost), completes; once done, running it again does nothing;
+//! - the state move the journey runs (`bootstrap::migrate`), interrupted after each sub-step
+//!   (the next run does each one again), completes; once done, running it again changes nothing;
+//! - the local state is never deleted when the bucket's copy does not hold it, or when
+//!   backend.tf was edited;
 //! - the sandbox override appears in sandbox mode and goes away without it; the production files
 //!   never mention the emulator.
 //!
@@ -18,14 +20,13 @@ use std::time::{Duration, Instant};
 
 use siteup::sandbox::emulator::Emulator;
 use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
-use siteup::terraform::bootstrap::{
-    self, AutoApprove, BootstrapContext, BootstrapError, BootstrapHooks, BootstrapProgress,
-    BootstrapStep, ProgressFile, next_step,
-};
+use siteup::terraform::bootstrap::{self, BootstrapError, MigrationStep};
 use siteup::terraform::cli_config::{find_provider_mirror, write_mirror_cli_config};
 use siteup::terraform::events::{Diagnostic, TfEvent, diagnostics_of};
-use siteup::terraform::plan_review::{ApprovedPlan, ChangeKind, PlanReview};
-use siteup::terraform::runner::{ExitKind, PlanOptions, RunOutcome, Terraform, TfCommand};
+use siteup::terraform::plan_review::{Approval, ApprovedPlan, ChangeKind, PlanReview};
+use siteup::terraform::runner::{
+    ExitKind, InitOptions, PlanOptions, RunOutcome, Terraform, TfCommand,
+};
 use siteup::tfgen::{self, Backend, GenerateOptions, Phase, sandbox_override};
 
 /// Every test process that may touch AWS code sets this before any thread starts.
@@ -107,10 +108,6 @@ impl Sandbox {
         self.dir.path().join(".siteup/plans/state.tfplan")
     }
 
-    fn progress_path(&self) -> PathBuf {
-        self.dir.path().join(".siteup/bootstrap.json")
-    }
-
     /// The generated files with local state, and the sandbox override.
     fn generate(&self) {
         let files = tfgen::render(
@@ -126,22 +123,75 @@ impl Sandbox {
             .expect("write the sandbox override");
     }
 
-    async fn bootstrap<H: BootstrapHooks>(
-        &self,
-        progress: &mut (dyn BootstrapProgress + Send),
-        hooks: &mut H,
-    ) -> Result<bootstrap::BootstrapReport, BootstrapError> {
+    /// The journey's state phase (src/live.rs): `init` with local state, then a reviewed plan
+    /// of the state bucket only, approved and applied. Returns what the plan created.
+    async fn apply_state_bucket(&self) -> Vec<String> {
+        let (_, outcome) = self
+            .tf
+            .spawn(&TfCommand::Init(InitOptions::default()))
+            .expect("terraform init starts")
+            .wait()
+            .await;
+        assert_eq!(
+            outcome.kind,
+            ExitKind::Success,
+            "init: {}",
+            outcome.reason()
+        );
         let plan_file = self.plan_file();
-        bootstrap::run_bootstrap(
-            BootstrapContext {
-                terraform: &self.tf,
-                config: &self.config,
-                plan_file: &plan_file,
-            },
-            progress,
-            hooks,
-        )
-        .await
+        std::fs::create_dir_all(plan_file.parent().expect("a folder")).expect("plans folder");
+        let (events, outcome) = self
+            .plan(PlanOptions {
+                out: Some(plan_file.clone()),
+                targets: tfgen::phase_targets(&self.config, Phase::StateBootstrap),
+                ..PlanOptions::default()
+            })
+            .await;
+        assert_eq!(
+            outcome.kind,
+            ExitKind::Success,
+            "plan: {}",
+            outcome.reason()
+        );
+        let review = self
+            .tf
+            .review_plan(&plan_file, diagnostics_of(&events))
+            .await
+            .expect("terraform show -json of the plan");
+        if review.is_empty() {
+            return Vec::new();
+        }
+        let created = review
+            .of_kind(ChangeKind::Create)
+            .map(|i| i.address.clone())
+            .collect();
+        let (_, outcome) = self
+            .tf
+            .spawn(&TfCommand::Apply(approve(&review)))
+            .expect("terraform apply starts")
+            .wait()
+            .await;
+        assert_eq!(
+            outcome.kind,
+            ExitKind::Success,
+            "apply: {}",
+            outcome.reason()
+        );
+        created
+    }
+
+    /// The product's state move.
+    async fn migrate(&self) -> Result<(), BootstrapError> {
+        bootstrap::migrate(&self.tf, &self.config, &self.tf_dir()).await
+    }
+
+    /// What a siteup killed after sub-step `last` of the move had done.
+    async fn migrate_until(&self, last: MigrationStep) {
+        for step in MigrationStep::ALL.into_iter().filter(|s| *s <= last) {
+            bootstrap::migration_step(step, &self.tf, &self.config, &self.tf_dir())
+                .await
+                .unwrap_or_else(|e| panic!("{step:?}: {e}"));
+        }
     }
 
     async fn plan(&self, options: PlanOptions) -> (Vec<TfEvent>, RunOutcome) {
@@ -254,27 +304,13 @@ fn instance_resource(address: &str) -> &str {
     address.split('[').next().unwrap_or(address)
 }
 
-/// AutoApprove that also keeps what the approved plans create.
-#[derive(Default)]
-struct Recording {
-    created: Vec<String>,
-    steps: Vec<BootstrapStep>,
-}
-
-impl BootstrapHooks for Recording {
-    async fn approve(&mut self, review: &PlanReview) -> Option<ApprovedPlan> {
-        assert!(!review.is_destructive(), "{}", review.render_text());
-        self.created.extend(
-            review
-                .of_kind(ChangeKind::Create)
-                .map(|i| i.address.clone()),
-        );
-        AutoApprove.approve(review).await
-    }
-
-    fn step_started(&mut self, step: BootstrapStep) {
-        self.steps.push(step);
-    }
+/// Approves a plan that destroys nothing, as the user would.
+fn approve(review: &PlanReview) -> ApprovedPlan {
+    assert!(!review.is_destructive(), "{}", review.render_text());
+    let Approval::YesNo { .. } = review.approval() else {
+        panic!("a yes/no plan: {}", review.render_text())
+    };
+    review.approve("y").expect("approved")
 }
 
 #[test]
@@ -287,14 +323,12 @@ fn the_whole_stack_bootstraps_applies_in_sandbox_mode_and_plans_clean() {
     rt.block_on(async {
         // 1. The state bootstrap.
         let t = Instant::now();
-        let mut progress = ProgressFile::load(sandbox.progress_path()).expect("progress");
-        let mut hooks = Recording::default();
-        let report = sandbox
-            .bootstrap(&mut progress, &mut hooks)
+        let bootstrap_created: BTreeSet<String> =
+            sandbox.apply_state_bucket().await.into_iter().collect();
+        sandbox
+            .migrate()
             .await
-            .unwrap_or_else(|e| panic!("the bootstrap: {e}"));
-        assert_eq!(report.ran, BootstrapStep::ALL);
-        let bootstrap_created: BTreeSet<String> = hooks.created.iter().cloned().collect();
+            .unwrap_or_else(|e| panic!("the state move: {e}"));
         let targets: BTreeSet<String> = tfgen::phase_targets(&config, Phase::StateBootstrap)
             .into_iter()
             .collect();
@@ -350,10 +384,7 @@ fn the_whole_stack_bootstraps_applies_in_sandbox_mode_and_plans_clean() {
 
         // 3. Apply it, every resource, none skipped.
         let t = Instant::now();
-        let approved = AutoApprove
-            .approve(&review)
-            .await
-            .expect("a plan that only creates is approved");
+        let approved = approve(&review);
         let (events, outcome) = sandbox
             .tf
             .spawn(&TfCommand::Apply(approved))
@@ -421,128 +452,124 @@ fn the_whole_stack_bootstraps_applies_in_sandbox_mode_and_plans_clean() {
         assert!(diagnostics.is_empty(), "{diagnostics:#?}");
         eprintln!("second plan: {:.1} s", t.elapsed().as_secs_f64());
 
-        // 5. The bootstrap again: already done, nothing runs.
-        let mut progress = ProgressFile::load(sandbox.progress_path()).expect("progress");
-        let mut hooks = Recording::default();
-        let report = sandbox
-            .bootstrap(&mut progress, &mut hooks)
-            .await
-            .expect("the bootstrap again");
-        assert!(
-            report.ran.is_empty() && hooks.steps.is_empty(),
-            "{report:?}"
-        );
+        // 5. The bootstrap again: nothing to create, nothing to move.
+        assert!(sandbox.apply_state_bucket().await.is_empty());
+        sandbox.migrate().await.expect("the state move again");
+        assert_eq!(sandbox.local_state_files(), Vec::<PathBuf>::new());
     });
     eprintln!("whole test: {:.1} s", started.elapsed().as_secs_f64());
 }
 
-/// A progress record that "crashes" siteup when asked to record one sub-step: that sub-step was
-/// done, but its record is lost (the next run must do it again, harmlessly).
-struct CrashBeforeRecording {
-    inner: ProgressFile,
-    crash_at: BootstrapStep,
-}
-
-impl BootstrapProgress for CrashBeforeRecording {
-    fn completed(&self) -> Vec<BootstrapStep> {
-        self.inner.completed()
-    }
-
-    fn record(&mut self, step: BootstrapStep) -> Result<(), BootstrapError> {
-        if step == self.crash_at {
-            return Err(BootstrapError::Progress {
-                path: self.inner.path().to_path_buf(),
-                detail: format!("simulated crash after {}", step.id()),
-            });
-        }
-        self.inner.record(step)
-    }
-}
-
 #[test]
-fn the_bootstrap_resumes_after_an_interruption_at_every_sub_step() {
+fn the_state_move_resumes_after_an_interruption_at_every_sub_step() {
     no_instance_metadata();
     let started = Instant::now();
     let sandbox = Sandbox::start(minimal_config());
     let rt = runtime();
     rt.block_on(async {
-        // Run k (k = 1..6) redoes sub-step k-1 (done, record lost), records it, does sub-step
-        // k, and "dies" before recording it. Every sub-step is thereby interrupted after, and
-        // done twice.
-        for (k, crash_at) in BootstrapStep::ALL.into_iter().enumerate() {
-            let inner = ProgressFile::load(sandbox.progress_path()).expect("progress");
-            let resumed_at = next_step(&inner.completed());
-            let expected_start = if k == 0 {
-                BootstrapStep::InitLocal
-            } else {
-                BootstrapStep::ALL[k - 1]
-            };
-            assert_eq!(
-                resumed_at,
-                Some(expected_start),
-                "run {k} resumes where it stopped"
-            );
-            let mut progress = CrashBeforeRecording { inner, crash_at };
-            let mut hooks = Recording::default();
-            let err = sandbox
-                .bootstrap(&mut progress, &mut hooks)
-                .await
-                .expect_err("the simulated crash stops the run");
+        assert!(!sandbox.apply_state_bucket().await.is_empty());
+        // Run k does sub-steps 1..=k of the move and is killed (nothing records progress: the
+        // next run starts at the top, doing each sub-step again). Never a local state deleted
+        // before the last sub-step.
+        for last in [MigrationStep::WriteBackend, MigrationStep::MigrateState] {
+            sandbox.migrate_until(last).await;
+            let local = sandbox.local_state_files();
             assert!(
-                err.to_string().contains("simulated crash"),
-                "run {k} stopped for another reason: {err}"
+                !local.is_empty(),
+                "the local state is kept until the last sub-step (killed after {last:?})"
             );
-            assert_eq!(hooks.steps.last(), Some(&crash_at), "{:?}", hooks.steps);
-            if k > 0 {
-                assert_eq!(hooks.steps.first(), Some(&BootstrapStep::ALL[k - 1]));
-            }
-            // Never a state deleted before the remote copy is verified: until the last
-            // sub-step ran, the local state is still there once there is any.
-            if crash_at < BootstrapStep::RemoveLocalState && crash_at > BootstrapStep::InitLocal {
-                assert!(
-                    !sandbox.local_state_files().is_empty(),
-                    "the local state is kept until the last sub-step (run {k})"
-                );
-            }
         }
+        // The state is in the bucket now; the local copy is still there.
+        let remote = sandbox.remote_state_object();
+        for target in tfgen::phase_targets(&sandbox.config, Phase::StateBootstrap) {
+            assert!(remote.contains(&target), "{target} moved: {remote:?}");
+        }
+        // Killed in the middle of the last sub-step: one of the two files deleted.
+        std::fs::remove_file(sandbox.tf_dir().join(bootstrap::LOCAL_STATE))
+            .expect("terraform left an empty terraform.tfstate");
+        assert!(
+            sandbox
+                .tf_dir()
+                .join(bootstrap::LOCAL_STATE_BACKUP)
+                .exists()
+        );
 
-        // The last run finishes (redoing the removal, which finds nothing left to remove).
-        let mut progress = ProgressFile::load(sandbox.progress_path()).expect("progress");
-        let mut hooks = Recording::default();
-        let report = sandbox
-            .bootstrap(&mut progress, &mut hooks)
+        // The next run (the journey's MigrateState) finishes.
+        sandbox
+            .migrate()
             .await
-            .unwrap_or_else(|e| panic!("the bootstrap completes: {e}"));
-        assert_eq!(report.ran, [BootstrapStep::RemoveLocalState]);
+            .unwrap_or_else(|e| panic!("the state move completes: {e}"));
         sandbox.assert_bootstrapped().await;
 
-        // Done: running it again does nothing at all.
-        let before: Vec<_> = std::fs::read_dir(sandbox.dir.path().join(".siteup/runs"))
-            .expect("runs")
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        let mut progress = ProgressFile::load(sandbox.progress_path()).expect("progress");
-        let mut hooks = Recording::default();
-        let report = sandbox
-            .bootstrap(&mut progress, &mut hooks)
-            .await
-            .expect("again");
-        assert!(report.ran.is_empty() && hooks.steps.is_empty());
-        let after: Vec<_> = std::fs::read_dir(sandbox.dir.path().join(".siteup/runs"))
-            .expect("runs")
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        assert_eq!(before.len(), after.len(), "no terraform ran");
-
-        // The journey's entry point (sub-steps 3 to 6 by observation) is a no-op now too.
-        bootstrap::migrate(&sandbox.tf, &sandbox.config, &sandbox.tf_dir())
-            .await
-            .unwrap_or_else(|e| panic!("migrate after success: {e}"));
+        // Done: running it again changes nothing.
+        sandbox.migrate().await.expect("again");
         sandbox.assert_bootstrapped().await;
     });
     eprintln!("whole test: {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn the_local_state_is_kept_when_the_bucket_does_not_hold_all_of_it() {
+    no_instance_metadata();
+    let sandbox = Sandbox::start(minimal_config());
+    let rt = runtime();
+    rt.block_on(async {
+        assert!(!sandbox.apply_state_bucket().await.is_empty());
+        sandbox.migrate_until(MigrationStep::MigrateState).await;
+        // The local state (terraform keeps it in the backup after the migration) holds a
+        // resource the bucket's copy lacks.
+        let backup = sandbox.tf_dir().join(bootstrap::LOCAL_STATE_BACKUP);
+        let text = std::fs::read_to_string(&backup).expect("the local state after the move");
+        let mut state: serde_json::Value = serde_json::from_str(&text).expect("state JSON");
+        state["resources"]
+            .as_array_mut()
+            .expect("resources")
+            .push(serde_json::json!({
+                "mode": "managed", "type": "aws_s3_bucket", "name": "only_here",
+                "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+                "instances": [{"schema_version": 0, "attributes": {"id": "only-here"}}]
+            }));
+        let before = serde_json::to_vec_pretty(&state).expect("JSON");
+        std::fs::write(&backup, &before).expect("write the local state");
+
+        let err = sandbox.migrate().await.expect_err("the move cannot be verified");
+        assert!(
+            matches!(&err, BootstrapError::VerifyFailed { problem, .. } if problem.contains("aws_s3_bucket.only_here")),
+            "{err}"
+        );
+        // (The empty terraform.tfstate the migration leaves may go; it holds nothing.)
+        let after = std::fs::read(&backup).expect("the local state is kept");
+        assert!(after == before, "the local state is kept unchanged");
+    });
+}
+
+#[test]
+fn the_local_state_is_kept_when_backend_tf_was_edited() {
+    no_instance_metadata();
+    let sandbox = Sandbox::start(minimal_config());
+    let rt = runtime();
+    rt.block_on(async {
+        assert!(!sandbox.apply_state_bucket().await.is_empty());
+        sandbox.migrate_until(MigrationStep::WriteBackend).await;
+        // The user edits backend.tf (still a valid S3 backend) before the state moves.
+        let backend = sandbox.tf_dir().join("backend.tf");
+        let mut text = std::fs::read_to_string(&backend).expect("backend.tf");
+        text.push_str("# mine\n");
+        std::fs::write(&backend, &text).expect("edit backend.tf");
+        let local = sandbox.tf_dir().join(bootstrap::LOCAL_STATE);
+        let before = std::fs::read(&local).expect("the local state");
+
+        let err = sandbox
+            .migrate()
+            .await
+            .expect_err("the edit stops the move");
+        assert!(matches!(err, BootstrapError::BackendEdited { .. }), "{err}");
+        assert_eq!(std::fs::read_to_string(&backend).expect("kept"), text);
+        let after = std::fs::read(&local).expect("the local state is kept");
+        assert!(after == before, "the local state is kept unchanged");
+        let summary = bootstrap::summarize_state(&before).expect("a state");
+        assert!(!summary.instances.is_empty());
+    });
 }
 
 #[test]

@@ -465,3 +465,97 @@ fn a_checkpoint_that_could_not_be_checked_is_not_waiting_on_the_user() {
     assert_eq!(j.could_not_check(step), None);
     assert_eq!(j.status(step), Status::WaitingOnYou);
 }
+
+/// The re-check delays the core asks for after `n` checks of `step` that still wait.
+fn recheck_delays(j: &mut Journey, step: StepId, n: usize) -> Vec<std::time::Duration> {
+    (0..n)
+        .map(|_| {
+            let fx = update(
+                j,
+                Event::Checked {
+                    step,
+                    report: CheckReport {
+                        satisfied: false,
+                        unchecked: false,
+                        waiting_on: StepKind::Human,
+                        headline: "set the nameservers at your registrar".into(),
+                        lines: vec![],
+                    },
+                },
+                now(),
+            );
+            let afters: Vec<_> = fx
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Check { step: s, after } if *s == step => Some(*after),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(afters.len(), 1, "one re-check scheduled: {fx:?}");
+            afters[0]
+        })
+        .collect()
+}
+
+#[test]
+fn a_waiting_checkpoint_is_rechecked_fast_then_backs_off_and_check_now_starts_over() {
+    use siteup::wizard::update::CHECK_SCHEDULE;
+    use std::time::Duration;
+    let mut j = Journey::new(Mode::Interactive);
+    let step = StepId::Nameservers;
+    for dep in step.requires() {
+        j.steps.entry(*dep).or_default().status = Status::Done;
+    }
+    assert!(j.ready(step));
+    let delays = recheck_delays(&mut j, step, 12);
+    assert_eq!(j.status(step), Status::WaitingOnYou);
+    assert_eq!(delays[0], Duration::from_secs(5), "{delays:?}");
+    assert!(
+        delays.windows(2).all(|w| w[0] <= w[1]),
+        "never faster: {delays:?}"
+    );
+    assert!(
+        delays[..4].windows(2).all(|w| w[0] < w[1]),
+        "growing at first: {delays:?}"
+    );
+    assert_eq!(delays[11], CHECK_SCHEDULE.ceiling, "{delays:?}");
+    assert!(delays.iter().all(|d| *d <= CHECK_SCHEDULE.ceiling));
+    assert_eq!(CHECK_SCHEDULE.delay(u32::MAX), CHECK_SCHEDULE.ceiling);
+
+    // "Check now": at once, and the next re-check is fast again.
+    let fx = update(&mut j, Event::CheckNow(step), now());
+    assert_eq!(
+        fx,
+        vec![Effect::Check {
+            step,
+            after: Duration::ZERO
+        }]
+    );
+    assert_eq!(
+        recheck_delays(&mut j, step, 2),
+        [delays[0], delays[1]],
+        "the back-off starts over"
+    );
+
+    // Once satisfied, the checkpoint is not checked again.
+    let fx = update(
+        &mut j,
+        Event::Checked {
+            step,
+            report: CheckReport {
+                satisfied: true,
+                unchecked: false,
+                waiting_on: StepKind::Human,
+                headline: "delegated".into(),
+                lines: vec![],
+            },
+        },
+        now(),
+    );
+    assert_eq!(j.status(step), Status::Done);
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Check { step: s, .. } if *s == step)),
+        "{fx:?}"
+    );
+}

@@ -17,7 +17,6 @@
 
 pub mod config;
 pub mod fake_server;
-pub mod poll;
 pub(crate) mod registry;
 pub mod report;
 mod resolver;
@@ -29,7 +28,6 @@ use hickory_proto::rr::Name;
 use time::OffsetDateTime;
 
 pub use config::{DnsConfig, DnsConfigError, ResolverChoice, RootSource};
-pub use poll::{PollSchedule, Poller, poll_until_ready};
 pub use report::{
     DelegationReport, DsRecord, DsView, ParentServer, RegistryView, ResolverState, ResolverView,
     ServerAnswer, Verdict, nameserver_lines, normalize_ns, render_text, render_verdict_text,

@@ -315,6 +315,9 @@ pub struct Journey {
     pub facts: Facts,
     /// Checkpoints with a check in flight or scheduled.
     pub checks_in_flight: std::collections::BTreeSet<StepId>,
+    /// How many times each waiting checkpoint was re-checked since it started waiting or the
+    /// user asked to check now: the back-off position ([`super::update::CHECK_SCHEDULE`]).
+    pub check_attempts: BTreeMap<StepId, u32>,
     /// Checkpoints the sandbox already played the human for.
     pub played: std::collections::BTreeSet<StepId>,
     /// Set when the journey has stopped.
@@ -355,6 +358,7 @@ impl Journey {
                 .collect(),
             facts: Facts::default(),
             checks_in_flight: Default::default(),
+            check_attempts: Default::default(),
             played: Default::default(),
             stop: None,
             busy: None,

@@ -158,10 +158,49 @@ pub struct OutputFacts {
     pub outputs: std::collections::BTreeMap<String, String>,
 }
 
-/// Polling intervals for checkpoints when nothing says otherwise (the runtime may replace
-/// them with the DNS back-off schedule).
+/// A checkpoint is first checked at once.
 pub const FIRST_CHECK: Duration = Duration::ZERO;
-pub const RECHECK: Duration = Duration::from_secs(15);
+
+/// When a waiting checkpoint is checked again: fast at first (the user has just acted), each
+/// delay half again as long as the one before, up to a ceiling. The core counts the re-checks
+/// of each checkpoint ([`Journey::check_attempts`]); "check now" starts the count again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckSchedule {
+    /// The delay before the first re-check.
+    pub first: Duration,
+    /// Growth factor per re-check (1 or more).
+    pub factor: f64,
+    /// The longest delay.
+    pub ceiling: Duration,
+}
+
+/// 5 s, 7.5 s, 11 s, 17 s, 25 s, 38 s, 57 s, then every 60 s.
+pub const CHECK_SCHEDULE: CheckSchedule = CheckSchedule {
+    first: Duration::from_secs(5),
+    factor: 1.5,
+    ceiling: Duration::from_secs(60),
+};
+
+/// The sandbox plays the human at once, so its checkpoints are re-checked on a short fixed
+/// delay.
+pub const SANDBOX_RECHECK: Duration = Duration::from_secs(2);
+
+impl CheckSchedule {
+    /// The delay before re-check number `attempt` (0 for the first), at most the ceiling.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = if self.factor.is_finite() && self.factor >= 1.0 {
+            self.factor
+        } else {
+            1.0
+        };
+        let exponent = i32::try_from(attempt.min(64)).unwrap_or(64);
+        let secs = self.first.as_secs_f64() * factor.powi(exponent);
+        if !secs.is_finite() || secs >= self.ceiling.as_secs_f64() {
+            return self.ceiling;
+        }
+        Duration::from_secs_f64(secs)
+    }
+}
 
 /// Applies one event and returns the effects to run.
 pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect> {
@@ -440,6 +479,9 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 Some(report.headline.clone())
             };
             j.facts.checks.insert(step, report);
+            if status == Status::Done {
+                j.check_attempts.remove(&step);
+            }
             set(j, &mut fx, step, status, detail, now);
             if step == StepId::SesProduction
                 && status.is_waiting()
@@ -451,11 +493,11 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             if status.is_waiting() {
                 match j.mode {
                     Mode::Interactive => {
+                        let attempt = j.check_attempts.entry(step).or_insert(0);
+                        let after = CHECK_SCHEDULE.delay(*attempt);
+                        *attempt = attempt.saturating_add(1);
                         j.checks_in_flight.insert(step);
-                        fx.push(Effect::Check {
-                            step,
-                            after: RECHECK,
-                        });
+                        fx.push(Effect::Check { step, after });
                     }
                     Mode::AutoSandbox => {
                         if status == Status::WaitingOnYou && j.played.insert(step) {
@@ -470,7 +512,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                         j.checks_in_flight.insert(step);
                         fx.push(Effect::Check {
                             step,
-                            after: Duration::from_secs(2),
+                            after: SANDBOX_RECHECK,
                         });
                     }
                     Mode::Headless { .. } | Mode::StatusOnly => {}
@@ -482,6 +524,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             // Interactive: look at once, so the verdict flips without waiting for the next
             // poll (the sandbox's registrar and inbox act instantly).
             Ok(()) if j.mode == Mode::Interactive && step.is_checkpoint() && j.ready(step) => {
+                j.check_attempts.remove(&step);
                 j.checks_in_flight.insert(step);
                 fx.push(Effect::Check {
                     step,
@@ -492,6 +535,8 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
         },
         Event::CheckNow(step) => {
             if step.is_checkpoint() && j.ready(step) {
+                // The user just acted: back to fast re-checks.
+                j.check_attempts.remove(&step);
                 j.checks_in_flight.insert(step);
                 fx.push(Effect::Check {
                     step,
@@ -538,6 +583,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                 Ok(msg) => msg,
                 Err(e) => e,
             });
+            j.check_attempts.remove(&StepId::SesProduction);
             j.checks_in_flight.insert(StepId::SesProduction);
             fx.push(Effect::Check {
                 step: StepId::SesProduction,
