@@ -68,10 +68,13 @@ pub fn mirror_cli_config(mirror: &Path) -> String {
         .to_text()
 }
 
+/// The name of the CLI configuration file [`write_mirror_cli_config`] writes.
+pub const CLI_CONFIG_FILE: &str = "siteup-terraform.rc";
+
 /// Writes `siteup-terraform.rc` into `dir` and returns its path, for `TF_CLI_CONFIG_FILE`.
 pub fn write_mirror_cli_config(dir: &Path, mirror: &Path) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join("siteup-terraform.rc");
+    let path = dir.join(CLI_CONFIG_FILE);
     crate::project::atomic::write_atomic(&path, mirror_cli_config(mirror).as_bytes())?;
     Ok(path)
 }
