@@ -264,6 +264,11 @@ fn open_with(
         tf_env_remove,
         aws_env,
         profile: profile.clone(),
+        // A read-only command never reads siteup.toml again; a journey re-reads what it changes.
+        settings_at_open: match (command, &settings) {
+            (None, Ok(loaded)) => Some(loaded.clone()),
+            _ => None,
+        },
     }));
     Ok(Session {
         paths,
