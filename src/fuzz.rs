@@ -5,7 +5,7 @@
 //! a failure reproduces; the counts keep the whole module well under a second.
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 /// `count` mutations of `sample`, the same ones on every run for a given `seed`.
 pub(crate) fn mutations(seed: u64, sample: &[u8], count: usize) -> Vec<Vec<u8>> {

@@ -61,6 +61,10 @@ pub struct LiveOptions {
     /// The profile named by the command line, `AWS_PROFILE` or siteup.toml when the session
     /// opened (`commands::session::chosen_profile`).
     pub profile: Option<String>,
+    /// siteup.toml as a read-only command loaded it when it opened (`Some(None)`: there is
+    /// none), used instead of reading the file again. `None` for a journey, whose answers change
+    /// as it runs: it reads the file when it needs it.
+    pub settings_at_open: Option<Option<settings::SiteupToml>>,
 }
 
 #[derive(Default)]
@@ -114,7 +118,11 @@ impl LiveServices {
     }
 
     fn config(&self) -> Result<SiteConfig, String> {
-        match settings::load(self.opts.paths.root()) {
+        let loaded = match &self.opts.settings_at_open {
+            Some(at_open) => Ok(at_open.clone()),
+            None => settings::load(self.opts.paths.root()),
+        };
+        match loaded {
             Ok(Some(s)) => Ok(s.to_config()),
             Ok(None) => Err(format!(
                 "There is no siteup.toml in {}; answer the site questions first.",
@@ -161,10 +169,11 @@ impl LiveServices {
         }
         // The session's profile; else one chosen in the wizard since (saved in siteup.toml).
         let profile = self.opts.profile.clone().or_else(|| {
-            settings::load(self.opts.paths.root())
-                .ok()
-                .flatten()
-                .and_then(|s| s.aws.profile)
+            match &self.opts.settings_at_open {
+                Some(at_open) => at_open.clone(),
+                None => settings::load(self.opts.paths.root()).ok().flatten(),
+            }
+            .and_then(|s| s.aws.profile)
         });
         self.connect(profile.as_deref().unwrap_or("default"))
             .await

@@ -19,17 +19,17 @@ use crate::project::ProjectPaths;
 
 /// Sets up logging into the project's `.siteup/siteup.log`; returns false when the file cannot
 /// be opened (siteup then runs without a log rather than failing).
+///
+/// A command that only reads (`creates_project` false) creates nothing: it logs into the log a
+/// journey already made, else nowhere (no `.siteup/`, no `siteup.log`, a mistyped --dir stays
+/// absent). The others create the folder and the log, so their first run is logged too.
 pub fn init(global: &GlobalArgs, creates_project: bool) -> bool {
     let paths = ProjectPaths::new(&global.dir);
-    // A command that only reads never creates the project folder (a mistyped --dir stays
-    // absent); the others create it anyway, so their first run is logged too.
-    if (!creates_project && !paths.root().is_dir())
-        || crate::project::create_state_dir(&paths.state_dir()).is_err()
-    {
+    if creates_project && crate::project::create_state_dir(&paths.state_dir()).is_err() {
         return false;
     }
     let Ok(file) = OpenOptions::new()
-        .create(true)
+        .create(creates_project)
         .append(true)
         .open(paths.log_file())
     else {

@@ -741,6 +741,10 @@ fn the_log_keeps_credential_process_stderr_and_key_ids_out() {
 
     for level in [None, Some("info"), Some("debug"), Some("trace")] {
         let project = tempfile::tempdir().expect("project");
+        // doctor only reads: it logs into the log a journey made, and never creates one.
+        let log_file = siteup::project::ProjectPaths::new(project.path()).log_file();
+        std::fs::create_dir_all(log_file.parent().expect("the log's folder")).expect("state dir");
+        std::fs::write(&log_file, "").expect("an existing log");
         for profile in [
             "failing",
             "role-over-failing",
@@ -767,7 +771,6 @@ fn the_log_keeps_credential_process_stderr_and_key_ids_out() {
                 );
             }
         }
-        let log_file = siteup::project::ProjectPaths::new(project.path()).log_file();
         let log = std::fs::read_to_string(&log_file)
             .unwrap_or_else(|e| panic!("{}: {e}", log_file.display()));
         assert!(log.contains("credentials loaded"), "level {level:?}: {log}");

@@ -38,8 +38,17 @@ fn sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack() {
         "{}",
         run.describe()
     );
-    // The sandbox leaves its servers running for later commands; status reattaches to them.
+    // The sandbox leaves its servers running for later commands; status reattaches to them, and
+    // writes nothing in the project (no terraform CLI config, no log line, no new file).
+    let before = p.snapshot();
     let status = p.status();
+    let after = p.snapshot();
+    let changed: Vec<_> = after
+        .iter()
+        .filter(|(path, now)| before.get(*path) != Some(*now))
+        .map(|(path, _)| path)
+        .collect();
+    assert!(changed.is_empty(), "siteup status wrote {changed:?}");
     p.assert_all_done(&status);
     for key in [
         "site_url",

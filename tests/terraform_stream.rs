@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use siteup::terraform::events::{Action, Severity, TfEvent, parse_line, parse_stream};
 use siteup::terraform::lock::LockInfo;
 use siteup::terraform::plan_review::PlanReview;

@@ -4,6 +4,7 @@ use crate::cli::GlobalArgs;
 use crate::commands::{CommandError, Outcome};
 use crate::preflight::{self, Finding, Severity};
 use crate::project::ProjectPaths;
+use crate::project::settings::{SettingsError, SiteupToml};
 
 pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     let paths = ProjectPaths::new(&global.dir);
@@ -23,7 +24,10 @@ pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     .await
     .map_err(|e| CommandError::Message(format!("The checks could not run: {e}.")))?;
     findings.extend(blocking);
-    findings.extend(check_settings(&paths));
+    // The only read of siteup.toml in doctor; the checks below are given what it holds.
+    let settings = crate::project::settings::load(paths.root());
+    findings.extend(check_settings(&settings));
+    let recorded = settings.as_ref().ok().and_then(Option::as_ref);
     if crate::commands::session::emulator_ready_file(&paths).exists() || global.sandbox.is_some() {
         findings.push(Finding {
             check: "aws-profile",
@@ -32,7 +36,7 @@ pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
             fix: None,
         });
     } else {
-        findings.extend(check_profiles(global, &paths).await);
+        findings.extend(check_profiles(global, recorded).await);
     }
 
     let mut problems = 0;
@@ -74,8 +78,8 @@ pub async fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     Ok(Outcome::Done)
 }
 
-fn check_settings(paths: &ProjectPaths) -> Option<Finding> {
-    match crate::project::settings::load(paths.root()) {
+fn check_settings(settings: &Result<Option<SiteupToml>, SettingsError>) -> Option<Finding> {
+    match settings {
         Ok(Some(s)) => Some(Finding {
             check: "siteup.toml",
             severity: Severity::Ok,
@@ -93,14 +97,14 @@ fn check_settings(paths: &ProjectPaths) -> Option<Finding> {
 }
 
 /// The profiles, then whether the one siteup would use loads its credentials.
-async fn check_profiles(global: &GlobalArgs, paths: &ProjectPaths) -> Vec<Finding> {
+async fn check_profiles(global: &GlobalArgs, recorded: Option<&SiteupToml>) -> Vec<Finding> {
     let env = crate::aws::AwsEnv::real();
     let listed = list_profiles(global, &env).await;
     if listed.severity != Severity::Ok {
         return vec![listed];
     }
     let mut findings = vec![listed];
-    findings.extend(check_credentials(global, paths, &env).await);
+    findings.extend(check_credentials(global, recorded, &env).await);
     findings
 }
 
@@ -110,10 +114,10 @@ async fn check_profiles(global: &GlobalArgs, paths: &ProjectPaths) -> Vec<Findin
 /// Loading contacts only what the profile needs (the SSO portal, STS for a role).
 async fn check_credentials(
     global: &GlobalArgs,
-    paths: &ProjectPaths,
+    recorded: Option<&SiteupToml>,
     env: &crate::aws::AwsEnv,
 ) -> Option<Finding> {
-    let named = crate::commands::session::chosen_profile(global, env, false, paths);
+    let named = crate::commands::session::chosen_profile(global, env, false, recorded);
     let choice = match named {
         Some(name) => crate::aws::ProfileChoice::parse(&name),
         None => {
@@ -123,9 +127,9 @@ async fn check_credentials(
                 .preselected?
         }
     };
-    let default_region = match crate::project::settings::load(paths.root()) {
-        Ok(Some(s)) => s.site.region.as_str().to_string(),
-        _ => crate::site::DEFAULT_REGION.to_string(),
+    let default_region = match recorded {
+        Some(s) => s.site.region.as_str().to_string(),
+        None => crate::site::DEFAULT_REGION.to_string(),
     };
     let target = crate::aws::Target::Profile {
         choice: choice.clone(),

@@ -110,16 +110,3 @@ pub fn not_a_folder(path: &std::path::Path) -> Option<CommandError> {
 pub fn shown_path(path: &std::path::Path) -> String {
     crate::words::printable_line(&path.display().to_string()).into_owned()
 }
-
-/// The answers in siteup.toml, or the sentence that says how to give them.
-pub fn require_config(
-    paths: &crate::project::ProjectPaths,
-) -> Result<crate::site::SiteConfig, CommandError> {
-    crate::project::settings::load(paths.root())?
-        .map(|s| s.to_config())
-        .ok_or_else(|| {
-            CommandError::Message(
-                "There is no siteup.toml here; run `siteup` (or `siteup generate --domain example.com`) first.".into(),
-            )
-        })
-}

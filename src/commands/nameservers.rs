@@ -6,7 +6,7 @@ use crate::commands::{CommandError, Outcome};
 
 pub async fn run(global: &GlobalArgs, args: &NameserversArgs) -> Result<Outcome, CommandError> {
     let session = crate::commands::session::open_read_only(global)?;
-    let config = crate::commands::require_config(&session.paths)?;
+    let config = session.require_config()?;
     let nameservers = session
         .services
         .nameservers(&config)

@@ -14,7 +14,7 @@ pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, 
         None => None,
     };
     let session = crate::commands::session::open_read_only(global)?;
-    let config = crate::commands::require_config(&session.paths)?;
+    let config = session.require_config()?;
     let api = session
         .services
         .aws()

@@ -9,8 +9,9 @@ use crate::cli::GlobalArgs;
 use crate::commands::CommandError;
 use crate::dns::DnsConfig;
 use crate::live::{LiveOptions, LiveServices, SandboxLink};
+use crate::project::ProjectPaths;
 use crate::project::lock::DirLock;
-use crate::project::{ProjectPaths, settings};
+use crate::project::settings::{self, SettingsError, SiteupToml};
 use crate::runtime::JournalStore;
 use crate::sandbox::emulator::Emulator;
 use crate::sandbox::registrar::{self, RegistrarFiles};
@@ -29,6 +30,9 @@ pub struct Session {
     pub profile: Option<String>,
     /// Held for the life of the session (read-only commands run without it).
     pub lock: Option<DirLock>,
+    /// siteup.toml as it was when the project was opened: read once here and passed down, never
+    /// read again by the command.
+    pub settings: Result<Option<SiteupToml>, SettingsError>,
 }
 
 impl Session {
@@ -43,11 +47,28 @@ impl Session {
         (self.services, self.store, self.lock)
     }
 
+    /// The answers in siteup.toml, or the sentence that says what is wrong with the file.
+    pub fn site(&self) -> Result<Option<&SiteupToml>, CommandError> {
+        self.settings
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(|e| CommandError::Message(e.to_string()))
+    }
+
+    /// The answers in siteup.toml, or the sentence that says how to give them.
+    pub fn require_config(&self) -> Result<crate::site::SiteConfig, CommandError> {
+        self.site()?.map(SiteupToml::to_config).ok_or_else(|| {
+            CommandError::Message(
+                "There is no siteup.toml here; run `siteup` (or `siteup generate --domain example.com`) first.".into(),
+            )
+        })
+    }
+
     /// The event the core starts from: the journal's records and what is on disk.
     pub fn resume_event(&self) -> Event {
         Event::Resume {
             records: self.store.resume_records(),
-            site_answered: settings::load(self.paths.root()).ok().flatten().is_some(),
+            site_answered: matches!(self.settings, Ok(Some(_))),
             state_migrated: self.store.journal.state_is_migrated(),
             profile: self.profile.clone(),
             sandbox: self.sandbox,
@@ -56,12 +77,13 @@ impl Session {
 }
 
 /// The AWS profile a command uses: the sandbox's own, else `--profile`, else `AWS_PROFILE`, else
-/// the one recorded in siteup.toml; `None` when none is named (the wizard then asks).
+/// the one recorded in siteup.toml (`recorded`, from the settings the caller already loaded);
+/// `None` when none is named (the wizard then asks).
 pub fn chosen_profile(
     global: &GlobalArgs,
     aws_env: &AwsEnv,
     sandbox: bool,
-    paths: &ProjectPaths,
+    recorded: Option<&SiteupToml>,
 ) -> Option<String> {
     if sandbox {
         return Some(SANDBOX_PROFILE.to_string());
@@ -71,12 +93,7 @@ pub fn chosen_profile(
         .clone()
         .filter(|p| !p.trim().is_empty())
         .or_else(|| aws_env.var("AWS_PROFILE"))
-        .or_else(|| {
-            settings::load(paths.root())
-                .ok()
-                .flatten()
-                .and_then(|s| s.aws.profile)
-        })
+        .or_else(|| recorded.and_then(|s| s.aws.profile.clone()))
 }
 
 /// Who is working in the project now: a live siteup holding its lock, or a terraform that a
@@ -153,6 +170,9 @@ fn link(emulator: Emulator, registrar: RegistrarFiles) -> SandboxLink {
 }
 
 /// Opens the project in `global.dir` for a journey command.
+///
+/// DNS: an explicit `--dns-root` (or `SITEUP_DNS_ROOT`) wins, in a sandbox folder too (the
+/// user asked for those roots); without it a sandbox uses its own DNS.
 pub fn open(
     global: &GlobalArgs,
     command: &str,
@@ -161,7 +181,8 @@ pub fn open(
     open_with(global, Some(command), sandbox)
 }
 
-/// Opens the project without taking its lock, for commands that only read.
+/// Opens the project without taking its lock, for commands that only read: nothing is written
+/// (no lock, no terraform CLI config), and siteup.toml is read once, into [`Session::settings`].
 pub fn open_read_only(global: &GlobalArgs) -> Result<Session, CommandError> {
     open_with(global, None, None)
 }
@@ -192,8 +213,9 @@ fn open_with(
         Some(s) => Some(s),
         None => find_sandbox(global, &paths)?,
     };
-    let dns = match &sandbox {
-        Some(s) => {
+    let dns = match dns_source(global.dns_root.as_deref(), sandbox.as_ref()) {
+        DnsSource::Flags => dns_from_flags(global)?,
+        DnsSource::Sandbox(s) => {
             let ready = registrar::attach(&s.registrar).ok_or_else(|| {
                 CommandError::Message(
                     "The sandbox DNS is not running; run `siteup sandbox` to start it again."
@@ -202,15 +224,23 @@ fn open_with(
             })?;
             DnsConfig::with_roots(vec![ready.root()], Some(ready.resolver()))
         }
-        None => dns_from_flags(global)?,
     };
     let terraform_program = crate::terraform::version::locate()
         .map_err(|e| CommandError::Message(crate::preflight::sentence(&e.to_string())))?;
     let (tf_cli_config, tf_env, tf_env_remove) = match &sandbox {
         Some(s) => {
-            let cli = crate::terraform::cli_config::find_provider_mirror().and_then(|m| {
-                crate::terraform::cli_config::write_mirror_cli_config(&sandbox_dir(&paths), &m).ok()
-            });
+            // A read-only command runs no terraform that installs providers: it writes no CLI
+            // config (an existing one, from the sandbox run, is still used).
+            let cli = if command.is_some() {
+                crate::terraform::cli_config::find_provider_mirror().and_then(|m| {
+                    crate::terraform::cli_config::write_mirror_cli_config(&sandbox_dir(&paths), &m)
+                        .ok()
+                })
+            } else {
+                let written =
+                    sandbox_dir(&paths).join(crate::terraform::cli_config::CLI_CONFIG_FILE);
+                written.is_file().then_some(written)
+            };
             (cli, s.emulator.aws_env(), s.emulator.aws_env_removals())
         }
         None => (None, Vec::new(), Vec::new()),
@@ -220,7 +250,10 @@ fn open_with(
         Some(_) => AwsEnv::from_vars(&[("AWS_EC2_METADATA_DISABLED", "true")]),
         None => AwsEnv::real(),
     };
-    let profile = chosen_profile(global, &aws_env, sandbox.is_some(), &paths);
+    // The only read of siteup.toml for the whole command.
+    let settings = settings::load(paths.root());
+    let recorded = settings.as_ref().ok().and_then(Option::as_ref);
+    let profile = chosen_profile(global, &aws_env, sandbox.is_some(), recorded);
     let services = Arc::new(LiveServices::new(LiveOptions {
         paths: paths.clone(),
         sandbox: sandbox.clone(),
@@ -231,6 +264,11 @@ fn open_with(
         tf_env_remove,
         aws_env,
         profile: profile.clone(),
+        // A read-only command never reads siteup.toml again; a journey re-reads what it changes.
+        settings_at_open: match (command, &settings) {
+            (None, Ok(loaded)) => Some(loaded.clone()),
+            _ => None,
+        },
     }));
     Ok(Session {
         paths,
@@ -239,7 +277,27 @@ fn open_with(
         sandbox: sandbox.is_some(),
         profile,
         lock,
+        settings,
     })
+}
+
+/// Where a session's DNS settings come from.
+#[derive(Debug, PartialEq)]
+enum DnsSource<S> {
+    /// `--dns-root` (or `SITEUP_DNS_ROOT`) and the environment.
+    Flags,
+    /// The sandbox's own root and resolver.
+    Sandbox(S),
+}
+
+/// An explicit `--dns-root` (or `SITEUP_DNS_ROOT`) wins, even in a sandbox folder: the user asked
+/// for those roots. Otherwise a sandbox uses its own DNS, and a real project the defaults.
+fn dns_source<S>(dns_root: Option<&str>, sandbox: Option<S>) -> DnsSource<S> {
+    match (dns_root, sandbox) {
+        (Some(root), _) if !root.trim().is_empty() => DnsSource::Flags,
+        (_, Some(s)) => DnsSource::Sandbox(s),
+        (_, None) => DnsSource::Flags,
+    }
 }
 
 /// The DNS settings from `--dns-root` (or `SITEUP_DNS_ROOT`) and the environment.
@@ -257,4 +315,30 @@ pub fn dns_from_flags(global: &GlobalArgs) -> Result<DnsConfig, CommandError> {
         std::path::Path::new("/etc/resolv.conf"),
     )
     .map_err(|e| CommandError::Message(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_explicit_dns_root_wins_over_the_sandbox_dns() {
+        assert_eq!(
+            dns_source(Some("127.0.0.1:5300"), Some("sandbox")),
+            DnsSource::Flags
+        );
+        assert_eq!(
+            dns_source(None, Some("sandbox")),
+            DnsSource::Sandbox("sandbox")
+        );
+        assert_eq!(
+            dns_source(Some(" "), Some("sandbox")),
+            DnsSource::Sandbox("sandbox")
+        );
+        assert_eq!(
+            dns_source(Some("127.0.0.1:5300"), None::<&str>),
+            DnsSource::Flags
+        );
+        assert_eq!(dns_source(None, None::<&str>), DnsSource::Flags);
+    }
 }

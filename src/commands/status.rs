@@ -128,8 +128,7 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
     // Read-only: it records nothing, so it also works beside a running wizard.
     let session = crate::commands::session::open_read_only(global)?;
     // A damaged siteup.toml is a failure with its sentence, not a journey that waits.
-    let domain =
-        crate::project::settings::load(session.paths.root())?.map(|s| s.site.domain.to_string());
+    let domain = session.site()?.map(|s| s.site.domain.to_string());
     let mut first = session.resume_event();
     // A step the journal records as `running` is not waited for: either someone is working on
     // it now, or it was interrupted (siteup was killed mid-step).

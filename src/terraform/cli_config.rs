@@ -50,21 +50,47 @@ fn has_aws_provider(dir: &Path) -> bool {
 }
 
 /// The text of a CLI configuration that installs `hashicorp/aws` from `mirror` only.
+///
+/// Written with the generator's HCL writer; the path is escaped for HCL 1 (the parser terraform
+/// reads its CLI configuration with), so any folder name, `"`, `\`, `${` and `%{` included, is
+/// read back by terraform as the same path.
 pub fn mirror_cli_config(mirror: &Path) -> String {
-    let path = mirror
-        .display()
-        .to_string()
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"");
-    format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{path}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n"
-    )
+    use crate::tfgen::hcl::{Block, Expr, escape_hcl1};
+    const AWS: &str = "registry.terraform.io/hashicorp/aws";
+    let path = format!("\"{}\"", escape_hcl1(&mirror.display().to_string()));
+    Block::new("provider_installation")
+        .block(
+            Block::new("filesystem_mirror")
+                .attr("path", Expr::raw(path))
+                .attr("include", Expr::strs([AWS])),
+        )
+        .block(Block::new("direct").attr("exclude", Expr::strs([AWS])))
+        .to_text()
 }
+
+/// The name of the CLI configuration file [`write_mirror_cli_config`] writes.
+pub const CLI_CONFIG_FILE: &str = "siteup-terraform.rc";
 
 /// Writes `siteup-terraform.rc` into `dir` and returns its path, for `TF_CLI_CONFIG_FILE`.
 pub fn write_mirror_cli_config(dir: &Path, mirror: &Path) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join("siteup-terraform.rc");
+    let path = dir.join(CLI_CONFIG_FILE);
     crate::project::atomic::write_atomic(&path, mirror_cli_config(mirror).as_bytes())?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mirror_path_with_quotes_backslashes_and_template_marks_stays_one_string() {
+        let text = mirror_cli_config(Path::new(r#"/m/a"b\c ${d"e\f} %{g} ${h"#));
+        assert_eq!(
+            text,
+            "provider_installation {\n  filesystem_mirror {\n    path    = \"/m/a\\\"b\\\\c \\u0024{d\\\"e\\\\f} %{g} \\u0024{h\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }\n\n  direct {\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }\n}\n"
+        );
+        // No `${` is left for HCL 1 to read as the start of an interpolation.
+        assert!(!text.contains("${"));
+    }
 }

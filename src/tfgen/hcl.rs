@@ -198,6 +198,32 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Escapes text for the inside of a quoted string in Terraform's *CLI configuration*, which is
+/// read by the older HCL 1 parser, not HCL 2: there `$${` is not an escape (it is read back as
+/// `$${`), and inside `${ ... }` backslash escapes are not decoded and an unmatched `${` leaves
+/// the string unterminated. So `$` before `{` is written as `\u0024`, which HCL 1 decodes to `$`
+/// without ever seeing `${`; quotes, backslashes and control characters are escaped as usual, and
+/// `%{` means nothing to HCL 1, so it stays as is.
+pub fn escape_hcl1(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\u0024"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn quote(segs: &[Seg]) -> String {
     let mut out = String::from("\"");
     for seg in segs {
@@ -446,6 +472,14 @@ mod tests {
         assert_eq!(escape("${x} %{if}"), "$${x} %%{if}");
         assert_eq!(escape("$x %d"), "$x %d");
         assert_eq!(escape("line\nnext\u{1}"), "line\\nnext\\u0001");
+    }
+
+    #[test]
+    fn escapes_for_the_hcl1_cli_configuration() {
+        assert_eq!(escape_hcl1(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(escape_hcl1("${x} %{if} $y"), r"\u0024{x} %{if} $y");
+        assert_eq!(escape_hcl1("${"), r"\u0024{");
+        assert_eq!(escape_hcl1("line\nnext\u{1}"), "line\\nnext\\u0001");
     }
 
     #[test]

@@ -363,6 +363,37 @@ impl Project {
         self.state_dir().join("sandbox")
     }
 
+    /// Every entry of the project folder with its bytes (files) and modification time, but the
+    /// logs the sandbox's running servers keep of the requests they answer.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+        let servers_logs = [
+            self.sandbox_dir()
+                .join(siteup::sandbox::emulator::LOG_FILE_NAME),
+            self.sandbox_dir().join("dns.log"),
+        ];
+        let mut out = BTreeMap::new();
+        let mut todo = vec![self.root.clone()];
+        while let Some(dir) = todo.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read folder") {
+                let path = entry.expect("folder entry").path();
+                if servers_logs.contains(&path) {
+                    continue;
+                }
+                let meta = std::fs::symlink_metadata(&path).expect("metadata");
+                let bytes = if meta.is_file() {
+                    std::fs::read(&path).expect("read file")
+                } else {
+                    Vec::new()
+                };
+                if meta.is_dir() {
+                    todo.push(path.clone());
+                }
+                out.insert(path, (bytes, meta.modified().expect("modification time")));
+            }
+        }
+        out
+    }
+
     /// `siteup ARGS --dir ROOT` with the test environment: no AWS variable of the caller, no
     /// instance metadata, a private cache, no colours.
     pub fn command(&self, args: &[&str]) -> Command {

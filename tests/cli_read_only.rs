@@ -1,0 +1,82 @@
+//! Commands that only read (the real binary) leave the project folder exactly as it was: no file
+//! changes its bytes or its modification time, and no file or folder appears.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+fn siteup(dir: &Path, args: &[&str]) -> Output {
+    let outside = dir.parent().expect("the project has a parent folder");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
+    cmd.args(args).arg("--dir").arg(dir);
+    // No packet may leave loopback, and no AWS setting of the machine is used.
+    for key in siteup::aws::env::inherited_aws_variables() {
+        cmd.env_remove(key);
+    }
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", outside.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            outside.join("no-aws-credentials"),
+        )
+        .env("SITEUP_DNS_ROOT", "127.0.0.1:9")
+        .output()
+        .expect("run siteup")
+}
+
+/// Every entry under `root`: its kind, bytes (files) and modification time.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, (bool, Vec<u8>, SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in fs::read_dir(&dir).expect("read folder") {
+            let path = entry.expect("folder entry").path();
+            let meta = fs::symlink_metadata(&path).expect("metadata");
+            let modified = meta.modified().expect("modification time");
+            if meta.is_dir() {
+                todo.push(path.clone());
+                out.insert(path, (true, Vec::new(), modified));
+            } else {
+                let bytes = if meta.is_file() {
+                    fs::read(&path).expect("read file")
+                } else {
+                    Vec::new()
+                };
+                out.insert(path, (false, bytes, modified));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn status_and_doctor_leave_a_generated_project_untouched() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let dir = parent.path().join("project");
+    let out = siteup(&dir, &["generate", "--domain", "example.com"]);
+    assert!(out.status.success(), "generate failed: {out:?}");
+    let before = snapshot(&dir);
+    for command in [&["status"][..], &["status", "--json"], &["doctor"]] {
+        // The outcome does not matter here (nothing is deployed), only that nothing is written.
+        let out = siteup(&dir, command);
+        let after = snapshot(&dir);
+        let appeared: Vec<_> = after.keys().filter(|p| !before.contains_key(*p)).collect();
+        assert!(
+            appeared.is_empty(),
+            "`siteup {}` created {appeared:?}; stderr: {}",
+            command.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (path, was) in &before {
+            assert_eq!(
+                after.get(path),
+                Some(was),
+                "`siteup {}` changed {}",
+                command.join(" "),
+                path.display()
+            );
+        }
+    }
+}
