@@ -2,27 +2,17 @@
 //! of the project nor prints a file it did not write, keeps the user's comments in siteup.toml,
 //! shows what `--force` replaces and keeps a backup, and a refused run leaves nothing behind.
 
+mod cli_support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// A secret that must never reach the terminal.
 const CANARY: &str = "aws_secret_access_key = CANARY-wJalrXUtnFEMI-K7MDENG";
 
 fn siteup(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
-    cmd.args(args).arg("--dir").arg(dir);
-    // No packet may leave loopback, and no AWS setting of the machine is used.
-    for key in siteup::aws::env::inherited_aws_variables() {
-        cmd.env_remove(key);
-    }
-    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("SITEUP_DNS_ROOT", "127.0.0.1:9")
+    cli_support::siteup_command(dir, args, dir)
         .output()
         .expect("run siteup")
 }

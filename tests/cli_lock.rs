@@ -1,25 +1,15 @@
 //! The directory lock seen from the command line: a second siteup that would change the project
 //! is refused with the PID holding the lock, while `siteup status` (read-only) still answers.
 
-use std::process::{Command, Output};
+mod cli_support;
+
+use std::process::Output;
 
 use siteup::project::ProjectPaths;
 use siteup::project::lock::DirLock;
 
 fn siteup(dir: &std::path::Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
-    cmd.args(args).arg("--dir").arg(dir);
-    // No packet may leave loopback, and no AWS setting of the machine is used.
-    for key in siteup::aws::env::inherited_aws_variables() {
-        cmd.env_remove(key);
-    }
-    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("SITEUP_DNS_ROOT", "127.0.0.1:9")
+    cli_support::siteup_command(dir, args, dir)
         .output()
         .expect("run siteup")
 }
@@ -107,18 +97,7 @@ fn read_only_commands_use_the_profile_the_command_line_names() {
     assert_eq!(named.status.code(), Some(1), "{err}");
     assert!(err.contains("no AWS profile named from-flag"), "{err}");
 
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
-    cmd.args(["ses-request", "--dir"]).arg(dir.path());
-    for key in siteup::aws::env::inherited_aws_variables() {
-        cmd.env_remove(key);
-    }
-    let from_env = cmd
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.path().join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.path().join("no-aws-credentials"),
-        )
+    let from_env = cli_support::siteup_command(dir.path(), &["ses-request"], dir.path())
         .env("AWS_PROFILE", "from-env")
         .output()
         .expect("run siteup");

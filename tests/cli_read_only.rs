@@ -1,27 +1,17 @@
 //! Commands that only read (the real binary) leave the project folder exactly as it was: no file
 //! changes its bytes or its modification time, and no file or folder appears.
 
+mod cli_support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::SystemTime;
 
 fn siteup(dir: &Path, args: &[&str]) -> Output {
     let outside = dir.parent().expect("the project has a parent folder");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
-    cmd.args(args).arg("--dir").arg(dir);
-    // No packet may leave loopback, and no AWS setting of the machine is used.
-    for key in siteup::aws::env::inherited_aws_variables() {
-        cmd.env_remove(key);
-    }
-    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", outside.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            outside.join("no-aws-credentials"),
-        )
-        .env("SITEUP_DNS_ROOT", "127.0.0.1:9")
+    cli_support::siteup_command(dir, args, outside)
         .output()
         .expect("run siteup")
 }

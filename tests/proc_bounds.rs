@@ -7,9 +7,11 @@
 //! - `siteup doctor` and `siteup up` answer within a bound when `terraform version` hangs, with
 //!   a sentence naming terraform and the bound, and the hung terraform is stopped.
 
+mod cli_support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use siteup::project::ProjectPaths;
@@ -31,19 +33,8 @@ struct Ran {
 fn siteup(dir: &Path, args: &[&str], env: &[(&str, &str)], path_prefix: Option<&Path>) -> Ran {
     let out_file = tempfile::NamedTempFile::new().expect("stdout file");
     let err_file = tempfile::NamedTempFile::new().expect("stderr file");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
-    cmd.args(args).arg("--dir").arg(dir);
-    for key in siteup::aws::env::inherited_aws_variables() {
-        cmd.env_remove(key);
-    }
-    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("SITEUP_DNS_ROOT", "127.0.0.1:9")
-        .env("NO_COLOR", "1")
+    let mut cmd = cli_support::siteup_command(dir, args, dir);
+    cmd.env("NO_COLOR", "1")
         .env("TERM", "dumb")
         .env_remove("TF_CLI_CONFIG_FILE")
         .stdin(Stdio::null())

@@ -9,10 +9,11 @@
 //! - SIGHUP (a closed SSH session) to the plain-mode wizard while terraform plans: siteup ends
 //!   with 129, terraform is left alone, and the step is recorded as interrupted.
 
+mod stand_in;
+
 mod journey_support;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use journey_support::{Project, SHORT_TIMEOUT};
@@ -23,39 +24,6 @@ use nix::unistd::Pid;
 const TO_TERRAFORM: Duration = Duration::from_secs(300);
 /// How long siteup may take to end after the signal.
 const AFTER_SIGNAL: Duration = Duration::from_secs(30);
-
-/// A terraform stand-in in `dir/bin`: `terraform BLOCK ...` records its process id in
-/// `dir/started`, then waits, recording each SIGINT, SIGTERM or SIGHUP it receives in
-/// `dir/signals` (and exiting after it, as terraform does after an interrupt). Every other
-/// command runs the real terraform.
-fn blocking_terraform(dir: &Path, block: &str) -> PathBuf {
-    let real = which::which("terraform").expect("the real terraform on PATH");
-    let bin = dir.join("bin");
-    std::fs::create_dir_all(&bin).expect("bin dir");
-    let started = dir.join("started");
-    let signals = dir.join("signals");
-    let script = format!(
-        r#"#!/bin/sh
-if [ "$1" = "{block}" ]; then
-  echo $$ > '{started}'
-  trap 'echo INT >> "{signals}"; exit 130' INT
-  trap 'echo TERM >> "{signals}"; exit 143' TERM
-  trap 'echo HUP >> "{signals}"; exit 129' HUP
-  sleep 100000 &
-  wait $!
-  exit 1
-fi
-exec '{real}' "$@"
-"#,
-        started = started.display(),
-        signals = signals.display(),
-        real = real.display(),
-    );
-    let tf = bin.join("terraform");
-    std::fs::write(&tf, script).expect("write the stand-in");
-    std::fs::set_permissions(&tf, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    bin
-}
 
 fn read_pid(path: &Path) -> Option<i32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
@@ -103,7 +71,7 @@ fn ctrl_c_during_terraform_plan_reaches_terraform_and_siteup_exits() {
 
 fn ctrl_c_reaches_terraform(command: &str) {
     let fake = tempfile::tempdir().expect("tempdir");
-    let bin = blocking_terraform(fake.path(), command);
+    let bin = stand_in::blocking_terraform(fake.path(), command);
     let p = Project::new(&format!("sigint-{command}")).with_path_prefix(&bin);
 
     let mut up = p.spawn(&["sandbox", "--headless"]);
@@ -149,7 +117,7 @@ fn ctrl_c_reaches_terraform(command: &str) {
 #[test]
 fn sigterm_during_terraform_plan_leaves_terraform_running_and_records_the_step_interrupted() {
     let fake = tempfile::tempdir().expect("tempdir");
-    let bin = blocking_terraform(fake.path(), "plan");
+    let bin = stand_in::blocking_terraform(fake.path(), "plan");
     let p = Project::new("sigterm-plan").with_path_prefix(&bin);
 
     let mut up = p.spawn(&["sandbox", "--headless"]);
@@ -224,7 +192,7 @@ fn sigterm_during_terraform_plan_leaves_terraform_running_and_records_the_step_i
 #[test]
 fn sighup_in_plain_mode_during_terraform_plan_ends_siteup_and_leaves_no_step_running() {
     let fake = tempfile::tempdir().expect("tempdir");
-    let bin = blocking_terraform(fake.path(), "plan");
+    let bin = stand_in::blocking_terraform(fake.path(), "plan");
     let p = Project::new("sighup-plain").with_path_prefix(&bin);
 
     // TERM=dumb: `siteup sandbox` runs the wizard in plain mode; its input stays open.

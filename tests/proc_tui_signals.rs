@@ -8,9 +8,9 @@
 //!   siteup ends and the journal again has no step left at `running`.
 
 mod pty_support;
+mod stand_in;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill, killpg};
@@ -21,35 +21,6 @@ use siteup::project::journal::Journal;
 /// From the first screen to terraform plan (emulator, profile, generation, init).
 const TO_PLAN: Duration = Duration::from_secs(300);
 const AFTER_SIGNAL: Duration = Duration::from_secs(30);
-
-/// See tests/proc_signals.rs: `terraform plan` records its pid and waits, writing down any
-/// signal; the rest runs the real terraform.
-fn blocking_plan(dir: &Path) -> PathBuf {
-    let real = which::which("terraform").expect("the real terraform on PATH");
-    let bin = dir.join("bin");
-    std::fs::create_dir_all(&bin).expect("bin dir");
-    let script = format!(
-        r#"#!/bin/sh
-if [ "$1" = "plan" ]; then
-  echo $$ > '{started}'
-  trap 'echo INT >> "{signals}"; exit 130' INT
-  trap 'echo TERM >> "{signals}"; exit 143' TERM
-  trap 'echo HUP >> "{signals}"; exit 129' HUP
-  sleep 100000 &
-  wait $!
-  exit 1
-fi
-exec '{real}' "$@"
-"#,
-        started = dir.join("started").display(),
-        signals = dir.join("signals").display(),
-        real = real.display(),
-    );
-    let tf = bin.join("terraform");
-    std::fs::write(&tf, script).expect("write the stand-in");
-    std::fs::set_permissions(&tf, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    bin
-}
 
 fn wait_for_file(path: &Path, term: &Tmux, what: &str) -> i32 {
     let deadline = Instant::now() + TO_PLAN;
@@ -94,7 +65,7 @@ fn sigterm_and_sighup_end_the_wizard_restore_the_terminal_and_leave_no_step_runn
     require_prerequisites(true);
     let mut project = Project::new();
     let fake = tempfile::tempdir().expect("tempdir");
-    let bin = blocking_plan(fake.path());
+    let bin = stand_in::blocking_terraform(fake.path(), "plan");
     let mut env = project.env();
     env.push((
         "PATH".into(),

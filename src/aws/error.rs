@@ -906,6 +906,23 @@ mod tests {
     use aws_smithy_types::body::SdkBody;
     use aws_smithy_types::error::ErrorMetadata;
 
+    /// The context of the SSO profile `work` (session `corp`) with this account and role.
+    fn sso_ctx(account: Option<&str>, role: Option<&str>) -> CallContext {
+        let mut c = ctx();
+        c.kind = ProfileKind::Sso {
+            session: Some("corp".into()),
+            start_url: None,
+            account_id: account.map(str::to_string),
+            role_name: role.map(str::to_string),
+        };
+        c.sso_root = Some(SsoRoot {
+            profile: "work".into(),
+            session: Some("corp".into()),
+            start_url: None,
+        });
+        c
+    }
+
     fn ctx() -> CallContext {
         CallContext {
             choice: ProfileChoice::Named("work".into()),
@@ -1082,18 +1099,7 @@ mod tests {
             CredentialsFailureKind::Unreachable,
             "{failure:?}"
         );
-        let mut c = ctx();
-        c.kind = ProfileKind::Sso {
-            session: Some("corp".into()),
-            start_url: None,
-            account_id: Some("111122223333".into()),
-            role_name: Some("Admin".into()),
-        };
-        c.sso_root = Some(SsoRoot {
-            profile: "work".into(),
-            session: Some("corp".into()),
-            start_url: None,
-        });
+        let mut c = sso_ctx(Some("111122223333"), Some("Admin"));
         // Whatever the token cache says (here: unreadable), offline is not "expired".
         let e = word_credentials(failure.clone(), &c, Some(&SsoTokenState::Unreadable));
         assert_eq!(
@@ -1201,18 +1207,7 @@ mod tests {
             SdkError::dispatch_failure(ConnectorError::other(Box::new(cred), None));
         let failure = classify_sdk_error(&err);
         assert!(matches!(failure, Failure::Credentials(_)), "{failure:?}");
-        let mut c = ctx();
-        c.kind = ProfileKind::Sso {
-            session: Some("corp".into()),
-            start_url: None,
-            account_id: Some("111122223333".into()),
-            role_name: Some("Admin".into()),
-        };
-        c.sso_root = Some(SsoRoot {
-            profile: "work".into(),
-            session: Some("corp".into()),
-            start_url: None,
-        });
+        let c = sso_ctx(Some("111122223333"), Some("Admin"));
         let e = word(failure, &c, "STS", "sts:GetCallerIdentity");
         assert_eq!(
             e,
@@ -1278,18 +1273,7 @@ mod tests {
 
     #[test]
     fn an_sso_profile_without_account_or_role_is_invalid_not_expired() {
-        let mut c = ctx();
-        c.kind = ProfileKind::Sso {
-            session: Some("corp".into()),
-            start_url: None,
-            account_id: None,
-            role_name: None,
-        };
-        c.sso_root = Some(SsoRoot {
-            profile: "work".into(),
-            session: Some("corp".into()),
-            start_url: None,
-        });
+        let c = sso_ctx(None, None);
         let failure = credentials_failure(&CredentialsError::not_loaded(
             "selected profile will resolve an access token instead of credentials",
         ));

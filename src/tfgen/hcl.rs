@@ -174,28 +174,17 @@ pub fn interp(s: impl Into<String>) -> Seg {
 }
 
 /// Escapes text for the inside of a quoted HCL string (template): quotes, backslashes, control
-/// characters and the template introducers `${` and `%{`.
+/// characters and the template introducers `${` and `%{` (doubled: `$${`, `%%{`).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    escape_with(s, |c, out| {
+        if c == '$' || c == '%' {
+            out.push(c);
+            out.push(c);
+            true
+        } else {
+            false
         }
-    }
-    out
+    })
 }
 
 /// Escapes text for the inside of a quoted string in Terraform's *CLI configuration*, which is
@@ -205,16 +194,31 @@ pub fn escape(s: &str) -> String {
 /// without ever seeing `${`; quotes, backslashes and control characters are escaped as usual, and
 /// `%{` means nothing to HCL 1, so it stays as is.
 pub fn escape_hcl1(s: &str) -> String {
+    escape_with(s, |c, out| {
+        if c == '$' {
+            out.push_str("\\u0024");
+            true
+        } else {
+            false
+        }
+    })
+}
+
+/// The escaping both HCL dialects share; `before_brace` writes a character that comes right
+/// before `{` when the dialect needs it escaped there (and says whether it did).
+fn escape_with(s: &str, before_brace: impl Fn(char, &mut String) -> bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
+        if chars.peek() == Some(&'{') && before_brace(c, &mut out) {
+            continue;
+        }
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\u0024"),
             c if c.is_control() => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }

@@ -305,6 +305,52 @@ fn withheld(path: &Path, why: &str, after: &str) -> String {
     )
 }
 
+/// A conflict, or with `--force` (where it may) the overwrite of it.
+fn conflict_action(c: Conflict, force: bool) -> FileAction {
+    if force && c.forcible() {
+        FileAction::Overwritten(c)
+    } else {
+        FileAction::Conflict(c)
+    }
+}
+
+/// A link or a non-file where siteup would write (`generated`) or where a file it no longer
+/// generates was: never read through, a link replaced or removed only with `--force`, anything
+/// else left alone. The sentence stands in for a diff.
+fn not_a_plain_file(
+    k: &str,
+    current: &OnDisk,
+    force: bool,
+    generated: bool,
+) -> (FileAction, Option<String>) {
+    let shown = match (current, generated, force) {
+        (OnDisk::Link, true, true) => format!(
+            "{k} is a symbolic link; siteup did not read or write through it, and --force replaced the link itself with siteup's version (its target is untouched).\n"
+        ),
+        (OnDisk::Link, true, false) => format!(
+            "{k} is a symbolic link; siteup does not read or write through links, so it kept it and shows no diff.\n"
+        ),
+        (OnDisk::Link, false, true) => format!(
+            "{k} is a symbolic link that siteup no longer generates; --force removed the link itself (its target is untouched).\n"
+        ),
+        (OnDisk::Link, false, false) => format!(
+            "{k} is a symbolic link that siteup no longer generates; siteup does not read through links, so it kept it and shows no diff.\n"
+        ),
+        (_, true, _) => format!(
+            "{k} is not a regular file (a folder, a device, or something under a linked folder); siteup left it alone, even with --force: move it away to let siteup write it.\n"
+        ),
+        (_, false, _) => format!(
+            "{k} is not a regular file (a folder, a device, or something under a linked folder) and siteup no longer generates it; siteup left it alone, even with --force.\n"
+        ),
+    };
+    let action = if matches!(current, OnDisk::Link) {
+        conflict_action(Conflict::Symlink, force)
+    } else {
+        FileAction::Conflict(Conflict::NotAFile)
+    };
+    (action, Some(shown))
+}
+
 const KEPT: &str = "siteup kept it as it is";
 const REPLACED: &str = "--force replaced it with siteup's version";
 const REMOVED: &str = "--force removed it";
@@ -501,13 +547,7 @@ pub fn write_project_with(
         let current = inspect(terraform_dir, &file.path)?;
         let recorded = old.get(&k);
         let new_hash = sha256_hex(&file.bytes);
-        let conflict = |c: Conflict| {
-            if force && c.forcible() {
-                FileAction::Overwritten(c)
-            } else {
-                FileAction::Conflict(c)
-            }
-        };
+        let conflict = |c: Conflict| conflict_action(c, force);
         // The action, and what the user sees instead of the file (a diff or a sentence).
         let (action, diff) = match &current {
             OnDisk::File { bytes, .. } if *bytes == file.bytes => (FileAction::Unchanged, None),
@@ -536,25 +576,7 @@ pub fn write_project_with(
                     (action, Some(shown))
                 }
             }
-            OnDisk::Link => {
-                let action = conflict(Conflict::Symlink);
-                let shown = if force {
-                    format!(
-                        "{k} is a symbolic link; siteup did not read or write through it, and --force replaced the link itself with siteup's version (its target is untouched).\n"
-                    )
-                } else {
-                    format!(
-                        "{k} is a symbolic link; siteup does not read or write through links, so it kept it and shows no diff.\n"
-                    )
-                };
-                (action, Some(shown))
-            }
-            OnDisk::NotAFile => (
-                FileAction::Conflict(Conflict::NotAFile),
-                Some(format!(
-                    "{k} is not a regular file (a folder, a device, or something under a linked folder); siteup left it alone, even with --force: move it away to let siteup write it.\n"
-                )),
-            ),
+            OnDisk::Link | OnDisk::NotAFile => not_a_plain_file(&k, &current, force, true),
             OnDisk::Missing if recorded.is_some() => {
                 let action = conflict(Conflict::Deleted);
                 (action, Some(diff(&file.path, b"", &file.bytes)))
@@ -595,13 +617,7 @@ pub fn write_project_with(
         }
         let rel = PathBuf::from(k);
         let current = inspect(terraform_dir, &rel)?;
-        let conflict = |c: Conflict| {
-            if force && c.forcible() {
-                FileAction::Overwritten(c)
-            } else {
-                FileAction::Conflict(c)
-            }
-        };
+        let conflict = |c: Conflict| conflict_action(c, force);
         let (action, diff) = match &current {
             // Already gone: forget it.
             OnDisk::Missing => continue,
@@ -617,25 +633,7 @@ pub fn write_project_with(
                 };
                 (action, Some(shown))
             }
-            OnDisk::Link => {
-                let action = conflict(Conflict::Symlink);
-                let shown = if force {
-                    format!(
-                        "{k} is a symbolic link that siteup no longer generates; --force removed the link itself (its target is untouched).\n"
-                    )
-                } else {
-                    format!(
-                        "{k} is a symbolic link that siteup no longer generates; siteup does not read through links, so it kept it and shows no diff.\n"
-                    )
-                };
-                (action, Some(shown))
-            }
-            OnDisk::NotAFile => (
-                FileAction::Conflict(Conflict::NotAFile),
-                Some(format!(
-                    "{k} is not a regular file (a folder, a device, or something under a linked folder) and siteup no longer generates it; siteup left it alone, even with --force.\n"
-                )),
-            ),
+            OnDisk::Link | OnDisk::NotAFile => not_a_plain_file(k, &current, force, false),
         };
         match action {
             FileAction::Conflict(_) => {

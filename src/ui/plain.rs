@@ -337,6 +337,9 @@ struct Plain {
     eof_stop: Option<String>,
     /// Checkpoints already asked about (the second time, the question repeats the headline).
     asked: std::collections::BTreeSet<StepId>,
+    /// After the sandbox was asked to play a checkpoint: ask nothing else until that step's
+    /// status changes (or the deadline passes), so the next question follows from its result.
+    played_hold: Option<(StepId, Status, Instant)>,
     /// Answers refused in a row: from a pipe (`yes | siteup --plain`) they never stop coming.
     refused: u32,
 }
@@ -381,6 +384,7 @@ impl Plain {
             eof_stop: None,
             asked: Default::default(),
             refused: 0,
+            played_hold: None,
         }
     }
 
@@ -663,8 +667,14 @@ impl Plain {
         if self.quit_sent {
             return Ok(None);
         }
+        if let Some((step, was, until)) = self.played_hold {
+            if j.status(step) == was && j.stop.is_none() && Instant::now() < until {
+                return Ok(Some(until));
+            }
+            self.played_hold = None;
+        }
         if let Some((at, until)) = &self.hold {
-            if at == j && Instant::now() < *until {
+            if same_moment(at, j) && Instant::now() < *until {
                 return Ok(Some(*until));
             }
             self.hold = None;
@@ -1017,6 +1027,7 @@ impl Plain {
                         self.say(format!("Asking the sandbox to {}.", play_label(step)));
                         self.acted
                             .insert(step, (status, now + Duration::from_secs(60)));
+                        self.played_hold = Some((step, status, now + Duration::from_secs(60)));
                         self.send(j, Event::PlayHuman(step), Duration::from_secs(60));
                     }
                     "r" if step == StepId::SenderAddress => {
@@ -1233,6 +1244,20 @@ impl Plain {
 }
 
 /// Whether a question is asked with inquire on a terminal (the rest are line reads).
+/// Whether nothing the next question depends on changed between two snapshots: the steps,
+/// what runs, the pending plan, the profile, the notice and how the journey stopped. Facts that
+/// arrive in the background (a composed SES request, check details, the re-check schedule) do
+/// not release a hold: after "p", the played checkpoint's own result is what the user waits for.
+fn same_moment(a: &Journey, b: &Journey) -> bool {
+    a.steps == b.steps
+        && a.busy == b.busy
+        && a.stop == b.stop
+        && a.facts.pending_plan == b.facts.pending_plan
+        && a.facts.profile == b.facts.profile
+        && a.facts.profiles == b.facts.profiles
+        && a.facts.notice == b.facts.notice
+}
+
 fn needs_inquire(q: &Question) -> bool {
     matches!(
         q,
