@@ -115,7 +115,6 @@ mod tests {
         let mut journal = crate::project::journal::Journal::new();
         journal.record("zone", "running", None, "2026-11-28T10:00:00Z");
         journal.record("zone", "done", Some("ok".into()), "2026-11-28T10:01:00Z");
-        journal.set_fact("zone", "zone_id", "Z123");
         let sample = serde_json::to_vec_pretty(&journal).expect("json");
         let mut refused = 0;
         for bytes in mutations(2, &sample, ROUNDS) {

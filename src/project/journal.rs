@@ -32,9 +32,6 @@ pub struct StepRecord {
     /// A short human note (the last error, the sub-step reached, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// Step-specific facts worth keeping across runs (sub-step reached, zone id, case id...).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub facts: BTreeMap<String, String>,
 }
 
 /// One line of history.
@@ -230,19 +227,6 @@ impl Journal {
         }
         steps
     }
-
-    /// Stores a step-specific fact (kept across runs).
-    pub fn set_fact(&mut self, id: &str, key: &str, value: &str) {
-        self.steps
-            .entry(id.to_string())
-            .or_default()
-            .facts
-            .insert(key.to_string(), value.to_string());
-    }
-
-    pub fn fact(&self, id: &str, key: &str) -> Option<&str> {
-        self.steps.get(id)?.facts.get(key).map(String::as_str)
-    }
 }
 
 #[cfg(test)]
@@ -256,7 +240,6 @@ mod tests {
         let mut j = Journal::new();
         j.record("zone", "running", None, "2026-11-28T10:00:00Z");
         j.record("zone", "done", None, "2026-11-28T10:01:00Z");
-        j.set_fact("zone", "zone_id", "Z123");
         j.save(&state).expect("save");
         let back = Journal::load(&state).expect("load");
         assert_eq!(back, j);
@@ -265,8 +248,16 @@ mod tests {
         assert_eq!(zone.attempts, 1);
         assert_eq!(zone.started_at.as_deref(), Some("2026-11-28T10:00:00Z"));
         assert_eq!(zone.finished_at.as_deref(), Some("2026-11-28T10:01:00Z"));
-        assert_eq!(back.fact("zone", "zone_id"), Some("Z123"));
         assert_eq!(back.history.len(), 2);
+    }
+
+    #[test]
+    fn a_journal_with_the_old_per_step_facts_still_loads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = br#"{"schema": 1, "created_at": "2026-11-28T10:00:00Z", "steps": {"zone": {"state": "done", "attempts": 1, "facts": {"zone_id": "Z123"}}}, "history": []}"#;
+        std::fs::write(dir.path().join(FILE_NAME), old).expect("write");
+        let j = Journal::load(dir.path()).expect("an older journal loads");
+        assert_eq!(j.step("zone").map(|s| s.state.as_str()), Some("done"));
     }
 
     #[test]
