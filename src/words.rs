@@ -23,6 +23,17 @@ pub fn sentence(text: &str) -> String {
     s
 }
 
+/// "Could not reach AWS" -> "could not reach AWS", to follow a colon.
+pub fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => s.to_string(),
+    }
+}
+
 /// `text` with every control character (C0, DEL, C1) written as a visible escape (`\u{1b}`), so
 /// that text from outside (a flag, a file, a profile name, an AWS error) can never move the
 /// cursor, clear the screen or retitle the terminal. Newlines and tabs are kept.
@@ -147,6 +158,19 @@ fn plain_io_error(e: &std::io::Error) -> String {
 mod tests {
     use super::{counted, io_advice, printable, printable_line, shell_quote};
     use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn a_sentence_lowered_to_follow_a_colon_keeps_acronyms() {
+        assert_eq!(
+            super::lower_first("Could not reach AWS"),
+            "could not reach AWS"
+        );
+        assert_eq!(
+            super::lower_first("AWS did not answer"),
+            "AWS did not answer"
+        );
+        assert_eq!(super::lower_first(""), "");
+    }
 
     #[test]
     fn control_characters_are_shown_never_sent() {

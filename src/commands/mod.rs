@@ -110,3 +110,48 @@ pub fn not_a_folder(path: &std::path::Path) -> Option<CommandError> {
 pub fn shown_path(path: &std::path::Path) -> String {
     crate::words::printable_line(&path.display().to_string()).into_owned()
 }
+
+/// The failure of a journey that waits on a checkpoint siteup could not even check (offline, AWS
+/// or DNS not answering): "Email domain verified could not be checked: could not reach AWS ...".
+/// `up` and `status` end with it instead of "waiting", so a script polling for 0 does not spin.
+pub fn unchecked_failure(journey: &crate::wizard::Journey) -> Option<CommandError> {
+    let (step, why) = journey.first_unchecked()?;
+    Some(CommandError::Message(format!(
+        "{} could not be checked: {}",
+        step.title(),
+        crate::words::lower_first(why)
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::wizard::state::CheckReport;
+    use crate::wizard::{Event, Journey, Mode, StepId, StepKind, update};
+
+    #[test]
+    fn a_checkpoint_that_could_not_be_checked_fails_with_the_reason() {
+        let mut j = Journey::new(Mode::Interactive);
+        assert!(super::unchecked_failure(&j).is_none());
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let report = CheckReport {
+            satisfied: false,
+            unchecked: true,
+            waiting_on: StepKind::Aws,
+            headline: "Could not reach AWS in eu-west-1 (no network); check your connection and try again.".into(),
+            lines: vec![],
+        };
+        let _ = update(
+            &mut j,
+            Event::Checked {
+                step: StepId::EmailDomain,
+                report,
+            },
+            now,
+        );
+        let failure = super::unchecked_failure(&j).expect("a failure").to_string();
+        assert_eq!(
+            failure,
+            "Email domain verified could not be checked: could not reach AWS in eu-west-1 (no network); check your connection and try again."
+        );
+    }
+}

@@ -186,27 +186,12 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
     }
     // Offline is not "waiting on you": a checkpoint that could not be checked fails status
     // with the reason (what was printed above shows which).
-    if let Some((step, why)) = journey.first_unchecked() {
-        return Err(CommandError::Message(format!(
-            "{} could not be checked: {}",
-            step.title(),
-            lower_first(why)
-        )));
+    if let Some(failure) = crate::commands::unchecked_failure(&journey) {
+        return Err(failure);
     }
     Ok(if journey.all_done() {
         Outcome::Done
     } else {
         Outcome::Waiting
     })
-}
-
-/// "Could not reach AWS" -> "could not reach AWS", to follow a colon.
-pub fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
-            c.to_lowercase().chain(chars).collect()
-        }
-        _ => s.to_string(),
-    }
 }

@@ -149,12 +149,10 @@ pub async fn run(global: &GlobalArgs, yes: bool) -> Result<Outcome, CommandError
     }
     // Waiting on a checkpoint siteup could not even check (offline, AWS not answering) is a
     // failure with its reason, not "waiting on you": a script polling for 0 must not spin.
-    if let (Stop::Waiting(_), Some((step, why))) = (&stop, journey.first_unchecked()) {
-        return Err(CommandError::Message(format!(
-            "{} could not be checked: {}",
-            step.title(),
-            crate::commands::status::lower_first(why)
-        )));
+    if matches!(stop, Stop::Waiting(_))
+        && let Some(failure) = crate::commands::unchecked_failure(&journey)
+    {
+        return Err(failure);
     }
     finish(
         stop,
