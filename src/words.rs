@@ -38,37 +38,28 @@ pub fn lower_first(s: &str) -> String {
 /// that text from outside (a flag, a file, a profile name, an AWS error) can never move the
 /// cursor, clear the screen or retitle the terminal. Newlines and tabs are kept.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_unsafe_control) {
+    escape_where(text, is_unsafe_control)
+}
+
+/// Like [`printable`], for one-line values: newlines and tabs are escaped too.
+pub fn printable_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_where(text, char::is_control)
+}
+
+/// `text` with each character that `escaped` picks written as `\u{..}`; borrowed when none is.
+fn escape_where(text: &str, escaped: fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(escaped) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if is_unsafe_control(c) {
+        if escaped(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
-}
-
-/// Like [`printable`], for one-line values: newlines and tabs are escaped too.
-pub fn printable_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .flat_map(|c| {
-                let escaped: Vec<char> = if c.is_control() {
-                    c.escape_unicode().collect()
-                } else {
-                    vec![c]
-                };
-                escaped
-            })
-            .collect(),
-    )
 }
 
 fn is_unsafe_control(c: char) -> bool {
