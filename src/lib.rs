@@ -12,9 +12,10 @@ pub mod clipboard;
 pub mod commands;
 pub mod dns;
 pub mod durations;
+pub mod effects;
+pub mod failure;
 #[cfg(test)]
 mod fuzz;
-pub mod live;
 pub mod logging;
 pub mod perf_report;
 pub mod preflight;

@@ -1,7 +1,7 @@
 //! Runs the core's effects on tokio and feeds their results back as events.
 //!
-//! The loop owns the [`Journey`]; effects run as tasks behind the [`Services`] interface and
-//! report through one channel; the UI (if any) receives a snapshot after every change through a
+//! The loop owns the [`Journey`]; effects run as tasks on the [`Handlers`] (one per concern)
+//! and report through one channel; the UI (if any) receives a snapshot after every change through a
 //! `watch` channel and sends its own events (approvals, "check now", quit) through `input`.
 //! A newer check of a checkpoint replaces the pending one (one job per kind).
 //!
@@ -11,51 +11,18 @@
 //! [`Stop::Quit`]; the command then exits with [`termination_signal`]'s code.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::effects::Handlers;
+use crate::failure::Failure;
 use crate::project::journal::Journal;
-use crate::site::SiteConfig;
-use crate::wizard::state::{ApplyResult, CheckReport, FileChange, PlanFacts, ProfileChoice};
-use crate::wizard::update::{OutputFacts, ProfileFacts, ResumeRecord};
-use crate::wizard::{Effect, Event, Journey, Phase, Status, StepId, Stop, update};
-
-/// A boxed future, so the interface stays object-safe.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Everything the journey needs from the outside world. The real implementation talks to
-/// terraform, AWS and DNS; tests substitute their own.
-pub trait Services: Send + Sync + 'static {
-    fn preflight(&self) -> BoxFuture<'_, Result<(), String>>;
-    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>>;
-    fn verify_profile(&self, name: String) -> BoxFuture<'_, Result<ProfileFacts, String>>;
-    fn save_site(&self, config: SiteConfig) -> BoxFuture<'_, Result<(), String>>;
-    fn generate(&self) -> BoxFuture<'_, Result<Vec<FileChange>, String>>;
-    fn plan(&self, phase: Phase) -> BoxFuture<'_, Result<PlanFacts, String>>;
-    /// Applies the saved plan; progress goes to the sink as it happens.
-    fn apply(&self, phase: Phase, progress: ProgressSink) -> BoxFuture<'_, ApplyResult>;
-    fn migrate_state(&self) -> BoxFuture<'_, Result<(), String>>;
-    fn read_outputs(&self) -> BoxFuture<'_, Result<OutputFacts, String>>;
-    fn check(&self, step: StepId) -> BoxFuture<'_, CheckReport>;
-    fn play_human(&self, step: StepId) -> BoxFuture<'_, Result<(), String>>;
-    fn compose_ses_request(&self) -> BoxFuture<'_, Result<String, String>>;
-    /// Submits the request; Ok carries the sentence to show (case id, what happens next).
-    fn submit_ses_request(&self, text: String) -> BoxFuture<'_, Result<String, String>>;
-    fn resend_verification(&self) -> BoxFuture<'_, Result<(), String>>;
-    /// Asks a running terraform to stop cleanly (SIGINT); it saves its state and lock.
-    fn interrupt(&self);
-    /// Kills a running terraform (SIGKILL), only after the user confirmed the risk.
-    fn kill(&self);
-}
-
-/// Where an apply reports its progress (per-resource rows for the UI).
-pub type ProgressSink = mpsc::UnboundedSender<crate::wizard::state::ApplyRows>;
+use crate::wizard::update::ResumeRecord;
+use crate::wizard::{Effect, Event, Journey, Status, StepId, Stop, update};
 
 /// The journal as the runtime keeps it: loaded once, saved after every recorded change.
 pub struct JournalStore {
@@ -244,7 +211,7 @@ pub fn interrupted_detail(signal: i32) -> String {
 pub async fn run(
     mut journey: Journey,
     first: Event,
-    services: Arc<dyn Services>,
+    handlers: Handlers,
     mut store: Option<JournalStore>,
     snapshots: Option<watch::Sender<Journey>>,
     mut input: mpsc::UnboundedReceiver<Event>,
@@ -284,7 +251,7 @@ pub async fn run(
                         if let Some(h) = checks.remove(&step) {
                             h.abort();
                         }
-                        let svc = services.clone();
+                        let checkpoints = handlers.checkpoints.clone();
                         let tx = tx.clone();
                         checks.insert(
                             step,
@@ -292,12 +259,12 @@ pub async fn run(
                                 if !after.is_zero() {
                                     tokio::time::sleep(after).await;
                                 }
-                                let report = svc.check(step).await;
+                                let report = checkpoints.check(step).await;
                                 let _ = tx.send(Event::Checked { step, report });
                             }),
                         );
                     }
-                    other => spawn_effect(other, services.clone(), tx.clone(), &snapshots),
+                    other => spawn_effect(other, handlers.clone(), tx.clone()),
                 }
             }
         }
@@ -342,44 +309,40 @@ pub async fn run(
     }
 }
 
-fn spawn_effect(
-    effect: Effect,
-    svc: Arc<dyn Services>,
-    tx: mpsc::UnboundedSender<Event>,
-    snapshots: &Option<watch::Sender<Journey>>,
-) {
+fn spawn_effect(effect: Effect, h: Handlers, tx: mpsc::UnboundedSender<Event>) {
     let progress_tx = tx.clone();
-    let _ = snapshots;
     tokio::spawn(async move {
         let event = match effect {
-            Effect::Preflight => Event::PreflightDone(svc.preflight().await),
-            Effect::ListProfiles => Event::ProfilesListed(svc.list_profiles().await),
-            Effect::VerifyProfile(name) => Event::ProfileVerified(svc.verify_profile(name).await),
-            Effect::SaveSite(config) => match svc.save_site(*config).await {
+            Effect::Preflight => Event::PreflightDone(h.project.preflight().await),
+            Effect::ListProfiles => Event::ProfilesListed(h.aws.list_profiles().await),
+            Effect::VerifyProfile(name) => Event::ProfileVerified(h.aws.verify_profile(name).await),
+            Effect::SaveSite(config) => match h.project.save_site(*config).await {
                 Ok(()) => Event::SiteAnswered,
                 Err(e) => Event::SiteSaveFailed(e),
             },
-            Effect::ComposeSesRequest => Event::SesRequestComposed(svc.compose_ses_request().await),
-            Effect::SubmitSesRequest(text) => {
-                Event::SesRequestSubmitted(svc.submit_ses_request(text).await)
+            Effect::ComposeSesRequest => {
+                Event::SesRequestComposed(h.aws.compose_ses_request().await)
             }
-            Effect::ResendVerification => Event::Resent(svc.resend_verification().await),
+            Effect::SubmitSesRequest(text) => {
+                Event::SesRequestSubmitted(h.aws.submit_ses_request(text).await)
+            }
+            Effect::ResendVerification => Event::Resent(h.aws.resend_verification().await),
             Effect::InterruptTerraform => {
                 // SIGTERM or SIGHUP leaves terraform to finish by itself.
                 if !matches!(
                     termination_signal(),
                     Some(libc_signal::SIGTERM | libc_signal::SIGHUP)
                 ) {
-                    svc.interrupt();
+                    h.terraform.interrupt();
                 }
                 return;
             }
             Effect::KillTerraform => {
-                svc.kill();
+                h.terraform.kill();
                 return;
             }
-            Effect::Generate => Event::Generated(svc.generate().await),
-            Effect::Plan(phase) => match svc.plan(phase).await {
+            Effect::Generate => Event::Generated(h.project.generate().await),
+            Effect::Plan(phase) => match h.terraform.plan(phase).await {
                 Ok(plan) => Event::PlanReady { phase, plan },
                 Err(error) => Event::PlanFailed { phase, error },
             },
@@ -390,15 +353,18 @@ fn spawn_effect(
                         let _ = progress_tx.send(Event::ApplyProgress(rows));
                     }
                 });
-                let result = svc.apply(phase, ptx).await;
+                let result = h.terraform.apply(phase, ptx).await;
                 let _ = fwd.await;
                 Event::ApplyFinished { phase, result }
             }
-            Effect::MigrateState => Event::StateMigrated(svc.migrate_state().await),
-            Effect::ReadOutputs => Event::OutputsRead(svc.read_outputs().await),
+            Effect::MigrateState => Event::StateMigrated(h.terraform.migrate_state().await),
+            Effect::ReadOutputs => Event::OutputsRead(h.terraform.read_outputs().await),
             Effect::PlayHuman(step) => Event::HumanPlayed {
                 step,
-                result: svc.play_human(step).await,
+                result: match &h.player {
+                    Some(player) => player.play(step).await,
+                    None => Err(Failure::NotASandbox),
+                },
             },
             Effect::Check { .. } | Effect::Journal { .. } | Effect::Stop(_) => return,
         };

@@ -20,14 +20,15 @@ const LAYERS: &[(&str, u8)] = &[
     ("cli", 4),
     ("terraform", 5),
     ("logging", 5),
-    ("wizard", 6),
-    ("sandbox", 6),
-    ("preflight", 6),
-    ("runtime", 7),
-    ("perf_report", 7),
-    ("live", 8),
-    ("ui", 8),
-    ("commands", 9),
+    ("failure", 6),
+    ("wizard", 7),
+    ("sandbox", 7),
+    ("preflight", 7),
+    ("effects", 8),
+    ("perf_report", 8),
+    ("runtime", 9),
+    ("ui", 10),
+    ("commands", 11),
 ];
 
 fn src() -> PathBuf {
@@ -177,5 +178,32 @@ fn only_the_terraform_module_starts_terraform() {
             "{} starts a program that may be terraform; terraform runs only through src/terraform/",
             file.display()
         );
+    }
+}
+
+/// Nothing but the sandbox player plays a human: the production handlers, the runtime, the core
+/// and the front ends never reach the sandbox (the emulator, the registrar); only
+/// `effects/sandbox.rs` does, and `effects/mod.rs` wires it into sandbox sessions.
+#[test]
+fn only_the_sandbox_player_reaches_the_sandbox() {
+    let allowed = [
+        src().join("effects/sandbox.rs"),
+        src().join("effects/mod.rs"),
+    ];
+    for file in rust_files(&src()) {
+        let module = module_of(&file);
+        if !matches!(module.as_str(), "effects" | "runtime" | "wizard" | "ui")
+            || allowed.contains(&file)
+        {
+            continue;
+        }
+        let code = product_code(&file);
+        for forbidden in ["crate::sandbox", "Emulator", "registrar::"] {
+            assert!(
+                !code.contains(forbidden),
+                "{} names {forbidden}: only the sandbox player (src/effects/sandbox.rs) plays the humans and AWS of the rehearsal",
+                file.display()
+            );
+        }
     }
 }

@@ -213,7 +213,7 @@ async fn sigterm_quits_cleanly() {
 #[tokio::test(start_paused = true)]
 async fn keys_drive_the_sandbox_journey_to_done() {
     let world = FakeWorld::new();
-    let services: Arc<dyn siteup::runtime::Services> = Arc::new(world.clone());
+    let handlers = world.handlers(true);
     let (snap_tx, snap_rx) = watch::channel(Journey::new(Mode::Interactive));
     let mut watch_rx = snap_tx.subscribe();
     let (in_tx, in_rx) = mpsc::unbounded_channel();
@@ -227,7 +227,7 @@ async fn keys_drive_the_sandbox_journey_to_done() {
     let runtime = tokio::spawn(siteup::runtime::run(
         Journey::new(Mode::Interactive),
         first,
-        services,
+        handlers,
         None,
         Some(snap_tx),
         in_rx,

@@ -51,7 +51,7 @@ async fn run(answers: &str, profile: Option<&str>) -> (Journey, Stop, String, Fa
             o,
             Journey::new(Mode::Interactive),
             resume(profile),
-            Arc::new(world.clone()),
+            world.handlers(true),
             None,
             Cursor::new(answers.as_bytes().to_vec()),
             Box::new(out.clone()),

@@ -386,14 +386,18 @@ fn an_unreadable_output_on_resume_becomes_a_notice() {
 
     update(
         &mut j,
-        Event::OutputsRead(Err("the state bucket is unreachable".into())),
+        Event::OutputsRead(Err(siteup::failure::Failure::RunFailed {
+            command: "output",
+            reason: "the state bucket is unreachable".into(),
+        })),
         now(),
     );
     assert_eq!(j.busy, None);
     assert_eq!(j.status(StepId::Foundation), Status::Done);
     let notice = j.facts.notice.clone().unwrap_or_default();
     assert!(
-        notice.contains("could not be read (the state bucket is unreachable)"),
+        notice
+            == "terraform output failed: The state bucket is unreachable. The nameservers and URLs show once the Terraform outputs can be read.",
         "{notice}"
     );
 }

@@ -3,6 +3,7 @@
 //! answers, a submitted SES request. Each asserts the effects the core asks for and the state
 //! the user sees, with no terraform, AWS or clock.
 
+use siteup::failure::Failure;
 use siteup::wizard::state::{ApplyResult, PlanFacts};
 use siteup::wizard::{Effect, Event, Journey, Mode, Phase, Status, StepId, Stop, update};
 use time::OffsetDateTime;
@@ -169,12 +170,17 @@ fn an_interrupted_headless_apply_stops_the_run() {
 #[test]
 fn a_failed_apply_fails_its_step_with_terraform_s_sentence_and_nothing_after_it_starts() {
     let mut j = applying(Mode::Headless { yes: true });
+    let failure = Failure::RunFailed {
+        command: "apply",
+        reason: "BucketAlreadyExists: the name is taken; choose another state bucket name".into(),
+    };
     let why = "terraform apply failed: BucketAlreadyExists: the name is taken; choose another state bucket name.";
+    assert_eq!(failure.to_string(), why);
     let fx = update(
         &mut j,
         Event::ApplyFinished {
             phase: Phase::StateBootstrap,
-            result: ApplyResult::Failed(why.into()),
+            result: ApplyResult::Failed(failure),
         },
         now(),
     );
@@ -191,12 +197,15 @@ fn a_failed_apply_fails_its_step_with_terraform_s_sentence_and_nothing_after_it_
 #[test]
 fn a_failed_plan_fails_its_step_and_a_headless_run_stops_with_the_reason() {
     let (mut j, _) = at_the_first_plan(Mode::Headless { yes: true });
-    let why = "terraform plan failed: the S3 bucket name is not valid.";
+    let why = "terraform plan failed: The S3 bucket name is not valid.";
     let fx = update(
         &mut j,
         Event::PlanFailed {
             phase: Phase::StateBootstrap,
-            error: why.into(),
+            error: Failure::RunFailed {
+                command: "plan",
+                reason: "the S3 bucket name is not valid".into(),
+            },
         },
         now(),
     );
@@ -222,7 +231,13 @@ fn a_failed_save_of_the_site_answers_is_told_and_the_step_still_waits() {
     let _ = update(&mut j, Event::PreflightDone(Ok(())), now());
     assert_eq!(j.status(StepId::Site), Status::WaitingOnYou);
     let why = "Could not write siteup.toml: the disk is full (or your quota is used up); free some space and run siteup again.";
-    let fx = update(&mut j, Event::SiteSaveFailed(why.into()), now());
+    let fx = update(
+        &mut j,
+        Event::SiteSaveFailed(Failure::Settings {
+            problem: why.into(),
+        }),
+        now(),
+    );
     assert!(fx.is_empty(), "nothing runs on a failed save: {fx:?}");
     assert_eq!(j.facts.notice.as_deref(), Some(why));
     assert_eq!(j.status(StepId::Site), Status::WaitingOnYou);
@@ -256,17 +271,17 @@ fn a_submitted_ses_request_is_told_and_checked_at_once() {
     );
     let fx = update(
         &mut j,
-        Event::SesRequestSubmitted(Err(
-            "AWS refused the request: the website URL does not answer; fix it and submit again."
-                .into(),
-        )),
+        Event::SesRequestSubmitted(Err(Failure::Aws(siteup::aws::AwsError::Throttled {
+            service: "SES".into(),
+        }))),
         now(),
     );
     assert!(
-        j.facts
-            .notice
-            .as_deref()
-            .is_some_and(|n| n.starts_with("AWS refused")),
+        j.facts.notice.as_deref().is_some_and(|n| n
+            == Failure::Aws(siteup::aws::AwsError::Throttled {
+                service: "SES".into()
+            })
+            .to_string()),
         "{:?}",
         j.facts.notice
     );

@@ -108,14 +108,6 @@ impl ZoneImport {
     pub fn command(&self) -> String {
         format!("terraform import {} {}", self.address, self.id)
     }
-
-    /// An import block (Terraform >= 1.5) for a generated `.tf` file.
-    pub fn import_block(&self) -> String {
-        format!(
-            "import {{\n  to = {}\n  id = \"{}\"\n}}\n",
-            self.address, self.id
-        )
-    }
 }
 
 impl fmt::Display for ZoneImport {
@@ -246,10 +238,6 @@ mod tests {
         assert_eq!(
             import.command(),
             "terraform import aws_route53_zone.main Z123"
-        );
-        assert_eq!(
-            import.import_block(),
-            "import {\n  to = aws_route53_zone.main\n  id = \"Z123\"\n}\n"
         );
     }
 

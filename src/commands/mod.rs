@@ -79,6 +79,8 @@ pub enum CommandError {
     Lock(#[from] crate::project::lock::LockError),
     #[error(transparent)]
     Journal(#[from] crate::project::journal::JournalError),
+    #[error(transparent)]
+    Failure(#[from] crate::failure::Failure),
 }
 
 /// Creates the project folder when it does not exist yet.

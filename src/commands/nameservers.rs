@@ -7,14 +7,9 @@ use crate::commands::{CommandError, Outcome};
 pub async fn run(global: &GlobalArgs, args: &NameserversArgs) -> Result<Outcome, CommandError> {
     let session = crate::commands::session::open_read_only(global)?;
     let config = session.require_config()?;
-    let nameservers = session
-        .services
-        .nameservers(&config)
-        .await
-        .map_err(CommandError::Message)?;
+    let nameservers = session.live.nameservers().await?;
     let report =
-        crate::dns::check_delegation(session.services.dns(), config.domain.as_str(), &nameservers)
-            .await;
+        crate::dns::check_delegation(&session.live.dns, config.domain.as_str(), &nameservers).await;
     let copied = if args.copy {
         let text = crate::clipboard::nameservers_text(&nameservers, args.dots);
         Some(crate::clipboard::copy(&text).describe())

@@ -12,9 +12,8 @@ use std::path::Path;
 use crate::cli::{GlobalArgs, PlayWhat, SandboxArgs};
 use crate::commands::session::{self, emulator_ready_file, sandbox_dir};
 use crate::commands::{CommandError, Outcome};
-use crate::live::SandboxLink;
+use crate::effects::SandboxLink;
 use crate::project::{ProjectPaths, settings};
-use crate::runtime::Services;
 use crate::sandbox::emulator::{Emulator, EmulatorOptions};
 use crate::sandbox::registrar::{self, RegistrarFiles};
 use crate::sandbox::venv;
@@ -216,21 +215,17 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<Outcome, Com
 /// `siteup sandbox --play WHAT`: plays one human step in a running sandbox.
 pub async fn play(global: &GlobalArgs, what: PlayWhat) -> Result<Outcome, CommandError> {
     let session = session::open_read_only(global)?;
-    if !session.sandbox {
+    let Some(player) = session.live.handlers.player.clone() else {
         return Err(CommandError::Message(
             "This folder has no running sandbox; run `siteup sandbox` first.".into(),
         ));
-    }
+    };
     let step = match what {
         PlayWhat::Registrar => StepId::Nameservers,
         PlayWhat::Inbox => StepId::SenderAddress,
         PlayWhat::Review => StepId::SesProduction,
     };
-    session
-        .services
-        .play_human(step)
-        .await
-        .map_err(CommandError::Message)?;
+    player.play(step).await?;
     println!(
         "{}",
         match what {

@@ -15,11 +15,7 @@ pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, 
     };
     let session = crate::commands::session::open_read_only(global)?;
     let config = session.require_config()?;
-    let api = session
-        .services
-        .aws()
-        .await
-        .map_err(CommandError::Message)?;
+    let api = session.live.aws.api().await?;
     let account = api.account_status().await.ok();
     let mut request = ProductionAccessRequest::compose(&config, account.as_ref());
     if let Some(text) = &use_case {

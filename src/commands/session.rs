@@ -1,5 +1,5 @@
 //! Opening a project for the journey: the lock, the journal, the sandbox (if any), the DNS
-//! settings, terraform, and the services every journey command runs on.
+//! settings, terraform, and the handlers every journey command runs on.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use crate::aws::AwsEnv;
 use crate::cli::GlobalArgs;
 use crate::commands::CommandError;
 use crate::dns::DnsConfig;
-use crate::live::{LiveOptions, LiveServices, SandboxLink};
+use crate::effects::{Handlers, Live, LiveOptions, SandboxLink};
 use crate::project::ProjectPaths;
 use crate::project::lock::DirLock;
 use crate::project::settings::{self, SettingsError, SiteupToml};
@@ -23,7 +23,8 @@ pub const SANDBOX_PROFILE: &str = "sandbox";
 /// An open project, ready for the runtime.
 pub struct Session {
     pub paths: ProjectPaths,
-    pub services: Arc<LiveServices>,
+    /// The handlers the journey runs on, and the concrete ones commands use directly.
+    pub live: Live,
     pub store: JournalStore,
     pub sandbox: bool,
     /// The AWS profile to use, as [`chosen_profile`] decides it.
@@ -37,14 +38,8 @@ pub struct Session {
 
 impl Session {
     /// What the runtime needs, and the lock to hold while it runs.
-    pub fn into_parts(
-        self,
-    ) -> (
-        std::sync::Arc<dyn crate::runtime::Services>,
-        JournalStore,
-        Option<DirLock>,
-    ) {
-        (self.services, self.store, self.lock)
+    pub fn into_parts(self) -> (Handlers, JournalStore, Option<DirLock>) {
+        (self.live.handlers, self.store, self.lock)
     }
 
     /// The answers in siteup.toml, or the sentence that says what is wrong with the file.
@@ -254,7 +249,7 @@ fn open_with(
     let settings = settings::load(paths.root());
     let recorded = settings.as_ref().ok().and_then(Option::as_ref);
     let profile = chosen_profile(global, &aws_env, sandbox.is_some(), recorded);
-    let services = Arc::new(LiveServices::new(LiveOptions {
+    let live = Handlers::live(LiveOptions {
         paths: paths.clone(),
         sandbox: sandbox.clone(),
         dns,
@@ -269,10 +264,10 @@ fn open_with(
             (None, Ok(loaded)) => Some(loaded.clone()),
             _ => None,
         },
-    }));
+    });
     Ok(Session {
         paths,
-        services,
+        live,
         store,
         sandbox: sandbox.is_some(),
         profile,

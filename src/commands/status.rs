@@ -139,7 +139,7 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         crate::commands::session::work_in_progress(&session.paths)
     };
     // Outputs from the terraform state, when there is one (cheap: no provider is loaded).
-    let services = session.services.clone();
+    let terraform = session.live.terraform.clone();
     let (mut journey, _stop) =
         crate::commands::up::drive_quiet(session, Mode::StatusOnly, first).await;
     for (step, detail) in running {
@@ -168,7 +168,7 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         }
     }
     if journey.is_done(StepId::Foundation)
-        && let Ok(o) = crate::runtime::Services::read_outputs(services.as_ref()).await
+        && let Ok(o) = crate::effects::TerraformJobs::read_outputs(terraform.as_ref()).await
     {
         journey.facts.nameservers = o.nameservers;
         journey.facts.outputs = o.outputs;

@@ -26,14 +26,14 @@ pub async fn drive_quiet(session: Session, mode: Mode, first: Event) -> (Journey
 
 async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> (Journey, Stop) {
     // The lock is held until the journey stops.
-    let (services, store, _lock) = session.into_parts();
+    let (handlers, store, _lock) = session.into_parts();
     // `siteup status` checks live but records nothing.
     let store = (mode != Mode::StatusOnly).then_some(store);
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     if !print {
         // Nothing to print and no terraform to stop cleanly: no snapshots, no Ctrl-C handler.
         let _input = input_tx;
-        return runtime::run(Journey::new(mode), first, services, store, None, input_rx).await;
+        return runtime::run(Journey::new(mode), first, handlers, store, None, input_rx).await;
     }
     // SIGTERM and SIGHUP: record the running step as interrupted and end now.
     runtime::listen_for_termination();
@@ -72,7 +72,7 @@ async fn drive_with(session: Session, mode: Mode, first: Event, print: bool) -> 
     let result = runtime::run(
         Journey::new(mode),
         first,
-        services,
+        handlers,
         store,
         Some(snap_tx),
         input_rx,

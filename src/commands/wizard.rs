@@ -28,15 +28,15 @@ pub async fn run_session(
     let site = session.site().ok().flatten().map(|s| s.to_config());
     let opts = UiOptions::from_env(global.no_color, site);
     // The lock is held until the journey stops.
-    let (services, store, _lock) = session.into_parts();
+    let (handlers, store, _lock) = session.into_parts();
     let journey = Journey::new(Mode::Interactive);
     // SIGTERM and SIGHUP: record the running step as interrupted and end now (the screen is
     // restored as for a quit).
     crate::runtime::listen_for_termination();
     let result = if plain {
-        ui::run_plain(opts, journey, first, services, Some(store)).await
+        ui::run_plain(opts, journey, first, handlers, Some(store)).await
     } else {
-        ui::run_tui(opts, journey, first, services, Some(store)).await
+        ui::run_tui(opts, journey, first, handlers, Some(store)).await
     };
     // A terminal closed under the screen fails it: the signal is the news then.
     if result.is_err()

@@ -16,6 +16,7 @@ pub mod cli_config;
 pub mod error;
 pub mod events;
 pub mod lock;
+pub mod outputs;
 pub mod plan_review;
 pub mod progress;
 pub mod quick;

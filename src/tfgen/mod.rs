@@ -14,6 +14,7 @@
 //! let report = write_project(&dir.join("terraform"), &files, force)?;
 //! ```
 
+pub mod adopt;
 mod docs;
 pub mod hcl;
 pub mod manifest;

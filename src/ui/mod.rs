@@ -24,7 +24,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 
-use crate::runtime::{JournalStore, Services};
+use crate::effects::Handlers;
+use crate::runtime::JournalStore;
 use crate::site::SiteConfig;
 use crate::wizard::{Event, Journey, Stop};
 
@@ -140,11 +141,11 @@ pub async fn run_tui(
     opts: UiOptions,
     journey: Journey,
     first: Event,
-    services: Arc<dyn Services>,
+    handlers: Handlers,
     store: Option<JournalStore>,
 ) -> Result<(Journey, Stop), UiError> {
     crate::runtime::restore_terminal_with(tui::restore);
-    let background = Background::start(journey, first, services, store);
+    let background = Background::start(journey, first, handlers, store);
     let result = screen(&opts, background.snapshots(), background.input()).await;
     background.finish(result).await
 }
@@ -162,7 +163,7 @@ impl Background {
     pub(crate) fn start(
         journey: Journey,
         first: Event,
-        services: Arc<dyn Services>,
+        handlers: Handlers,
         store: Option<JournalStore>,
     ) -> Self {
         let (snap_tx, snapshots) = watch::channel(journey.clone());
@@ -170,7 +171,7 @@ impl Background {
         let runtime = tokio::spawn(crate::runtime::run(
             journey,
             first,
-            services,
+            handlers,
             store,
             Some(snap_tx),
             in_rx,

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::sync::Arc;
+
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -24,7 +24,8 @@ use super::form::{FieldId, SiteForm};
 use super::keys::{DESTROY_WORD, can_play, play_label};
 use super::text::{self, COST_TOTAL, COSTS, labelled_outputs, next_steps};
 use super::{Background, UiError, UiOptions};
-use crate::runtime::{JournalStore, Services};
+use crate::effects::Handlers;
+use crate::runtime::JournalStore;
 use crate::site::Parts;
 use crate::wizard::state::RowState;
 use crate::wizard::{Event, Journey, Phase, Status, StepId, Stop};
@@ -35,7 +36,7 @@ pub async fn run_plain(
     opts: UiOptions,
     journey: Journey,
     first: Event,
-    services: Arc<dyn Services>,
+    handlers: Handlers,
     store: Option<JournalStore>,
 ) -> Result<(Journey, Stop), UiError> {
     let tty = io::stdin().is_terminal();
@@ -44,7 +45,7 @@ pub async fn run_plain(
         opts,
         journey,
         first,
-        services,
+        handlers,
         store,
         input,
         Box::new(io::stdout()),
@@ -60,13 +61,13 @@ pub async fn run_plain_with<R: BufRead + Send + 'static>(
     opts: UiOptions,
     journey: Journey,
     first: Event,
-    services: Arc<dyn Services>,
+    handlers: Handlers,
     store: Option<JournalStore>,
     input: R,
     output: Box<dyn Write + Send>,
     inquire: bool,
 ) -> Result<(Journey, Stop), UiError> {
-    let background = Background::start(journey, first, services, store);
+    let background = Background::start(journey, first, handlers, store);
     let mut plain = Plain::new(opts, output, inquire, background.input(), input);
     let result = plain.run(background.snapshots()).await;
     let (journey, stop) = background.finish(result).await?;

@@ -170,7 +170,7 @@ impl PlanFacts {
 #[serde(tag = "result", content = "message", rename_all = "kebab-case")]
 pub enum ApplyResult {
     Applied,
-    Failed(String),
+    Failed(crate::failure::Failure),
     /// Stopped by the user; terraform saved its state and released the lock.
     Interrupted,
 }

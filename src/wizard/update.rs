@@ -13,6 +13,7 @@ use super::state::{
     ProfileChoice, Status, Stop,
 };
 use super::steps::{StepId, StepKind};
+use crate::failure::Failure;
 
 /// What the runtime must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,24 +73,24 @@ pub enum Event {
         profile: Option<String>,
         sandbox: bool,
     },
-    PreflightDone(Result<(), String>),
+    PreflightDone(Result<(), Failure>),
     ProfilesListed(Vec<ProfileChoice>),
     /// A profile was chosen (picker, flag, AWS_PROFILE or siteup.toml).
     ProfileChosen(String),
-    ProfileVerified(Result<ProfileFacts, String>),
+    ProfileVerified(Result<ProfileFacts, Failure>),
     /// The user completed the site form.
     SubmitSite(Box<crate::site::SiteConfig>),
     /// siteup.toml holds the answers (written now, or found at start).
     SiteAnswered,
-    SiteSaveFailed(String),
-    Generated(Result<Vec<FileChange>, String>),
+    SiteSaveFailed(Failure),
+    Generated(Result<Vec<FileChange>, Failure>),
     PlanReady {
         phase: Phase,
         plan: PlanFacts,
     },
     PlanFailed {
         phase: Phase,
-        error: String,
+        error: Failure,
     },
     /// The user's decision on the pending plan.
     PlanDecision {
@@ -102,28 +103,28 @@ pub enum Event {
         phase: Phase,
         result: ApplyResult,
     },
-    StateMigrated(Result<(), String>),
-    OutputsRead(Result<OutputFacts, String>),
+    StateMigrated(Result<(), Failure>),
+    OutputsRead(Result<OutputFacts, Failure>),
     Checked {
         step: StepId,
         report: CheckReport,
     },
     HumanPlayed {
         step: StepId,
-        result: Result<(), String>,
+        result: Result<(), Failure>,
     },
     /// The user asked to check a checkpoint now.
     CheckNow(StepId),
     /// Sandbox: the user asked the sandbox to play the human for a checkpoint.
     PlayHuman(StepId),
-    SesRequestComposed(Result<String, String>),
+    SesRequestComposed(Result<String, Failure>),
     /// The user edited the request text.
     EditSesRequest(String),
     /// The user confirmed submitting the request.
     SubmitSesRequest,
-    SesRequestSubmitted(Result<String, String>),
+    SesRequestSubmitted(Result<String, Failure>),
     ResendVerification,
-    Resent(Result<(), String>),
+    Resent(Result<(), Failure>),
     /// Ctrl-C during terraform: stop it cleanly.
     Interrupt,
     /// The user confirmed killing terraform after the warning.
@@ -270,7 +271,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             return fx;
         }
         Event::SiteSaveFailed(e) => {
-            j.facts.notice = Some(e);
+            j.facts.notice = Some(e.to_string());
             return fx;
         }
         Event::ProfileVerified(r) => {
@@ -364,7 +365,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
         }
         Event::PlanFailed { phase, error } => {
             j.busy = None;
-            set(j, &mut fx, phase.step(), Status::Failed, Some(error), now);
+            fail(j, &mut fx, phase.step(), &error, now);
         }
         Event::PlanDecision { phase, approve } => {
             let pending = j.facts.pending_plan.as_ref().map(|(p, _)| *p);
@@ -403,7 +404,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             let step = phase.step();
             match result {
                 ApplyResult::Applied => after_apply(j, &mut fx, phase, now),
-                ApplyResult::Failed(e) => set(j, &mut fx, step, Status::Failed, Some(e), now),
+                ApplyResult::Failed(e) => fail(j, &mut fx, step, &e, now),
                 ApplyResult::Interrupted => {
                     set(
                         j,
@@ -453,11 +454,11 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                     }
                 }
                 Err(e) => match step {
-                    Some(step) => set(j, &mut fx, step, Status::Failed, Some(e), now),
+                    Some(step) => fail(j, &mut fx, step, &e, now),
                     // The re-read on resume: no step to fail, so the user reads why here.
                     None => {
                         j.facts.notice = Some(format!(
-                            "The Terraform outputs could not be read ({e}); the nameservers and URLs show once they can."
+                            "{e} The nameservers and URLs show once the Terraform outputs can be read."
                         ));
                     }
                 },
@@ -520,7 +521,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             }
         }
         Event::HumanPlayed { step, result } => match result {
-            Err(e) => set(j, &mut fx, step, Status::Failed, Some(e), now),
+            Err(e) => fail(j, &mut fx, step, &e, now),
             // Interactive: look at once, so the verdict flips without waiting for the next
             // poll (the sandbox's registrar and inbox act instantly).
             Ok(()) if j.mode == Mode::Interactive && step.is_checkpoint() && j.ready(step) => {
@@ -564,7 +565,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                         j.facts.ses_request = Some(text);
                     }
                 }
-                Err(e) => j.facts.notice = Some(e),
+                Err(e) => j.facts.notice = Some(e.to_string()),
             }
             return fx;
         }
@@ -581,7 +582,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
         Event::SesRequestSubmitted(r) => {
             j.facts.notice = Some(match r {
                 Ok(msg) => msg,
-                Err(e) => e,
+                Err(e) => e.to_string(),
             });
             j.check_attempts.remove(&StepId::SesProduction);
             j.checks_in_flight.insert(StepId::SesProduction);
@@ -598,7 +599,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
         Event::Resent(r) => {
             j.facts.notice = Some(match r {
                 Ok(()) => "The verification mail was sent again; check the inbox.".into(),
-                Err(e) => e,
+                Err(e) => e.to_string(),
             });
             return fx;
         }
@@ -824,13 +825,24 @@ fn finish_auto(
     j: &mut Journey,
     fx: &mut Vec<Effect>,
     step: StepId,
-    r: Result<(), String>,
+    r: Result<(), Failure>,
     now: OffsetDateTime,
 ) {
     match r {
         Ok(()) => set(j, fx, step, Status::Done, None, now),
-        Err(e) => set(j, fx, step, Status::Failed, Some(e), now),
+        Err(e) => fail(j, fx, step, &e, now),
     }
+}
+
+/// Marks a step failed; its detail is the failure's sentence.
+fn fail(
+    j: &mut Journey,
+    fx: &mut Vec<Effect>,
+    step: StepId,
+    failure: &Failure,
+    now: OffsetDateTime,
+) {
+    set(j, fx, step, Status::Failed, Some(failure.to_string()), now);
 }
 
 fn stop(j: &mut Journey, fx: &mut Vec<Effect>, s: Stop) {

@@ -1,5 +1,5 @@
 //! Shared fixtures for the UI tests: journeys in representative states, a fixed clock, a
-//! renderer onto ratatui's TestBackend, and a fake world behind `Services`.
+//! renderer onto ratatui's TestBackend, and a fake world behind the effect handlers.
 
 #![allow(dead_code)]
 
@@ -8,7 +8,11 @@ use std::sync::{Arc, Mutex};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use siteup::runtime::{BoxFuture, ProgressSink, Services};
+use siteup::effects::{
+    AwsChecks, BoxFuture, Checkpoints, Handlers, HumanPlayer, ProgressSink, ProjectFiles,
+    TerraformJobs,
+};
+use siteup::failure::Failure;
 use siteup::site::SiteConfig;
 use siteup::ui::{UiOptions, UiState};
 use siteup::wizard::state::{
@@ -579,7 +583,7 @@ pub fn find(t: &Terminal<TestBackend>, needle: &str) -> Option<(u16, u16)> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A fake world behind Services (like the simulated world of tests/wizard_core.rs)
+// A fake world behind the effect handlers (like the simulated world of tests/wizard_core.rs)
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Default)]
@@ -619,27 +623,55 @@ impl FakeWorld {
     }
 }
 
-impl Services for FakeWorld {
-    fn preflight(&self) -> BoxFuture<'_, Result<(), String>> {
+impl FakeWorld {
+    /// The fake's answer to a check of `step`.
+    fn report(&self, step: StepId) -> CheckReport {
+        let (ok, on, headline) = self.with(|w| match step {
+            StepId::Nameservers => (
+                w.delegated,
+                StepKind::Human,
+                "set the four nameservers at your registrar",
+            ),
+            StepId::EmailDomain => (w.delegated, StepKind::Aws, "SES is verifying the domain"),
+            StepId::SenderAddress => (
+                w.address_verified,
+                StepKind::Human,
+                "click the link in the mail",
+            ),
+            StepId::SesProduction => (w.production, StepKind::Human, "request production access"),
+            _ => (true, StepKind::Auto, "ok"),
+        });
+        CheckReport {
+            satisfied: ok,
+            unchecked: false,
+            waiting_on: on,
+            headline: headline.into(),
+            lines: vec![],
+        }
+    }
+
+    /// The handlers the runtime runs on, all over this one world (a player only in a sandbox).
+    pub fn handlers(&self, sandbox: bool) -> Handlers {
+        let w = Arc::new(self.clone());
+        Handlers {
+            project: w.clone(),
+            terraform: w.clone(),
+            aws: w.clone(),
+            checkpoints: w.clone(),
+            player: sandbox.then_some(w as Arc<dyn HumanPlayer>),
+        }
+    }
+}
+
+impl ProjectFiles for FakeWorld {
+    fn preflight(&self) -> BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async { Ok(()) })
     }
-    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>> {
-        let p = self.profiles.clone();
-        Box::pin(async move { p })
-    }
-    fn verify_profile(&self, name: String) -> BoxFuture<'_, Result<ProfileFacts, String>> {
-        Box::pin(async move {
-            Ok(ProfileFacts {
-                identity: format!("account 123456789012 as {name}"),
-                warning: None,
-            })
-        })
-    }
-    fn save_site(&self, config: SiteConfig) -> BoxFuture<'_, Result<(), String>> {
+    fn save_site(&self, config: SiteConfig) -> BoxFuture<'_, Result<(), Failure>> {
         self.with(|w| w.saved_site = Some(config.domain.as_str().to_string()));
         Box::pin(async { Ok(()) })
     }
-    fn generate(&self) -> BoxFuture<'_, Result<Vec<FileChange>, String>> {
+    fn generate(&self) -> BoxFuture<'_, Result<Vec<FileChange>, Failure>> {
         Box::pin(async {
             Ok(vec![FileChange {
                 path: "terraform/zone.tf".into(),
@@ -648,7 +680,10 @@ impl Services for FakeWorld {
             }])
         })
     }
-    fn plan(&self, phase: Phase) -> BoxFuture<'_, Result<PlanFacts, String>> {
+}
+
+impl TerraformJobs for FakeWorld {
+    fn plan(&self, phase: Phase) -> BoxFuture<'_, Result<PlanFacts, Failure>> {
         self.with(|w| w.plans.push(phase));
         Box::pin(async move {
             Ok(PlanFacts {
@@ -679,10 +714,10 @@ impl Services for FakeWorld {
             ApplyResult::Applied
         })
     }
-    fn migrate_state(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn migrate_state(&self) -> BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async { Ok(()) })
     }
-    fn read_outputs(&self) -> BoxFuture<'_, Result<OutputFacts, String>> {
+    fn read_outputs(&self) -> BoxFuture<'_, Result<OutputFacts, Failure>> {
         Box::pin(async {
             let mut o = OutputFacts {
                 nameservers: nameservers(),
@@ -696,33 +731,72 @@ impl Services for FakeWorld {
             Ok(o)
         })
     }
-    fn check(&self, step: StepId) -> BoxFuture<'_, CheckReport> {
-        let (ok, on, headline) = self.with(|w| match step {
-            StepId::Nameservers => (
-                w.delegated,
-                StepKind::Human,
-                "set the four nameservers at your registrar",
-            ),
-            StepId::EmailDomain => (w.delegated, StepKind::Aws, "SES is verifying the domain"),
-            StepId::SenderAddress => (
-                w.address_verified,
-                StepKind::Human,
-                "click the link in the mail",
-            ),
-            StepId::SesProduction => (w.production, StepKind::Human, "request production access"),
-            _ => (true, StepKind::Auto, "ok"),
-        });
+    fn interrupt(&self) {
+        self.with(|w| w.interrupted += 1);
+    }
+    fn kill(&self) {
+        self.with(|w| w.killed += 1);
+    }
+}
+
+impl AwsChecks for FakeWorld {
+    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>> {
+        let p = self.profiles.clone();
+        Box::pin(async move { p })
+    }
+    fn verify_profile(&self, name: String) -> BoxFuture<'_, Result<ProfileFacts, Failure>> {
         Box::pin(async move {
-            CheckReport {
-                satisfied: ok,
-                unchecked: false,
-                waiting_on: on,
-                headline: headline.into(),
-                lines: vec![],
-            }
+            Ok(ProfileFacts {
+                identity: format!("account 123456789012 as {name}"),
+                warning: None,
+            })
         })
     }
-    fn play_human(&self, step: StepId) -> BoxFuture<'_, Result<(), String>> {
+    fn session_expiry(&self) -> Option<siteup::aws::SessionExpiry> {
+        None
+    }
+    fn find_zones<'a>(
+        &'a self,
+        _domain: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<siteup::aws::HostedZone>, Failure>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    fn zone_nameservers<'a>(
+        &'a self,
+        _domain: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, Failure>> {
+        Box::pin(async { Ok(nameservers()) })
+    }
+    fn email_domain(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move { Ok(self.report(StepId::EmailDomain)) })
+    }
+    fn sender(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move { Ok(self.report(StepId::SenderAddress)) })
+    }
+    fn production(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move { Ok(self.report(StepId::SesProduction)) })
+    }
+    fn compose_ses_request(&self) -> BoxFuture<'_, Result<String, Failure>> {
+        Box::pin(async { Ok("We send sign-up mail from no-reply@example.com.".to_string()) })
+    }
+    fn submit_ses_request(&self, text: String) -> BoxFuture<'_, Result<String, Failure>> {
+        self.with(|w| w.submitted = Some(text));
+        Box::pin(async { Ok("Submitted; AWS answers within a day.".to_string()) })
+    }
+    fn resend_verification(&self) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Checkpoints for FakeWorld {
+    fn check(&self, step: StepId) -> BoxFuture<'_, CheckReport> {
+        let report = self.report(step);
+        Box::pin(async move { report })
+    }
+}
+
+impl HumanPlayer for FakeWorld {
+    fn play(&self, step: StepId) -> BoxFuture<'_, Result<(), Failure>> {
         self.with(|w| {
             w.played.push(step);
             match step {
@@ -733,21 +807,5 @@ impl Services for FakeWorld {
             }
         });
         Box::pin(async { Ok(()) })
-    }
-    fn compose_ses_request(&self) -> BoxFuture<'_, Result<String, String>> {
-        Box::pin(async { Ok("We send sign-up mail from no-reply@example.com.".to_string()) })
-    }
-    fn submit_ses_request(&self, text: String) -> BoxFuture<'_, Result<String, String>> {
-        self.with(|w| w.submitted = Some(text));
-        Box::pin(async { Ok("Submitted; AWS answers within a day.".to_string()) })
-    }
-    fn resend_verification(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
-    fn interrupt(&self) {
-        self.with(|w| w.interrupted += 1);
-    }
-    fn kill(&self) {
-        self.with(|w| w.killed += 1);
     }
 }

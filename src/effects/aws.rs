@@ -1,0 +1,332 @@
+//! The AWS handler: the session of the chosen profile (or the sandbox's), Route 53's zones for
+//! the domain, the SES identities, and production access.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{BoxFuture, Project};
+use crate::aws::{self, AwsApi, AwsEnv, HostedZone, SdkAws, SessionExpiry, Target};
+use crate::failure::Failure;
+use crate::project::settings;
+use crate::wizard::StepKind;
+use crate::wizard::state::{CheckReport, ProfileChoice};
+use crate::wizard::update::ProfileFacts;
+
+/// What the journey asks of AWS.
+pub trait AwsChecks: Send + Sync {
+    /// The profiles in the user's AWS files (none when there are none).
+    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>>;
+    /// Connects with the profile and says who it is.
+    fn verify_profile(&self, name: String) -> BoxFuture<'_, Result<ProfileFacts, Failure>>;
+    /// When the verified session ends, where known.
+    fn session_expiry(&self) -> Option<SessionExpiry>;
+    /// The public hosted zones named exactly `domain`.
+    fn find_zones<'a>(&'a self, domain: &'a str)
+    -> BoxFuture<'a, Result<Vec<HostedZone>, Failure>>;
+    /// The nameservers of the domain's zone ([`Failure::NoZoneYet`] when there is none).
+    fn zone_nameservers<'a>(
+        &'a self,
+        domain: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, Failure>>;
+    /// The SES domain identity, as a check of its checkpoint.
+    fn email_domain(&self) -> BoxFuture<'_, Result<CheckReport, Failure>>;
+    /// The sender address identity, as a check of its checkpoint.
+    fn sender(&self) -> BoxFuture<'_, Result<CheckReport, Failure>>;
+    /// The account's production access, as a check of its checkpoint.
+    fn production(&self) -> BoxFuture<'_, Result<CheckReport, Failure>>;
+    /// The production-access request's text, from the site's answers.
+    fn compose_ses_request(&self) -> BoxFuture<'_, Result<String, Failure>>;
+    /// Submits the request; Ok carries the sentence to show (what happens next).
+    fn submit_ses_request(&self, use_case: String) -> BoxFuture<'_, Result<String, Failure>>;
+    /// Sends the sender address's verification mail again.
+    fn resend_verification(&self) -> BoxFuture<'_, Result<(), Failure>>;
+}
+
+/// How the handler reaches AWS.
+#[derive(Clone)]
+pub enum Connect {
+    /// The user's profile (the session's, else the one recorded in siteup.toml, else `default`),
+    /// through the strict loader; the profile chosen is recorded in siteup.toml.
+    Profile {
+        env: AwsEnv,
+        profile: Option<String>,
+    },
+    /// The sandbox's emulator with its throwaway keys.
+    Sandbox { url: String },
+    /// An API connected elsewhere (a test double such as [`crate::aws::fake::FakeAws`]).
+    Given(Arc<dyn AwsApi>),
+}
+
+#[derive(Default)]
+struct Session {
+    api: Option<Arc<dyn AwsApi>>,
+    expiry: Option<SessionExpiry>,
+}
+
+/// The real [`AwsChecks`].
+pub struct AwsHandler {
+    project: Arc<Project>,
+    connect: Connect,
+    session: Mutex<Session>,
+}
+
+impl AwsHandler {
+    pub fn new(project: Arc<Project>, connect: Connect) -> Self {
+        Self {
+            project,
+            connect,
+            session: Mutex::new(Session::default()),
+        }
+    }
+
+    /// A handler over an API that is already connected (a test double such as
+    /// [`crate::aws::fake::FakeAws`], or a session made elsewhere).
+    pub fn connected(project: Arc<Project>, api: Arc<dyn AwsApi>) -> Self {
+        Self::new(project, Connect::Given(api))
+    }
+
+    /// The AWS API for this journey's profile (or the sandbox), connected on first use.
+    pub async fn api(&self) -> Result<Arc<dyn AwsApi>, Failure> {
+        if let Some(api) = self.session.lock().ok().and_then(|s| s.api.clone()) {
+            return Ok(api);
+        }
+        let profile = match &self.connect {
+            Connect::Profile { profile, .. } => profile.clone().or_else(|| {
+                // One chosen in the wizard since the session opened (saved in siteup.toml).
+                self.project
+                    .settings()
+                    .ok()
+                    .flatten()
+                    .and_then(|s| s.aws.profile)
+            }),
+            Connect::Sandbox { .. } | Connect::Given(_) => None,
+        };
+        self.connect_as(profile.as_deref().unwrap_or("default"))
+            .await
+            .map(|(api, _)| api)
+    }
+
+    async fn connect_as(
+        &self,
+        profile: &str,
+    ) -> Result<(Arc<dyn AwsApi>, aws::VerifiedIdentity), Failure> {
+        let region = self
+            .project
+            .config()
+            .map(|c| c.region.as_str().to_string())
+            .unwrap_or_else(|_| crate::site::DEFAULT_REGION.to_string());
+        let (env, target) = match &self.connect {
+            Connect::Given(api) => {
+                let who = api.verify_identity().await?;
+                self.remember(api.clone(), &who);
+                return Ok((api.clone(), who));
+            }
+            Connect::Sandbox { url } => (
+                AwsEnv::from_vars(&[("AWS_EC2_METADATA_DISABLED", "true")]),
+                Target::Sandbox {
+                    url: url.clone(),
+                    region: region.clone(),
+                },
+            ),
+            Connect::Profile { env, .. } => (
+                env.clone(),
+                Target::Profile {
+                    choice: aws::ProfileChoice::parse(profile),
+                    default_region: region.clone(),
+                },
+            ),
+        };
+        let session = aws::connect(&env, &target).await?;
+        let api: Arc<dyn AwsApi> = Arc::new(SdkAws::with_ses_region(&session, &region));
+        let who = api.verify_identity().await?;
+        self.remember(api.clone(), &who);
+        Ok((api, who))
+    }
+
+    fn remember(&self, api: Arc<dyn AwsApi>, who: &aws::VerifiedIdentity) {
+        if let Ok(mut s) = self.session.lock() {
+            s.api = Some(api);
+            s.expiry = who.expiry.clone();
+        }
+    }
+}
+
+impl AwsChecks for AwsHandler {
+    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>> {
+        Box::pin(async move {
+            // The sandbox has one throwaway profile, chosen for the user.
+            let Connect::Profile { env, .. } = &self.connect else {
+                return Vec::new();
+            };
+            match aws::profiles::discover(env).await {
+                Ok(list) => list
+                    .profiles
+                    .iter()
+                    .map(|p| ProfileChoice {
+                        name: p.choice.name().to_string(),
+                        kind: p.kind.short().to_string(),
+                        region: p.region.clone(),
+                    })
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!("listing profiles: {e}");
+                    Vec::new()
+                }
+            }
+        })
+    }
+
+    fn verify_profile(&self, name: String) -> BoxFuture<'_, Result<ProfileFacts, Failure>> {
+        Box::pin(async move {
+            let (_api, who) = self.connect_as(&name).await?;
+            // Record the profile name (never credentials) with the answers.
+            let root = self.project.paths().root();
+            if matches!(self.connect, Connect::Profile { .. })
+                && let Ok(Some(mut s)) = settings::load(root)
+                && s.aws.profile.as_deref() != Some(name.as_str())
+            {
+                s.aws.profile = Some(name.clone());
+                if let Err(e) = settings::save(root, &s) {
+                    tracing::warn!("recording the profile: {e}");
+                }
+            }
+            let identity = format!("account {} as {}", who.caller.account, who.caller.arn);
+            let expiry_warning = who.expiry.as_ref().and_then(|e| {
+                aws::warn_if_expires_within(
+                    e,
+                    time::OffsetDateTime::now_utc(),
+                    Duration::from_secs(45 * 60),
+                )
+            });
+            Ok(ProfileFacts {
+                identity,
+                warning: who.warning.or(expiry_warning),
+            })
+        })
+    }
+
+    fn session_expiry(&self) -> Option<SessionExpiry> {
+        self.session.lock().ok().and_then(|s| s.expiry.clone())
+    }
+
+    fn find_zones<'a>(
+        &'a self,
+        domain: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<HostedZone>, Failure>> {
+        Box::pin(async move { Ok(self.api().await?.find_zones(domain).await?) })
+    }
+
+    fn zone_nameservers<'a>(
+        &'a self,
+        domain: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, Failure>> {
+        Box::pin(async move {
+            let zones = self.find_zones(domain).await?;
+            let ns = zones
+                .into_iter()
+                .next()
+                .map(|z| z.nameservers)
+                .unwrap_or_default();
+            if ns.is_empty() {
+                return Err(Failure::NoZoneYet {
+                    domain: domain.to_string(),
+                });
+            }
+            Ok(ns)
+        })
+    }
+
+    fn email_domain(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move {
+            let config = self.project.config()?;
+            let status = self
+                .api()
+                .await?
+                .domain_identity(config.domain.as_str())
+                .await?;
+            Ok(CheckReport {
+                satisfied: status.is_ready(),
+                unchecked: false,
+                waiting_on: StepKind::Aws,
+                headline: status.headline(),
+                lines: status.lines(),
+            })
+        })
+    }
+
+    fn sender(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move {
+            let config = self.project.config()?;
+            let s = self
+                .api()
+                .await?
+                .sender_identity(&config.sender_address())
+                .await?;
+            Ok(CheckReport {
+                satisfied: s.verified,
+                unchecked: false,
+                waiting_on: StepKind::Human,
+                headline: s.headline(),
+                lines: vec![],
+            })
+        })
+    }
+
+    fn production(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move {
+            let a = self.api().await?.account_status().await?;
+            let waiting_on = match a.review_state() {
+                Some(aws::ses::ReviewState::Pending | aws::ses::ReviewState::Granted) => {
+                    StepKind::Aws
+                }
+                _ => StepKind::Human,
+            };
+            Ok(CheckReport {
+                satisfied: a.production_access,
+                unchecked: false,
+                waiting_on,
+                headline: a.headline(),
+                lines: a.lines(),
+            })
+        })
+    }
+
+    fn compose_ses_request(&self) -> BoxFuture<'_, Result<String, Failure>> {
+        Box::pin(async move {
+            let config = self.project.config()?;
+            // The request reads well without the account's figures: an unreachable AWS only
+            // leaves them out.
+            let account = match self.api().await {
+                Ok(api) => api.account_status().await.ok(),
+                Err(_) => None,
+            };
+            Ok(
+                aws::ProductionAccessRequest::compose(&config, account.as_ref())
+                    .use_case_description,
+            )
+        })
+    }
+
+    fn submit_ses_request(&self, use_case: String) -> BoxFuture<'_, Result<String, Failure>> {
+        Box::pin(async move {
+            let config = self.project.config()?;
+            let api = self.api().await?;
+            let account = api.account_status().await.ok();
+            let request = aws::ProductionAccessRequest::compose(&config, account.as_ref())
+                .with_use_case(use_case);
+            let outcome = aws::submit_request(api.as_ref(), &request).await?;
+            Ok(outcome.account().headline())
+        })
+    }
+
+    fn resend_verification(&self) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async move {
+            let config = self.project.config()?;
+            self.api()
+                .await?
+                .resend_verification(&config.sender_address())
+                .await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! The live check of each human checkpoint, routed to the handler of its concern: the
+//! nameservers to the delegation check, the email steps to AWS.
+
+use std::sync::Arc;
+
+use super::{AwsChecks, BoxFuture, DelegationCheck, Project};
+use crate::failure::Failure;
+use crate::wizard::state::CheckReport;
+use crate::wizard::{StepId, StepKind};
+
+/// One live check of a checkpoint.
+pub trait Checkpoints: Send + Sync {
+    /// Never fails: a check that cannot be made says why, and the step keeps waiting on whoever
+    /// must act.
+    fn check(&self, step: StepId) -> BoxFuture<'_, CheckReport>;
+}
+
+/// The real [`Checkpoints`].
+pub struct LiveCheckpoints {
+    project: Arc<Project>,
+    aws: Arc<dyn AwsChecks>,
+    delegation: Arc<dyn DelegationCheck>,
+}
+
+impl LiveCheckpoints {
+    pub fn new(
+        project: Arc<Project>,
+        aws: Arc<dyn AwsChecks>,
+        delegation: Arc<dyn DelegationCheck>,
+    ) -> Self {
+        Self {
+            project,
+            aws,
+            delegation,
+        }
+    }
+
+    async fn nameservers(&self) -> Result<CheckReport, Failure> {
+        let config = self.project.config()?;
+        let expected = self.project.expected_nameservers(self.aws.as_ref()).await?;
+        Ok(self
+            .delegation
+            .check(config.domain.as_str(), &expected)
+            .await)
+    }
+}
+
+impl Checkpoints for LiveCheckpoints {
+    fn check(&self, step: StepId) -> BoxFuture<'_, CheckReport> {
+        Box::pin(async move {
+            // A check that cannot be made waits on whoever must act: the domain's verification
+            // is AWS's to finish; the other checkpoints are the user's.
+            let (on_error, result) = match step {
+                StepId::Nameservers => (StepKind::Human, self.nameservers().await),
+                StepId::EmailDomain => (StepKind::Aws, self.aws.email_domain().await),
+                StepId::SenderAddress => (StepKind::Human, self.aws.sender().await),
+                StepId::SesProduction => (StepKind::Human, self.aws.production().await),
+                other => (
+                    StepKind::Aws,
+                    Err(Failure::NotACheckpoint {
+                        step: other.title(),
+                    }),
+                ),
+            };
+            result.unwrap_or_else(|e| unchecked(on_error, &e))
+        })
+    }
+}
+
+/// A check that could not be made (AWS, DNS or terraform did not answer): the step keeps
+/// waiting on whoever must act and is checked again; the headline says why.
+pub fn unchecked(waiting_on: StepKind, failure: &Failure) -> CheckReport {
+    CheckReport {
+        satisfied: false,
+        unchecked: true,
+        waiting_on,
+        headline: failure.to_string(),
+        lines: vec![],
+    }
+}

@@ -1,0 +1,506 @@
+//! The terraform handler: plan, apply, the state's move to S3, outputs, and adopting a zone
+//! Route 53 already has. It owns the reviewed plans (an apply applies only the plan the user
+//! reviewed) and the runs an interrupt reaches; it never starts a second terraform while one
+//! runs, even one an earlier siteup started.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::{AwsChecks, BoxFuture, DelegationCheck, Project};
+use crate::aws;
+use crate::durations::Durations;
+use crate::failure::Failure;
+use crate::site::SiteConfig;
+use crate::terraform::plan_review::{Approval, CONFIRM_WORD};
+use crate::terraform::progress::ResourceStatus;
+use crate::terraform::{
+    ApplyProgress, ExitKind, InitOptions, PlanOptions, PlanReview, RunEvent, RunOutcome,
+    RunTracker, Terraform, TfCommand, TfEvent,
+};
+use crate::tfgen;
+use crate::wizard::Phase;
+use crate::wizard::state::{ApplyResult, ApplyRow, ApplyRows, PlanFacts, RowState};
+use crate::wizard::update::OutputFacts;
+
+/// Where an apply reports its progress (per-resource rows for the UI).
+pub type ProgressSink = mpsc::UnboundedSender<ApplyRows>;
+
+/// What the journey asks of terraform.
+pub trait TerraformJobs: Send + Sync {
+    /// Plans a phase and keeps the plan for review; the facts the review pane shows.
+    fn plan(&self, phase: Phase) -> BoxFuture<'_, Result<PlanFacts, Failure>>;
+    /// Applies the reviewed plan; progress goes to the sink as it happens.
+    fn apply(&self, phase: Phase, progress: ProgressSink) -> BoxFuture<'_, ApplyResult>;
+    /// Moves the state to its S3 bucket, verified before any local file is deleted.
+    fn migrate_state(&self) -> BoxFuture<'_, Result<(), Failure>>;
+    /// The applied stack's outputs.
+    fn read_outputs(&self) -> BoxFuture<'_, Result<OutputFacts, Failure>>;
+    /// Asks a running terraform to stop cleanly (SIGINT); it saves its state and lock.
+    fn interrupt(&self);
+    /// Kills a running terraform (SIGKILL), only after the user confirmed the risk.
+    fn kill(&self);
+}
+
+/// How to start terraform here.
+pub struct TerraformSetup {
+    pub program: PathBuf,
+    /// A CLI config for terraform (the provider mirror): only the sandbox and tests set one.
+    pub cli_config: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub env_remove: Vec<OsString>,
+}
+
+/// The real [`TerraformJobs`].
+pub struct TerraformHandler {
+    project: Arc<Project>,
+    setup: TerraformSetup,
+    /// Every terraform run of this journey (init, plan, apply, the state migration, and a run
+    /// re-attached to): what an interrupt reaches.
+    runs: RunTracker,
+    plans: Mutex<HashMap<Phase, PlanReview>>,
+    aws: Arc<dyn AwsChecks>,
+    delegation: Arc<dyn DelegationCheck>,
+}
+
+/// Lock timeout for terraform operations: long enough to outwait a short-lived holder.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl TerraformHandler {
+    pub fn new(
+        project: Arc<Project>,
+        setup: TerraformSetup,
+        aws: Arc<dyn AwsChecks>,
+        delegation: Arc<dyn DelegationCheck>,
+    ) -> Self {
+        Self {
+            project,
+            setup,
+            runs: RunTracker::new(),
+            plans: Mutex::new(HashMap::new()),
+            aws,
+            delegation,
+        }
+    }
+
+    /// Whether `terraform init` has run here (outputs can be read without a network).
+    pub fn initialised(&self) -> bool {
+        self.project
+            .paths()
+            .terraform_dir()
+            .join(".terraform")
+            .is_dir()
+    }
+
+    fn terraform(&self) -> Terraform {
+        let mut tf = Terraform::new(&self.setup.program, self.project.paths().terraform_dir())
+            .envs(self.setup.env.iter().cloned())
+            .tracked(self.runs.clone());
+        if let Some(cfg) = &self.setup.cli_config {
+            tf = tf.cli_config_file(cfg);
+        }
+        for k in &self.setup.env_remove {
+            tf = tf.env_remove(k.clone());
+        }
+        tf
+    }
+
+    fn plan_file(&self, phase: Phase) -> PathBuf {
+        self.project
+            .paths()
+            .state_dir()
+            .join("plans")
+            .join(format!("{}.tfplan", phase.id()))
+    }
+
+    /// When Route 53 already has a zone for the domain that the state does not manage (made by
+    /// hand, by another tool, or by an earlier attempt whose state was lost), adopt it with an
+    /// import block instead of creating a second zone with new nameservers. Returns what to tell
+    /// the user.
+    async fn adopt_existing_zone(&self, config: &SiteConfig) -> Result<Option<String>, Failure> {
+        let import_file = self
+            .project
+            .paths()
+            .terraform_dir()
+            .join(tfgen::adopt::ADOPT_FILE);
+        let managed = self
+            .terraform()
+            .state_list()
+            .await?
+            .iter()
+            .any(|a| a == aws::ZONE_ADDRESS);
+        if managed {
+            return Ok(None);
+        }
+        let domain = config.domain.as_str();
+        let zones = self.aws.find_zones(domain).await?;
+        if zones.is_empty() {
+            if let Err(e) = std::fs::remove_file(&import_file)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!("removing {}: {e}", import_file.display());
+            }
+            return Ok(None);
+        }
+        // Prefer the zone the registry already delegates to.
+        let delegated = self.delegation.registry_nameservers(domain).await;
+        let Some(zone) = aws::route53::zone_to_adopt(&zones, &delegated) else {
+            return Err(Failure::SeveralZones {
+                listing: aws::route53::existing_zones_message(domain, &zones).unwrap_or_else(
+                    || "Route 53 has several zones for the domain; delete the unused ones".into(),
+                ),
+            });
+        };
+        crate::project::atomic::write_atomic(
+            &import_file,
+            tfgen::adopt::render(domain, &zone.id).as_bytes(),
+        )
+        .map_err(|e| Failure::Write {
+            path: import_file.clone(),
+            problem: e.to_string(),
+        })?;
+        Ok(aws::route53::existing_zones_message(
+            domain,
+            std::slice::from_ref(zone),
+        ))
+    }
+
+    /// Waits for a terraform that an earlier siteup started here and that is still running
+    /// (siteup was killed; terraform went on, as it should): never start a second one.
+    async fn wait_for_running(&self) {
+        let tf = self.terraform();
+        while let Some(running) = tf.running() {
+            tracing::info!("waiting for the terraform a previous siteup started to finish");
+            // Attached runs are tracked too: an interrupt reaches them as it would our own.
+            let mut handle = tf.attach(&running);
+            while let Some(ev) = handle.next_event().await {
+                if matches!(ev, RunEvent::Exited(_)) {
+                    break;
+                }
+            }
+            if self.runs.stop_requested() {
+                return;
+            }
+        }
+    }
+
+    /// `terraform init` when the working directory is not initialised yet.
+    async fn ensure_init(&self) -> Result<(), Failure> {
+        let dir = self.project.paths().terraform_dir();
+        if dir.join(".terraform").is_dir() && dir.join(".terraform.lock.hcl").is_file() {
+            return Ok(());
+        }
+        let handle = self
+            .terraform()
+            .spawn(&TfCommand::Init(InitOptions::default()))?;
+        let (_events, outcome) = handle.wait().await;
+        if outcome.succeeded() {
+            Ok(())
+        } else {
+            Err(run_failure("init", &outcome))
+        }
+    }
+
+    fn targets(config: &SiteConfig, phase: Phase) -> Vec<String> {
+        match phase {
+            Phase::StateBootstrap => tfgen::phase_targets(config, tfgen::Phase::StateBootstrap),
+            Phase::Foundation => tfgen::phase_targets(config, tfgen::Phase::Foundation),
+            Phase::Full => Vec::new(),
+        }
+    }
+
+    async fn plan_phase(&self, phase: Phase) -> Result<PlanFacts, Failure> {
+        if phase == Phase::StateBootstrap && self.project.state_migrated() {
+            return Ok(PlanFacts::default());
+        }
+        // A new piece of work: an interrupt of an earlier one no longer applies.
+        self.runs.reset();
+        self.wait_for_running().await;
+        self.ensure_init().await?;
+        let config = self.project.config()?;
+        let adoption = if matches!(phase, Phase::Foundation | Phase::Full) {
+            self.adopt_existing_zone(&config).await?
+        } else {
+            None
+        };
+        let out = self.plan_file(phase);
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Failure::Write {
+                path: dir.to_path_buf(),
+                problem: e.to_string(),
+            })?;
+        }
+        let options = PlanOptions {
+            out: Some(out.clone()),
+            lock_timeout: Some(LOCK_TIMEOUT),
+            targets: Self::targets(&config, phase),
+            ..PlanOptions::default()
+        };
+        let handle = self.terraform().spawn(&TfCommand::Plan(options))?;
+        let (events, outcome) = handle.wait().await;
+        if !outcome.succeeded() {
+            return Err(match &outcome.lock {
+                Some(lock) if outcome.kind != ExitKind::Interrupted => Failure::StateLocked {
+                    holder: lock.describe(time::OffsetDateTime::now_utc()),
+                },
+                _ => run_failure("plan", &outcome),
+            });
+        }
+        let diagnostics = crate::terraform::events::diagnostics_of(&events);
+        let review = self.terraform().review_plan(&out, diagnostics).await?;
+        let mut facts = plan_facts(&review);
+        if let Some(message) = adoption {
+            facts.warnings.insert(0, message);
+        }
+        // A session that ends during the apply stops it halfway: say so before it starts.
+        if let Some(expiry) = self.aws.session_expiry()
+            && let Some(warning) = aws::warn_if_expires_within(
+                &expiry,
+                time::OffsetDateTime::now_utc(),
+                expected_apply_time(phase),
+            )
+        {
+            facts.warnings.insert(0, warning);
+        }
+        if let Ok(mut plans) = self.plans.lock() {
+            plans.insert(phase, review);
+        }
+        Ok(facts)
+    }
+
+    async fn apply_phase(&self, phase: Phase, progress: ProgressSink) -> ApplyResult {
+        let review = self.plans.lock().ok().and_then(|mut p| p.remove(&phase));
+        let Some(review) = review else {
+            return ApplyResult::Failed(Failure::NoReviewedPlan);
+        };
+        let answer = match review.approval() {
+            Approval::TypeToConfirm { .. } => CONFIRM_WORD,
+            _ => "yes",
+        };
+        let approved = match review.approve(answer) {
+            Ok(a) => a,
+            Err(e) => {
+                return ApplyResult::Failed(Failure::NotApproved {
+                    problem: e.to_string(),
+                });
+            }
+        };
+        self.runs.reset();
+        let mut handle = match self.terraform().spawn(&TfCommand::Apply(approved)) {
+            Ok(h) => h,
+            Err(e) => return ApplyResult::Failed(e.into()),
+        };
+        let durations_path = Durations::default_path();
+        let mut durations = durations_path
+            .as_deref()
+            .map(Durations::load)
+            .unwrap_or_default();
+        let mut fold = ApplyProgress::new();
+        let mut last_rows = ApplyRows::default();
+        let outcome = loop {
+            match handle.next_event().await {
+                Some(RunEvent::Line(ev)) => {
+                    fold.on_event(&ev);
+                    if matches!(ev, TfEvent::Unknown(_) | TfEvent::NotJson(_)) {
+                        continue;
+                    }
+                    let rows = rows_of(&fold, phase, &durations);
+                    if rows != last_rows {
+                        let _ = progress.send(rows.clone());
+                        last_rows = rows;
+                    }
+                }
+                Some(RunEvent::Silent { silent_for }) => {
+                    tracing::warn!("terraform silent for {silent_for:?}");
+                }
+                Some(RunEvent::Exited(outcome)) => break Some(outcome),
+                Some(_) => {}
+                None => break None,
+            }
+        };
+        for r in fold.resources() {
+            if r.status == ResourceStatus::Done && r.elapsed_seconds > 0 {
+                durations.record(&r.resource_type, r.elapsed_seconds);
+            }
+        }
+        if let Some(p) = &durations_path {
+            durations.save(p);
+        }
+        let _ = progress.send(rows_of(&fold, phase, &durations));
+        match outcome {
+            Some(o) if o.succeeded() => ApplyResult::Applied,
+            Some(o) if o.kind == ExitKind::Interrupted => ApplyResult::Interrupted,
+            Some(o) => ApplyResult::Failed(Failure::RunFailed {
+                command: "apply",
+                reason: o.reason(),
+            }),
+            None => ApplyResult::Failed(Failure::RunLost),
+        }
+    }
+
+    async fn outputs(&self) -> Result<OutputFacts, Failure> {
+        let out = self
+            .terraform()
+            .capture(&["output", "-json", "-no-color"])
+            .await?;
+        if out.code != Some(0) {
+            return Err(Failure::RunFailed {
+                command: "output",
+                reason: out.stderr,
+            });
+        }
+        let parsed = crate::terraform::outputs::parse(&out.stdout).map_err(|e| {
+            Failure::UnreadableOutput {
+                command: "output",
+                problem: e.to_string(),
+            }
+        })?;
+        if !parsed.nameservers.is_empty() {
+            self.project.remember_nameservers(&parsed.nameservers);
+        }
+        Ok(OutputFacts {
+            nameservers: parsed.nameservers,
+            zone_id: parsed.zone_id,
+            outputs: parsed.values,
+        })
+    }
+}
+
+impl TerraformJobs for TerraformHandler {
+    fn plan(&self, phase: Phase) -> BoxFuture<'_, Result<PlanFacts, Failure>> {
+        Box::pin(self.plan_phase(phase))
+    }
+
+    fn apply(&self, phase: Phase, progress: ProgressSink) -> BoxFuture<'_, ApplyResult> {
+        Box::pin(self.apply_phase(phase, progress))
+    }
+
+    fn migrate_state(&self) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async move {
+            let config = self.project.config()?;
+            self.runs.reset();
+            crate::terraform::bootstrap::migrate(
+                &self.terraform(),
+                &config,
+                &self.project.paths().terraform_dir(),
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn read_outputs(&self) -> BoxFuture<'_, Result<OutputFacts, Failure>> {
+        Box::pin(self.outputs())
+    }
+
+    fn interrupt(&self) {
+        let _ = self.runs.interrupt();
+    }
+
+    fn kill(&self) {
+        let _ = self.runs.force_kill();
+    }
+}
+
+/// The failure of a terraform run that did not succeed: an interrupted one says so.
+fn run_failure(command: &'static str, outcome: &RunOutcome) -> Failure {
+    if outcome.kind == ExitKind::Interrupted {
+        Failure::RunInterrupted { command }
+    } else {
+        Failure::RunFailed {
+            command,
+            reason: outcome.reason(),
+        }
+    }
+}
+
+/// The plan's facts for the core and the review pane.
+fn plan_facts(review: &PlanReview) -> PlanFacts {
+    use crate::terraform::plan_review::ChangeKind;
+    let dangers = review
+        .ordered()
+        .iter()
+        .filter(|i| i.kind.is_destructive())
+        .map(|i| match i.consequence() {
+            Some(c) => format!("{} {}: {}", i.human_type, i.kind.verb(), c),
+            None => format!("{} ({}) {}", i.human_type, i.address, i.kind.verb()),
+        })
+        .collect();
+    let warnings = review
+        .warnings()
+        .filter(|d| !is_targeting_warning(&d.summary))
+        .map(|d| d.one_line())
+        .collect();
+    PlanFacts {
+        create: review.count(ChangeKind::Create),
+        update: review.count(ChangeKind::Update),
+        replace: review.count(ChangeKind::Replace),
+        delete: review.count(ChangeKind::Delete),
+        import: review.count(ChangeKind::Import),
+        forget: review.count(ChangeKind::Forget),
+        dangers,
+        warnings,
+        text: review.render_text(),
+    }
+}
+
+/// How long an apply of a phase can take on AWS (CloudFront dominates the full stack).
+fn expected_apply_time(phase: Phase) -> Duration {
+    match phase {
+        Phase::StateBootstrap => Duration::from_secs(5 * 60),
+        Phase::Foundation => Duration::from_secs(15 * 60),
+        Phase::Full => Duration::from_secs(45 * 60),
+    }
+}
+
+/// Terraform warns whenever `-target` is used; siteup targets on purpose to apply in phases.
+fn is_targeting_warning(summary: &str) -> bool {
+    summary.contains("Resource targeting is in effect")
+        || summary.contains("Applied changes may be incomplete")
+}
+
+fn rows_of(progress: &ApplyProgress, phase: Phase, durations: &Durations) -> ApplyRows {
+    ApplyRows {
+        phase: Some(phase),
+        rows: progress
+            .resources()
+            .iter()
+            .map(|r| ApplyRow {
+                address: r.address.clone(),
+                name: format!("{} {}", r.human_type, short_name(&r.address)),
+                action: r
+                    .action
+                    .as_ref()
+                    .map(|a| format!("{a:?}").to_lowercase())
+                    .unwrap_or_default(),
+                state: match r.status {
+                    ResourceStatus::Pending => RowState::Pending,
+                    ResourceStatus::Running => RowState::Running,
+                    ResourceStatus::Done => RowState::Done,
+                    ResourceStatus::Failed => RowState::Failed,
+                },
+                elapsed_secs: r.elapsed_seconds,
+                expected_secs: durations.expected(&r.resource_type),
+                error: (!r.errors.is_empty()).then(|| r.errors.join(" ")),
+            })
+            .collect(),
+        summary: progress.summary().map(|s| {
+            format!(
+                "Apply complete: {} added, {} changed, {} destroyed.",
+                s.add, s.change, s.remove
+            )
+        }),
+    }
+}
+
+/// `aws_route53_record.dkim["abc"]` -> `dkim["abc"]`
+fn short_name(address: &str) -> String {
+    address
+        .split_once('.')
+        .map(|(_, rest)| rest.to_string())
+        .unwrap_or_else(|| address.to_string())
+}

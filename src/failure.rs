@@ -1,0 +1,275 @@
+//! The one failure vocabulary of the journey's effects.
+//!
+//! Every handler's error converts into a [`Failure`]; the core's events carry it; its `Display`
+//! is the one place that words what a user reads: one sentence, what happened and what to do
+//! next. Variants carry their context (in the spirit of `just`'s error enum), never a finished
+//! message, except where a lower layer's own error type already words itself (AWS, terraform,
+//! the settings file, the generator): those keep their sentence and pass through here.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::aws::AwsError;
+use crate::words::sentence;
+
+/// Why an effect of the journey failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// AWS refused or could not be reached.
+    Aws(AwsError),
+    /// terraform could not be run, or what it wrote could not be read.
+    Terraform { problem: String },
+    /// A terraform run ended in failure.
+    RunFailed {
+        command: &'static str,
+        reason: String,
+    },
+    /// A terraform run was interrupted before it finished.
+    RunInterrupted { command: &'static str },
+    /// terraform went away without an exit status.
+    RunLost,
+    /// Another run holds the state lock (the lock's own description).
+    StateLocked { holder: String },
+    /// terraform printed something siteup could not read.
+    UnreadableOutput {
+        command: &'static str,
+        problem: String,
+    },
+    /// Moving the state to S3 stopped.
+    StateMove { problem: String },
+    /// An apply was asked for without a reviewed plan.
+    NoReviewedPlan,
+    /// The reviewed plan could not be approved.
+    NotApproved { problem: String },
+    /// siteup.toml has no answers yet.
+    NoSiteAnswers { folder: PathBuf },
+    /// siteup.toml could not be read or written.
+    Settings { problem: String },
+    /// The site's answers are not valid.
+    Answers { problem: String },
+    /// The Terraform files could not be generated or written.
+    Generate { problem: String },
+    /// A folder or file siteup needs could not be written.
+    Write { path: PathBuf, problem: String },
+    /// Route 53 has no hosted zone for the domain yet.
+    NoZoneYet { domain: String },
+    /// Route 53 has several zones for the domain and none can be chosen (the sentence names
+    /// them).
+    SeveralZones { listing: String },
+    /// A preflight check found a problem (its sentence and fix).
+    Preflight { problem: String },
+    /// The sandbox could not play its part.
+    Sandbox { problem: String },
+    /// A human step can be played only in a sandbox.
+    NotASandbox,
+    /// The sandbox has nothing to play for this step.
+    NothingToPlay { step: &'static str },
+    /// A step that is not a checkpoint was checked.
+    NotACheckpoint { step: &'static str },
+    /// A background task of siteup ended before it answered.
+    TaskLost { what: &'static str },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Failure::Aws(e) => sentence(&e.to_string()),
+            Failure::Terraform { problem } => sentence(problem),
+            Failure::RunFailed { command, reason } => {
+                format!("terraform {command} failed: {}", sentence(reason))
+            }
+            Failure::RunInterrupted { command } => format!(
+                "terraform {command} was interrupted before it finished; run siteup again to continue."
+            ),
+            Failure::RunLost => "terraform stopped without an exit status; run siteup again to plan what is left.".into(),
+            Failure::StateLocked { holder } => sentence(holder),
+            Failure::UnreadableOutput { command, problem } => format!(
+                "terraform {command} printed something siteup could not read ({problem}); run siteup again, and check that terraform is 1.10 or newer."
+            ),
+            Failure::StateMove { problem } => sentence(problem),
+            Failure::NoReviewedPlan => {
+                "There is no reviewed plan to apply; plan again.".into()
+            }
+            Failure::NotApproved { problem } => sentence(problem),
+            Failure::NoSiteAnswers { folder } => format!(
+                "There is no siteup.toml in {}; answer the site questions first.",
+                folder.display()
+            ),
+            Failure::Settings { problem } => sentence(problem),
+            Failure::Answers { problem } => sentence(problem),
+            Failure::Generate { problem } => sentence(problem),
+            Failure::Write { path, problem } => format!(
+                "Could not write {}: {problem}; check that the folder is writable and run siteup again.",
+                path.display()
+            ),
+            Failure::NoZoneYet { domain } => format!(
+                "Route 53 has no hosted zone for {domain} yet; it is created in the zone step."
+            ),
+            Failure::SeveralZones { listing } => sentence(listing),
+            Failure::Preflight { problem } => sentence(problem),
+            Failure::Sandbox { problem } => format!(
+                "The sandbox could not play its part: {}",
+                sentence(problem)
+            ),
+            Failure::NotASandbox => "Only the sandbox can play this step for you; do it yourself (the pane says how) and check again.".into(),
+            Failure::NothingToPlay { step } => {
+                format!("The sandbox has nothing to play for {step}.")
+            }
+            Failure::NotACheckpoint { step } => format!("{step} is not a checkpoint."),
+            Failure::TaskLost { what } => format!(
+                "siteup's {what} ended before it answered; run siteup again, and report it if it happens again."
+            ),
+        };
+        // One sentence, capitalised, whatever the variant (terraform's name stays lowercase).
+        if text.starts_with("terraform ") || text.starts_with("siteup") {
+            f.write_str(&text)
+        } else {
+            f.write_str(&sentence(&text))
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// A failure is written out as its sentence (`status --json`, the journal).
+impl serde::Serialize for Failure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl From<AwsError> for Failure {
+    fn from(e: AwsError) -> Self {
+        Failure::Aws(e)
+    }
+}
+
+impl From<crate::terraform::TfError> for Failure {
+    fn from(e: crate::terraform::TfError) -> Self {
+        Failure::Terraform {
+            problem: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::terraform::bootstrap::BootstrapError> for Failure {
+    fn from(e: crate::terraform::bootstrap::BootstrapError) -> Self {
+        Failure::StateMove {
+            problem: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::project::settings::SettingsError> for Failure {
+    fn from(e: crate::project::settings::SettingsError) -> Self {
+        Failure::Settings {
+            problem: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::tfgen::TfgenError> for Failure {
+    fn from(e: crate::tfgen::TfgenError) -> Self {
+        Failure::Generate {
+            problem: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::site::InputError> for Failure {
+    fn from(e: crate::site::InputError) -> Self {
+        Failure::Answers {
+            problem: e.to_string(),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for Failure {
+    fn from(_: tokio::task::JoinError) -> Self {
+        Failure::TaskLost {
+            what: "background task",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant is one sentence: capitalised, ending with a full stop, on one line.
+    #[test]
+    fn every_failure_reads_as_one_sentence() {
+        let all = [
+            Failure::Aws(AwsError::Throttled {
+                service: "SES".into(),
+            }),
+            Failure::Terraform {
+                problem: "terraform was not found on PATH".into(),
+            },
+            Failure::RunFailed {
+                command: "plan",
+                reason: "error: boom".into(),
+            },
+            Failure::RunInterrupted { command: "apply" },
+            Failure::RunLost,
+            Failure::StateLocked {
+                holder: "the state is locked by x".into(),
+            },
+            Failure::UnreadableOutput {
+                command: "output",
+                problem: "expected value".into(),
+            },
+            Failure::StateMove {
+                problem: "the copy differs".into(),
+            },
+            Failure::NoReviewedPlan,
+            Failure::NotApproved {
+                problem: "type apply".into(),
+            },
+            Failure::NoSiteAnswers {
+                folder: PathBuf::from("/tmp/x"),
+            },
+            Failure::Settings {
+                problem: "siteup.toml line 3: bad".into(),
+            },
+            Failure::Answers {
+                problem: "the domain is empty".into(),
+            },
+            Failure::Generate {
+                problem: "kept your edit".into(),
+            },
+            Failure::Write {
+                path: PathBuf::from("/tmp/x"),
+                problem: "permission denied".into(),
+            },
+            Failure::NoZoneYet {
+                domain: "example.com".into(),
+            },
+            Failure::SeveralZones {
+                listing: "Route 53 has two zones".into(),
+            },
+            Failure::Preflight {
+                problem: "terraform is missing".into(),
+            },
+            Failure::Sandbox {
+                problem: "the emulator did not answer".into(),
+            },
+            Failure::NotASandbox,
+            Failure::NothingToPlay { step: "Terraform" },
+            Failure::NotACheckpoint { step: "Terraform" },
+            Failure::TaskLost { what: "plan" },
+        ];
+        for f in all {
+            let text = f.to_string();
+            assert!(
+                text.starts_with("terraform ")
+                    || text.starts_with("siteup's ")
+                    || text.chars().next().is_some_and(char::is_uppercase),
+                "{text}"
+            );
+            assert!(text.ends_with('.'), "{text}");
+            assert!(!text.contains('\n'), "{text}");
+            assert!(!text.contains(".."), "{text}");
+        }
+    }
+}

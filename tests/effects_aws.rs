@@ -1,0 +1,171 @@
+//! The AWS handler and the checkpoint routing over `aws::fake::FakeAws`, the AWS handler's test
+//! double: what each checkpoint's check reports as AWS's answers change, what a failed call
+//! becomes, and what a submitted production-access request carries.
+
+use std::sync::Arc;
+
+use siteup::aws::fake::{FakeAws, FakeState};
+use siteup::aws::ses::{CheckState, DomainIdentityStatus, SenderStatus};
+use siteup::aws::{AwsError, HostedZone};
+use siteup::effects::checkpoints::LiveCheckpoints;
+use siteup::effects::{AwsChecks, AwsHandler, BoxFuture, Checkpoints, DelegationCheck, Project};
+use siteup::failure::Failure;
+use siteup::project::ProjectPaths;
+use siteup::project::settings::SiteupToml;
+use siteup::site::{Domain, Region, SiteConfig};
+use siteup::wizard::state::CheckReport;
+use siteup::wizard::{StepId, StepKind};
+
+const NS: [&str; 2] = ["ns-1.awsdns-01.org", "ns-2.awsdns-02.com"];
+
+/// A delegation check that records what it was asked and says "delegated" when the expected
+/// nameservers are the zone's.
+struct Registry;
+
+impl DelegationCheck for Registry {
+    fn check<'a>(&'a self, domain: &'a str, expected: &'a [String]) -> BoxFuture<'a, CheckReport> {
+        let ready = expected == NS;
+        Box::pin(async move {
+            CheckReport {
+                satisfied: ready,
+                unchecked: false,
+                waiting_on: StepKind::Human,
+                headline: format!("{domain} -> {}", expected.join(" ")),
+                lines: vec![],
+            }
+        })
+    }
+    fn registry_nameservers<'a>(&'a self, _domain: &'a str) -> BoxFuture<'a, Vec<String>> {
+        Box::pin(async { Vec::new() })
+    }
+}
+
+fn world() -> (Arc<FakeAws>, Arc<AwsHandler>, LiveCheckpoints) {
+    let config = SiteConfig::with_defaults(
+        Domain::parse("example.com").expect("domain"),
+        Region::parse("us-east-1").expect("region"),
+    );
+    // The answers as a read-only command holds them: no file is read or written.
+    let project = Arc::new(Project::new(
+        ProjectPaths::new(std::path::Path::new("/nonexistent/siteup-test")),
+        Some(Some(SiteupToml::from_config(&config, None))),
+    ));
+    let fake = Arc::new(FakeAws::new(FakeState::default()));
+    let aws = Arc::new(AwsHandler::connected(project.clone(), fake.clone()));
+    let checks = LiveCheckpoints::new(project, aws.clone(), Arc::new(Registry));
+    (fake, aws, checks)
+}
+
+fn domain(state: CheckState) -> DomainIdentityStatus {
+    DomainIdentityStatus {
+        exists: true,
+        verified_for_sending: state == CheckState::Success,
+        verification: state,
+        dkim: state,
+        ..DomainIdentityStatus::missing("example.com")
+    }
+}
+
+#[tokio::test]
+async fn the_email_domain_waits_on_aws_until_ses_verifies_it() {
+    let (fake, _aws, checks) = world();
+    fake.state()
+        .domains
+        .insert("example.com".into(), domain(CheckState::Pending));
+    let r = checks.check(StepId::EmailDomain).await;
+    assert!(!r.satisfied && !r.unchecked, "{r:?}");
+    assert_eq!(r.waiting_on, StepKind::Aws);
+    assert!(
+        r.headline.starts_with("SES is verifying example.com"),
+        "{r:?}"
+    );
+
+    fake.state()
+        .domains
+        .insert("example.com".into(), domain(CheckState::Success));
+    let r = checks.check(StepId::EmailDomain).await;
+    assert!(r.satisfied, "{r:?}");
+}
+
+#[tokio::test]
+async fn the_sender_waits_on_the_user_until_the_link_is_clicked() {
+    let (fake, _aws, checks) = world();
+    let address = "no-reply@example.com";
+    let mut sender = SenderStatus::missing(address);
+    sender.exists = true;
+    sender.verification = CheckState::Pending;
+    fake.state().senders.insert(address.into(), sender.clone());
+    let r = checks.check(StepId::SenderAddress).await;
+    assert!(!r.satisfied, "{r:?}");
+    assert_eq!(r.waiting_on, StepKind::Human);
+
+    sender.verified = true;
+    sender.verification = CheckState::Success;
+    fake.state().senders.insert(address.into(), sender);
+    assert!(checks.check(StepId::SenderAddress).await.satisfied);
+}
+
+#[tokio::test]
+async fn a_failed_aws_call_leaves_the_step_unchecked_with_aws_s_sentence() {
+    let (fake, _aws, checks) = world();
+    let error = AwsError::Throttled {
+        service: "SES".into(),
+    };
+    fake.state().fail_next = Some(error.clone());
+    let r = checks.check(StepId::SesProduction).await;
+    assert!(r.unchecked && !r.satisfied, "{r:?}");
+    // Production access is the user's to ask for: a check that could not be made waits on them.
+    assert_eq!(r.waiting_on, StepKind::Human);
+    assert_eq!(r.headline, Failure::Aws(error).to_string());
+}
+
+#[tokio::test]
+async fn the_nameserver_check_expects_the_zone_s_nameservers_from_route53() {
+    let (fake, _aws, checks) = world();
+    let r = checks.check(StepId::Nameservers).await;
+    assert!(r.unchecked, "no zone yet: {r:?}");
+    assert_eq!(
+        r.headline,
+        Failure::NoZoneYet {
+            domain: "example.com".into()
+        }
+        .to_string()
+    );
+
+    fake.state().zones.push(HostedZone {
+        id: "Z123".into(),
+        name: "example.com".into(),
+        nameservers: NS.iter().map(|s| s.to_string()).collect(),
+        record_count: Some(2),
+        comment: None,
+    });
+    let r = checks.check(StepId::Nameservers).await;
+    assert!(r.satisfied, "{r:?}");
+    assert_eq!(r.headline, format!("example.com -> {}", NS.join(" ")));
+}
+
+#[tokio::test]
+async fn a_submitted_request_carries_the_user_s_text_and_says_what_happens_next() {
+    let (fake, aws, _checks) = world();
+    let composed = aws.compose_ses_request().await.expect("composed");
+    assert!(composed.contains("example.com"), "{composed}");
+    let said = aws
+        .submit_ses_request("We send sign-up mail only.".into())
+        .await
+        .expect("submitted");
+    assert!(!said.is_empty());
+    let state = fake.state();
+    assert_eq!(state.submissions.len(), 1);
+    assert_eq!(
+        state.submissions[0].use_case_description,
+        "We send sign-up mail only."
+    );
+}
+
+#[tokio::test]
+async fn a_check_of_a_step_that_is_no_checkpoint_says_so() {
+    let (_fake, _aws, checks) = world();
+    let r = checks.check(StepId::Generate).await;
+    assert!(r.unchecked, "{r:?}");
+    assert!(r.headline.ends_with("is not a checkpoint."), "{r:?}");
+}
