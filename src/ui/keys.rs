@@ -1,5 +1,9 @@
 //! Keys: what each key does on each pane, and the hints the bottom bar and the help show.
 //! [`on_key`] is pure apart from the `UiState` it updates: it returns what the loop must do.
+//!
+//! Which journey actions exist at a step is the core's decision ([`Journey::offers`]): a key
+//! sends an event only for an action the core offers, and the hints list exactly those (plus
+//! the keys that only move the view: scroll, copy, Tab, help).
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::backend::crossterm::EventHandler;
@@ -7,7 +11,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::editor::TextEditor;
 use super::form::FieldId;
 use super::state::{Dialog, FormMode, UiState};
-use crate::wizard::{Event, Journey, Phase, Status, StepId};
+use crate::wizard::{Action as Offer, Event, Journey, Phase, Status, StepId};
 
 /// What the loop does after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,14 +96,15 @@ pub fn on_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
         }
         _ => {}
     }
-    let status = j.status(shown);
-    if key.code == KeyCode::Char('r') && status == Status::Failed {
+    if key.code == KeyCode::Char('r') && j.offers(shown, Offer::Retry) {
         return send(Event::Retry(shown));
     }
     match shown {
         StepId::Preflight | StepId::Profile => profile_key(ui, j, key),
         StepId::Site => {
-            if matches!(key.code, KeyCode::Char('e') | KeyCode::Enter) {
+            if matches!(key.code, KeyCode::Char('e') | KeyCode::Enter)
+                && j.offers(StepId::Site, Offer::EditAnswers)
+            {
                 ui.form_mode = FormMode::Editing;
                 ui.selected = Some(StepId::Site);
             }
@@ -137,15 +142,19 @@ pub fn on_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
             _ => checkpoint_key(ui, j, shown, key),
         },
         StepId::EmailDomain | StepId::SenderAddress => match key.code {
-            KeyCode::Char('r') if j.ready(StepId::SenderAddress) => send(Event::ResendVerification),
-            KeyCode::Char('p') if can_play(j, StepId::SenderAddress) => {
+            KeyCode::Char('r') if j.offers(StepId::SenderAddress, Offer::ResendMail) => {
+                send(Event::ResendVerification)
+            }
+            KeyCode::Char('p') if j.offers(StepId::SenderAddress, Offer::Play) => {
                 send(Event::PlayHuman(StepId::SenderAddress))
             }
             _ => checkpoint_key(ui, j, shown, key),
         },
         StepId::SesProduction => match key.code {
             KeyCode::Char('e') => {
-                if let Some(text) = &j.facts.ses_request {
+                if let Some(text) = &j.facts.ses_request
+                    && j.offers(StepId::SesProduction, Offer::EditSesRequest)
+                {
                     ui.ses_editor = Some(TextEditor::new(text));
                     ui.selected = Some(StepId::SesProduction);
                 }
@@ -159,7 +168,7 @@ pub fn on_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
                 None => vec![],
             },
             KeyCode::Char('s') => {
-                if j.facts.ses_request.is_some() && j.ready(StepId::SesProduction) {
+                if j.offers(StepId::SesProduction, Offer::SubmitSesRequest) {
                     ui.dialog = Some(Dialog::SubmitSes);
                 }
                 vec![]
@@ -357,10 +366,7 @@ fn profile_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
             vec![]
         }
         KeyCode::Enter => {
-            let choosable = matches!(
-                j.status(StepId::Profile),
-                Status::WaitingOnYou | Status::Failed | Status::NotYet
-            );
+            let choosable = j.offers(StepId::Profile, Offer::ChooseProfile);
             match j.facts.profiles.get(ui.profile_cursor) {
                 Some(p) if choosable => send(Event::ProfileChosen(p.name.clone())),
                 _ => vec![],
@@ -391,7 +397,7 @@ fn phase_key(ui: &mut UiState, j: &Journey, step: StepId, key: KeyEvent) -> Vec<
     if let Some((phase, plan)) = pending {
         let phase = *phase;
         return match key.code {
-            KeyCode::Char('y') | KeyCode::Char('a') => {
+            KeyCode::Char('y') | KeyCode::Char('a') if j.offers(step, Offer::ApprovePlan) => {
                 if plan.is_destructive() {
                     ui.dialog = Some(Dialog::TypedConfirm {
                         phase,
@@ -408,36 +414,24 @@ fn phase_key(ui: &mut UiState, j: &Journey, step: StepId, key: KeyEvent) -> Vec<
                 }
             }
             // Enter takes the default, which is No.
-            KeyCode::Char('n') | KeyCode::Enter => send(Event::PlanDecision {
-                phase,
-                approve: false,
-            }),
+            KeyCode::Char('n') | KeyCode::Enter if j.offers(step, Offer::DeclinePlan) => {
+                send(Event::PlanDecision {
+                    phase,
+                    approve: false,
+                })
+            }
             _ => vec![],
         };
-    }
-    if key.code == KeyCode::Char('r') && j.status(step) == Status::WaitingOnYou {
-        return send(Event::Retry(step));
     }
     vec![]
 }
 
 fn checkpoint_key(_ui: &mut UiState, j: &Journey, step: StepId, key: KeyEvent) -> Vec<Action> {
     match key.code {
-        KeyCode::Char('n') if j.ready(step) => send(Event::CheckNow(step)),
-        KeyCode::Char('p') if can_play(j, step) => send(Event::PlayHuman(step)),
+        KeyCode::Char('n') if j.offers(step, Offer::CheckNow) => send(Event::CheckNow(step)),
+        KeyCode::Char('p') if j.offers(step, Offer::Play) => send(Event::PlayHuman(step)),
         _ => vec![],
     }
-}
-
-/// Whether the sandbox can play the human (or AWS's reviewer) for this checkpoint now.
-pub fn can_play(j: &Journey, step: StepId) -> bool {
-    j.facts.sandbox
-        && matches!(
-            step,
-            StepId::Nameservers | StepId::SenderAddress | StepId::SesProduction
-        )
-        && j.ready(step)
-        && j.status(step) != Status::Done
 }
 
 /// What `p` does in the sandbox, per checkpoint.
@@ -495,29 +489,39 @@ pub fn hints(ui: &UiState, j: &Journey) -> Vec<(String, String)> {
         return h;
     }
     let status = j.status(shown);
-    if status == Status::Failed {
-        push("r", "retry");
+    let offers = |a: Offer| j.offers(shown, a);
+    if offers(Offer::Retry) {
+        if status == Status::Failed {
+            push("r", "retry");
+        } else {
+            push("r", "plan again");
+        }
     }
-    // At a checkpoint, what moves it on comes first.
-    let play = if shown == StepId::EmailDomain {
+    // At a checkpoint, what moves it on comes first. The email pane shows the sender address
+    // too, whose mail is the one to click.
+    let mail = if shown == StepId::EmailDomain {
         StepId::SenderAddress
     } else {
         shown
     };
-    if play.is_checkpoint() && can_play(j, play) {
-        push("p", play_label(play));
+    if j.offers(mail, Offer::Play) {
+        push("p", play_label(mail));
     }
-    if shown.is_checkpoint() && j.ready(shown) && status != Status::Done {
+    if offers(Offer::CheckNow) {
         push("n", "check now");
     }
     match shown {
         StepId::Preflight | StepId::Profile => {
-            if !j.facts.profiles.is_empty() && j.status(StepId::Profile) != Status::Done {
+            if !j.facts.profiles.is_empty() && j.offers(StepId::Profile, Offer::ChooseProfile) {
                 push(g.up_down(), "choose");
                 push("Enter", "use profile");
             }
         }
-        StepId::Site => push("e", "edit answers"),
+        StepId::Site => {
+            if offers(Offer::EditAnswers) {
+                push("e", "edit answers");
+            }
+        }
         StepId::Generate => {
             if j.facts.files.len() > 1 {
                 push(g.up_down(), "file");
@@ -532,16 +536,19 @@ pub fn hints(ui: &UiState, j: &Journey) -> Vec<(String, String)> {
                 .as_ref()
                 .filter(|(p, _)| Some(*p) == phase);
             if let Some((_, plan)) = pending {
-                if plan.is_destructive() {
-                    push("y", "apply (type destroy)");
-                } else {
-                    push("y", "apply");
+                if offers(Offer::ApprovePlan) {
+                    if plan.is_destructive() {
+                        push("y", "apply (type destroy)");
+                    } else {
+                        push("y", "apply");
+                    }
                 }
-                push("n/Enter", "don't apply");
+                if offers(Offer::DeclinePlan) {
+                    push("n/Enter", "don't apply");
+                }
                 push(g.up_down(), "scroll");
-            } else if status == Status::WaitingOnYou {
-                push("r", "plan again");
-            } else if status == Status::Running {
+            }
+            if offers(Offer::StopTerraform) {
                 push("Ctrl-C", "stop terraform");
             }
         }
@@ -553,14 +560,19 @@ pub fn hints(ui: &UiState, j: &Journey) -> Vec<(String, String)> {
             push("h", "registrar how-to");
         }
         StepId::EmailDomain | StepId::SenderAddress => {
-            if j.ready(StepId::SenderAddress) && status != Status::Failed {
+            // r retries the shown step when it failed.
+            if j.offers(StepId::SenderAddress, Offer::ResendMail) && !offers(Offer::Retry) {
                 push("r", "resend mail");
             }
         }
         StepId::SesProduction => {
-            if j.facts.ses_request.is_some() {
+            if offers(Offer::EditSesRequest) {
                 push("e", "edit");
+            }
+            if j.facts.ses_request.is_some() {
                 push("c", "copy");
+            }
+            if offers(Offer::SubmitSesRequest) {
                 push("s", "submit");
             }
         }
@@ -616,4 +628,278 @@ pub fn on_paste(ui: &mut UiState, j: &Journey, text: &str) -> Vec<Action> {
         }
     }
     vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    //! The wizard's keys, its hints and plain mode's questions offer exactly what the core
+    //! offers ([`Journey::offers`]), in every state of a grid of journeys.
+
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::ui::UiOptions;
+    use crate::ui::state::FormMode;
+    use crate::wizard::state::{PlanFacts, ProfileChoice};
+
+    type Offered = BTreeSet<(StepId, Offer)>;
+
+    fn base() -> Journey {
+        let mut j = Journey::new(crate::wizard::Mode::Interactive);
+        for s in [
+            StepId::Preflight,
+            StepId::Profile,
+            StepId::Site,
+            StepId::Generate,
+            StepId::State,
+            StepId::Foundation,
+        ] {
+            j.steps.entry(s).or_default().status = Status::Done;
+        }
+        j.facts.nameservers = vec!["ns-1.awsdns-01.org".into()];
+        j
+    }
+
+    fn set(j: &mut Journey, step: StepId, status: Status) {
+        j.steps.entry(step).or_default().status = status;
+    }
+
+    /// Journeys in many states: every checkpoint status, in and out of the sandbox, with and
+    /// without a request text; plans under review, declined, running, failed; the profile.
+    fn journeys() -> Vec<Journey> {
+        use Status::*;
+        let mut out = vec![];
+        let statuses = [NotYet, WaitingOnYou, WaitingOnAws, Done, Failed];
+        for sandbox in [false, true] {
+            for ns in [WaitingOnYou, Done] {
+                for other in statuses {
+                    for request in [false, true] {
+                        let mut j = base();
+                        j.facts.sandbox = sandbox;
+                        set(&mut j, StepId::Nameservers, ns);
+                        for s in [
+                            StepId::EmailDomain,
+                            StepId::SenderAddress,
+                            StepId::SesProduction,
+                        ] {
+                            set(&mut j, s, other);
+                        }
+                        if ns != Done {
+                            set(&mut j, StepId::EmailDomain, NotYet);
+                        }
+                        if request {
+                            j.facts.ses_request = Some("We send sign-up mail.".into());
+                        }
+                        out.push(j);
+                    }
+                }
+            }
+        }
+        for (status, plan, busy) in [
+            (WaitingOnYou, Some(false), false),
+            (WaitingOnYou, Some(true), false),
+            (WaitingOnYou, None, false),
+            (Running, None, true),
+            (Failed, None, false),
+        ] {
+            let mut j = base();
+            set(&mut j, StepId::Foundation, status);
+            if let Some(destructive) = plan {
+                let p = PlanFacts {
+                    create: 1,
+                    delete: usize::from(destructive),
+                    ..PlanFacts::default()
+                };
+                j.facts.pending_plan = Some((Phase::Foundation, p));
+            }
+            if busy {
+                j.busy = Some(StepId::Foundation);
+            }
+            out.push(j);
+        }
+        for status in [NotYet, WaitingOnYou, Running, Failed, Done] {
+            for listed in [false, true] {
+                let mut j = Journey::new(crate::wizard::Mode::Interactive);
+                set(&mut j, StepId::Preflight, Done);
+                set(&mut j, StepId::Profile, status);
+                set(&mut j, StepId::Site, WaitingOnYou);
+                if listed {
+                    j.facts.profiles = vec![ProfileChoice {
+                        name: "personal".into(),
+                        kind: "SSO".into(),
+                        region: None,
+                    }];
+                }
+                out.push(j);
+            }
+        }
+        out
+    }
+
+    fn ui_on(pane: StepId) -> UiState {
+        let mut ui = UiState::new(&UiOptions::plain_ascii(), time::OffsetDateTime::UNIX_EPOCH);
+        ui.selected = Some(pane);
+        // The form's own keys are the form's: look at the pane with the form left.
+        ui.form_mode = FormMode::Left;
+        ui
+    }
+
+    /// What a key did, as the core's action.
+    fn key_action(j: &Journey, pane: StepId, code: KeyCode) -> Option<(StepId, Offer)> {
+        let mut ui = ui_on(pane);
+        let out = on_key(&mut ui, j, KeyEvent::new(code, KeyModifiers::NONE));
+        if let Some(d) = &ui.dialog {
+            return match d {
+                Dialog::SubmitSes => Some((StepId::SesProduction, Offer::SubmitSesRequest)),
+                Dialog::TypedConfirm { phase, .. } => Some((phase.step(), Offer::ApprovePlan)),
+                Dialog::ConfirmQuit | Dialog::ForceKill => Some((pane, Offer::Quit)),
+            };
+        }
+        if ui.ses_editor.is_some() {
+            return Some((StepId::SesProduction, Offer::EditSesRequest));
+        }
+        if ui.form_mode == FormMode::Editing {
+            return Some((StepId::Site, Offer::EditAnswers));
+        }
+        let event = out.into_iter().find_map(|a| match a {
+            Action::Send(e) => Some(e),
+            _ => None,
+        })?;
+        Some(match event {
+            Event::Retry(s) => (s, Offer::Retry),
+            Event::CheckNow(s) => (s, Offer::CheckNow),
+            Event::PlayHuman(s) => (s, Offer::Play),
+            Event::ResendVerification => (StepId::SenderAddress, Offer::ResendMail),
+            Event::ProfileChosen(_) => (StepId::Profile, Offer::ChooseProfile),
+            Event::PlanDecision { phase, approve } => (
+                phase.step(),
+                if approve {
+                    Offer::ApprovePlan
+                } else {
+                    Offer::DeclinePlan
+                },
+            ),
+            Event::Quit => (pane, Offer::Quit),
+            other => panic!("unexpected event {other:?}"),
+        })
+    }
+
+    /// The core actions the hints of a pane name.
+    fn hinted(j: &Journey, pane: StepId) -> Offered {
+        let ui = ui_on(pane);
+        let mail = if pane == StepId::EmailDomain {
+            StepId::SenderAddress
+        } else {
+            pane
+        };
+        hints(&ui, j)
+            .into_iter()
+            .filter_map(|(_, label)| {
+                Some(match label.as_str() {
+                    "retry" | "plan again" => (pane, Offer::Retry),
+                    "check now" => (pane, Offer::CheckNow),
+                    l if l == play_label(mail) => (mail, Offer::Play),
+                    "use profile" => (StepId::Profile, Offer::ChooseProfile),
+                    "edit answers" => (StepId::Site, Offer::EditAnswers),
+                    "apply" | "apply (type destroy)" => (pane, Offer::ApprovePlan),
+                    "don't apply" => (pane, Offer::DeclinePlan),
+                    "resend mail" => (StepId::SenderAddress, Offer::ResendMail),
+                    "edit" => (pane, Offer::EditSesRequest),
+                    "submit" => (pane, Offer::SubmitSesRequest),
+                    "stop terraform" => (pane, Offer::StopTerraform),
+                    "quit" => (pane, Offer::Quit),
+                    _ => return None,
+                })
+            })
+            .collect()
+    }
+
+    /// What the core offers on a pane, as the wizard can take it: the email pane also acts for
+    /// the sender address, the preflight pane chooses the profile, and choosing needs a list.
+    fn expected(j: &Journey, pane: StepId) -> Offered {
+        let mut out: Offered = j.actions(pane).into_iter().map(|a| (pane, a)).collect();
+        if pane == StepId::EmailDomain {
+            for a in [Offer::Play, Offer::ResendMail] {
+                if j.offers(StepId::SenderAddress, a) {
+                    out.insert((StepId::SenderAddress, a));
+                }
+            }
+        }
+        if pane == StepId::Preflight && j.offers(StepId::Profile, Offer::ChooseProfile) {
+            out.insert((StepId::Profile, Offer::ChooseProfile));
+        }
+        if j.facts.profiles.is_empty() {
+            out.remove(&(StepId::Profile, Offer::ChooseProfile));
+        }
+        // Ctrl-C, global, stops terraform; it is hinted on the step terraform works on.
+        out
+    }
+
+    const KEYS: [KeyCode; 8] = [
+        KeyCode::Char('r'),
+        KeyCode::Char('n'),
+        KeyCode::Char('p'),
+        KeyCode::Char('e'),
+        KeyCode::Char('s'),
+        KeyCode::Char('y'),
+        KeyCode::Enter,
+        KeyCode::Char('q'),
+    ];
+
+    #[test]
+    fn keys_and_hints_offer_exactly_what_the_core_offers() {
+        for j in journeys() {
+            for pane in StepId::ALL {
+                let want = expected(&j, pane);
+                let mut by_keys: Offered = KEYS
+                    .into_iter()
+                    .filter_map(|k| key_action(&j, pane, k))
+                    .collect();
+                for (step, action) in &by_keys {
+                    assert!(
+                        j.offers(*step, *action),
+                        "{pane} pane: a key does {action:?} at {step}, which the core does not offer\n{j:?}"
+                    );
+                }
+                // Ctrl-C stops terraform wherever it is pressed.
+                if j.busy == Some(pane) {
+                    by_keys.insert((pane, Offer::StopTerraform));
+                }
+                assert_eq!(by_keys, want, "{pane} pane: keys\n{j:?}");
+                assert_eq!(hinted(&j, pane), want, "{pane} pane: hints\n{j:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn plain_questions_and_wizard_keys_offer_the_same_at_each_checkpoint() {
+        let answerable = [
+            Offer::CheckNow,
+            Offer::Play,
+            Offer::ResendMail,
+            Offer::SubmitSesRequest,
+            Offer::EditSesRequest,
+        ];
+        for j in journeys() {
+            for step in StepId::ALL.into_iter().filter(|s| s.is_checkpoint()) {
+                let plain: Offered = crate::ui::plain::checkpoint_choices(&j, step)
+                    .into_iter()
+                    .map(|(a, _)| (step, a))
+                    .collect();
+                let core: Offered = j
+                    .actions(step)
+                    .into_iter()
+                    .filter(|a| answerable.contains(a))
+                    .map(|a| (step, a))
+                    .collect();
+                assert_eq!(plain, core, "{step}: plain\n{j:?}");
+                let wizard: Offered = KEYS
+                    .into_iter()
+                    .filter_map(|k| key_action(&j, step, k))
+                    .filter(|(s, a)| *s == step && answerable.contains(a))
+                    .collect();
+                assert_eq!(wizard, plain, "{step}: wizard and plain differ\n{j:?}");
+            }
+        }
+    }
 }

@@ -21,14 +21,14 @@ use tokio::time::Instant;
 
 use super::draw::status_words;
 use super::form::{FieldId, SiteForm};
-use super::keys::{DESTROY_WORD, can_play, play_label};
+use super::keys::{DESTROY_WORD, play_label};
 use super::text::{self, COST_TOTAL, COSTS, labelled_outputs, next_steps};
 use super::{Background, UiError, UiOptions};
 use crate::effects::Handlers;
 use crate::runtime::JournalStore;
 use crate::site::Parts;
 use crate::wizard::state::RowState;
-use crate::wizard::{Event, Journey, Phase, Status, StepId, Stop};
+use crate::wizard::{Action, Event, Journey, Phase, Status, StepId, Stop};
 
 /// Runs the plain mode on standard input and output. Standard input that is a terminal gets
 /// inquire prompts; anything else is read line by line.
@@ -620,7 +620,7 @@ impl Plain {
         }
         if let Some(step) = StepId::ALL
             .into_iter()
-            .find(|s| s.runs_terraform() && j.status(*s) == Status::WaitingOnYou)
+            .find(|s| j.status(*s) == Status::WaitingOnYou && j.offers(*s, Action::Retry))
         {
             return (Some(Question::Replan(step)), None);
         }
@@ -647,7 +647,7 @@ impl Plain {
         for step in StepId::ALL.into_iter().filter(|s| s.is_checkpoint()) {
             let status = j.status(step);
             let actionable = status == Status::WaitingOnYou
-                || (status == Status::WaitingOnAws && can_play(j, step));
+                || (status == Status::WaitingOnAws && j.offers(step, Action::Play));
             if !actionable {
                 continue;
             }
@@ -768,7 +768,7 @@ impl Plain {
                     .detail
                     .unwrap_or_else(|| format!("{} failed.", step.title()));
                 out.push(format!("{} failed: {msg}", step.title()));
-                if *step == StepId::Profile && !j.facts.profiles.is_empty() {
+                if another_profile(j, *step) {
                     out.push("Type r and Enter to try again, c to choose another profile, or q to quit (everything is saved).".into());
                 } else {
                     out.push(
@@ -857,17 +857,10 @@ impl Plain {
                         out.push(format!("  | {l}"));
                     }
                 }
-                let mut keys = vec!["Enter checks now".to_string()];
-                if can_play(j, *step) {
-                    keys.push(format!("p lets the sandbox {}", play_label(*step)));
-                }
-                if *step == StepId::SenderAddress {
-                    keys.push("r sends the mail again".into());
-                }
-                if *step == StepId::SesProduction && j.facts.ses_request.is_some() {
-                    keys.push("s submits the request".into());
-                    keys.push("e edits it".into());
-                }
+                let mut keys: Vec<String> = checkpoint_choices(j, *step)
+                    .into_iter()
+                    .map(|(_, words)| words)
+                    .collect();
                 keys.push("w waits without asking".into());
                 keys.push("q quits (everything is saved)".into());
                 out.push(format!("{}: {}.", step.title(), keys.join(", ")));
@@ -922,7 +915,7 @@ impl Plain {
             }
             Question::Failed(step) => match lower.as_str() {
                 "r" | "retry" => self.send(j, Event::Retry(step), hold),
-                "c" if step == StepId::Profile && !j.facts.profiles.is_empty() => {
+                "c" if another_profile(j, step) => {
                     self.ask(j, Question::Profile);
                 }
                 "q" | "quit" => self.quit(),
@@ -1018,32 +1011,37 @@ impl Plain {
             Question::Checkpoint(step) => {
                 let status = j.status(step);
                 let now = Instant::now();
-                match lower.as_str() {
-                    "" => {
+                // Only what the question offered is taken.
+                let chosen = checkpoint_choices(j, step)
+                    .into_iter()
+                    .find(|(a, _)| choice_key(*a) == Some(lower.as_str()))
+                    .map(|(a, _)| a);
+                match (chosen, lower.as_str()) {
+                    (Some(Action::CheckNow), _) => {
                         self.acted
                             .insert(step, (status, now + Duration::from_secs(5)));
                         self.send(j, Event::CheckNow(step), Duration::from_secs(5));
                     }
-                    "p" if can_play(j, step) => {
+                    (Some(Action::Play), _) => {
                         self.say(format!("Asking the sandbox to {}.", play_label(step)));
                         self.acted
                             .insert(step, (status, now + Duration::from_secs(60)));
                         self.played_hold = Some((step, status, now + Duration::from_secs(60)));
                         self.send(j, Event::PlayHuman(step), Duration::from_secs(60));
                     }
-                    "r" if step == StepId::SenderAddress => {
+                    (Some(Action::ResendMail), _) => {
                         self.acted
                             .insert(step, (status, now + Duration::from_secs(30)));
                         self.send(j, Event::ResendVerification, Duration::from_secs(5));
                     }
-                    "s" if step == StepId::SesProduction && j.facts.ses_request.is_some() => {
+                    (Some(Action::SubmitSesRequest), _) => {
                         self.ask(j, Question::SesSubmit);
                     }
-                    "e" if step == StepId::SesProduction && j.facts.ses_request.is_some() => {
+                    (Some(Action::EditSesRequest), _) => {
                         self.ses_lines.clear();
                         self.ask(j, Question::SesEdit);
                     }
-                    "w" | "wait" => {
+                    (_, "w" | "wait") => {
                         self.acted
                             .insert(step, (status, now + Duration::from_secs(24 * 3600)));
                         self.say(format!(
@@ -1051,7 +1049,7 @@ impl Plain {
                             step.title()
                         ));
                     }
-                    "q" | "quit" => self.quit(),
+                    (_, "q" | "quit") => self.quit(),
                     _ => {
                         self.refuse(j, "That is not one of the choices above.");
                         self.printed = None;
@@ -1257,6 +1255,53 @@ fn same_moment(a: &Journey, b: &Journey) -> bool {
         && a.facts.profile == b.facts.profile
         && a.facts.profiles == b.facts.profiles
         && a.facts.notice == b.facts.notice
+}
+
+/// Whether a failed step's question also offers choosing another AWS profile.
+fn another_profile(j: &Journey, step: StepId) -> bool {
+    step == StepId::Profile
+        && !j.facts.profiles.is_empty()
+        && j.offers(StepId::Profile, Action::ChooseProfile)
+}
+
+/// The answer that picks an action at a checkpoint question.
+fn choice_key(a: Action) -> Option<&'static str> {
+    match a {
+        Action::CheckNow => Some(""),
+        Action::Play => Some("p"),
+        Action::ResendMail => Some("r"),
+        Action::SubmitSesRequest => Some("s"),
+        Action::EditSesRequest => Some("e"),
+        _ => None,
+    }
+}
+
+/// What a checkpoint question offers, in the words of the question: exactly the core's actions
+/// at the step that have an answer (quit and wait are added by the question). Every action
+/// with a `choice_key` is listed here.
+pub(crate) fn checkpoint_choices(j: &Journey, step: StepId) -> Vec<(Action, String)> {
+    // Enter first, and the request's submit before its edit ("e edits it").
+    [
+        Action::CheckNow,
+        Action::Play,
+        Action::ResendMail,
+        Action::SubmitSesRequest,
+        Action::EditSesRequest,
+    ]
+    .into_iter()
+    .filter(|a| j.offers(step, *a))
+    .filter_map(|a| {
+        let words = match a {
+            Action::CheckNow => "Enter checks now".to_string(),
+            Action::Play => format!("p lets the sandbox {}", play_label(step)),
+            Action::ResendMail => "r sends the mail again".into(),
+            Action::SubmitSesRequest => "s submits the request".into(),
+            Action::EditSesRequest => "e edits it".into(),
+            _ => return None,
+        };
+        Some((a, words))
+    })
+    .collect()
 }
 
 fn needs_inquire(q: &Question) -> bool {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::actions::Action;
 use super::state::{
     ApplyResult, ApplyRows, CheckReport, FileChange, Journey, Mode, Phase, PlanFacts,
     ProfileChoice, Status, Stop,
@@ -368,8 +369,12 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             fail(j, &mut fx, phase.step(), &error, now);
         }
         Event::PlanDecision { phase, approve } => {
-            let pending = j.facts.pending_plan.as_ref().map(|(p, _)| *p);
-            if pending == Some(phase) {
+            let decision = if approve {
+                Action::ApprovePlan
+            } else {
+                Action::DeclinePlan
+            };
+            if j.offers(phase.step(), decision) {
                 j.facts.pending_plan = None;
                 let step = phase.step();
                 if approve {
@@ -535,7 +540,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             Ok(()) => {}
         },
         Event::CheckNow(step) => {
-            if step.is_checkpoint() && j.ready(step) {
+            if j.offers(step, Action::CheckNow) {
                 // The user just acted: back to fast re-checks.
                 j.check_attempts.remove(&step);
                 j.checks_in_flight.insert(step);
@@ -546,14 +551,12 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             }
         }
         Event::Retry(step) => {
-            if j.status(step) == Status::Failed
-                || (j.status(step) == Status::WaitingOnYou && step.runs_terraform())
-            {
+            if j.offers(step, Action::Retry) {
                 set(j, &mut fx, step, Status::NotYet, None, now);
             }
         }
         Event::PlayHuman(step) => {
-            if j.facts.sandbox && step.is_checkpoint() && j.ready(step) {
+            if j.offers(step, Action::Play) {
                 fx.push(Effect::PlayHuman(step));
             }
             return fx;
@@ -570,11 +573,15 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             return fx;
         }
         Event::EditSesRequest(text) => {
-            j.facts.ses_request = Some(text);
+            if j.offers(StepId::SesProduction, Action::EditSesRequest) {
+                j.facts.ses_request = Some(text);
+            }
             return fx;
         }
         Event::SubmitSesRequest => {
-            if let Some(text) = j.facts.ses_request.clone() {
+            if let Some(text) = j.facts.ses_request.clone()
+                && j.offers(StepId::SesProduction, Action::SubmitSesRequest)
+            {
                 fx.push(Effect::SubmitSesRequest(text));
             }
             return fx;
@@ -593,7 +600,9 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             return fx;
         }
         Event::ResendVerification => {
-            fx.push(Effect::ResendVerification);
+            if j.offers(StepId::SenderAddress, Action::ResendMail) {
+                fx.push(Effect::ResendVerification);
+            }
             return fx;
         }
         Event::Resent(r) => {

@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{failure, paragraph, report_lines, status_line};
-use crate::ui::keys::{can_play, play_label};
+use crate::ui::keys::play_label;
 use crate::ui::state::UiState;
-use crate::wizard::{Journey, Status, StepId};
+use crate::wizard::{Action, Journey, StepId};
 
 pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     lines.extend(report_lines(j, ui, StepId::SenderAddress, area.width));
     lines.extend(failure(j, ui, StepId::SenderAddress));
     let step = StepId::SenderAddress;
-    if j.ready(step) && j.status(step) != Status::Done {
+    if j.offers(step, Action::ResendMail) {
         lines.push(Line::default());
         let mut spans = vec![
             Span::raw("Open the mail from AWS and click its link. "),
@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
             Span::styled("n", t.key()),
             Span::raw(" checks now."),
         ];
-        if can_play(j, step) {
+        if j.offers(step, Action::Play) {
             spans.push(Span::raw(" Sandbox: "));
             spans.push(Span::styled("p", t.key()));
             spans.push(Span::raw(format!(" to {}.", play_label(step))));

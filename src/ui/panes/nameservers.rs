@@ -6,10 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{failure, paragraph, report_details, status_line};
-use crate::ui::keys::{can_play, play_label};
+use crate::ui::keys::play_label;
 use crate::ui::state::UiState;
 use crate::ui::text::{self, REGISTRAR_GENERIC, REGISTRAR_HINTS};
-use crate::wizard::{Journey, Status, StepId};
+use crate::wizard::{Action, Journey, Status, StepId};
 
 pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
@@ -105,14 +105,14 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
             text::wait_words(text::elapsed_secs(since, ui.now))
         )));
     }
-    if j.ready(step) && !done {
+    if j.offers(step, Action::CheckNow) {
         heading.push(Span::styled(g.sep(), t.dim()));
         heading.push(Span::styled("n", t.key()));
         heading.push(Span::raw(" now"));
     }
     lines.push(Line::from(heading));
     lines.extend(report_details(j, ui, step, area.width));
-    if can_play(j, step) {
+    if j.offers(step, Action::Play) {
         lines.push(Line::from(vec![
             Span::raw("Sandbox: "),
             Span::styled("p", t.key()),

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
 use super::{failure, paragraph, report_lines, status_line};
-use crate::ui::keys::{can_play, play_label};
+use crate::ui::keys::play_label;
 use crate::ui::state::UiState;
-use crate::wizard::{Journey, Status, StepId};
+use crate::wizard::{Action, Journey, Status, StepId};
 
 pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
@@ -42,19 +42,25 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         keys.push(Span::styled("Esc", t.key()));
         keys.push(Span::raw(" keeps the text"));
     } else {
-        keys.extend([
-            Span::raw("The request ("),
-            Span::styled("e", t.key()),
-            Span::raw(" edit, "),
-            Span::styled("c", t.key()),
-            Span::raw(" copy, "),
-            Span::styled("s", t.key()),
-            Span::raw(" submit"),
-        ]);
-        if can_play(j, step) {
-            keys.push(Span::raw(", "));
-            keys.push(Span::styled("p", t.key()));
-            keys.push(Span::raw(format!(" {}", play_label(step))));
+        // The keys the core offers here (copy is always there: it only reads).
+        let mut offered = vec![];
+        if j.offers(step, Action::EditSesRequest) {
+            offered.push(("e", "edit".to_string()));
+        }
+        offered.push(("c", "copy".to_string()));
+        if j.offers(step, Action::SubmitSesRequest) {
+            offered.push(("s", "submit".to_string()));
+        }
+        if j.offers(step, Action::Play) {
+            offered.push(("p", play_label(step).to_string()));
+        }
+        keys.push(Span::raw("The request ("));
+        for (i, (k, label)) in offered.into_iter().enumerate() {
+            if i > 0 {
+                keys.push(Span::raw(", "));
+            }
+            keys.push(Span::styled(k, t.key()));
+            keys.push(Span::raw(format!(" {label}")));
         }
         keys.push(Span::raw("):"));
     }

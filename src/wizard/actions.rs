@@ -1,0 +1,260 @@
+//! What a person can do at each step, decided once: both front ends show and accept exactly
+//! these, and [`super::update`] acts on an event only when its action is offered.
+
+use super::state::{Journey, Mode, Status};
+use super::steps::StepId;
+
+/// Something a person can ask of the journey at a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// Run a failed step again, or plan a terraform step whose plan was declined.
+    Retry,
+    /// Choose the AWS profile (or another one after it failed).
+    ChooseProfile,
+    /// Answer the site questions, or change the answers.
+    EditAnswers,
+    /// Apply the plan under review.
+    ApprovePlan,
+    /// Leave the plan under review unapplied.
+    DeclinePlan,
+    /// Sandbox only: play the human (or AWS's reviewer) for a checkpoint.
+    Play,
+    /// Check a waiting checkpoint live now.
+    CheckNow,
+    /// Send the sender address verification mail again.
+    ResendMail,
+    /// Edit the SES production-access request text.
+    EditSesRequest,
+    /// Submit the SES production-access request.
+    SubmitSesRequest,
+    /// Stop the terraform that works on this step (cleanly; by force after a warning).
+    StopTerraform,
+    /// Leave; everything is saved.
+    Quit,
+}
+
+impl Action {
+    /// Every action, in the order the front ends list them (what moves the step on first).
+    pub const ALL: [Action; 12] = [
+        Action::Retry,
+        Action::ChooseProfile,
+        Action::EditAnswers,
+        Action::ApprovePlan,
+        Action::DeclinePlan,
+        Action::Play,
+        Action::CheckNow,
+        Action::ResendMail,
+        Action::EditSesRequest,
+        Action::SubmitSesRequest,
+        Action::StopTerraform,
+        Action::Quit,
+    ];
+}
+
+impl Journey {
+    /// The actions a person has at `step` now, in [`Action::ALL`]'s order.
+    pub fn actions(&self, step: StepId) -> Vec<Action> {
+        Action::ALL
+            .into_iter()
+            .filter(|a| self.offers(step, *a))
+            .collect()
+    }
+
+    /// Whether `action` is open to a person at `step` now.
+    pub fn offers(&self, step: StepId, action: Action) -> bool {
+        if self.stop.is_some() {
+            return false;
+        }
+        match action {
+            Action::Quit => return true,
+            Action::StopTerraform => return self.busy == Some(step),
+            _ => {}
+        }
+        // The rest are a person's decisions: only the wizard and the plain prompts take them.
+        if self.mode != Mode::Interactive {
+            return false;
+        }
+        let status = self.status(step);
+        let pending_here = self
+            .facts
+            .pending_plan
+            .as_ref()
+            .is_some_and(|(p, _)| p.step() == step);
+        // A checkpoint that can be acted on: its dependencies are done, and it is neither done
+        // nor failed (a failed one is retried first, which checks it again).
+        let open_checkpoint = step.is_checkpoint()
+            && self.ready(step)
+            && matches!(
+                status,
+                Status::NotYet | Status::WaitingOnYou | Status::WaitingOnAws
+            );
+        match action {
+            Action::Retry => {
+                !pending_here
+                    && (status == Status::Failed
+                        || (status == Status::WaitingOnYou && step.runs_terraform()))
+            }
+            Action::ChooseProfile => {
+                step == StepId::Profile
+                    && matches!(
+                        status,
+                        Status::WaitingOnYou | Status::Failed | Status::NotYet
+                    )
+            }
+            Action::EditAnswers => step == StepId::Site,
+            Action::ApprovePlan | Action::DeclinePlan => pending_here,
+            Action::Play => {
+                // The email domain verifies itself once delegation is live: nobody to play.
+                self.facts.sandbox && open_checkpoint && step != StepId::EmailDomain
+            }
+            Action::CheckNow => open_checkpoint,
+            Action::ResendMail => step == StepId::SenderAddress && open_checkpoint,
+            Action::EditSesRequest | Action::SubmitSesRequest => {
+                step == StepId::SesProduction && open_checkpoint && self.facts.ses_request.is_some()
+            }
+            Action::Quit | Action::StopTerraform => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wizard::state::{Phase, PlanFacts};
+
+    use Action::*;
+
+    fn journey(done: &[StepId]) -> Journey {
+        let mut j = Journey::new(Mode::Interactive);
+        for s in done {
+            j.steps.entry(*s).or_default().status = Status::Done;
+        }
+        j
+    }
+
+    fn set(j: &mut Journey, step: StepId, status: Status) {
+        j.steps.entry(step).or_default().status = status;
+    }
+
+    const FOUNDED: [StepId; 6] = [
+        StepId::Preflight,
+        StepId::Profile,
+        StepId::Site,
+        StepId::Generate,
+        StepId::State,
+        StepId::Foundation,
+    ];
+
+    #[test]
+    fn a_fresh_journey_offers_answers_and_quit() {
+        let j = journey(&[]);
+        assert_eq!(j.actions(StepId::Preflight), vec![Quit]);
+        assert_eq!(j.actions(StepId::Profile), vec![ChooseProfile, Quit]);
+        assert_eq!(j.actions(StepId::Site), vec![EditAnswers, Quit]);
+        assert_eq!(j.actions(StepId::Nameservers), vec![Quit], "not ready yet");
+        assert_eq!(j.actions(StepId::Done), vec![Quit]);
+    }
+
+    #[test]
+    fn a_failed_step_offers_retry_and_a_failed_profile_another_choice() {
+        let mut j = journey(&[StepId::Preflight]);
+        set(&mut j, StepId::Profile, Status::Failed);
+        assert_eq!(j.actions(StepId::Profile), vec![Retry, ChooseProfile, Quit]);
+        set(&mut j, StepId::Profile, Status::Running);
+        assert_eq!(j.actions(StepId::Profile), vec![Quit], "being verified");
+        set(&mut j, StepId::Profile, Status::Done);
+        assert_eq!(j.actions(StepId::Profile), vec![Quit]);
+        set(&mut j, StepId::Generate, Status::Failed);
+        assert_eq!(j.actions(StepId::Generate), vec![Retry, Quit]);
+    }
+
+    #[test]
+    fn a_plan_under_review_offers_apply_or_not_and_a_declined_one_a_new_plan() {
+        let mut j = journey(&FOUNDED[..4]);
+        set(&mut j, StepId::State, Status::WaitingOnYou);
+        j.facts.pending_plan = Some((Phase::StateBootstrap, PlanFacts::default()));
+        assert_eq!(
+            j.actions(StepId::State),
+            vec![ApprovePlan, DeclinePlan, Quit]
+        );
+        assert_eq!(j.actions(StepId::Foundation), vec![Quit], "not its plan");
+        j.facts.pending_plan = None;
+        assert_eq!(j.actions(StepId::State), vec![Retry, Quit]);
+        // A waiting step that runs no terraform is not retried.
+        set(&mut j, StepId::Site, Status::WaitingOnYou);
+        assert_eq!(j.actions(StepId::Site), vec![EditAnswers, Quit]);
+    }
+
+    #[test]
+    fn running_terraform_can_be_stopped_at_its_step_only() {
+        let mut j = journey(&FOUNDED[..5]);
+        set(&mut j, StepId::Foundation, Status::Running);
+        j.busy = Some(StepId::Foundation);
+        assert_eq!(j.actions(StepId::Foundation), vec![StopTerraform, Quit]);
+        assert_eq!(j.actions(StepId::State), vec![Quit]);
+        // Headless runs take no decisions, but can still be stopped.
+        j.mode = Mode::Headless { yes: true };
+        assert_eq!(j.actions(StepId::Foundation), vec![StopTerraform, Quit]);
+    }
+
+    #[test]
+    fn checkpoints_offer_what_moves_them_on_until_done() {
+        let mut j = journey(&FOUNDED);
+        set(&mut j, StepId::Nameservers, Status::WaitingOnYou);
+        assert_eq!(j.actions(StepId::Nameservers), vec![CheckNow, Quit]);
+        j.facts.sandbox = true;
+        assert_eq!(j.actions(StepId::Nameservers), vec![Play, CheckNow, Quit]);
+        // The email domain waits on the nameservers, and then on AWS alone.
+        assert_eq!(j.actions(StepId::EmailDomain), vec![Quit]);
+        set(&mut j, StepId::Nameservers, Status::Done);
+        set(&mut j, StepId::EmailDomain, Status::WaitingOnAws);
+        assert_eq!(j.actions(StepId::EmailDomain), vec![CheckNow, Quit]);
+        assert_eq!(j.actions(StepId::Nameservers), vec![Quit], "done");
+
+        set(&mut j, StepId::SenderAddress, Status::WaitingOnYou);
+        assert_eq!(
+            j.actions(StepId::SenderAddress),
+            vec![Play, CheckNow, ResendMail, Quit]
+        );
+        set(&mut j, StepId::SenderAddress, Status::Failed);
+        assert_eq!(
+            j.actions(StepId::SenderAddress),
+            vec![Retry, Quit],
+            "retried first"
+        );
+        set(&mut j, StepId::SenderAddress, Status::Done);
+        assert_eq!(
+            j.actions(StepId::SenderAddress),
+            vec![Quit],
+            "no mail once verified"
+        );
+
+        set(&mut j, StepId::SesProduction, Status::WaitingOnYou);
+        assert_eq!(j.actions(StepId::SesProduction), vec![Play, CheckNow, Quit]);
+        j.facts.ses_request = Some("We send sign-up mail only.".into());
+        assert_eq!(
+            j.actions(StepId::SesProduction),
+            vec![Play, CheckNow, EditSesRequest, SubmitSesRequest, Quit]
+        );
+        set(&mut j, StepId::SesProduction, Status::Done);
+        assert_eq!(j.actions(StepId::SesProduction), vec![Quit]);
+    }
+
+    #[test]
+    fn only_the_interactive_journey_takes_decisions_and_a_stopped_one_none() {
+        let mut j = journey(&FOUNDED);
+        j.facts.sandbox = true;
+        set(&mut j, StepId::Nameservers, Status::WaitingOnYou);
+        for mode in [
+            Mode::Headless { yes: false },
+            Mode::AutoSandbox,
+            Mode::StatusOnly,
+        ] {
+            j.mode = mode;
+            assert_eq!(j.actions(StepId::Nameservers), vec![Quit], "{mode:?}");
+        }
+        j.mode = Mode::Interactive;
+        j.stop = Some(crate::wizard::Stop::Quit);
+        assert!(j.actions(StepId::Nameservers).is_empty());
+    }
+}
