@@ -91,9 +91,9 @@ pub fn check_terraform() -> Finding {
             return Finding::problem(
                 "terraform",
                 format!(
-                    "terraform ({}) did not answer `terraform version` within {} seconds, so siteup stopped it.",
+                    "terraform ({}) did not answer `terraform version` within {}, so siteup stopped it.",
                     path.display(),
-                    after.as_secs()
+                    crate::words::duration(after, crate::words::DurationStyle::Seconds)
                 ),
                 "check that `terraform version` answers in a terminal (reinstall terraform if it hangs), then run siteup again",
             );

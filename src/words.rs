@@ -145,10 +145,166 @@ fn plain_io_error(e: &std::io::Error) -> String {
     }
 }
 
+/// How a duration is written: one formatter ([`duration`]) for every duration siteup shows, in
+/// the precision each place needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationStyle {
+    /// A running clock, to the second below an hour: `42s`, `3m 12s`, `1h 03m`, `2d 04h`.
+    Clock,
+    /// The same in at most five columns: `42s`, `3m12s`, `1h03m`, `4d`.
+    ClockCompact,
+    /// An expected duration, rounded to the nearest minute: `40s`, `3m`, `1h05`.
+    Estimate,
+    /// A wait, to the minute, in at most five columns: `<1m`, `12m`, `1h05m`, `2d03h`.
+    WaitCompact,
+    /// A wait, to the minute, in words: `less than a minute`, `12 min`, `1 h 05 min`,
+    /// `2 days 3 h`.
+    Wait,
+    /// An age, in its largest unit rounded down: `less than a minute`, `12 minutes`,
+    /// `3 hours`, `2 days` (callers add "ago").
+    Age,
+    /// What is left, rounded, for "for ...": `less than a minute more`, `about 40 more minutes`,
+    /// `about 1 h 40 m more`, `about 2 more days`.
+    Remaining,
+    /// A short timing, to the tenth below ten seconds: `under 0.1 s`, `0.4 s`, `2 s`.
+    Seconds,
+}
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 60 * MINUTE;
+const DAY: u64 = 24 * HOUR;
+
+/// `d` written in `style`.
+pub fn duration(d: std::time::Duration, style: DurationStyle) -> String {
+    let s = d.as_secs();
+    let (days, hours, mins, secs) = (s / DAY, s % DAY / HOUR, s % HOUR / MINUTE, s % MINUTE);
+    let plural = |n: u64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    match style {
+        DurationStyle::Clock => match s {
+            0..MINUTE => format!("{s}s"),
+            MINUTE..HOUR => format!("{mins}m {secs:02}s"),
+            HOUR..DAY => format!("{hours}h {mins:02}m"),
+            _ => format!("{days}d {hours:02}h"),
+        },
+        DurationStyle::ClockCompact => match s {
+            0..MINUTE => format!("{s}s"),
+            MINUTE..HOUR => format!("{mins}m{secs:02}s"),
+            _ if s < 100 * HOUR => format!("{}h{mins:02}m", s / HOUR),
+            _ => format!("{days}d"),
+        },
+        DurationStyle::Estimate => match s {
+            0..MINUTE => format!("{s}s"),
+            MINUTE..HOUR => format!("{}m", (s + 30) / MINUTE),
+            _ => format!("{}h{mins:02}", s / HOUR),
+        },
+        DurationStyle::WaitCompact => match s {
+            0..MINUTE => "<1m".into(),
+            MINUTE..HOUR => format!("{mins}m"),
+            HOUR..DAY => format!("{hours}h{mins:02}m"),
+            _ => format!("{days}d{hours:02}h"),
+        },
+        DurationStyle::Wait => match s {
+            0..MINUTE => "less than a minute".into(),
+            MINUTE..HOUR => format!("{mins} min"),
+            HOUR..DAY => format!("{hours} h {mins:02} min"),
+            _ => format!("{} {hours} h", plural(days, "day")),
+        },
+        DurationStyle::Age => match s {
+            0..MINUTE => "less than a minute".into(),
+            MINUTE..HOUR => plural(mins, "minute"),
+            HOUR..DAY => plural(hours, "hour"),
+            _ => plural(days, "day"),
+        },
+        DurationStyle::Remaining => {
+            // Rounded to the nearest unit: a cache's TTL is a little less than it was set to.
+            if s < MINUTE {
+                return "less than a minute more".into();
+            }
+            let minutes = (s + 30) / MINUTE;
+            if minutes == 1 {
+                "about 1 more minute".into()
+            } else if minutes < 90 {
+                format!("about {minutes} more minutes")
+            } else if s < 2 * DAY {
+                let (h, m) = (minutes / 60, minutes % 60);
+                if m == 0 {
+                    format!("about {h} h more")
+                } else {
+                    format!("about {h} h {m} m more")
+                }
+            } else {
+                format!("about {} more days", (s + DAY / 2) / DAY)
+            }
+        }
+        DurationStyle::Seconds => {
+            let ms = d.as_millis();
+            if ms < 100 {
+                "under 0.1 s".into()
+            } else if ms < 10_000 && !ms.is_multiple_of(1000) {
+                format!("{:.1} s", d.as_secs_f64())
+            } else {
+                format!("{s} s")
+            }
+        }
+    }
+}
+
+/// [`duration`] of whole seconds.
+pub fn seconds(secs: u64, style: DurationStyle) -> String {
+    duration(std::time::Duration::from_secs(secs), style)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{counted, io_advice, printable, printable_line, shell_quote};
     use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn durations_at_their_edges() {
+        use super::{DurationStyle::*, duration, seconds};
+        #[rustfmt::skip]
+        let cases: [(u64, [&str; 7]); 9] = [
+            // secs: Clock, ClockCompact, Estimate, WaitCompact, Wait, Age, Remaining
+            (0, ["0s", "0s", "0s", "<1m", "less than a minute", "less than a minute", "less than a minute more"]),
+            (59, ["59s", "59s", "59s", "<1m", "less than a minute", "less than a minute", "less than a minute more"]),
+            (60, ["1m 00s", "1m00s", "1m", "1m", "1 min", "1 minute", "about 1 more minute"]),
+            (192, ["3m 12s", "3m12s", "3m", "3m", "3 min", "3 minutes", "about 3 more minutes"]),
+            (3599, ["59m 59s", "59m59s", "60m", "59m", "59 min", "59 minutes", "about 60 more minutes"]),
+            (3600, ["1h 00m", "1h00m", "1h00", "1h00m", "1 h 00 min", "1 hour", "about 60 more minutes"]),
+            (6000, ["1h 40m", "1h40m", "1h40", "1h40m", "1 h 40 min", "1 hour", "about 1 h 40 m more"]),
+            (86_400, ["1d 00h", "24h00m", "24h00", "1d00h", "1 day 0 h", "1 day", "about 24 h more"]),
+            (2 * 86_400 + 3 * 3600, ["2d 03h", "51h00m", "51h00", "2d03h", "2 days 3 h", "2 days", "about 2 more days"]),
+        ];
+        let styles = [
+            Clock,
+            ClockCompact,
+            Estimate,
+            WaitCompact,
+            Wait,
+            Age,
+            Remaining,
+        ];
+        for (secs, want) in cases {
+            for (style, want) in styles.into_iter().zip(want) {
+                assert_eq!(seconds(secs, style), want, "{secs} s as {style:?}");
+            }
+        }
+        assert_eq!(seconds(100 * 3600, ClockCompact), "4d");
+        assert_eq!(seconds(7200, Remaining), "about 2 h more");
+        let ms = |n| duration(std::time::Duration::from_millis(n), Seconds);
+        assert_eq!(ms(0), "under 0.1 s");
+        assert_eq!(ms(3), "under 0.1 s");
+        assert_eq!(ms(400), "0.4 s");
+        assert_eq!(ms(2000), "2 s");
+        assert_eq!(ms(59_000), "59 s");
+        assert_eq!(ms(3_600_000), "3600 s");
+    }
 
     #[test]
     fn a_sentence_lowered_to_follow_a_colon_keeps_acronyms() {

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::rr::{Name, RecordType};
 use siteup::dns::fake_server::{FakeDnsServer, FakeDnsState};
-use siteup::dns::report::remaining;
 use siteup::dns::{DnsConfig, ResolverState, Verdict, check_delegation};
 
 const ROOT: &str = "127.0.0.20";
@@ -262,7 +261,7 @@ async fn resolver_still_caches_the_old_answer_while_the_registry_has_the_new_one
         *summary,
         format!(
             "Your resolver ({resolver}) is caching the old answer (ns1.olddns.test and ns2.olddns.test) for {}; the registry already has your nameservers, so it will switch by itself.",
-            remaining(ttl)
+            siteup::words::seconds(u64::from(ttl), siteup::words::DurationStyle::Remaining)
         )
     );
     assert!(

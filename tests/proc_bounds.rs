@@ -231,7 +231,7 @@ fn doctor_answers_when_terraform_version_hangs_and_names_terraform_and_the_bound
         .find(|l| l.contains("PROBLEM") && l.contains("terraform"))
         .unwrap_or_else(|| panic!("no terraform problem:\n{}", doctor.stdout));
     assert!(
-        line.contains("terraform version") && line.contains("within 2 seconds"),
+        line.contains("terraform version") && line.contains("within 2 s"),
         "the sentence names terraform and the bound: {line}"
     );
     assert_stopped(&pid_file);
@@ -251,7 +251,7 @@ fn up_fails_its_preflight_when_terraform_version_hangs_instead_of_waiting_foreve
     );
     assert_eq!(up.code, Some(1), "{}{}", up.stdout, up.stderr);
     assert!(
-        up.stderr.contains("within 2 seconds"),
+        up.stderr.contains("within 2 s"),
         "the failure names the bound: {}",
         up.stderr
     );

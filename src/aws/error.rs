@@ -733,12 +733,14 @@ impl fmt::Display for AwsError {
             ),
             Self::CredentialProcessTimedOut { profile, secs } => write!(
                 f,
-                "The credential_process of profile {profile} did not answer within {secs} s and was stopped; if it waits for a password manager or vault, unlock that first, otherwise run the command that `aws configure get credential_process --profile {profile_q}` prints yourself to see where it hangs, then try again.",
-                profile_q = crate::words::shell_quote(profile)
+                "The credential_process of profile {profile} did not answer within {within} and was stopped; if it waits for a password manager or vault, unlock that first, otherwise run the command that `aws configure get credential_process --profile {profile_q}` prints yourself to see where it hangs, then try again.",
+                profile_q = crate::words::shell_quote(profile),
+                within = crate::words::seconds(*secs, crate::words::DurationStyle::Seconds)
             ),
             Self::CredentialsTimedOut { who, secs } => write!(
                 f,
-                "The credentials of {who} did not load within {secs} s (AWS sign-in did not answer); check your internet connection and try again."
+                "The credentials of {who} did not load within {} (AWS sign-in did not answer); check your internet connection and try again.",
+                crate::words::seconds(*secs, crate::words::DurationStyle::Seconds)
             ),
             Self::AssumeRoleFailed {
                 profile,
@@ -827,11 +829,19 @@ impl fmt::Display for AwsError {
             Self::Timeout { service, endpoint } => match endpoint {
                 Endpoint::Emulator { url } => write!(
                     f,
-                    "The AWS emulator at {url} did not answer {service} within {OPERATION_TIMEOUT_SECS} s; restart it with `siteup sandbox --stop` then `siteup sandbox`, and try again."
+                    "The AWS emulator at {url} did not answer {service} within {}; restart it with `siteup sandbox --stop` then `siteup sandbox`, and try again.",
+                    crate::words::seconds(
+                        OPERATION_TIMEOUT_SECS,
+                        crate::words::DurationStyle::Seconds
+                    )
                 ),
                 Endpoint::Aws { region } => write!(
                     f,
-                    "AWS {service} in {region} did not answer within {OPERATION_TIMEOUT_SECS} s; check your connection and try again in a minute."
+                    "AWS {service} in {region} did not answer within {}; check your connection and try again in a minute.",
+                    crate::words::seconds(
+                        OPERATION_TIMEOUT_SECS,
+                        crate::words::DurationStyle::Seconds
+                    )
                 ),
             },
             Self::ProductionAccessConflict { case_id } => match case_id {

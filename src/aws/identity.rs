@@ -9,6 +9,8 @@ use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::words::DurationStyle;
+
 use super::env::AwsEnv;
 use super::error::SsoTokenState;
 use super::profiles::{ProfileChoice, SsoRoot};
@@ -176,7 +178,7 @@ pub fn warn_if_expires_within(
         return None;
     }
     let at = format_utc(expiry.at);
-    let needs = format_duration(expected_duration);
+    let needs = crate::words::duration(expected_duration, DurationStyle::Wait);
     Some(if expiry.at <= now {
         match &expiry.source {
             ExpirySource::SsoToken { profile } => format!(
@@ -188,7 +190,10 @@ pub fn warn_if_expires_within(
             ),
         }
     } else {
-        let left = format_duration(Duration::try_from(expiry.at - now).unwrap_or(Duration::ZERO));
+        let left = crate::words::duration(
+            Duration::try_from(expiry.at - now).unwrap_or(Duration::ZERO),
+            DurationStyle::Wait,
+        );
         match &expiry.source {
             ExpirySource::SsoToken { profile } => format!(
                 "Your SSO session for profile {profile} ends in {left} (at {at}) and this step can take {needs}; run `aws sso login --profile {profile_q}` first so it does not stop halfway.",
@@ -289,16 +294,6 @@ fn format_utc(t: OffsetDateTime) -> String {
         t.hour(),
         t.minute()
     )
-}
-
-/// "1 h 05 min", "40 min", "less than a minute".
-pub fn format_duration(d: Duration) -> String {
-    let mins = d.as_secs() / 60;
-    match mins {
-        0 => "less than a minute".to_string(),
-        1..=59 => format!("{mins} min"),
-        _ => format!("{} h {:02} min", mins / 60, mins % 60),
-    }
 }
 
 #[cfg(test)]
@@ -465,15 +460,5 @@ mod tests {
                 "/home/someuser/.aws/sso/cache/d033e22ae348aeb5660fc2140aec35850c4da997.json"
             ))
         );
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(
-            format_duration(Duration::from_secs(30)),
-            "less than a minute"
-        );
-        assert_eq!(format_duration(Duration::from_secs(40 * 60)), "40 min");
-        assert_eq!(format_duration(Duration::from_secs(65 * 60)), "1 h 05 min");
     }
 }

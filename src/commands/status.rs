@@ -91,7 +91,10 @@ pub fn render_text(j: &Journey) -> String {
         let waited = match (st.status.is_waiting(), st.since) {
             (true, Some(since)) => format!(
                 " (waiting {})",
-                crate::aws::identity::format_duration((now - since).try_into().unwrap_or_default())
+                crate::words::duration(
+                    (now - since).try_into().unwrap_or_default(),
+                    crate::words::DurationStyle::Wait
+                )
             ),
             _ => String::new(),
         };

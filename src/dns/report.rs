@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::words::DurationStyle;
+
 use super::config::{RESOLVER_ENV, ROOT_ENV, ResolverChoice};
 use super::registry::RegistryRaw;
 use super::resolver::ResolverRaw;
@@ -218,47 +220,6 @@ pub fn join_names(names: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
-}
-
-/// "under 0.1 s", "0.4 s", "2 s".
-pub fn short_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 100 {
-        return "under 0.1 s".to_string();
-    }
-    if ms < 10_000 && !ms.is_multiple_of(1000) {
-        format!("{:.1} s", d.as_secs_f64())
-    } else {
-        format!("{} s", d.as_secs())
-    }
-}
-
-/// How long something still lives, for sentences like "for about 40 more minutes":
-/// "less than a minute more", "about 1 more minute", "about 40 more minutes",
-/// "about 1 h 40 m more", "about 2 more days".
-pub fn remaining(seconds: u32) -> String {
-    let s = u64::from(seconds);
-    if s < 60 {
-        return "less than a minute more".to_string();
-    }
-    let minutes = (s + 30) / 60;
-    if minutes < 90 {
-        return if minutes == 1 {
-            "about 1 more minute".to_string()
-        } else {
-            format!("about {minutes} more minutes")
-        };
-    }
-    if s < 48 * 3600 {
-        let (h, m) = (minutes / 60, minutes % 60);
-        return if m == 0 {
-            format!("about {h} h more")
-        } else {
-            format!("about {h} h {m} m more")
-        };
-    }
-    let days = (s + 43_200) / 86_400;
-    format!("about {days} more days")
 }
 
 /// "The .com registry" / "the .com registry" / "The root zone".
@@ -575,7 +536,7 @@ fn resolver_view(
                     format!(
                         "{who} is caching the old answer ({}) for {}; the registry already has your nameservers, so it will switch by itself.",
                         join_names(&names),
-                        remaining(*ttl)
+                        crate::words::seconds(u64::from(*ttl), DurationStyle::Remaining)
                     ),
                 )
             } else {
@@ -584,7 +545,7 @@ fn resolver_view(
                     format!(
                         "{who} is caching the old answer ({}) for {}; it will see your nameservers after that, once the registry has them.",
                         join_names(&names),
-                        remaining(*ttl)
+                        crate::words::seconds(u64::from(*ttl), DurationStyle::Remaining)
                     ),
                 )
             };
@@ -602,7 +563,7 @@ fn resolver_view(
             let summary = match ttl {
                 Some(t) => format!(
                     "{who} says {domain} does not exist and is caching that answer for {}.",
-                    remaining(*t)
+                    crate::words::seconds(u64::from(*t), DurationStyle::Remaining)
                 ),
                 None => format!("{who} says {domain} does not exist."),
             };
@@ -745,7 +706,10 @@ pub fn render_verdict_text(report: &DelegationReport) -> String {
     let _ = writeln!(
         out,
         "Checked at {when} in {}.",
-        short_duration(Duration::from_millis(report.took_ms))
+        crate::words::duration(
+            Duration::from_millis(report.took_ms),
+            DurationStyle::Seconds
+        )
     );
     out
 }
@@ -973,15 +937,17 @@ mod tests {
 
     #[test]
     fn remaining_time_reads_like_a_person_wrote_it() {
+        let remaining = |s| crate::words::seconds(s, DurationStyle::Remaining);
         assert_eq!(remaining(10), "less than a minute more");
         assert_eq!(remaining(70), "about 1 more minute");
         assert_eq!(remaining(3599), "about 60 more minutes");
         assert_eq!(remaining(6000), "about 1 h 40 m more");
         assert_eq!(remaining(7200), "about 2 h more");
         assert_eq!(remaining(172_800), "about 2 more days");
-        assert_eq!(short_duration(Duration::from_millis(400)), "0.4 s");
-        assert_eq!(short_duration(Duration::from_secs(2)), "2 s");
-        assert_eq!(short_duration(Duration::from_millis(3)), "under 0.1 s");
+        let short = |d| crate::words::duration(d, DurationStyle::Seconds);
+        assert_eq!(short(Duration::from_millis(400)), "0.4 s");
+        assert_eq!(short(Duration::from_secs(2)), "2 s");
+        assert_eq!(short(Duration::from_millis(3)), "under 0.1 s");
         assert_eq!(join_names(&s(&["a", "b", "c"])), "a, b and c");
     }
 

@@ -16,7 +16,7 @@ pub const EDNS_PAYLOAD: u16 = 1232;
 /// Why a query got no usable answer. Each variant reads as the end of "the server ...".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    #[error("did not answer within {}", crate::dns::report::short_duration(*.0))]
+    #[error("did not answer within {}", crate::words::duration(*.0, crate::words::DurationStyle::Seconds))]
     Timeout(Duration),
     #[error("refused the connection (nothing listens on that port)")]
     ConnectionRefused,

@@ -93,7 +93,8 @@ pub enum EmulatorError {
         log: PathBuf,
     },
     #[error(
-        "The AWS emulator did not answer within {secs} s, so siteup stopped it; see {} for its output and try again.",
+        "The AWS emulator did not answer within {}, so siteup stopped it; see {} for its output and try again.",
+        crate::words::seconds(*.secs, crate::words::DurationStyle::Seconds),
         .log.display()
     )]
     StartTimeout { secs: u64, log: PathBuf },
@@ -663,8 +664,8 @@ impl Emulator {
             return Ok(());
         }
         Err(stop_error(format!(
-            "it was still running {} s after SIGKILL",
-            KILL_WAIT.as_secs()
+            "it was still running {} after SIGKILL",
+            crate::words::duration(KILL_WAIT, crate::words::DurationStyle::Seconds)
         )))
     }
 

@@ -62,11 +62,13 @@ pub enum RegistrarError {
     #[error("The sandbox DNS could not start: {0}; run `siteup sandbox --stop` and try again.")]
     Start(String),
     #[error(
-        "The sandbox DNS did not answer within {0} seconds; see .siteup/sandbox/dns.log, then run `siteup sandbox --stop` and try again."
+        "The sandbox DNS did not answer within {}; see .siteup/sandbox/dns.log, then run `siteup sandbox --stop` and try again.",
+        crate::words::seconds(*.0, crate::words::DurationStyle::Seconds)
     )]
     Timeout(u64),
     #[error(
-        "The sandbox registry did not publish the new nameservers within {0} seconds; play the registrar again (p in the wizard, or `siteup sandbox --play registrar`)."
+        "The sandbox registry did not publish the new nameservers within {}; play the registrar again (p in the wizard, or `siteup sandbox --play registrar`).",
+        crate::words::seconds(*.0, crate::words::DurationStyle::Seconds)
     )]
     NotPublished(u64),
     #[error(

@@ -64,8 +64,8 @@ pub enum TfError {
     BadLockId { id: String },
 
     #[error(
-        "`terraform {command}` did not finish within {} seconds, so siteup stopped it; check that `terraform {command}` works in a terminal in this folder, then run siteup again",
-        after.as_secs()
+        "`terraform {command}` did not finish within {}, so siteup stopped it; check that `terraform {command}` works in a terminal in this folder, then run siteup again",
+        crate::words::duration(*after, crate::words::DurationStyle::Seconds)
     )]
     TimedOut {
         command: String,

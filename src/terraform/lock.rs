@@ -168,7 +168,10 @@ impl LockInfo {
                     utc.minute()
                 ));
                 if let Some(age) = self.age(now) {
-                    s.push_str(&format!(" ({})", human_age(age)));
+                    s.push_str(&format!(
+                        " ({} ago)",
+                        crate::words::duration(age, crate::words::DurationStyle::Age)
+                    ));
                 }
             }
             (None, Some(raw)) => s.push_str(&format!(" since {raw}")),
@@ -179,24 +182,6 @@ impl LockInfo {
         }
         s.push_str(&format!(" (lock ID {}).", self.id));
         s
-    }
-}
-
-/// "less than a minute ago", "12 minutes ago", "3 hours ago", "2 days ago".
-pub fn human_age(age: Duration) -> String {
-    let secs = age.as_secs();
-    let plural = |n: u64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit} ago")
-        } else {
-            format!("{n} {unit}s ago")
-        }
-    };
-    match secs {
-        0..60 => "less than a minute ago".to_string(),
-        60..3600 => plural(secs / 60, "minute"),
-        3600..86400 => plural(secs / 3600, "hour"),
-        _ => plural(secs / 86400, "day"),
     }
 }
 
@@ -445,14 +430,6 @@ mod tests {
         assert!(other.explain().contains("root@vm"));
         let unsupported = unlock_advice(&l, Some("vm"), &ProcessScan::default());
         assert!(unsupported.needs_confirmation());
-    }
-
-    #[test]
-    fn human_ages() {
-        assert_eq!(human_age(Duration::from_secs(5)), "less than a minute ago");
-        assert_eq!(human_age(Duration::from_secs(60)), "1 minute ago");
-        assert_eq!(human_age(Duration::from_secs(7200)), "2 hours ago");
-        assert_eq!(human_age(Duration::from_secs(3 * 86400)), "3 days ago");
     }
 
     #[test]

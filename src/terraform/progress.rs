@@ -249,7 +249,13 @@ impl ApplyProgress {
             let elapsed = if r.status == ResourceStatus::Pending {
                 String::new()
             } else {
-                format!(" {}", format_elapsed(r.elapsed_seconds))
+                format!(
+                    " {}",
+                    crate::words::seconds(
+                        r.elapsed_seconds,
+                        crate::words::DurationStyle::ClockCompact
+                    )
+                )
             };
             let _ = writeln!(
                 out,
@@ -273,15 +279,6 @@ impl ApplyProgress {
             let _ = writeln!(out, "{}", s.message);
         }
         out
-    }
-}
-
-/// `45s`, `3m05s`, `1h02m`.
-pub fn format_elapsed(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        _ => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
     }
 }
 
@@ -344,12 +341,5 @@ mod tests {
         assert_eq!(r.errors, vec!["boom: it broke".to_string()]);
         assert_eq!(p.errors(), ["execution halted".to_string()]);
         assert!(p.has_failures());
-    }
-
-    #[test]
-    fn elapsed_formatting() {
-        assert_eq!(format_elapsed(5), "5s");
-        assert_eq!(format_elapsed(185), "3m05s");
-        assert_eq!(format_elapsed(3720), "1h02m");
     }
 }

@@ -50,7 +50,10 @@ pub struct QuickOutput {
 pub enum QuickError {
     #[error("could not be started: {0}")]
     Spawn(#[source] std::io::Error),
-    #[error("did not finish within {} seconds, so siteup stopped it", .after.as_secs())]
+    #[error(
+        "did not finish within {}, so siteup stopped it",
+        crate::words::duration(*.after, crate::words::DurationStyle::Seconds)
+    )]
     TimedOut { after: Duration },
 }
 

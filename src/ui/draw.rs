@@ -162,8 +162,14 @@ pub fn step_clock(j: &Journey, ui: &UiState, step: StepId) -> Option<String> {
     let since = st.since?;
     let secs = elapsed_secs(since, ui.now);
     match st.status {
-        Status::Running => Some(text::running_compact(secs)),
-        s if s.is_waiting() && step.is_checkpoint() => Some(text::wait_compact(secs)),
+        Status::Running => Some(crate::words::seconds(
+            secs,
+            crate::words::DurationStyle::ClockCompact,
+        )),
+        s if s.is_waiting() && step.is_checkpoint() => Some(crate::words::seconds(
+            secs,
+            crate::words::DurationStyle::WaitCompact,
+        )),
         _ => None,
     }
 }

@@ -29,6 +29,7 @@ use crate::runtime::JournalStore;
 use crate::site::Parts;
 use crate::wizard::state::RowState;
 use crate::wizard::{Action, Event, Journey, Phase, Status, StepId, Stop};
+use crate::words::DurationStyle;
 
 /// Runs the plain mode on standard input and output. Standard input that is a terminal gets
 /// inquire prompts; anything else is read line by line.
@@ -190,7 +191,7 @@ impl Progress {
                     out.push(format!(
                         "  still {ing} {} ({} elapsed)",
                         r.name,
-                        text::running(r.elapsed_secs)
+                        crate::words::seconds(r.elapsed_secs, DurationStyle::Clock)
                     ));
                 }
                 _ => {}
@@ -213,7 +214,10 @@ fn row_line(r: &crate::wizard::state::ApplyRow, ing: &str, ed: &str) -> Vec<Stri
             "  {ed} {}{}",
             r.name,
             if r.elapsed_secs > 0 {
-                format!(" ({})", text::running(r.elapsed_secs))
+                format!(
+                    " ({})",
+                    crate::words::seconds(r.elapsed_secs, DurationStyle::Clock)
+                )
             } else {
                 String::new()
             }

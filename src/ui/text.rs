@@ -1,4 +1,5 @@
-//! Words and numbers as the screen shows them: durations, truncation, and the fixed texts
+//! Words and numbers as the screen shows them: elapsed time (written by
+//! [`crate::words::duration`]), truncation, and the fixed texts
 //! (registrar hints, the monthly cost estimate, next steps) in one place.
 
 use time::OffsetDateTime;
@@ -7,66 +8,6 @@ use time::OffsetDateTime;
 pub fn elapsed_secs(since: OffsetDateTime, now: OffsetDateTime) -> u64 {
     let secs = (now - since).whole_seconds();
     u64::try_from(secs).unwrap_or(0)
-}
-
-/// A running clock, to the second: `42s`, `3m 12s`, `1h 03m`.
-pub fn running(secs: u64) -> String {
-    if secs < 60 {
-        format!("{secs}s")
-    } else if secs < 3600 {
-        format!("{}m {:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60)
-    }
-}
-
-/// A running clock in at most five columns: `42s`, `3m12s`, `1h03m`.
-pub fn running_compact(secs: u64) -> String {
-    if secs < 60 {
-        format!("{secs}s")
-    } else if secs < 3600 {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    } else if secs < 100 * 3600 {
-        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
-    } else {
-        format!("{}d", secs / 86400)
-    }
-}
-
-/// Whether [`running`]/[`running_compact`] show seconds for this many seconds.
-pub fn running_shows_seconds(secs: u64) -> bool {
-    secs < 3600
-}
-
-/// A wait, to the minute, in at most five columns: `<1m`, `12m`, `1h05m`, `2d03h`.
-pub fn wait_compact(secs: u64) -> String {
-    if secs < 60 {
-        "<1m".into()
-    } else if secs < 3600 {
-        format!("{}m", secs / 60)
-    } else if secs < 86400 {
-        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
-    } else {
-        format!("{}d{:02}h", secs / 86400, (secs % 86400) / 3600)
-    }
-}
-
-/// A wait, to the minute, in words: `less than a minute`, `12 min`, `1 h 05 min`, `2 days 3 h`.
-pub fn wait_words(secs: u64) -> String {
-    if secs < 60 {
-        "less than a minute".into()
-    } else if secs < 3600 {
-        format!("{} min", secs / 60)
-    } else if secs < 86400 {
-        format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60)
-    } else {
-        let days = secs / 86400;
-        format!(
-            "{days} day{} {} h",
-            if days == 1 { "" } else { "s" },
-            (secs % 86400) / 3600
-        )
-    }
 }
 
 /// Seconds until a wait shown to the minute changes its text.
@@ -268,15 +209,6 @@ mod tests {
 
     #[test]
     fn clocks() {
-        assert_eq!(running(5), "5s");
-        assert_eq!(running(192), "3m 12s");
-        assert_eq!(running(3780), "1h 03m");
-        assert_eq!(running_compact(192), "3m12s");
-        assert_eq!(wait_compact(30), "<1m");
-        assert_eq!(wait_compact(720), "12m");
-        assert_eq!(wait_compact(3900), "1h05m");
-        assert_eq!(wait_compact(2 * 86400 + 3 * 3600), "2d03h");
-        assert_eq!(wait_words(3900), "1 h 05 min");
         assert_eq!(until_next_minute(125), 55);
     }
 

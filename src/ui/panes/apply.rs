@@ -8,40 +8,32 @@ use ratatui::text::{Line, Span};
 
 use super::paragraph;
 use crate::ui::state::UiState;
-use crate::ui::text::{running_compact, truncate, wrap_count};
+use crate::ui::text::{truncate, wrap_count};
 use crate::wizard::state::{ApplyRow, RowState};
 use crate::wizard::{Journey, Phase, Status};
+use crate::words::{DurationStyle, seconds};
 
 /// The timer column of a row: `4m12s/~15m`, `3s`, `~15m`.
 pub fn row_timer(ui: &UiState, row: &ApplyRow) -> String {
-    let expected = row.expected_secs.map(|e| format!("~{}", approx(e)));
+    let expected = row
+        .expected_secs
+        .map(|e| format!("~{}", seconds(e, DurationStyle::Estimate)));
     match row.state {
         RowState::Running => {
             let e = ui.row_elapsed(&row.address, row.elapsed_secs);
             match expected {
-                Some(x) => format!("{}/{x}", running_compact(e)),
-                None => running_compact(e),
+                Some(x) => format!("{}/{x}", seconds(e, DurationStyle::ClockCompact)),
+                None => seconds(e, DurationStyle::ClockCompact),
             }
         }
         RowState::Done | RowState::Failed => {
             if row.elapsed_secs > 0 {
-                running_compact(row.elapsed_secs)
+                seconds(row.elapsed_secs, DurationStyle::ClockCompact)
             } else {
                 String::new()
             }
         }
         RowState::Pending => expected.unwrap_or_default(),
-    }
-}
-
-/// An expected duration, rounded: `40s`, `3m`, `15m`, `1h`.
-fn approx(secs: u64) -> String {
-    if secs < 60 {
-        format!("{secs}s")
-    } else if secs < 3600 {
-        format!("{}m", (secs + 30) / 60)
-    } else {
-        format!("{}h{:02}", secs / 3600, (secs % 3600) / 60)
     }
 }
 

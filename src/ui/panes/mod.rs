@@ -100,12 +100,21 @@ pub(crate) fn status_line(j: &Journey, ui: &UiState, step: StepId) -> Line<'stat
     let g = &ui.glyphs;
     let since = st.since.map(|s| text::elapsed_secs(s, ui.now));
     let words = match (st.status, since) {
-        (Status::Running, Some(s)) => format!("Running for {}", text::running(s)),
+        (Status::Running, Some(s)) => format!(
+            "Running for {}",
+            crate::words::seconds(s, crate::words::DurationStyle::Clock)
+        ),
         (Status::Running, None) => "Running".into(),
         (Status::WaitingOnYou, Some(s)) if step.is_checkpoint() => {
-            format!("Waiting on you for {}", text::wait_words(s))
+            format!(
+                "Waiting on you for {}",
+                crate::words::seconds(s, crate::words::DurationStyle::Wait)
+            )
         }
-        (Status::WaitingOnAws, Some(s)) => format!("Waiting on AWS for {}", text::wait_words(s)),
+        (Status::WaitingOnAws, Some(s)) => format!(
+            "Waiting on AWS for {}",
+            crate::words::seconds(s, crate::words::DurationStyle::Wait)
+        ),
         (Status::WaitingOnYou, _) => "Waiting on you".into(),
         (Status::WaitingOnAws, None) => "Waiting on AWS".into(),
         (Status::Done, _) => "Done".into(),

@@ -102,7 +102,10 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         heading.push(Span::styled(g.sep(), t.dim()));
         heading.push(Span::raw(format!(
             "checking for {}",
-            text::wait_words(text::elapsed_secs(since, ui.now))
+            crate::words::seconds(
+                text::elapsed_secs(since, ui.now),
+                crate::words::DurationStyle::Wait
+            )
         )));
     }
     if j.offers(step, Action::CheckNow) {
