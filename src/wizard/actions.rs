@@ -257,4 +257,98 @@ mod tests {
         j.stop = Some(crate::wizard::Stop::Quit);
         assert!(j.actions(StepId::Nameservers).is_empty());
     }
+    /// `update` acts on a person's event exactly when the core offers its action.
+    #[test]
+    fn update_takes_exactly_the_offered_actions() {
+        use crate::wizard::update::{Event, update};
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let mut states = vec![];
+        let statuses = [
+            Status::WaitingOnYou,
+            Status::WaitingOnAws,
+            Status::Done,
+            Status::Failed,
+        ];
+        for sandbox in [false, true] {
+            for ns in statuses {
+                for other in statuses {
+                    for request in [false, true] {
+                        let mut j = journey(&FOUNDED);
+                        j.facts.sandbox = sandbox;
+                        set(&mut j, StepId::Nameservers, ns);
+                        for s in [
+                            StepId::EmailDomain,
+                            StepId::SenderAddress,
+                            StepId::SesProduction,
+                        ] {
+                            set(&mut j, s, other);
+                        }
+                        for s in StepId::ALL.into_iter().filter(|s| s.is_checkpoint()) {
+                            j.check_attempts.insert(s, 3);
+                        }
+                        if request {
+                            j.facts.ses_request = Some("We send sign-up mail.".into());
+                        }
+                        states.push(j);
+                    }
+                }
+            }
+        }
+        for plan in [false, true] {
+            let mut j = journey(&FOUNDED[..4]);
+            set(&mut j, StepId::State, Status::WaitingOnYou);
+            if plan {
+                let p = PlanFacts {
+                    create: 1,
+                    ..PlanFacts::default()
+                };
+                j.facts.pending_plan = Some((Phase::StateBootstrap, p));
+            }
+            states.push(j);
+        }
+        let mut events = vec![
+            (Event::ResendVerification, StepId::SenderAddress, ResendMail),
+            (
+                Event::SubmitSesRequest,
+                StepId::SesProduction,
+                SubmitSesRequest,
+            ),
+            (
+                Event::EditSesRequest("Edited.".into()),
+                StepId::SesProduction,
+                EditSesRequest,
+            ),
+        ];
+        for step in StepId::ALL {
+            events.push((Event::CheckNow(step), step, CheckNow));
+            events.push((Event::PlayHuman(step), step, Play));
+            events.push((Event::Retry(step), step, Retry));
+        }
+        for (approve, action) in [(true, ApprovePlan), (false, DeclinePlan)] {
+            events.push((
+                Event::PlanDecision {
+                    phase: Phase::StateBootstrap,
+                    approve,
+                },
+                StepId::State,
+                action,
+            ));
+        }
+        for j in states {
+            // What the journey does on an event it ignores (it still schedules).
+            let mut baseline = j.clone();
+            let baseline_fx = update(&mut baseline, Event::CheckNow(StepId::Preflight), now);
+            for (event, step, action) in &events {
+                let mut after = j.clone();
+                let fx = update(&mut after, event.clone(), now);
+                let ignored =
+                    (after == j && fx.is_empty()) || (after == baseline && fx == baseline_fx);
+                assert_eq!(
+                    !ignored,
+                    j.offers(*step, *action),
+                    "{event:?}: update and offers({step}, {action:?}) disagree\n{j:?}"
+                );
+            }
+        }
+    }
 }
