@@ -10,7 +10,7 @@ use super::paragraph;
 use crate::ui::state::UiState;
 use crate::ui::text::{truncate, wrap_count};
 use crate::wizard::state::{ApplyRow, RowState};
-use crate::wizard::{Journey, Phase, Status};
+use crate::wizard::{Action, Journey, Phase, Status};
 use crate::words::{DurationStyle, seconds};
 
 /// The timer column of a row: `4m12s/~15m`, `3s`, `~15m`.
@@ -133,12 +133,12 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState, phase: P
     if let Some(s) = &j.facts.apply.summary {
         footer.push(Line::from(Span::styled(s.clone(), t.ok())));
     }
-    if status == Status::Running {
+    if j.offers(step, Action::StopTerraform) {
         footer.push(Line::from(vec![
             Span::styled("Ctrl-C", t.key()),
             Span::raw(" stops terraform cleanly"),
         ]));
-    } else if status == Status::Failed {
+    } else if status == Status::Failed && j.offers(step, Action::Retry) {
         footer.push(Line::from(vec![
             Span::raw("Press "),
             Span::styled("r", t.key()),

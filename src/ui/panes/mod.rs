@@ -154,12 +154,14 @@ pub(crate) fn failure(j: &Journey, ui: &UiState, step: StepId) -> Vec<Line<'stat
     for l in detail.lines() {
         lines.push(Line::from(Span::styled(l.to_string(), t.bad())));
     }
-    lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::raw("Press "),
-        Span::styled("r", t.key()),
-        Span::raw(" to try again once it is fixed; the log is in .siteup/siteup.log."),
-    ]));
+    if j.offers(step, crate::wizard::Action::Retry) {
+        lines.push(Line::default());
+        lines.push(Line::from(vec![
+            Span::raw("Press "),
+            Span::styled("r", t.key()),
+            Span::raw(" to try again once it is fixed; the log is in .siteup/siteup.log."),
+        ]));
+    }
     lines
 }
 

@@ -54,22 +54,26 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         Status::Running => {
             let what = st.detail.clone().unwrap_or_else(|| "working".into());
             lines.push(Line::from(format!("terraform: {what}{}", g.ellipsis())));
-            lines.push(Line::default());
-            lines.push(Line::from(vec![
-                Span::styled("Ctrl-C", t.key()),
-                Span::raw(" stops terraform cleanly (it saves its state)."),
-            ]));
+            if j.offers(step, crate::wizard::Action::StopTerraform) {
+                lines.push(Line::default());
+                lines.push(Line::from(vec![
+                    Span::styled("Ctrl-C", t.key()),
+                    Span::raw(" stops terraform cleanly (it saves its state)."),
+                ]));
+            }
         }
         Status::WaitingOnYou => {
             if let Some(d) = &st.detail {
                 lines.push(Line::from(d.clone()));
             }
-            lines.push(Line::default());
-            lines.push(Line::from(vec![
-                Span::raw("Press "),
-                Span::styled("r", t.key()),
-                Span::raw(" to plan again."),
-            ]));
+            if j.offers(step, crate::wizard::Action::Retry) {
+                lines.push(Line::default());
+                lines.push(Line::from(vec![
+                    Span::raw("Press "),
+                    Span::styled("r", t.key()),
+                    Span::raw(" to plan again."),
+                ]));
+            }
         }
         Status::Done => {
             if let Some(s) = j
