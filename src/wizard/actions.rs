@@ -101,7 +101,8 @@ impl Journey {
                         Status::WaitingOnYou | Status::Failed | Status::NotYet
                     )
             }
-            Action::EditAnswers => step == StepId::Site,
+            // New answers regenerate the files terraform is reading: not while it runs.
+            Action::EditAnswers => step == StepId::Site && self.busy.is_none(),
             Action::ApprovePlan | Action::DeclinePlan => pending_here,
             Action::Play => {
                 // The email domain verifies itself once delegation is live: nobody to play.
@@ -186,12 +187,39 @@ mod tests {
     }
 
     #[test]
+    fn answers_sent_while_terraform_runs_wait_for_it() {
+        let mut j = journey(&FOUNDED[..5]);
+        set(&mut j, StepId::Foundation, Status::Running);
+        j.busy = Some(StepId::Foundation);
+        let config = crate::site::SiteConfig::with_defaults(
+            crate::site::Domain::parse("example.org").expect("domain"),
+            crate::site::Region::parse("us-east-1").expect("region"),
+        );
+        let fx = crate::wizard::update(
+            &mut j,
+            crate::wizard::Event::SubmitSite(Box::new(config)),
+            time::OffsetDateTime::UNIX_EPOCH,
+        );
+        assert!(fx.is_empty(), "nothing is saved or regenerated: {fx:?}");
+        assert!(
+            j.facts
+                .notice
+                .as_deref()
+                .is_some_and(|n| n.contains("once terraform finishes")),
+            "{:?}",
+            j.facts.notice
+        );
+    }
+
+    #[test]
     fn running_terraform_can_be_stopped_at_its_step_only() {
         let mut j = journey(&FOUNDED[..5]);
         set(&mut j, StepId::Foundation, Status::Running);
         j.busy = Some(StepId::Foundation);
         assert_eq!(j.actions(StepId::Foundation), vec![StopTerraform, Quit]);
         assert_eq!(j.actions(StepId::State), vec![Quit]);
+        // New answers would regenerate the files terraform is reading.
+        assert_eq!(j.actions(StepId::Site), vec![Quit]);
         // Headless runs take no decisions, but can still be stopped.
         j.mode = Mode::Headless { yes: true };
         assert_eq!(j.actions(StepId::Foundation), vec![StopTerraform, Quit]);

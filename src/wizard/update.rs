@@ -268,7 +268,14 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             }
         }
         Event::SubmitSite(config) => {
-            fx.push(Effect::SaveSite(config));
+            // New answers regenerate the files a running terraform reads: they wait for it.
+            if j.busy.is_some() {
+                j.facts.notice = Some(
+                    "Your answers can change once terraform finishes; change them then.".into(),
+                );
+            } else {
+                fx.push(Effect::SaveSite(config));
+            }
             return fx;
         }
         Event::SiteSaveFailed(e) => {
