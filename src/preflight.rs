@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::terraform::quick::{self, QuickError};
 use crate::terraform::version;
+use crate::words::{sentence, shell_quote};
 
 /// How long the python3 probe may take.
 const PYTHON_TIMEOUT: Duration = Duration::from_secs(30);
@@ -277,11 +278,6 @@ pub fn blocking(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub use crate::words::sentence;
-
-fn shell_quote(s: &str) -> String {
-    crate::words::shell_quote(s)
-}
 
 /// Waits at most `limit` for a child to exit; used by checks that run programs.
 pub fn bounded<T>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T>

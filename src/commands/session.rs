@@ -221,7 +221,7 @@ fn open_with(
         }
     };
     let terraform_program = crate::terraform::version::locate()
-        .map_err(|e| CommandError::Message(crate::preflight::sentence(&e.to_string())))?;
+        .map_err(crate::failure::Failure::from)?;
     let (tf_cli_config, tf_env, tf_env_remove) = match &sandbox {
         Some(s) => {
             // A read-only command runs no terraform that installs providers: it writes no CLI
