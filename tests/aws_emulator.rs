@@ -2,9 +2,12 @@
 //! the strict loader, Route 53 zone lookup, SES identities and the production-access review.
 
 mod aws_common;
+#[path = "support/emulator.rs"]
+mod emulator;
 
-use aws_common::{Recorder, TestHome, runtime, start_emulator};
+use aws_common::{Recorder, TestHome, runtime};
 use aws_sdk_route53::types::{HostedZoneConfig, Vpc, VpcRegion};
+use emulator::start_emulator;
 use siteup::aws::production::{SubmitOutcome, submit_request};
 use siteup::aws::route53::existing_zones_message;
 use siteup::aws::ses::{CheckState, review_guidance};

@@ -14,6 +14,10 @@
 //!   At the end: done, the same zone and nameservers throughout, nothing created twice.
 
 mod journey_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::time::Duration;
 

@@ -13,6 +13,10 @@
 //! wall times, and the journey's whole wall time.
 
 mod journey_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -34,7 +38,7 @@ struct Invocation {
 
 /// Writes the shim: a `terraform` that logs each run to `log` and runs the real one.
 fn write_shim(dir: &Path, log: &Path) -> PathBuf {
-    let real = which::which("terraform").expect("terraform on PATH");
+    let real = tf::terraform();
     std::fs::create_dir_all(dir).expect("shim dir");
     let shim = dir.join("terraform");
     let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));

@@ -9,6 +9,10 @@
 //! One full journey (three terraform applies against the emulator): a few minutes.
 
 mod pty_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;

@@ -12,6 +12,10 @@
 mod stand_in;
 
 mod journey_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

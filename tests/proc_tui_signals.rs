@@ -8,7 +8,11 @@
 //!   siteup ends and the journal again has no step left at `running`.
 
 mod pty_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
 mod stand_in;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

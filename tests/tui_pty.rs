@@ -6,6 +6,10 @@
 //! One full journey (three terraform applies against the emulator): a few minutes.
 
 mod pty_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,10 @@
 //! the folder it was given).
 
 mod pty_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::time::{Duration, Instant};
 

@@ -220,17 +220,6 @@ pub fn closed_port() -> u16 {
     port
 }
 
-/// Starts the emulator, failing the test with a message naming what is missing.
-pub fn start_emulator() -> siteup::sandbox::emulator::Emulator {
-    match siteup::sandbox::emulator::Emulator::start_for_tests() {
-        Ok(e) => e,
-        Err(e) => panic!(
-            "the AWS emulator (moto venv at {}) is needed for this test and could not start: {e}",
-            siteup::sandbox::emulator::test_python().display()
-        ),
-    }
-}
-
 /// A loopback HTTP server that answers every request with the same response and counts them.
 pub struct FixedServer {
     pub url: String,

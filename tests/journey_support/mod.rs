@@ -22,7 +22,6 @@ use serde_json::Value;
 use siteup::project::journal::Journal;
 use siteup::project::settings;
 use siteup::sandbox::emulator::{self, Emulator};
-use siteup::sandbox::venv;
 use siteup::site::SiteConfig;
 use siteup::terraform::runs::{RunRecord, record_paths};
 
@@ -53,27 +52,10 @@ pub const STEP_IDS: [&str; 12] = [
     "done",
 ];
 
-/// Fails (never skips) when something the journey needs is missing, naming it.
+/// Fails (never skips) when something the journey needs is missing, naming it: what
+/// `siteup sandbox` needs, and the Python with boto3 that checks the emulator.
 pub fn require_prerequisites() {
-    assert!(
-        which::which("terraform").is_ok(),
-        "terraform is not on PATH: the journey tests run the real terraform (install terraform >= 1.10)"
-    );
-    assert!(
-        siteup::terraform::cli_config::find_provider_mirror().is_some(),
-        "no filesystem mirror of the hashicorp/aws provider was found (/opt/tf-plugins or {}): the sandbox runs terraform offline with it",
-        siteup::terraform::cli_config::MIRROR_ENV
-    );
-    let venv_dir = venv::default_venv_dir();
-    let python = venv::venv_python(&venv_dir);
-    assert!(
-        python.is_file(),
-        "the emulator's venv {} is missing (no {}): create it with `python3 -m venv {} && {}/bin/pip install -r assets/emulator/requirements.txt`",
-        venv_dir.display(),
-        python.display(),
-        venv_dir.display(),
-        venv_dir.display()
-    );
+    crate::sandbox::require_sandbox();
     let check_python = emulator::test_python();
     assert!(
         check_python.is_file(),

@@ -46,36 +46,15 @@ fn env_removals() -> Vec<std::ffi::OsString> {
 }
 
 /// Fails the test, with a sentence naming it, when something the sandbox journey needs is
-/// missing. Never skips.
+/// missing (tmux too, with `need_tmux`). Never skips.
 pub fn require_prerequisites(need_tmux: bool) {
-    let mut missing = Vec::new();
-    if need_tmux && which::which("tmux").is_err() {
-        missing.push("tmux is not on PATH (install the Debian package tmux)".to_string());
-    }
-    if which::which("terraform").is_err() {
-        missing.push("terraform is not on PATH (install terraform >= 1.10)".to_string());
-    }
-    if siteup::terraform::cli_config::find_provider_mirror().is_none() {
-        missing.push(
-            "no filesystem mirror of the hashicorp/aws provider was found (set SITEUP_TF_PROVIDER_MIRROR)"
-                .to_string(),
+    if need_tmux {
+        assert!(
+            which::which("tmux").is_ok(),
+            "the sandbox journey cannot run: tmux is not on PATH (install the Debian package tmux)"
         );
     }
-    let venv = siteup::sandbox::venv::default_venv_dir();
-    let python = siteup::sandbox::venv::venv_python(&venv);
-    if !python.is_file() {
-        missing.push(format!(
-            "the AWS emulator's venv is missing: {} does not exist (create it with `python3 -m venv {} && {}/bin/pip install -r assets/emulator/requirements.txt`, or run scripts/test.sh)",
-            python.display(),
-            venv.display(),
-            venv.display()
-        ));
-    }
-    assert!(
-        missing.is_empty(),
-        "the sandbox journey cannot run: {}",
-        missing.join("; ")
-    );
+    crate::sandbox::require_sandbox();
 }
 
 /// A name no other test (or run) uses.
