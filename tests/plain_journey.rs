@@ -9,6 +9,8 @@
 //! One full journey (three terraform applies against the emulator): a few minutes.
 
 mod pty_support;
+#[path = "pty_support/run.rs"]
+mod run;
 #[path = "support/sandbox.rs"]
 mod sandbox;
 #[path = "support/tf.rs"]
@@ -19,7 +21,8 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use pty_support::{Project, log_tail, require_prerequisites};
+use pty_support::{Project, require_prerequisites};
+use run::log_tail;
 
 /// The whole journey in the plain mode, bounded.
 const JOURNEY: Duration = Duration::from_secs(420);
