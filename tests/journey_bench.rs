@@ -12,9 +12,13 @@
 //! It prints a table: plans, applies, other terraform runs (init, output, show, ...), their
 //! wall times, and the journey's whole wall time.
 
+#[path = "journey_support/full.rs"]
+mod full;
 mod journey_support;
 #[path = "support/sandbox.rs"]
 mod sandbox;
+#[path = "journey_support/shim.rs"]
+mod shim;
 #[path = "support/tf.rs"]
 mod tf;
 
@@ -23,7 +27,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use journey_support::{JOURNEY_TIMEOUT, Project, tail};
+use full::JOURNEY_TIMEOUT;
+use journey_support::{Project, tail};
 use siteup::site::{Domain, Region, SiteConfig};
 use siteup::tfgen::{self, Backend, GenerateOptions};
 

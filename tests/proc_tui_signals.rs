@@ -159,7 +159,7 @@ fn sigterm_and_sighup_end_the_wizard_restore_the_terminal_and_leave_no_step_runn
 impl Tmux {
     /// Whether the terminal shows the alternate screen (a full-screen program that is running,
     /// or one that exited without restoring the terminal).
-    pub fn alternate_screen(&self) -> bool {
+    fn alternate_screen(&self) -> bool {
         self.format("#{alternate_on}") == "1"
     }
 }

@@ -241,14 +241,14 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
 
 impl Tmux {
     /// Types text literally.
-    pub fn type_text(&self, text: &str) {
+    fn type_text(&self, text: &str) {
         let out = self.tmux(&["send-keys", "-t", SESSION, "-l", text]);
         assert!(out.status.success(), "tmux send-keys -l failed");
     }
 }
 
 /// The rows of a screen that belong to the checklist (left of the pane's border).
-pub fn checklist_row<'a>(screen: &'a str, title: &str) -> Option<&'a str> {
+fn checklist_row<'a>(screen: &'a str, title: &str) -> Option<&'a str> {
     screen.lines().find_map(|l| {
         let left = l.split(['│', '╭', '╰']).next().unwrap_or(l);
         left.contains(title).then_some(left.trim_end())
@@ -256,7 +256,7 @@ pub fn checklist_row<'a>(screen: &'a str, title: &str) -> Option<&'a str> {
 }
 
 /// The wait shown at the end of a checklist row (`<1m`, `3m`, `new`), if any.
-pub fn row_wait(row: &str) -> Option<&str> {
+fn row_wait(row: &str) -> Option<&str> {
     let last = row.split_whitespace().last()?;
     let looks_like_wait = last == "new"
         || last.starts_with('<')
@@ -265,7 +265,7 @@ pub fn row_wait(row: &str) -> Option<&str> {
 }
 
 /// The nameservers listed large on the nameserver pane (`   1  ns-…`).
-pub fn listed_nameservers(screen: &str) -> Vec<String> {
+fn listed_nameservers(screen: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in screen.lines() {
         let Some(pane) = line.split('│').nth(1) else {
@@ -283,7 +283,7 @@ pub fn listed_nameservers(screen: &str) -> Vec<String> {
 }
 
 /// The bottom line with the keys that work here.
-pub fn key_bar(screen: &str) -> String {
+fn key_bar(screen: &str) -> String {
     screen
         .lines()
         .rev()
