@@ -24,7 +24,6 @@ mod tf;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use full::JOURNEY_TIMEOUT;
@@ -182,7 +181,6 @@ fn blog_sections(files: &[tfgen::GeneratedFile]) -> Vec<(&'static str, Vec<Strin
 /// emulator of `p`, through `shim`. Returns its wall time.
 fn blog_sequence(p: &Project, shim: &Path, dir: &Path, config: &SiteConfig) -> f64 {
     let emulator = p.emulator();
-    let cli_config = p.sandbox_dir().join("siteup-terraform.rc");
     let render = |backend| {
         let files = tfgen::render(config, &GenerateOptions { backend }).expect("render");
         tfgen::write_project(dir, &files, false).expect("write the files");
@@ -195,13 +193,12 @@ fn blog_sequence(p: &Project, shim: &Path, dir: &Path, config: &SiteConfig) -> f
     let expected: BTreeSet<String> = tfgen::resource_addresses(config).into_iter().collect();
     assert_eq!(all, expected, "the sections cover every generated resource");
     let tf = |args: &[String]| {
-        let mut cmd = Command::new(shim);
-        cmd.args(args)
+        let out = p
+            .sandbox_terraform(shim)
+            .args(args)
             .current_dir(dir)
-            .stdin(Stdio::null())
-            .env("TF_CLI_CONFIG_FILE", &cli_config);
-        emulator.apply_aws_env(&mut cmd);
-        let out = cmd.output().expect("run terraform");
+            .output()
+            .expect("run terraform");
         assert!(
             out.status.success(),
             "terraform {} failed:\n{}\n{}",

@@ -183,16 +183,8 @@ impl Project {
     /// terraform ARGS in the project's terraform folder, with the environment siteup gives it in
     /// the sandbox (the provider mirror's CLI config, the emulator's endpoint and keys).
     pub fn terraform(&self, args: &[&str], timeout: Duration) -> Finished {
-        let emulator = self.emulator();
-        let mut cmd = Command::new("terraform");
-        cmd.args(args)
-            .current_dir(self.terraform_dir())
-            .stdin(Stdio::null());
-        emulator.apply_aws_env(&mut cmd);
-        cmd.env(
-            "TF_CLI_CONFIG_FILE",
-            self.sandbox_dir().join("siteup-terraform.rc"),
-        );
+        let mut cmd = self.sandbox_terraform("terraform");
+        cmd.args(args).current_dir(self.terraform_dir());
         self.run_other(cmd, &format!("terraform {}", args.join(" ")), timeout)
     }
 
