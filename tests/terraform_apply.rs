@@ -18,6 +18,8 @@
 mod emulator;
 #[path = "support/tf.rs"]
 mod tf;
+#[path = "support/tf_emulator.rs"]
+mod tf_emulator;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -26,7 +28,6 @@ use std::time::{Duration, Instant};
 use siteup::sandbox::emulator::Emulator;
 use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
 use siteup::terraform::bootstrap::{self, BootstrapError, MigrationStep};
-use siteup::terraform::cli_config::write_mirror_cli_config;
 use siteup::terraform::events::{Diagnostic, TfEvent, diagnostics_of};
 use siteup::terraform::plan_review::{Approval, ApprovedPlan, ChangeKind, PlanReview};
 use siteup::terraform::runner::{
@@ -75,19 +76,14 @@ struct Sandbox {
 
 impl Sandbox {
     fn start(config: SiteConfig) -> Sandbox {
-        let terraform = tf::terraform();
-        let mirror = tf::provider_mirror();
         let emulator = emulator::start_emulator();
         let dir = tempfile::tempdir().expect("tempdir");
-        let rc = write_mirror_cli_config(&dir.path().join(".tfcli"), &mirror).expect("cli config");
-        let tf_dir = dir.path().join("terraform");
-        let mut tf = Terraform::new(terraform, &tf_dir)
-            .cli_config_file(rc)
-            .envs(emulator.aws_env())
-            .run_dir(dir.path().join(".siteup/runs"));
-        for key in emulator.aws_env_removals() {
-            tf = tf.env_remove(key);
-        }
+        let tf = tf_emulator::runner(
+            &dir.path().join("terraform"),
+            &dir.path().join(".tfcli"),
+            &emulator,
+        )
+        .run_dir(dir.path().join(".siteup/runs"));
         let sandbox = Sandbox {
             emulator,
             dir,

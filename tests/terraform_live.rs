@@ -9,13 +9,14 @@
 mod emulator;
 #[path = "support/tf.rs"]
 mod tf;
+#[path = "support/tf_emulator.rs"]
+mod tf_emulator;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use siteup::sandbox::emulator::Emulator;
-use siteup::terraform::cli_config::write_mirror_cli_config;
 use siteup::terraform::events::{TfEvent, diagnostics_of};
 use siteup::terraform::lock::{UnlockAdvice, scan_terraform_processes, this_host, unlock_advice};
 use siteup::terraform::plan_review::{Approval, ApprovedPlan, PlanReview};
@@ -68,8 +69,6 @@ async fn s3_get(base: &str, key: &str) -> (u16, String) {
 }
 
 async fn setup() -> Live {
-    let terraform = tf::terraform();
-    let mirror = tf::provider_mirror();
     let emulator = tokio::task::spawn_blocking(emulator::start_emulator)
         .await
         .expect("join");
@@ -77,14 +76,8 @@ async fn setup() -> Live {
     let config =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/terraform/live/main.tf");
     std::fs::copy(&config, dir.path().join("main.tf")).expect("copy the live fixture config");
-    let rc = write_mirror_cli_config(&dir.path().join(".tfcli"), &mirror).expect("cli config");
-    let mut tf = Terraform::new(terraform, dir.path())
-        .cli_config_file(rc)
-        .envs(emulator.aws_env())
+    let tf = tf_emulator::runner(dir.path(), &dir.path().join(".tfcli"), &emulator)
         .env("CHECKPOINT_DISABLE", "1");
-    for key in emulator.aws_env_removals() {
-        tf = tf.env_remove(key);
-    }
 
     let url = format!("{}/{STATE_BUCKET}", emulator.url());
     let status = tokio::task::spawn_blocking(move || {
