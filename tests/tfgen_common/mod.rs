@@ -5,6 +5,7 @@
 use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
 use siteup::tfgen::{self, Backend, GenerateOptions, GeneratedFile};
 
+/// A checked configuration (the fixtures below and `no_api.rs` are built with it).
 pub fn config(domain: &str, region: &str, parts: Parts, inbound: &str) -> SiteConfig {
     let mut c = SiteConfig::with_defaults(
         Domain::parse(domain).expect("test domain is valid"),
