@@ -278,7 +278,6 @@ pub fn blocking(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-
 /// Waits at most `limit` for a child to exit; used by checks that run programs.
 pub fn bounded<T>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T>
 where

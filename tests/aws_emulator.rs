@@ -2,9 +2,15 @@
 //! the strict loader, Route 53 zone lookup, SES identities and the production-access review.
 
 mod aws_common;
+#[path = "support/emulator.rs"]
+mod emulator;
+#[path = "aws_common/offline.rs"]
+mod offline;
 
-use aws_common::{Recorder, TestHome, runtime, start_emulator};
+use aws_common::runtime;
 use aws_sdk_route53::types::{HostedZoneConfig, Vpc, VpcRegion};
+use emulator::start_emulator;
+use offline::{Recorder, TestHome};
 use siteup::aws::production::{SubmitOutcome, submit_request};
 use siteup::aws::route53::existing_zones_message;
 use siteup::aws::ses::{CheckState, review_guidance};
@@ -43,7 +49,7 @@ fn caller_identity_through_the_strict_loader() {
         "[profile keys]\nregion = us-east-1\n",
         "[keys]\naws_access_key_id = AKIAKEYSPROFILE00001\naws_secret_access_key = keys-secret\n",
     );
-    aws_common::isolate_process_env(Some(&home));
+    aws_common::isolate_process_env(Some(home.path()));
     let emulator = start_emulator();
     let rt = runtime();
 

@@ -2,10 +2,13 @@
 //! bounded time, after a bounded number of retries. Everything here talks to loopback only.
 
 mod aws_common;
+#[path = "aws_common/server.rs"]
+mod server;
 
 use std::time::{Duration, Instant};
 
-use aws_common::{FixedServer, closed_port, runtime};
+use aws_common::runtime;
+use server::{FixedServer, closed_port};
 use siteup::aws::error::{Endpoint, MAX_ATTEMPTS};
 use siteup::aws::{
     AwsApi, AwsEnv, AwsError, ConnectOptions, SdkAws, Target, Timeouts, connect_with,
@@ -67,7 +70,7 @@ fn emulator_down_is_one_sentence_within_seconds() {
 #[test]
 fn a_silent_endpoint_times_out_within_the_limit() {
     aws_common::isolate_process_env(None);
-    let server = FixedServer::start("200 OK", "text/xml", "", true);
+    let server = FixedServer::start("200 OK", "text/xml", &[], "", true);
     let options = ConnectOptions {
         timeouts: Timeouts {
             connect: Duration::from_secs(1),
@@ -93,7 +96,7 @@ fn a_silent_endpoint_times_out_within_the_limit() {
 fn server_errors_are_retried_a_bounded_number_of_times() {
     aws_common::isolate_process_env(None);
     let body = "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>boom</Message></Error><RequestId>1</RequestId></ErrorResponse>";
-    let server = FixedServer::start("503 Service Unavailable", "text/xml", body, false);
+    let server = FixedServer::start("503 Service Unavailable", "text/xml", &[], body, false);
     let aws = sandbox(&server.url, ConnectOptions::default());
     let started = Instant::now();
     let err = runtime().block_on(aws.verify_identity()).expect_err("503");
@@ -118,7 +121,7 @@ fn server_errors_are_retried_a_bounded_number_of_times() {
 fn throttling_is_retried_then_worded() {
     aws_common::isolate_process_env(None);
     let body = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>";
-    let server = FixedServer::start("400 Bad Request", "text/xml", body, false);
+    let server = FixedServer::start("400 Bad Request", "text/xml", &[], body, false);
     let aws = sandbox(&server.url, ConnectOptions::default());
     let err = runtime()
         .block_on(aws.verify_identity())
@@ -142,11 +145,12 @@ fn throttling_is_retried_then_worded() {
 fn access_denied_names_the_action() {
     aws_common::isolate_process_env(None);
     let body = r#"{"message":"User is not authorized to perform ses:GetAccount"}"#;
-    let server = FixedServer::start_with_headers(
+    let server = FixedServer::start(
         "403 Forbidden",
         "application/json",
         &[("x-amzn-ErrorType", "AccessDeniedException")],
         body,
+        false,
     );
     let aws = sandbox(&server.url, ConnectOptions::default());
     let err = runtime()

@@ -2,12 +2,42 @@
 //! every request is recorded and any that leaves loopback is refused.
 
 mod aws_common;
+#[path = "aws_common/offline.rs"]
+mod offline;
+#[path = "aws_common/server.rs"]
+mod server;
 
 use std::time::{Duration, Instant};
 
-use aws_common::{Recorder, TestHome, runtime};
+use aws_common::runtime;
+use offline::{Recorder, TestHome};
 use siteup::aws::profiles::{self, ENVIRONMENT_PROFILE, RoleSource};
 use siteup::aws::{AwsError, ProfileChoice, ProfileKind, Target, connect_with};
+
+/// What only these tests do with a temporary home.
+impl TestHome {
+    /// Writes an SSO token cache file for `key` (a session name or start URL) under this home.
+    fn write_sso_token(&self, key: &str, expires_at: &str) {
+        use sha1::{Digest, Sha1};
+        let dir = self.path().join(".aws").join("sso").join("cache");
+        std::fs::create_dir_all(&dir).expect("sso cache dir");
+        let name = format!("{}.json", hex::encode(Sha1::digest(key.as_bytes())));
+        let body = serde_json::json!({
+            "accessToken": "test-access-token-not-real",
+            "expiresAt": expires_at,
+            "region": "eu-west-1",
+            "startUrl": "https://example.awsapps.com/start",
+        });
+        std::fs::write(dir.join(name), body.to_string()).expect("write token");
+    }
+
+    /// Points the test process's own environment at this home too, for the parts of the SDK that
+    /// read the process environment (its SSO token cache). Call it first thing in a `#[test]`,
+    /// before any thread or runtime exists; nextest runs each test in its own process.
+    fn isolate_process(&self) {
+        aws_common::isolate_process_env(Some(self.path()));
+    }
+}
 
 const CONFIG: &str = r#"
 [default]
@@ -100,7 +130,7 @@ fn connect_profile(
 #[test]
 fn discovery_reports_the_kind_of_every_profile() {
     let home = home();
-    aws_common::isolate_process_env(Some(&home));
+    aws_common::isolate_process_env(Some(home.path()));
     let env = home.env(&[
         ("AWS_PROFILE", "sso-new"),
         ("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT00001"),
@@ -212,7 +242,7 @@ fn discovery_reports_the_kind_of_every_profile() {
 #[test]
 fn preselection_without_aws_profile_and_a_missing_aws_profile() {
     let home = home();
-    aws_common::isolate_process_env(Some(&home));
+    aws_common::isolate_process_env(Some(home.path()));
     let rt = runtime();
     let list = rt
         .block_on(profiles::discover(&home.env(&[])))
@@ -230,7 +260,7 @@ fn preselection_without_aws_profile_and_a_missing_aws_profile() {
 #[test]
 fn a_profile_without_credentials_fails_fast_with_the_configure_message_and_no_connection() {
     let home = home();
-    aws_common::isolate_process_env(Some(&home));
+    aws_common::isolate_process_env(Some(home.path()));
     let recorder = Recorder::new();
     let started = Instant::now();
     let err = connect_profile(&home, "empty", &recorder).expect_err("no credentials");
@@ -256,7 +286,7 @@ fn a_profile_without_credentials_fails_fast_with_the_configure_message_and_no_co
 #[test]
 fn a_profile_that_needs_instance_metadata_is_refused_without_contacting_it() {
     let home = home();
-    aws_common::isolate_process_env(Some(&home));
+    aws_common::isolate_process_env(Some(home.path()));
     let recorder = Recorder::new();
     let started = Instant::now();
     let err = connect_profile(&home, "role-imds", &recorder).expect_err("refused");
@@ -344,7 +374,7 @@ fn a_failing_credential_process_is_named_with_its_output() {
 #[test]
 fn unknown_profiles_and_incomplete_environment_credentials() {
     let home = home();
-    aws_common::isolate_process_env(Some(&home));
+    aws_common::isolate_process_env(Some(home.path()));
     let rt = runtime();
     let recorder = Recorder::new();
     let err = rt
@@ -382,7 +412,7 @@ fn unknown_profiles_and_incomplete_environment_credentials() {
 #[test]
 fn static_keys_load_with_the_profile_region_and_no_request() {
     let home = home();
-    aws_common::isolate_process_env(Some(&home));
+    aws_common::isolate_process_env(Some(home.path()));
     let recorder = Recorder::new();
     let session = connect_profile(&home, "keys", &recorder).expect("keys load");
     assert_eq!(session.region(), "eu-central-1");
@@ -395,7 +425,7 @@ fn static_keys_load_with_the_profile_region_and_no_request() {
 fn a_valid_sso_token_exposes_its_expiry() {
     let home = home();
     home.write_sso_token("corp", "2099-01-01T00:00:00Z");
-    aws_common::isolate_process_env(Some(&home));
+    aws_common::isolate_process_env(Some(home.path()));
     let env = home.env(&[]);
     let list = runtime()
         .block_on(profiles::discover(&env))
@@ -473,7 +503,7 @@ fn an_sso_profile_loads_without_a_credentials_file() {
     home.write_sso_token("corp", "2099-01-01T00:00:00Z");
     home.isolate_process();
     let portal =
-        aws_common::FixedServer::start("200 OK", "application/json", ROLE_CREDENTIALS, false);
+        server::FixedServer::start("200 OK", "application/json", &[], ROLE_CREDENTIALS, false);
     sso_portal_at(&portal.url);
     assert!(!home.credentials_file().exists());
 
@@ -526,7 +556,7 @@ fn a_role_over_a_process_profile_reads_a_home_without_credentials_file() {
     )
     .expect("write config");
     home.isolate_process();
-    let sts = aws_common::FixedServer::start("403 Forbidden", "text/xml", STS_DENIED, false);
+    let sts = server::FixedServer::start("403 Forbidden", "text/xml", &[], STS_DENIED, false);
     // SAFETY: as in sso_portal_at.
     unsafe { std::env::set_var("AWS_ENDPOINT_URL_STS", &sts.url) };
     let recorder = Recorder::new();
@@ -668,7 +698,7 @@ fn doctor_loads_an_sso_profile_from_a_home_with_only_a_config_file() {
     let home = TestHome::with_files(Some(SSO_ONLY_CONFIG), None);
     home.write_sso_token("corp", "2099-01-01T00:00:00Z");
     let portal =
-        aws_common::FixedServer::start("200 OK", "application/json", ROLE_CREDENTIALS, false);
+        server::FixedServer::start("200 OK", "application/json", &[], ROLE_CREDENTIALS, false);
     let project = tempfile::tempdir().expect("project");
     let out = doctor(
         &home,
@@ -737,7 +767,7 @@ fn the_log_keeps_credential_process_stderr_and_key_ids_out() {
         ),
     )
     .expect("write config");
-    let sts = aws_common::FixedServer::start("403 Forbidden", "text/xml", STS_DENIED, false);
+    let sts = server::FixedServer::start("403 Forbidden", "text/xml", &[], STS_DENIED, false);
 
     for level in [None, Some("info"), Some("debug"), Some("trace")] {
         let project = tempfile::tempdir().expect("project");
@@ -790,7 +820,7 @@ fn an_unreachable_sso_portal_is_worded_as_unreachable() {
     let home = TestHome::with_files(Some(SSO_ONLY_CONFIG), None);
     home.write_sso_token("corp", "2099-01-01T00:00:00Z");
     home.isolate_process();
-    sso_portal_at(&format!("http://127.0.0.1:{}", aws_common::closed_port()));
+    sso_portal_at(&format!("http://127.0.0.1:{}", server::closed_port()));
     let recorder = Recorder::new();
     let err = connect_profile(&home, "sso-only", &recorder).expect_err("no portal");
     assert_eq!(
@@ -829,7 +859,7 @@ fn a_credential_process_that_hangs_on_refresh_is_stopped_too() {
     )
     .expect("write config");
     home.isolate_process();
-    let server = aws_common::FixedServer::start("200 OK", "text/xml", "", false);
+    let server = server::FixedServer::start("200 OK", "text/xml", &[], "", false);
     let recorder = Recorder::new();
     let mut options = recorder.options();
     options.timeouts.credentials = Duration::from_secs(1);

@@ -2,6 +2,9 @@
 //! `$SITEUP_EMULATOR_PYTHON`). A missing venv makes these tests fail with the sentence that says
 //! how to create it.
 
+#[path = "support/emulator.rs"]
+mod emulator;
+
 use std::future::Future;
 use std::path::Path;
 use std::process::Command;
@@ -40,10 +43,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 
 fn start() -> Emulator {
     metadata_off();
-    match Emulator::start_for_tests() {
-        Ok(emulator) => emulator,
-        Err(e) => panic!("the emulator must start for this test: {e}"),
-    }
+    emulator::start_emulator()
 }
 
 fn credentials() -> Credentials {

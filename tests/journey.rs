@@ -13,11 +13,24 @@
 //!   exit code 2 naming the four nameservers and continues after the sandbox registrar change.
 //!   At the end: done, the same zone and nameservers throughout, nothing created twice.
 
+#[path = "journey_support/checks.rs"]
+mod checks;
+#[path = "journey_support/full.rs"]
+mod full;
 mod journey_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
+#[path = "journey_support/watch.rs"]
+mod watch;
 
 use std::time::Duration;
 
-use journey_support::{JOURNEY_TIMEOUT, Project, SHORT_TIMEOUT, created_id, started, strings};
+use checks::{created_id, started, strings};
+use full::JOURNEY_TIMEOUT;
+use journey_support::Project;
+use watch::SHORT_TIMEOUT;
 
 /// The exit codes of the headless commands (`siteup --help`).
 const DONE: i32 = 0;
@@ -250,4 +263,23 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
         "after 5 kills: done, zone {zone_id} kept, {} resources each once in the emulator",
         check.checked
     );
+}
+
+impl journey_support::Running {
+    /// SIGKILL, as a crash or `kill -9` would: the process must still be running.
+    fn sigkill(mut self) -> journey_support::Finished {
+        if let Some(done) = self.try_finish() {
+            panic!(
+                "`{}` had already ended when the test meant to kill it: {}",
+                self.name,
+                done.describe()
+            );
+        }
+        let mut child = self.child.take().expect("a running child");
+        child.kill().expect("SIGKILL siteup");
+        let status = child.wait().expect("reap siteup");
+        let done = self.finished(status);
+        assert_eq!(done.signal, Some(9), "siteup was killed by SIGKILL");
+        done
+    }
 }

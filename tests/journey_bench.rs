@@ -12,14 +12,22 @@
 //! It prints a table: plans, applies, other terraform runs (init, output, show, ...), their
 //! wall times, and the journey's whole wall time.
 
+#[path = "journey_support/full.rs"]
+mod full;
 mod journey_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "journey_support/shim.rs"]
+mod shim;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use journey_support::{JOURNEY_TIMEOUT, Project, tail};
+use full::JOURNEY_TIMEOUT;
+use journey_support::{Project, tail};
 use siteup::site::{Domain, Region, SiteConfig};
 use siteup::tfgen::{self, Backend, GenerateOptions};
 
@@ -34,7 +42,7 @@ struct Invocation {
 
 /// Writes the shim: a `terraform` that logs each run to `log` and runs the real one.
 fn write_shim(dir: &Path, log: &Path) -> PathBuf {
-    let real = which::which("terraform").expect("terraform on PATH");
+    let real = tf::terraform();
     std::fs::create_dir_all(dir).expect("shim dir");
     let shim = dir.join("terraform");
     let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
@@ -173,7 +181,6 @@ fn blog_sections(files: &[tfgen::GeneratedFile]) -> Vec<(&'static str, Vec<Strin
 /// emulator of `p`, through `shim`. Returns its wall time.
 fn blog_sequence(p: &Project, shim: &Path, dir: &Path, config: &SiteConfig) -> f64 {
     let emulator = p.emulator();
-    let cli_config = p.sandbox_dir().join("siteup-terraform.rc");
     let render = |backend| {
         let files = tfgen::render(config, &GenerateOptions { backend }).expect("render");
         tfgen::write_project(dir, &files, false).expect("write the files");
@@ -186,13 +193,12 @@ fn blog_sequence(p: &Project, shim: &Path, dir: &Path, config: &SiteConfig) -> f
     let expected: BTreeSet<String> = tfgen::resource_addresses(config).into_iter().collect();
     assert_eq!(all, expected, "the sections cover every generated resource");
     let tf = |args: &[String]| {
-        let mut cmd = Command::new(shim);
-        cmd.args(args)
+        let out = p
+            .sandbox_terraform(shim)
+            .args(args)
             .current_dir(dir)
-            .stdin(Stdio::null())
-            .env("TF_CLI_CONFIG_FILE", &cli_config);
-        emulator.apply_aws_env(&mut cmd);
-        let out = cmd.output().expect("run terraform");
+            .output()
+            .expect("run terraform");
         assert!(
             out.status.success(),
             "terraform {} failed:\n{}\n{}",

@@ -9,13 +9,20 @@
 //! One full journey (three terraform applies against the emulator): a few minutes.
 
 mod pty_support;
+#[path = "pty_support/run.rs"]
+mod run;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use pty_support::{Project, log_tail, require_prerequisites};
+use pty_support::{Project, require_prerequisites};
+use run::log_tail;
 
 /// The whole journey in the plain mode, bounded.
 const JOURNEY: Duration = Duration::from_secs(420);

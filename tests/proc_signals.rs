@@ -12,13 +12,22 @@
 mod stand_in;
 
 mod journey_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "journey_support/shim.rs"]
+mod shim;
+#[path = "support/tf.rs"]
+mod tf;
+#[path = "journey_support/watch.rs"]
+mod watch;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use journey_support::{Project, SHORT_TIMEOUT};
+use journey_support::Project;
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
+use watch::SHORT_TIMEOUT;
 
 /// How long the sandbox may take to get to terraform (emulator, profile, generation).
 const TO_TERRAFORM: Duration = Duration::from_secs(300);
@@ -220,4 +229,13 @@ fn sighup_in_plain_mode_during_terraform_plan_ends_siteup_and_leaves_no_step_run
             .is_some_and(|d| d.starts_with("interrupted") && d.contains("SIGHUP")),
         "{state:?}"
     );
+}
+
+impl journey_support::Running {
+    fn pid(&self) -> u32 {
+        self.child
+            .as_ref()
+            .map(std::process::Child::id)
+            .unwrap_or_default()
+    }
 }

@@ -8,15 +8,25 @@
 //!   siteup ends and the journal again has no step left at `running`.
 
 mod pty_support;
+#[path = "support/sandbox.rs"]
+mod sandbox;
 mod stand_in;
+#[path = "pty_support/stop.rs"]
+mod stop;
+#[path = "support/tf.rs"]
+mod tf;
+#[path = "pty_support/tmux.rs"]
+mod tmux;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
-use pty_support::{Project, Tmux, require_prerequisites, siteup_bin, wait_gone};
+use pty_support::{Project, require_prerequisites, siteup_bin};
 use siteup::project::journal::Journal;
+use stop::wait_gone;
+use tmux::Tmux;
 
 /// From the first screen to terraform plan (emulator, profile, generation, init).
 const TO_PLAN: Duration = Duration::from_secs(300);
@@ -144,4 +154,12 @@ fn sigterm_and_sighup_end_the_wizard_restore_the_terminal_and_leave_no_step_runn
         kill(Pid::from_raw(tf), None).is_ok(),
         "terraform plan was left running"
     );
+}
+
+impl Tmux {
+    /// Whether the terminal shows the alternate screen (a full-screen program that is running,
+    /// or one that exited without restoring the terminal).
+    fn alternate_screen(&self) -> bool {
+        self.format("#{alternate_on}") == "1"
+    }
 }

@@ -14,6 +14,13 @@
 //! Prerequisites (the tests fail, naming them, when missing): terraform on PATH, the provider
 //! mirror (see `siteup::terraform::cli_config`), the emulator's Python venv.
 
+#[path = "support/emulator.rs"]
+mod emulator;
+#[path = "support/tf.rs"]
+mod tf;
+#[path = "support/tf_emulator.rs"]
+mod tf_emulator;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -21,7 +28,6 @@ use std::time::{Duration, Instant};
 use siteup::sandbox::emulator::Emulator;
 use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
 use siteup::terraform::bootstrap::{self, BootstrapError, MigrationStep};
-use siteup::terraform::cli_config::{find_provider_mirror, write_mirror_cli_config};
 use siteup::terraform::events::{Diagnostic, TfEvent, diagnostics_of};
 use siteup::terraform::plan_review::{Approval, ApprovedPlan, ChangeKind, PlanReview};
 use siteup::terraform::runner::{
@@ -70,26 +76,14 @@ struct Sandbox {
 
 impl Sandbox {
     fn start(config: SiteConfig) -> Sandbox {
-        let terraform = which::which("terraform")
-            .expect("terraform must be on PATH for this test (1.10 or newer; CI installs 1.11.4)");
-        let mirror = find_provider_mirror().expect(
-            "the hashicorp/aws provider mirror is missing (/opt/tf-plugins, or set SITEUP_TF_PROVIDER_MIRROR)",
-        );
-        let emulator = Emulator::start_for_tests().unwrap_or_else(|e| {
-            panic!(
-                "the AWS emulator must start for this test (moto venv at ~/.cache/siteup/venv): {e}"
-            )
-        });
+        let emulator = emulator::start_emulator();
         let dir = tempfile::tempdir().expect("tempdir");
-        let rc = write_mirror_cli_config(&dir.path().join(".tfcli"), &mirror).expect("cli config");
-        let tf_dir = dir.path().join("terraform");
-        let mut tf = Terraform::new(terraform, &tf_dir)
-            .cli_config_file(rc)
-            .envs(emulator.aws_env())
-            .run_dir(dir.path().join(".siteup/runs"));
-        for key in emulator.aws_env_removals() {
-            tf = tf.env_remove(key);
-        }
+        let tf = tf_emulator::runner(
+            &dir.path().join("terraform"),
+            &dir.path().join(".tfcli"),
+            &emulator,
+        )
+        .run_dir(dir.path().join(".siteup/runs"));
         let sandbox = Sandbox {
             emulator,
             dir,
@@ -644,8 +638,7 @@ fn the_sandbox_override_comes_and_goes_and_production_files_never_name_the_emula
 #[test]
 fn the_override_is_canonical_hcl_and_terraform_accepts_it() {
     no_instance_metadata();
-    let terraform = which::which("terraform")
-        .expect("terraform must be on PATH for this test (1.10 or newer; CI installs 1.11.4)");
+    let terraform = tf::terraform();
     let dir = tempfile::tempdir().expect("tempdir");
     let tf = dir.path().join("terraform");
     let config = full_config();

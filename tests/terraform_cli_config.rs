@@ -1,14 +1,17 @@
 //! The CLI configuration siteup writes for the sandbox is read back by the real terraform as the
 //! same mirror path, whatever characters the folder name holds.
 
+#[path = "support/tf.rs"]
+mod tf;
+
 use std::process::{Command, Stdio};
 
-use siteup::terraform::cli_config::{find_provider_mirror, write_mirror_cli_config};
+use siteup::terraform::cli_config::write_mirror_cli_config;
 
 #[test]
 fn terraform_installs_from_a_mirror_whose_path_holds_quotes_backslashes_and_template_marks() {
-    let terraform = which::which("terraform").expect("terraform on PATH");
-    let real_mirror = find_provider_mirror().expect("a hashicorp/aws provider mirror");
+    let terraform = tf::terraform();
+    let real_mirror = tf::provider_mirror();
     let tmp = tempfile::tempdir().expect("tempdir");
     // `${` with a quote and a backslash inside, an unmatched `${`, `%{`: each breaks a path
     // escaped for HCL 2 or not escaped at all.

@@ -5,12 +5,18 @@
 //! Prerequisites (the tests fail, naming them, when missing): terraform on PATH, the provider
 //! mirror (see `siteup::terraform::cli_config`), the emulator's Python venv.
 
+#[path = "support/emulator.rs"]
+mod emulator;
+#[path = "support/tf.rs"]
+mod tf;
+#[path = "support/tf_emulator.rs"]
+mod tf_emulator;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use siteup::sandbox::emulator::Emulator;
-use siteup::terraform::cli_config::{find_provider_mirror, write_mirror_cli_config};
 use siteup::terraform::events::{TfEvent, diagnostics_of};
 use siteup::terraform::lock::{UnlockAdvice, scan_terraform_processes, this_host, unlock_advice};
 use siteup::terraform::plan_review::{Approval, ApprovedPlan, PlanReview};
@@ -63,31 +69,15 @@ async fn s3_get(base: &str, key: &str) -> (u16, String) {
 }
 
 async fn setup() -> Live {
-    let terraform = which::which("terraform")
-        .expect("terraform must be on PATH for this test (1.10 or newer; CI installs 1.11.4)");
-    let mirror = find_provider_mirror().expect(
-        "the hashicorp/aws provider mirror is missing (/opt/tf-plugins, or set SITEUP_TF_PROVIDER_MIRROR)",
-    );
-    let emulator = tokio::task::spawn_blocking(Emulator::start_for_tests)
+    let emulator = tokio::task::spawn_blocking(emulator::start_emulator)
         .await
-        .expect("join")
-        .unwrap_or_else(|e| {
-            panic!(
-                "the AWS emulator must start for this test (moto venv at ~/.cache/siteup/venv): {e}"
-            )
-        });
+        .expect("join");
     let dir = tempfile::tempdir().expect("tempdir");
     let config =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/terraform/live/main.tf");
     std::fs::copy(&config, dir.path().join("main.tf")).expect("copy the live fixture config");
-    let rc = write_mirror_cli_config(&dir.path().join(".tfcli"), &mirror).expect("cli config");
-    let mut tf = Terraform::new(terraform, dir.path())
-        .cli_config_file(rc)
-        .envs(emulator.aws_env())
+    let tf = tf_emulator::runner(dir.path(), &dir.path().join(".tfcli"), &emulator)
         .env("CHECKPOINT_DISABLE", "1");
-    for key in emulator.aws_env_removals() {
-        tf = tf.env_remove(key);
-    }
 
     let url = format!("{}/{STATE_BUCKET}", emulator.url());
     let status = tokio::task::spawn_blocking(move || {

@@ -2,14 +2,33 @@
 //! that do not need terraform: no dangling references, parts that are off leave nothing behind,
 //! and the phase targets exist and are closed under their dependencies.
 
+#[path = "tfgen_common/no_api.rs"]
+mod no_api;
 mod tfgen_common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
+use std::path::Path;
 
+use no_api::eu_west_1_no_api;
 use siteup::site::{Parts, SiteConfig};
 use siteup::tfgen::{self, Backend, GenerateOptions, GeneratedFile, Phase, TfgenError};
 use tfgen_common::*;
+
+fn text<'a>(files: &'a [GeneratedFile], name: &str) -> &'a str {
+    let f = files
+        .iter()
+        .find(|f| f.path == Path::new(name))
+        .unwrap_or_else(|| panic!("{name} is generated"));
+    std::str::from_utf8(&f.bytes).expect("text file is UTF-8")
+}
+
+fn names(files: &[GeneratedFile]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| f.path.to_string_lossy().into_owned())
+        .collect()
+}
 
 /// All text files, each under a header, and the zip's entries (name, size, CRC-32), which do
 /// not depend on the compressor's version.

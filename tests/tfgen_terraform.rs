@@ -5,16 +5,90 @@
 //!
 //! Missing terraform or provider mirror fails these tests with a message naming it.
 
+#[path = "tfgen_common/no_api.rs"]
+mod no_api;
+#[path = "support/tf.rs"]
+mod tf;
 mod tfgen_common;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
 use base64::Engine as _;
+use no_api::eu_west_1_no_api;
 use sha2::Digest as _;
 use siteup::site::SiteConfig;
+use siteup::terraform::cli_config::write_mirror_cli_config;
 use siteup::tfgen::{self, Backend, Phase};
 use tfgen_common::*;
+
+/// terraform on PATH and a CLI config that installs hashicorp/aws from the local mirror.
+struct Terraform {
+    binary: PathBuf,
+    cli_config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Terraform {
+    /// Fails the test (never skips it) when terraform or the provider mirror is missing.
+    fn new() -> Self {
+        let binary = tf::terraform();
+        let dir = tempfile::tempdir().expect("tempdir for the CLI config");
+        let cli_config = write_mirror_cli_config(dir.path(), &tf::provider_mirror())
+            .expect("write the CLI config");
+        Self {
+            binary,
+            cli_config,
+            _dir: dir,
+        }
+    }
+
+    /// Runs terraform in `dir` with `args` (and `stdin`), never prompting.
+    fn run(&self, dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(args)
+            .current_dir(dir)
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("TF_PLUGIN_CACHE_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match stdin {
+            Some(input) => {
+                cmd.stdin(Stdio::piped());
+                let mut child = cmd.spawn().expect("spawn terraform");
+                {
+                    use std::io::Write;
+                    let mut pipe = child.stdin.take().expect("stdin pipe");
+                    pipe.write_all(input.as_bytes()).expect("write stdin");
+                }
+                child.wait_with_output().expect("wait for terraform")
+            }
+            None => {
+                cmd.stdin(Stdio::null());
+                cmd.output().expect("run terraform")
+            }
+        }
+    }
+
+    /// Like [`run`], and fails the test with terraform's output when it exits non-zero.
+    fn ok(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.run(dir, args, None);
+        assert!(
+            out.status.success(),
+            "terraform {} failed in {}:\n{}\n{}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
 
 /// Writes the project for `config` and checks fmt, init and validate. Returns the folder.
 fn check_project(tf: &Terraform, config: &SiteConfig, backend: Backend) -> tempfile::TempDir {

@@ -5,14 +5,27 @@
 //!
 //! One full journey (three terraform applies against the emulator): a few minutes.
 
+#[path = "pty_support/drive.rs"]
+mod drive;
 mod pty_support;
+#[path = "pty_support/run.rs"]
+mod run;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "pty_support/stop.rs"]
+mod stop;
+#[path = "support/tf.rs"]
+mod tf;
+#[path = "pty_support/tmux.rs"]
+mod tmux;
 
 use std::time::{Duration, Instant};
 
-use pty_support::{
-    Project, Tmux, checklist_row, key_bar, listed_nameservers, log_tail, pane_title,
-    require_prerequisites, row_wait, siteup_bin, wait_gone,
-};
+use drive::pane_title;
+use pty_support::{Project, require_prerequisites, siteup_bin};
+use run::log_tail;
+use stop::wait_gone;
+use tmux::{SESSION, Tmux};
 
 /// terraform plan against the emulator (init included the first time).
 const PLAN: Duration = Duration::from_secs(240);
@@ -220,4 +233,61 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
         "the outputs are printed after the wizard:\n{screen}"
     );
     eprintln!("the journey took {:.0} s", started.elapsed().as_secs_f64());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Screen helpers only these tests use
+// ---------------------------------------------------------------------------------------------
+
+impl Tmux {
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        let out = self.tmux(&["send-keys", "-t", SESSION, "-l", text]);
+        assert!(out.status.success(), "tmux send-keys -l failed");
+    }
+}
+
+/// The rows of a screen that belong to the checklist (left of the pane's border).
+fn checklist_row<'a>(screen: &'a str, title: &str) -> Option<&'a str> {
+    screen.lines().find_map(|l| {
+        let left = l.split(['│', '╭', '╰']).next().unwrap_or(l);
+        left.contains(title).then_some(left.trim_end())
+    })
+}
+
+/// The wait shown at the end of a checklist row (`<1m`, `3m`, `new`), if any.
+fn row_wait(row: &str) -> Option<&str> {
+    let last = row.split_whitespace().last()?;
+    let looks_like_wait = last == "new"
+        || last.starts_with('<')
+        || last.chars().next().is_some_and(|c| c.is_ascii_digit());
+    looks_like_wait.then_some(last)
+}
+
+/// The nameservers listed large on the nameserver pane (`   1  ns-…`).
+fn listed_nameservers(screen: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in screen.lines() {
+        let Some(pane) = line.split('│').nth(1) else {
+            continue;
+        };
+        let mut words = pane.split_whitespace();
+        if let (Some(n), Some(name), None) = (words.next(), words.next(), words.next())
+            && n.parse::<u8>().is_ok()
+            && name.starts_with("ns-")
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// The bottom line with the keys that work here.
+fn key_bar(screen: &str) -> String {
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .to_string()
 }

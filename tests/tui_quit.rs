@@ -2,11 +2,23 @@
 //! `q` on the first question, exits 3 and names the command that continues this journey (with
 //! the folder it was given).
 
+#[path = "pty_support/drive.rs"]
+mod drive;
 mod pty_support;
+#[path = "pty_support/run.rs"]
+mod run;
+#[path = "support/sandbox.rs"]
+mod sandbox;
+#[path = "support/tf.rs"]
+mod tf;
+#[path = "pty_support/tmux.rs"]
+mod tmux;
 
 use std::time::{Duration, Instant};
 
-use pty_support::{Project, Tmux, log_tail, require_prerequisites, siteup_bin};
+use pty_support::{Project, require_prerequisites, siteup_bin};
+use run::log_tail;
+use tmux::Tmux;
 
 const QUICK: Duration = Duration::from_secs(60);
 

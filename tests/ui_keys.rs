@@ -2,14 +2,21 @@
 //! stops terraform cleanly and only an explicit confirmation kills it, `q` asks while
 //! terraform runs, the form takes typed letters, copy and sandbox keys.
 
-mod ui_support;
+#[path = "ui_support/checkpoints.rs"]
+mod checkpoints;
+#[path = "ui_support/fixtures.rs"]
+mod fixtures;
+#[path = "ui_support/tui_state.rs"]
+mod tui_state;
 
+use checkpoints::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixtures::*;
 use siteup::ui::UiState;
 use siteup::ui::keys::{Action, on_key, on_paste};
 use siteup::ui::state::Dialog;
 use siteup::wizard::{Event, Journey, Phase, StepId};
-use ui_support::*;
+use tui_state::*;
 
 fn press(ui: &mut UiState, j: &Journey, code: KeyCode) -> Vec<Action> {
     on_key(ui, j, KeyEvent::new(code, KeyModifiers::NONE))

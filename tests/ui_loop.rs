@@ -3,6 +3,12 @@
 //! runs), skips unchanged snapshots, handles keys in batches, and, driven by keys over the real
 //! runtime and a fake world, goes from the first screen to done.
 
+#[path = "ui_support/fixtures.rs"]
+mod fixtures;
+#[path = "ui_support/screen_text.rs"]
+mod screen_text;
+#[path = "ui_support/tui_state.rs"]
+mod tui_state;
 mod ui_support;
 
 use std::io;
@@ -12,12 +18,15 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use fixtures::*;
 use futures_core::Stream;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use screen_text::*;
 use siteup::ui::{Clock, Control, LoopEnv, LoopStats, UiState, run_loop};
 use siteup::wizard::{Event, Journey, Mode, Status, StepId};
 use tokio::sync::{mpsc, watch};
+use tui_state::*;
 use ui_support::*;
 
 /// Terminal events from a channel.

@@ -2,15 +2,28 @@
 //! wide size, checked against stored snapshots; colours asserted on buffer cells where they
 //! carry meaning; tiny terminals get a readable message.
 
-mod ui_support;
+#[path = "ui_support/checkpoints.rs"]
+mod checkpoints;
+#[path = "ui_support/fixtures.rs"]
+mod fixtures;
+#[path = "ui_support/screen_text.rs"]
+mod screen_text;
+#[path = "ui_support/tui_state.rs"]
+mod tui_state;
 
+use checkpoints::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixtures::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
+use screen_text::*;
 use siteup::ui::UiState;
 use siteup::ui::keys::on_key;
 use siteup::ui::state::Dialog;
-use siteup::wizard::{Journey, Phase, StepId};
-use ui_support::*;
+use siteup::wizard::state::CheckReport;
+use siteup::wizard::{Journey, Mode, Phase, Status, StepId, StepKind};
+use tui_state::*;
 
 /// Snapshots the journey at 80x24 and 160x48.
 fn snap(name: &str, j: &Journey, ui: &UiState) {
@@ -461,4 +474,79 @@ fn resume_opens_at_the_checkpoint_with_its_clock_intact() {
         "{}",
         screen(&t)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures only these tests use
+// ---------------------------------------------------------------------------------------------
+
+fn ui_with(color: bool, unicode: bool) -> UiState {
+    let mut o = opts(color, unicode);
+    o.site = Some(site());
+    UiState::new(&o, now())
+}
+
+fn fresh() -> Journey {
+    let mut j = Journey::new(Mode::Interactive);
+    set(
+        &mut j,
+        StepId::Preflight,
+        Status::Running,
+        None,
+        Some(secs_ago(1)),
+    );
+    j.busy = None;
+    j
+}
+
+fn ses_reviewing() -> Journey {
+    let mut j = ses_waiting();
+    set(
+        &mut j,
+        StepId::SesProduction,
+        Status::WaitingOnAws,
+        Some("AWS is reviewing the request"),
+        Some(mins_ago(95)),
+    );
+    j.facts.checks.insert(
+        StepId::SesProduction,
+        CheckReport {
+            satisfied: false,
+            unchecked: false,
+            waiting_on: StepKind::Aws,
+            headline: "AWS is reviewing the request (case 1234567890).".into(),
+            lines: vec!["Submitted 1 h 35 min ago; reviews usually take under a day.".into()],
+        },
+    );
+    j
+}
+
+/// Renders one frame of the journey at a size.
+fn render(j: &Journey, ui: &mut UiState, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    ui.size = (w, h);
+    ui.observe(j);
+    t.draw(|f| siteup::ui::draw::draw(f, j, ui)).expect("draw");
+    t
+}
+
+/// Where `needle` first appears on screen: (x, y) in cells.
+fn find(t: &Terminal<TestBackend>, needle: &str) -> Option<(u16, u16)> {
+    let buf = t.backend().buffer();
+    let area = buf.area;
+    for y in 0..area.height {
+        let mut cells = Vec::new();
+        let mut line = String::new();
+        for x in 0..area.width {
+            let sym = buf[(x, y)].symbol();
+            for _ in 0..sym.len() {
+                cells.push(x);
+            }
+            line.push_str(sym);
+        }
+        if let Some(i) = line.find(needle) {
+            return Some((cells[i], y));
+        }
+    }
+    None
 }

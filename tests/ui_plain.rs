@@ -1,12 +1,15 @@
 //! `--plain`: the journey as line prompts and progress lines, answers fed on standard input,
 //! over the real runtime and a fake world, with no escape codes anywhere.
 
+#[path = "ui_support/fixtures.rs"]
+mod fixtures;
 mod ui_support;
 
 use std::io::{Cursor, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fixtures::*;
 use siteup::ui::plain::{Progress, run_plain_with};
 use siteup::wizard::{Event, Journey, Mode, StepId, Stop};
 use ui_support::*;

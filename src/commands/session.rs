@@ -220,8 +220,8 @@ fn open_with(
             DnsConfig::with_roots(vec![ready.root()], Some(ready.resolver()))
         }
     };
-    let terraform_program = crate::terraform::version::locate()
-        .map_err(crate::failure::Failure::from)?;
+    let terraform_program =
+        crate::terraform::version::locate().map_err(crate::failure::Failure::from)?;
     let (tf_cli_config, tf_env, tf_env_remove) = match &sandbox {
         Some(s) => {
             // A read-only command runs no terraform that installs providers: it writes no CLI

@@ -1,5 +1,5 @@
 //! A terraform stand-in for the signal tests: one command blocks (and writes down the signals
-//! it gets), every other command runs the real terraform.
+//! it gets), every other command runs the real terraform. Needs `tf` (support/tf.rs) next to it.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// `dir/signals` (and exiting after it, as terraform does after an interrupt). Every other
 /// command runs the real terraform.
 pub fn blocking_terraform(dir: &Path, block: &str) -> PathBuf {
-    let real = which::which("terraform").expect("the real terraform on PATH");
+    let real = crate::tf::terraform();
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
     let started = dir.join("started");
