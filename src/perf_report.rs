@@ -39,8 +39,7 @@ fn env_path(name: &str) -> Option<PathBuf> {
 fn unix_us() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_micros())
 }
 
 /// Called by the wizard's loop after every frame it has drawn: the first frame showing a

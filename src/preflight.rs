@@ -251,8 +251,7 @@ pub fn check_python_venv() -> Finding {
         Command::new("python3").args(["-c", "import venv, ensurepip"]),
         quick::bound(PYTHON_TIMEOUT),
     )
-    .map(|o| o.status.success())
-    .unwrap_or(false);
+    .is_ok_and(|o| o.status.success());
     if ok {
         Finding::ok(
             "sandbox-python",

@@ -195,27 +195,24 @@ impl Domain {
                 ));
             }
         }
-        let ascii = match idna::domain_to_ascii_strict(raw) {
-            Ok(a) => a,
-            Err(_) => {
-                let bad: Option<char> = raw
-                    .chars()
-                    .find(|c| !(c.is_alphanumeric() || *c == '-' || *c == '.'));
-                return Err(InputError::new(
-                    F,
-                    match bad {
-                        Some(c) => format!(
-                            "{} contains {:?}, which a domain cannot hold; use letters, digits, hyphens and dots.",
-                            quote(raw),
-                            c
-                        ),
-                        None => format!(
-                            "{} is not a valid domain name; use letters, digits and hyphens between dots, like example.com.",
-                            quote(raw)
-                        ),
-                    },
-                ));
-            }
+        let Ok(ascii) = idna::domain_to_ascii_strict(raw) else {
+            let bad: Option<char> = raw
+                .chars()
+                .find(|c| !(c.is_alphanumeric() || *c == '-' || *c == '.'));
+            return Err(InputError::new(
+                F,
+                match bad {
+                    Some(c) => format!(
+                        "{} contains {:?}, which a domain cannot hold; use letters, digits, hyphens and dots.",
+                        quote(raw),
+                        c
+                    ),
+                    None => format!(
+                        "{} is not a valid domain name; use letters, digits and hyphens between dots, like example.com.",
+                        quote(raw)
+                    ),
+                },
+            ));
         };
         if ascii.len() > 253 {
             return Err(InputError::new(
@@ -576,8 +573,7 @@ impl Region {
         REGIONS
             .iter()
             .find(|(code, _)| *code == self.0)
-            .map(|(_, name)| *name)
-            .unwrap_or("")
+            .map_or("", |(_, name)| *name)
     }
 }
 

@@ -323,7 +323,7 @@ mod tests {
     fn control_characters_are_shown_never_sent() {
         assert_eq!(printable("plain text\nnext"), "plain text\nnext");
         let shown = printable("--x\u{1b}[2J; rm -rf /\u{7}");
-        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
         assert!(shown.contains("\\u{1b}[2J"), "{shown}");
         assert!(!printable("\u{9b}31m").contains('\u{9b}'));
         assert_eq!(printable_line("a\nb"), "a\\u{a}b");
@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(shell_quote(""), "''");
         let nasty = shell_quote("--x\u{1b}[2J; rm -rf /");
         assert_eq!(nasty, "$'--x\\x1b[2J; rm -rf /'");
-        assert!(!nasty.chars().any(|c| c.is_control()));
+        assert!(!nasty.chars().any(char::is_control));
     }
 
     #[test]

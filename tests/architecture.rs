@@ -3,6 +3,8 @@
 //! point one way and can form no cycle; the pure core names no I/O; only `terraform/` starts
 //! terraform.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

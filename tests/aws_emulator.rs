@@ -1,6 +1,8 @@
 //! The AWS layer against the emulator harness (moto plus siteup's SES additions): identity through
 //! the strict loader, Route 53 zone lookup, SES identities and the production-access review.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod aws_common;
 #[path = "support/emulator.rs"]
 mod emulator;

@@ -1,6 +1,8 @@
 //! What a user sees when AWS (or the emulator) fails: one sentence with the next step, within a
 //! bounded time, after a bounded number of retries. Everything here talks to loopback only.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod aws_common;
 #[path = "aws_common/server.rs"]
 mod server;

@@ -1,6 +1,8 @@
 //! Profiles and the strict credentials loader, over temporary config files, with no network:
 //! every request is recorded and any that leaves loopback is refused.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod aws_common;
 #[path = "aws_common/offline.rs"]
 mod offline;

@@ -3,6 +3,8 @@
 //! case: no panic, no hang (each run is bounded), the documented exit code, one sentence, no
 //! file damaged, and the canary secret planted in the test's AWS files printed or logged nowhere.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -2,6 +2,8 @@
 //! of the project nor prints a file it did not write, keeps the user's comments in siteup.toml,
 //! shows what `--force` replaces and keeps a backup, and a refused run leaves nothing behind.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod cli_support;
 
 use std::fs;
@@ -34,9 +36,7 @@ fn generated_project(parent: &Path) -> PathBuf {
 }
 
 fn is_symlink(path: &Path) -> bool {
-    fs::symlink_metadata(path)
-        .map(|m| m.file_type().is_symlink())
-        .unwrap_or(false)
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// The one backup folder (`.siteup/backups/<time>/terraform`) of a project.

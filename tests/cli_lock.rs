@@ -1,6 +1,8 @@
 //! The directory lock seen from the command line: a second siteup that would change the project
 //! is refused with the PID holding the lock, while `siteup status` (read-only) still answers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod cli_support;
 
 use std::process::Output;

@@ -1,6 +1,8 @@
 //! Commands that only read (the real binary) leave the project folder exactly as it was: no file
 //! changes its bytes or its modification time, and no file or folder appears.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod cli_support;
 
 use std::collections::BTreeMap;

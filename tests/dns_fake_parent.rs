@@ -1,6 +1,8 @@
 //! The delegation check against the in-process fake parent on loopback: a root and a TLD that
 //! answer with real referrals, changed at run time by the test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -17,7 +19,7 @@ fn ip(s: &str) -> IpAddr {
 }
 
 fn names(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+    v.iter().map(std::string::ToString::to_string).collect()
 }
 
 fn new_ns() -> Vec<String> {
@@ -110,7 +112,10 @@ async fn not_delegated_then_delegated_after_the_parent_changes() {
 
     // The JSON form has the fields `siteup nameservers --json` promises.
     let json = serde_json::to_value(&after).expect("json");
-    assert_eq!(json["nameservers"].as_array().map(|a| a.len()), Some(4));
+    assert_eq!(
+        json["nameservers"].as_array().map(std::vec::Vec::len),
+        Some(4)
+    );
     assert_eq!(json["registry"]["matches"], true);
     assert_eq!(json["registry"]["nameservers"][0], "ns-1.awsdns-01.org");
     assert_eq!(json["resolver"]["matches"], false);
@@ -251,7 +256,7 @@ async fn a_server_that_never_answers_is_skipped_while_another_answers() {
     assert_eq!(silent.name, "a.nic.test");
     match &silent.answer {
         ServerAnswer::Failed { reason } => {
-            assert!(reason.contains("did not answer within 0.3 s"), "{reason}")
+            assert!(reason.contains("did not answer within 0.3 s"), "{reason}");
         }
         other => panic!("a.nic.test should have failed, got {other:?}"),
     }

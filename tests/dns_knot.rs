@@ -3,6 +3,8 @@
 //! example.test (127.0.0.12), one knotd per role, all on one free port. The test changes the
 //! delegation at the TLD with knotc while siteup polls, then adds a DS record at the parent.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -5,6 +5,8 @@
 //! Unbound asks every server on port 53 except those named with `@port` in a stub zone, so the
 //! root, the TLD and the old provider's servers are stub zones pointing at the fake server's port.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

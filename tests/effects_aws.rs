@@ -2,6 +2,8 @@
 //! double: what each checkpoint's check reports as AWS's answers change, what a failed call
 //! becomes, and what a submitted production-access request carries.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::sync::Arc;
 
 use siteup::aws::fake::{FakeAws, FakeState};
@@ -135,7 +137,7 @@ async fn the_nameserver_check_expects_the_zone_s_nameservers_from_route53() {
     fake.state().zones.push(HostedZone {
         id: "Z123".into(),
         name: "example.com".into(),
-        nameservers: NS.iter().map(|s| s.to_string()).collect(),
+        nameservers: NS.iter().map(std::string::ToString::to_string).collect(),
         record_count: Some(2),
         comment: None,
     });

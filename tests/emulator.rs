@@ -2,6 +2,8 @@
 //! `$SITEUP_EMULATOR_PYTHON`). A missing venv makes these tests fail with the sentence that says
 //! how to create it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "support/emulator.rs"]
 mod emulator;
 
@@ -151,7 +153,7 @@ fn sts_answers_and_the_ses_account_goes_through_review() {
             .expect_err("a second request during the review must conflict");
         assert!(
             err.as_service_error()
-                .is_some_and(|e| e.is_conflict_exception()),
+                .is_some_and(aws_sdk_sesv2::operation::put_account_details::PutAccountDetailsError::is_conflict_exception),
             "{err:?}"
         );
 
@@ -246,7 +248,7 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             .expect_err("a duplicate identity must be refused");
         assert!(
             err.as_service_error()
-                .is_some_and(|e| e.is_already_exists_exception()),
+                .is_some_and(aws_sdk_sesv2::operation::create_email_identity::CreateEmailIdentityError::is_already_exists_exception),
             "{err:?}"
         );
 
@@ -280,7 +282,7 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             .expect_err("a foreign MAIL FROM domain must be refused");
         assert!(
             err.as_service_error()
-                .is_some_and(|e| e.is_bad_request_exception()),
+                .is_some_and(aws_sdk_sesv2::operation::put_email_identity_mail_from_attributes::PutEmailIdentityMailFromAttributesError::is_bad_request_exception),
             "{err:?}"
         );
 
@@ -315,7 +317,7 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
         assert_eq!(
             domain
                 .mail_from_attributes()
-                .map(|m| m.mail_from_domain_status()),
+                .map(aws_sdk_sesv2::types::MailFromAttributes::mail_from_domain_status),
             Some(&MailFromDomainStatus::Success)
         );
         // The address is still waiting for its click.
@@ -382,7 +384,7 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             .expect_err("the identity is gone after a reset");
         assert!(
             err.as_service_error()
-                .is_some_and(|e| e.is_not_found_exception()),
+                .is_some_and(aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityError::is_not_found_exception),
             "{err:?}"
         );
         let state = emulator.control_state().expect("control state");
@@ -399,7 +401,9 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
             Some(&VerificationStatus::Pending)
         );
         assert_eq!(
-            domain.mail_from_attributes().map(|m| m.mail_from_domain()),
+            domain
+                .mail_from_attributes()
+                .map(aws_sdk_sesv2::types::MailFromAttributes::mail_from_domain),
             Some(""),
             "no MAIL FROM domain on a fresh identity"
         );

@@ -13,6 +13,8 @@
 //!   exit code 2 naming the four nameservers and continues after the sandbox registrar change.
 //!   At the end: done, the same zone and nameservers throughout, nothing created twice.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "journey_support/checks.rs"]
 mod checks;
 #[path = "journey_support/full.rs"]

@@ -12,6 +12,8 @@
 //! It prints a table: plans, applies, other terraform runs (init, output, show, ...), their
 //! wall times, and the journey's whole wall time.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "journey_support/full.rs"]
 mod full;
 mod journey_support;
@@ -207,7 +209,11 @@ fn blog_sequence(p: &Project, shim: &Path, dir: &Path, config: &SiteConfig) -> f
             tail(&String::from_utf8_lossy(&out.stderr), 30)
         );
     };
-    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let s = |v: &[&str]| {
+        v.iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     let started = Instant::now();
     tf(&s(&["init", "-input=false", "-no-color"]));
     let mut targets: Vec<String> = Vec::new();
@@ -254,9 +260,7 @@ fn machine() -> String {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let load = std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default();

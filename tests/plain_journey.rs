@@ -8,6 +8,8 @@
 //!
 //! One full journey (three terraform applies against the emulator): a few minutes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod pty_support;
 #[path = "pty_support/run.rs"]
 mod run;

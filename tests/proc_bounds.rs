@@ -7,6 +7,8 @@
 //! - `siteup doctor` and `siteup up` answer within a bound when `terraform version` hangs, with
 //!   a sentence naming terraform and the bound, and the hung terraform is stopped.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod cli_support;
 
 use std::os::unix::fs::PermissionsExt;

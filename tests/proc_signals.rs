@@ -9,6 +9,8 @@
 //! - SIGHUP (a closed SSH session) to the plain-mode wizard while terraform plans: siteup ends
 //!   with 129, terraform is left alone, and the step is recorded as interrupted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod stand_in;
 
 mod journey_support;

@@ -7,6 +7,8 @@
 //! - SIGHUP from a closed terminal (the tmux server is killed, as a dropped SSH session would):
 //!   siteup ends and the journal again has no step left at `running`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod pty_support;
 #[path = "support/sandbox.rs"]
 mod sandbox;

@@ -14,6 +14,8 @@
 //! Prerequisites (the tests fail, naming them, when missing): terraform on PATH, the provider
 //! mirror (see `siteup::terraform::cli_config`), the emulator's Python venv.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "support/emulator.rs"]
 mod emulator;
 #[path = "support/tf.rs"]
@@ -351,8 +353,7 @@ fn the_whole_stack_bootstraps_applies_in_sandbox_mode_and_plans_clean() {
         let diagnostics = unexpected_diagnostics(&events);
         assert!(
             diagnostics.is_empty(),
-            "plan-time diagnostics of the generated stack: {:#?}",
-            diagnostics
+            "plan-time diagnostics of the generated stack: {diagnostics:#?}"
         );
         let review = sandbox
             .tf

@@ -1,6 +1,8 @@
 //! The CLI configuration siteup writes for the sandbox is read back by the real terraform as the
 //! same mirror path, whatever characters the folder name holds.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "support/tf.rs"]
 mod tf;
 

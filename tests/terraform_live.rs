@@ -5,6 +5,8 @@
 //! Prerequisites (the tests fail, naming them, when missing): terraform on PATH, the provider
 //! mirror (see `siteup::terraform::cli_config`), the emulator's Python venv.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "support/emulator.rs"]
 mod emulator;
 #[path = "support/tf.rs"]
@@ -84,8 +86,7 @@ async fn setup() -> Live {
         http()
             .put(&url)
             .send_empty()
-            .map(|r| r.status().as_u16())
-            .unwrap_or_else(|e| panic!("PUT {url} failed: {e}"))
+            .map_or_else(|e| panic!("PUT {url} failed: {e}"), |r| r.status().as_u16())
     })
     .await
     .expect("join");
@@ -300,10 +301,10 @@ async fn sigint_mid_apply_saves_state_releases_the_lock_and_the_next_apply_finis
                 progress.on_event(&ev);
                 match &ev {
                     TfEvent::ApplyStart(h) if h.resource.addr == "aws_route53_zone.slow" => {
-                        zone_started = true
+                        zone_started = true;
                     }
                     TfEvent::ApplyComplete(h) if h.resource.addr == "aws_s3_bucket.first" => {
-                        bucket_done = true
+                        bucket_done = true;
                     }
                     _ => {}
                 }

@@ -1,6 +1,8 @@
 //! The plan review: groups, order, consequences and the approval gate, on a hand-made
 //! `show -json` (zone and user pool replaced) and on one recorded from terraform 1.11.4.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::path::PathBuf;
 
 use siteup::terraform::plan_review::{Approval, ChangeKind, Danger, NotApproved, PlanReview};

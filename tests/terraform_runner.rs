@@ -1,6 +1,8 @@
 //! The runner's process handling, with stand-in children (sh, cat, a fake `terraform` script)
 //! and, for the version check, the real terraform on PATH.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

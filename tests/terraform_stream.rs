@@ -2,6 +2,8 @@
 //! from terraform 1.11.4 + hashicorp/aws 5.100.0 against moto (tests/fixtures/terraform/streams),
 //! and on garbage.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::path::PathBuf;
 
 use rand::{RngExt, SeedableRng};

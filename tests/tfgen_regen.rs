@@ -2,6 +2,8 @@
 //! edited files survive (with a diff), `force` replaces them, and files of a part turned off are
 //! removed unless edited. The API package is deterministic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 mod tfgen_common;
 
 use std::fs;

@@ -2,6 +2,8 @@
 //! that do not need terraform: no dangling references, parts that are off leave nothing behind,
 //! and the phase targets exist and are closed under their dependencies.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "tfgen_common/no_api.rs"]
 mod no_api;
 mod tfgen_common;

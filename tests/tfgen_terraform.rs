@@ -5,6 +5,8 @@
 //!
 //! Missing terraform or provider mirror fails these tests with a message naming it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "tfgen_common/no_api.rs"]
 mod no_api;
 #[path = "support/tf.rs"]

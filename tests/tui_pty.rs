@@ -5,6 +5,8 @@
 //!
 //! One full journey (three terraform applies against the emulator): a few minutes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "pty_support/drive.rs"]
 mod drive;
 mod pty_support;

@@ -2,6 +2,8 @@
 //! `q` on the first question, exits 3 and names the command that continues this journey (with
 //! the folder it was given).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "pty_support/drive.rs"]
 mod drive;
 mod pty_support;

@@ -2,6 +2,8 @@
 //! stops terraform cleanly and only an explicit confirmation kills it, `q` asks while
 //! terraform runs, the form takes typed letters, copy and sandbox keys.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "ui_support/checkpoints.rs"]
 mod checkpoints;
 #[path = "ui_support/fixtures.rs"]

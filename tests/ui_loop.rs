@@ -3,6 +3,8 @@
 //! runs), skips unchanged snapshots, handles keys in batches, and, driven by keys over the real
 //! runtime and a fake world, goes from the first screen to done.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "ui_support/fixtures.rs"]
 mod fixtures;
 #[path = "ui_support/screen_text.rs"]
@@ -49,7 +51,7 @@ struct Harness {
     events: mpsc::UnboundedReceiver<Event>,
     draws: Arc<Mutex<u64>>,
     task: tokio::task::JoinHandle<(LoopStats, Terminal<TestBackend>)>,
-    _control: mpsc::UnboundedSender<Control>,
+    control: mpsc::UnboundedSender<Control>,
 }
 
 /// Starts the loop on a journey, with tokio's (paused) clock lined up with the fixtures'.
@@ -89,7 +91,7 @@ fn start(j: Journey, ui: UiState) -> Harness {
         events: ev_rx,
         draws,
         task,
-        _control: ctl_tx,
+        control: ctl_tx,
     }
 }
 
@@ -208,7 +210,7 @@ async fn a_flip_elsewhere_shows_without_a_key() {
 #[tokio::test(start_paused = true)]
 async fn sigterm_quits_cleanly() {
     let mut h = start(nameservers_waiting(), ui());
-    h._control
+    h.control
         .send(Control::Terminate("SIGTERM"))
         .expect("control");
     assert_eq!(h.events.recv().await, Some(Event::Quit));
@@ -354,7 +356,7 @@ async fn keys_drive_the_sandbox_journey_to_done() {
             until(&mut watch_rx, |j| j.is_done(step)).await;
         }
     }
-    let j = until(&mut watch_rx, |j| j.all_done()).await;
+    let j = until(&mut watch_rx, siteup::wizard::Journey::all_done).await;
     assert!(j.all_done());
     send(KeyCode::Char('q'));
     let (final_journey, stop) = runtime.await.expect("runtime");

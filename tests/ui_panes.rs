@@ -2,6 +2,8 @@
 //! wide size, checked against stored snapshots; colours asserted on buffer cells where they
 //! carry meaning; tiny terminals get a readable message.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "ui_support/checkpoints.rs"]
 mod checkpoints;
 #[path = "ui_support/fixtures.rs"]

@@ -1,6 +1,8 @@
 //! `--plain`: the journey as line prompts and progress lines, answers fed on standard input,
 //! over the real runtime and a fake world, with no escape codes anywhere.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 #[path = "ui_support/fixtures.rs"]
 mod fixtures;
 mod ui_support;

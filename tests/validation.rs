@@ -1,6 +1,8 @@
 //! Validation tables: every rejected answer gets one sentence saying what is wrong and what
 //! would be accepted. Each row asserts the exact part of the message that matters.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use siteup::site::{
     BucketName, Domain, InboundMail, MxRecord, Parts, ProjectName, Region, SenderLocalPart,
     SiteConfig,

@@ -1,5 +1,7 @@
 //! The pure journey core driven by a simulated world: no terraform, no AWS, no DNS, no clock.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use std::collections::BTreeSet;
 
 use siteup::wizard::state::{ApplyResult, CheckReport, PlanFacts};

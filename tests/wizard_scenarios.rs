@@ -3,6 +3,8 @@
 //! answers, a submitted SES request. Each asserts the effects the core asks for and the state
 //! the user sees, with no terraform, AWS or clock.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
+
 use siteup::failure::Failure;
 use siteup::wizard::state::{ApplyResult, PlanFacts};
 use siteup::wizard::{Effect, Event, Journey, Mode, Phase, Status, StepId, Stop, update};

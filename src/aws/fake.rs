@@ -68,7 +68,9 @@ impl FakeAws {
     /// The state, to read or change.
     pub fn state(&self) -> MutexGuard<'_, FakeState> {
         // A test that panicked while holding the lock poisons it; the state is still usable.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn call(&self, name: &'static str) -> Result<MutexGuard<'_, FakeState>, AwsError> {

@@ -345,7 +345,12 @@ mod tests {
         assert_eq!(creds.access_key_id(), "AKIAPROCESS000000001");
         assert_eq!(creds.session_token(), Some("t"));
         assert!(creds.expiry().is_some());
-        assert_eq!(creds.account_id().map(|a| a.as_str()), Some("111122223333"));
+        assert_eq!(
+            creds
+                .account_id()
+                .map(aws_credential_types::attributes::AccountId::as_str),
+            Some("111122223333")
+        );
     }
 
     #[test]

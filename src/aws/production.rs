@@ -384,7 +384,10 @@ mod tests {
     fn sandbox(suppressed: &[&str]) -> AccountStatus {
         AccountStatus {
             enforcement_status: None,
-            suppressed_reasons: suppressed.iter().map(|s| s.to_string()).collect(),
+            suppressed_reasons: suppressed
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             ..AccountStatus::new_in_sandbox()
         }
     }

@@ -225,7 +225,7 @@ mod tests {
         HostedZone {
             id: id.into(),
             name: "example.com".into(),
-            nameservers: ns.iter().map(|s| s.to_string()).collect(),
+            nameservers: ns.iter().map(std::string::ToString::to_string).collect(),
             record_count: Some(5),
             comment: None,
         }

@@ -109,7 +109,9 @@ impl SdkAws {
                 .map(|z| ZoneSummary {
                     id: bare_zone_id(z.id()),
                     name: normalize_zone_name(z.name()),
-                    private: z.config().is_some_and(|c| c.private_zone()),
+                    private: z
+                        .config()
+                        .is_some_and(aws_sdk_route53::types::HostedZoneConfig::private_zone),
                     record_count: z.resource_record_set_count(),
                     comment: z.config().and_then(|c| c.comment()).map(str::to_string),
                 })
@@ -124,7 +126,7 @@ impl SdkAws {
                     next = Some((
                         dns.to_string(),
                         out.next_hosted_zone_id().map(str::to_string),
-                    ))
+                    ));
                 }
                 None => break,
             }
@@ -175,7 +177,7 @@ impl SdkAws {
             Ok(out) => Ok(Some(out)),
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_not_found_exception()) =>
+                    .is_some_and(aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityError::is_not_found_exception) =>
             {
                 Ok(None)
             }
@@ -192,11 +194,14 @@ impl SdkAws {
             domain: domain.to_string(),
             exists: true,
             verified_for_sending: out.verified_for_sending_status(),
-            verification: state(out.verification_status().map(|s| s.as_str())),
+            verification: state(
+                out.verification_status()
+                    .map(aws_sdk_sesv2::types::VerificationStatus::as_str),
+            ),
             dkim: state(
                 out.dkim_attributes()
                     .and_then(|d| d.status())
-                    .map(|s| s.as_str()),
+                    .map(aws_sdk_sesv2::types::DkimStatus::as_str),
             ),
             dkim_tokens: out
                 .dkim_attributes()
@@ -293,7 +298,7 @@ impl SdkAws {
                 Ok(_) => {}
                 Err(e)
                     if e.as_service_error()
-                        .is_some_and(|s| s.is_not_found_exception()) => {}
+                        .is_some_and(aws_sdk_sesv2::operation::delete_email_identity::DeleteEmailIdentityError::is_not_found_exception) => {}
                 Err(e) => return Err(self.fail(e, "SES", "ses:DeleteEmailIdentity")),
             }
         }

@@ -299,13 +299,13 @@ impl AccountStatus {
             Some(ReviewState::Granted) => {
                 format!("AWS granted production access{case}; it takes effect within minutes.")
             }
-            Some(ReviewState::Denied) | Some(ReviewState::Failed) => review_guidance(self)
+            Some(ReviewState::Denied | ReviewState::Failed) => review_guidance(self)
                 .unwrap_or_else(|| "AWS did not grant production access.".to_string()),
             _ => {
-                let limit = self
-                    .quota
-                    .map(|q| format!("{} messages a day", thousands(q.max_24_hour_send)))
-                    .unwrap_or_else(|| "a small daily limit".to_string());
+                let limit = self.quota.map_or_else(
+                    || "a small daily limit".to_string(),
+                    |q| format!("{} messages a day", thousands(q.max_24_hour_send)),
+                );
                 format!(
                     "The SES account is in the sandbox ({limit}, only to verified addresses); send the production-access request so your users get their mail."
                 )

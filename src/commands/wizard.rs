@@ -25,7 +25,11 @@ pub async fn run_session(
 ) -> Result<Outcome, CommandError> {
     let term = std::env::var("TERM").ok();
     let plain = plain || ui::should_use_plain(std::io::stdout().is_terminal(), term.as_deref());
-    let site = session.site().ok().flatten().map(|s| s.to_config());
+    let site = session
+        .site()
+        .ok()
+        .flatten()
+        .map(super::super::project::settings::SiteupToml::to_config);
     let opts = UiOptions::from_env(global.no_color, site);
     // The lock is held until the journey stops.
     let (handlers, store, _lock) = session.into_parts();

@@ -131,7 +131,7 @@ fn fqdn(name: &str) -> Result<Name, FakeDnsError> {
 }
 
 fn same_name(a: &str, b: &Name) -> bool {
-    fqdn(a).map(|n| n == *b).unwrap_or(false)
+    fqdn(a).is_ok_and(|n| n == *b)
 }
 
 impl FakeDnsState {
@@ -245,8 +245,7 @@ impl FakeDnsState {
         let child = fqdn(child)?;
         for zone in self.parent_zones_mut(parent)? {
             zone.records.retain(|r| {
-                !(matches!(r.data, FakeData::DS(_))
-                    && fqdn(&r.name).map(|n| n == child).unwrap_or(false))
+                !(matches!(r.data, FakeData::DS(_)) && fqdn(&r.name).is_ok_and(|n| n == child))
             });
             for d in ds {
                 zone.records.push(FakeRecord::new(
@@ -365,7 +364,7 @@ impl FakeDnsState {
                     && origin.zone_of(n)
             })
             .map(|(n, _)| n.clone())
-            .min_by_key(|n| n.num_labels());
+            .min_by_key(hickory_proto::rr::Name::num_labels);
         if let Some(cut) = cut {
             let ds_at_cut = qtype == RecordType::DS && cut == qname;
             if !ds_at_cut {

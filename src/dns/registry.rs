@@ -168,7 +168,7 @@ fn sorted_targets(ns: &[Name], glue: &HashMap<Name, Vec<IpAddr>>, port: u16) -> 
     ns.iter()
         .map(|name| {
             let mut addrs = glue.get(name).cloned().unwrap_or_default();
-            addrs.sort_by_key(|ip| ip.is_ipv6());
+            addrs.sort_by_key(std::net::IpAddr::is_ipv6);
             Target {
                 name: Some(name.clone()),
                 addrs,
@@ -267,7 +267,7 @@ impl Walker {
                     Ok(answer) => match read(&answer.message) {
                         Ok(value) => return Ok((value, addr, answer.transport)),
                         Err(reason) => {
-                            problems.push(format!("{} ({addr}) {reason}", target.label()))
+                            problems.push(format!("{} ({addr}) {reason}", target.label()));
                         }
                     },
                     Err(e) => {
@@ -413,7 +413,7 @@ impl Walker {
                     super::display_name(&key)
                 ));
             }
-            found.sort_by_key(|ip| ip.is_ipv6());
+            found.sort_by_key(std::net::IpAddr::is_ipv6);
             if let Ok(mut cache) = self.addr_cache.lock() {
                 cache.insert(key, found.clone());
             }
@@ -477,7 +477,7 @@ impl Walker {
                         }
                     }
                 }
-                Ok(Reading::NxDomain) | Ok(Reading::NoData) => ServerAnswer::NoDelegation,
+                Ok(Reading::NxDomain | Reading::NoData) => ServerAnswer::NoDelegation,
                 Ok(Reading::Referral { zone: cut, .. }) => {
                     last = format!(
                         "{name} ({addr}) sent a referral to {} instead of the delegation of {}",

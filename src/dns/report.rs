@@ -720,7 +720,7 @@ mod tests {
     use hickory_proto::rr::Name;
 
     fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
+        v.iter().map(std::string::ToString::to_string).collect()
     }
 
     fn server(name: &str, ns: &[&str]) -> ParentServer {

@@ -192,7 +192,7 @@ mod tests {
         let msg = build_query(7, &name, RecordType::NS, false);
         assert!(!msg.metadata.recursion_desired);
         assert_eq!(
-            msg.edns.as_ref().map(|e| e.max_payload()),
+            msg.edns.as_ref().map(hickory_proto::op::Edns::max_payload),
             Some(EDNS_PAYLOAD)
         );
         let bytes = msg.to_vec().expect("encode");

@@ -110,11 +110,10 @@ impl AwsHandler {
         &self,
         profile: &str,
     ) -> Result<(Arc<dyn AwsApi>, aws::VerifiedIdentity), Failure> {
-        let region = self
-            .project
-            .config()
-            .map(|c| c.region.as_str().to_string())
-            .unwrap_or_else(|_| crate::site::DEFAULT_REGION.to_string());
+        let region = self.project.config().map_or_else(
+            |_| crate::site::DEFAULT_REGION.to_string(),
+            |c| c.region.as_str().to_string(),
+        );
         let (env, target) = match &self.connect {
             Connect::Given(api) => {
                 let who = api.verify_identity().await?;

@@ -206,9 +206,7 @@ impl Project {
 
     /// Whether the journal records the state as moved to S3.
     pub fn state_migrated(&self) -> bool {
-        Journal::load(&self.paths.state_dir())
-            .map(|j| j.state_is_migrated())
-            .unwrap_or(false)
+        Journal::load(&self.paths.state_dir()).is_ok_and(|j| j.state_is_migrated())
     }
 
     /// The zone's nameservers as last read (terraform outputs or Route 53); empty until then.

@@ -433,7 +433,7 @@ fn plan_facts(review: &PlanReview) -> PlanFacts {
     let warnings = review
         .warnings()
         .filter(|d| !is_targeting_warning(&d.summary))
-        .map(|d| d.one_line())
+        .map(super::super::terraform::events::Diagnostic::one_line)
         .collect();
     PlanFacts {
         create: review.count(ChangeKind::Create),
@@ -501,6 +501,5 @@ fn rows_of(progress: &ApplyProgress, phase: Phase, durations: &Durations) -> App
 fn short_name(address: &str) -> String {
     address
         .split_once('.')
-        .map(|(_, rest)| rest.to_string())
-        .unwrap_or_else(|| address.to_string())
+        .map_or_else(|| address.to_string(), |(_, rest)| rest.to_string())
 }

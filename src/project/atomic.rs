@@ -72,7 +72,7 @@ pub fn write_atomic_through_link(path: &Path, bytes: &[u8]) -> io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         fs::metadata(&target)
             .ok()
-            .filter(|m| m.is_file())
+            .filter(std::fs::Metadata::is_file)
             .map(|m| m.permissions().mode() & 0o7777)
     };
     #[cfg(not(unix))]

@@ -69,8 +69,7 @@ pub fn process_alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => stat
             .rsplit_once(')')
-            .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
-            .unwrap_or(true),
+            .is_none_or(|(_, rest)| !rest.trim_start().starts_with('Z')),
         Err(_) => true,
     }
 }

@@ -288,7 +288,7 @@ impl Emulator {
             .append(true)
             .open(log_path)
             .map_err(log_err)?;
-        let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
+        let log_start = log.metadata().map_or(0, |m| m.len());
         let log_stderr = log.try_clone().map_err(log_err)?;
 
         let mut cmd = Command::new(&python);
@@ -604,8 +604,7 @@ impl Emulator {
             let message = value
                 .get("error")
                 .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| text.trim().to_string());
+                .map_or_else(|| text.trim().to_string(), str::to_string);
             return Err(EmulatorError::Control {
                 what: what.to_string(),
                 status,
@@ -735,8 +734,7 @@ fn unique_temp_dir() -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.subsec_nanos());
     std::env::temp_dir().join(format!(
         "siteup-emulator-{}-{nanos}-{}",
         std::process::id(),

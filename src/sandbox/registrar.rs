@@ -105,8 +105,7 @@ impl RegistrarFiles {
 pub fn parent_of(domain: &str) -> String {
     domain
         .split_once('.')
-        .map(|(_, rest)| rest.to_string())
-        .unwrap_or_else(|| domain.to_string())
+        .map_or_else(|| domain.to_string(), |(_, rest)| rest.to_string())
 }
 
 /// The initial registry: the domain delegated to the registrar's parking nameservers.
@@ -220,8 +219,7 @@ fn is_registrar_process(pid: u32) -> bool {
         return true;
     }
     std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|raw| raw.split(|b| *b == 0).any(|arg| arg == b"__sandbox-dns"))
-        .unwrap_or(false)
+        .is_ok_and(|raw| raw.split(|b| *b == 0).any(|arg| arg == b"__sandbox-dns"))
 }
 
 /// Starts the daemon detached (`siteup __sandbox-dns`), unless one is already running, and

@@ -89,8 +89,7 @@ pub fn venv_python(dir: &Path) -> PathBuf {
 pub fn pip_log_path(dir: &Path) -> PathBuf {
     let name = dir
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "venv".to_string());
+        .map_or_else(|| "venv".to_string(), |n| n.to_string_lossy().into_owned());
     dir.with_file_name(format!("{name}-install.log"))
 }
 
@@ -327,7 +326,7 @@ mod tests {
         fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).expect("chmod");
         let mut lines = Vec::new();
         let err = ensure_venv_with(&dir.join("venv"), Some(&fake), &mut |l| {
-            lines.push(l.to_string())
+            lines.push(l.to_string());
         })
         .expect_err("a python3 without venv must fail");
         assert!(matches!(err, VenvError::VenvModuleMissing), "{err}");

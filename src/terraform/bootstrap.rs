@@ -114,9 +114,7 @@ pub async fn migration_step(
 
 /// Whether `terraform.tfstate` (not the backup) holds a state: what a migration would copy.
 fn local_state_present(dir: &Path) -> bool {
-    std::fs::read(dir.join(LOCAL_STATE))
-        .map(|b| !b.iter().all(u8::is_ascii_whitespace))
-        .unwrap_or(false)
+    std::fs::read(dir.join(LOCAL_STATE)).is_ok_and(|b| !b.iter().all(u8::is_ascii_whitespace))
 }
 
 /// Waits for a terraform still running in this project (started by a siteup that died), so

@@ -44,8 +44,7 @@ fn has_aws_provider(dir: &Path) -> bool {
     };
     versions.flatten().any(|v| {
         std::fs::read_dir(v.path())
-            .map(|platforms| platforms.flatten().any(|p| p.path().is_dir()))
-            .unwrap_or(false)
+            .is_ok_and(|platforms| platforms.flatten().any(|p| p.path().is_dir()))
     })
 }
 

@@ -491,7 +491,7 @@ fn diagnostic_from_wire(d: WireDiagnostic, timestamp: Option<String>) -> Diagnos
         address: d.address.filter(|a| !a.is_empty()),
         range: d.range.map(|r| SourceRange {
             filename: r.filename,
-            start_line: r.start.map(|p| p.line).unwrap_or(0),
+            start_line: r.start.map_or(0, |p| p.line),
         }),
         timestamp,
     }

@@ -138,7 +138,7 @@ impl LockInfo {
     /// The holder's host name (the part of `Who` after the last `@`).
     pub fn holder_host(&self) -> Option<&str> {
         let who = self.who.as_deref()?;
-        Some(who.rsplit_once('@').map(|(_, h)| h).unwrap_or(who))
+        Some(who.rsplit_once('@').map_or(who, |(_, h)| h))
     }
 
     /// `apply`, `plan`, `refresh`... from terraform's `OperationTypeApply`.

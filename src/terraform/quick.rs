@@ -33,8 +33,7 @@ pub fn bound(default: Duration) -> Duration {
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|s| *s > 0)
-        .map(Duration::from_secs)
-        .unwrap_or(default)
+        .map_or(default, Duration::from_secs)
 }
 
 /// What a bounded command printed and how it ended.

@@ -838,7 +838,7 @@ pub fn summarize_stderr(text: &str) -> Option<String> {
         .iter()
         .rev()
         .find(|l| !l.is_empty())
-        .map(|l| l.to_string())
+        .map(std::string::ToString::to_string)
 }
 
 /// What a second interrupt request found.
@@ -873,12 +873,14 @@ struct Shared {
 }
 
 fn lock_shared(m: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A copy of what a mutex holds (a poisoned one still holds what was collected).
 fn cloned<T: Clone>(m: &Mutex<T>) -> T {
-    m.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    m.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 #[derive(Debug)]
@@ -959,7 +961,9 @@ impl RunTracker {
     }
 
     fn state(&self) -> MutexGuard<'_, TrackerState> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Asks the current run to stop cleanly (SIGINT to its process group), and refuses new runs
@@ -1104,15 +1108,24 @@ impl Collected {
     }
 
     fn touch(&self) {
-        *self.last_activity.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        *self
+            .last_activity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
     }
 
     fn last_activity(&self) -> Instant {
-        *self.last_activity.lock().unwrap_or_else(|e| e.into_inner())
+        *self
+            .last_activity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn set_lock(&self, lock: &LockInfo) -> bool {
-        let mut slot = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if slot.is_none() {
             *slot = Some(lock.clone());
             true
@@ -1187,7 +1200,10 @@ fn on_stdout_line(raw: &[u8], tx: &mpsc::UnboundedSender<RunEvent>, collected: &
     if let TfEvent::Diagnostic(d) = &event
         && d.is_error()
     {
-        let mut errors = collected.errors.lock().unwrap_or_else(|e| e.into_inner());
+        let mut errors = collected
+            .errors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if errors.len() < 100 {
             let line = match &d.address {
                 Some(a) => format!("{a}: {}", d.one_line()),
@@ -1214,7 +1230,10 @@ fn on_stderr_line(raw: &[u8], tx: &mpsc::UnboundedSender<RunEvent>, collected: &
         collected.saw_interrupt.store(true, Ordering::SeqCst);
     }
     {
-        let mut all = collected.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all = collected
+            .stderr
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if all.len() < MAX_STDERR_BYTES {
             all.push_str(&line);
             all.push('\n');
@@ -1263,7 +1282,10 @@ async fn tail(
     if stream == Stream::Stderr {
         // Plain-text runs (init -migrate-state) print a lock error on stderr.
         let lock = {
-            let all = collected.stderr.lock().unwrap_or_else(|e| e.into_inner());
+            let all = collected
+                .stderr
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             LockInfo::parse(&all)
         };
         if let Some(lock) = lock

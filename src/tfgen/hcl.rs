@@ -348,7 +348,10 @@ impl Block {
     pub fn labeled(kind: &str, labels: &[&str]) -> Self {
         Self {
             kind: kind.into(),
-            labels: labels.iter().map(|l| l.to_string()).collect(),
+            labels: labels
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             entries: Vec::new(),
         }
     }
@@ -363,10 +366,7 @@ impl Block {
     /// start of the body and right after a comment, which then describes the block).
     pub fn block(mut self, block: Block) -> Self {
         if !self.entries.is_empty()
-            && !matches!(
-                self.entries.last(),
-                Some(Entry::Blank) | Some(Entry::Comment(_))
-            )
+            && !matches!(self.entries.last(), Some(Entry::Blank | Entry::Comment(_)))
         {
             self.entries.push(Entry::Blank);
         }

@@ -79,7 +79,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(cfg: &'a SiteConfig) -> Self {
+    pub(super) fn new(cfg: &'a SiteConfig) -> Self {
         Self {
             domain: cfg.domain.as_str().to_string(),
             region: cfg.region.as_str().to_string(),
@@ -99,7 +99,7 @@ impl<'a> Ctx<'a> {
 
     /// Whether the API custom domain needs its own certificate in the main region (a REGIONAL
     /// endpoint needs a certificate in its own region; in us-east-1 the main one serves).
-    pub fn regional_api_certificate(&self) -> bool {
+    pub(super) fn regional_api_certificate(&self) -> bool {
         self.cfg.parts.api && self.region != "us-east-1"
     }
 

@@ -147,7 +147,7 @@ where
             terminal
                 .draw(|f| {
                     ui.size = (f.area().width, f.area().height);
-                    draw(f, &journey, ui)
+                    draw(f, &journey, ui);
                 })
                 .map_err(draw_error)?;
             stats.draws += 1;

@@ -188,7 +188,7 @@ fn draw_checklist(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         } else {
             step_clock(j, ui, step)
         };
-        let clock_w = clock.as_ref().map(|c| c.chars().count() + 1).unwrap_or(0);
+        let clock_w = clock.as_ref().map_or(0, |c| c.chars().count() + 1);
         let title_w = width.saturating_sub(2 + clock_w);
         let title = text::truncate(step.title(), title_w, g.ellipsis());
         let pad = title_w.saturating_sub(title.chars().count());

@@ -32,7 +32,7 @@ impl TextEditor {
     }
 
     fn line_len(&self) -> usize {
-        self.lines.get(self.row).map(Vec::len).unwrap_or(0)
+        self.lines.get(self.row).map_or(0, Vec::len)
     }
 
     /// Applies a key; returns whether the text or the cursor changed.

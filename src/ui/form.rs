@@ -150,10 +150,7 @@ impl SiteForm {
 
     /// What the user typed in a text field.
     pub fn raw(&self, field: FieldId) -> &str {
-        field
-            .text_index()
-            .map(|i| self.inputs[i].value())
-            .unwrap_or("")
+        field.text_index().map_or("", |i| self.inputs[i].value())
     }
 
     pub fn input(&self, field: FieldId) -> Option<&Input> {
@@ -352,7 +349,7 @@ pub fn mail_text(m: &InboundMail) -> String {
         InboundMail::None => "none".into(),
         InboundMail::Mx { records } => records
             .iter()
-            .map(|r| r.to_string())
+            .map(std::string::ToString::to_string)
             .collect::<Vec<_>>()
             .join(", "),
     }

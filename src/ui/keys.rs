@@ -252,7 +252,7 @@ fn move_step(ui: &mut UiState, j: &Journey, delta: isize) {
 }
 
 fn dialog_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
-    let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+    let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
     let Some(dialog) = ui.dialog.take() else {
         return vec![];
     };
@@ -324,7 +324,7 @@ fn form_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
         KeyCode::Enter => f.next(),
         KeyCode::Left if f.focus == FieldId::Parts => f.move_part(-1),
         KeyCode::Right if f.focus == FieldId::Parts => f.move_part(1),
-        KeyCode::Char(' ') | KeyCode::Char('x') if f.focus == FieldId::Parts => f.toggle_part(),
+        KeyCode::Char(' ' | 'x') if f.focus == FieldId::Parts => f.toggle_part(),
         _ => {
             if let Some(req) = tui_input::backend::crossterm::to_input_request(&TermEvent::Key(key))
             {
@@ -397,7 +397,7 @@ fn phase_key(ui: &mut UiState, j: &Journey, step: StepId, key: KeyEvent) -> Vec<
     if let Some((phase, plan)) = pending {
         let phase = *phase;
         return match key.code {
-            KeyCode::Char('y') | KeyCode::Char('a') if j.offers(step, Offer::ApprovePlan) => {
+            KeyCode::Char('y' | 'a') if j.offers(step, Offer::ApprovePlan) => {
                 if plan.is_destructive() {
                     ui.dialog = Some(Dialog::TypedConfirm {
                         phase,

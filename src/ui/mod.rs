@@ -86,7 +86,7 @@ impl UiOptions {
 /// Whether to use colour: not with `--no-color`, not when NO_COLOR is set to anything
 /// non-empty (<https://no-color.org>).
 pub fn color_enabled(no_color_flag: bool, no_color_env: Option<&OsStr>) -> bool {
-    !no_color_flag && no_color_env.is_none_or(|v| v.is_empty())
+    !no_color_flag && no_color_env.is_none_or(std::ffi::OsStr::is_empty)
 }
 
 /// Whether the locale is UTF-8: the first set of LC_ALL, LC_CTYPE, LANG names UTF-8.

@@ -449,7 +449,7 @@ impl Plain {
                 self.say("Everything is saved; run siteup here again once it is fixed.");
             }
             Stop::Quit => {
-                self.say("Stopped; everything is saved: run siteup here again to continue.")
+                self.say("Stopped; everything is saved: run siteup here again to continue.");
             }
         }
     }
@@ -1166,8 +1166,10 @@ impl Plain {
         tokio::task::spawn_blocking(move || {
             let to_answer = |r: inquire::error::InquireResult<String>| match r {
                 Ok(s) => InquireAnswer::Text(s),
-                Err(inquire::InquireError::OperationCanceled)
-                | Err(inquire::InquireError::OperationInterrupted) => InquireAnswer::Cancelled,
+                Err(
+                    inquire::InquireError::OperationCanceled
+                    | inquire::InquireError::OperationInterrupted,
+                ) => InquireAnswer::Cancelled,
                 Err(e) => InquireAnswer::Failed(e.to_string()),
             };
             let confirm = |msg: &str| {

@@ -367,10 +367,7 @@ impl Journey {
     }
 
     pub fn status(&self, step: StepId) -> Status {
-        self.steps
-            .get(&step)
-            .map(|s| s.status)
-            .unwrap_or(Status::NotYet)
+        self.steps.get(&step).map_or(Status::NotYet, |s| s.status)
     }
 
     pub fn state(&self, step: StepId) -> StepState {

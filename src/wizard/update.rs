@@ -313,10 +313,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
         Event::PlanReady { phase, plan } => {
             j.busy = None;
             let step = phase.step();
-            if !plan.has_changes() {
-                j.facts.pending_plan = None;
-                after_apply(j, &mut fx, phase, now);
-            } else {
+            if plan.has_changes() {
                 let auto = match j.mode {
                     Mode::Headless { yes } => yes && !plan.is_destructive(),
                     Mode::AutoSandbox => !plan.is_destructive(),
@@ -369,6 +366,9 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                     stop(j, &mut fx, Stop::Waiting(why));
                     return fx;
                 }
+            } else {
+                j.facts.pending_plan = None;
+                after_apply(j, &mut fx, phase, now);
             }
         }
         Event::PlanFailed { phase, error } => {

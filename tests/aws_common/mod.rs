@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Sets `AWS_EC2_METADATA_DISABLED=true`, removes the caller's AWS variables, and points HOME and
 /// the AWS files at `~/.aws` under `home` (or at nothing).
-pub fn isolate_process_env(home: Option<&Path>) {
+pub(crate) fn isolate_process_env(home: Option<&Path>) {
     // Every AWS_* variable of the caller (profile, keys, regions, container credentials...).
     let removals = siteup::aws::env::inherited_aws_variables();
     // The emulator finds its venv through HOME: pin it before HOME moves.
@@ -34,7 +34,7 @@ pub fn isolate_process_env(home: Option<&Path>) {
     }
 }
 
-pub fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -16,17 +16,17 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use siteup::aws::{AwsEnv, ConnectOptions};
 
 /// A temporary home with `~/.aws/config` and `~/.aws/credentials`.
-pub struct TestHome {
+pub(crate) struct TestHome {
     pub dir: tempfile::TempDir,
 }
 
 impl TestHome {
-    pub fn new(config: &str, credentials: &str) -> Self {
+    pub(crate) fn new(config: &str, credentials: &str) -> Self {
         Self::with_files(Some(config), Some(credentials))
     }
 
     /// A home with only the files given (`aws configure sso` writes only `config`).
-    pub fn with_files(config: Option<&str>, credentials: Option<&str>) -> Self {
+    pub(crate) fn with_files(config: Option<&str>, credentials: Option<&str>) -> Self {
         let dir = tempfile::tempdir().expect("temporary home");
         let aws = dir.path().join(".aws");
         std::fs::create_dir_all(&aws).expect("~/.aws");
@@ -39,20 +39,20 @@ impl TestHome {
         Self { dir }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn config_file(&self) -> PathBuf {
+    pub(crate) fn config_file(&self) -> PathBuf {
         self.path().join(".aws").join("config")
     }
 
-    pub fn credentials_file(&self) -> PathBuf {
+    pub(crate) fn credentials_file(&self) -> PathBuf {
         self.path().join(".aws").join("credentials")
     }
 
     /// The explicit environment siteup reads: this home and its two files, plus `extra`.
-    pub fn env(&self, extra: &[(&str, &str)]) -> AwsEnv {
+    pub(crate) fn env(&self, extra: &[(&str, &str)]) -> AwsEnv {
         let home = self.path().to_string_lossy().to_string();
         let config = self.config_file().to_string_lossy().to_string();
         let credentials = self.credentials_file().to_string_lossy().to_string();
@@ -70,24 +70,24 @@ impl TestHome {
 /// An HTTP client that records every request's URI and refuses (without connecting) any whose
 /// host is not a loopback address; loopback requests go through siteup's real client.
 #[derive(Debug, Clone)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     seen: Arc<Mutex<Vec<String>>>,
     inner: SharedHttpClient,
 }
 
 impl Recorder {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             seen: Arc::default(),
             inner: siteup::aws::connect::http_client(),
         }
     }
 
-    pub fn client(&self) -> SharedHttpClient {
+    pub(crate) fn client(&self) -> SharedHttpClient {
         SharedHttpClient::new(self.clone())
     }
 
-    pub fn options(&self) -> ConnectOptions {
+    pub(crate) fn options(&self) -> ConnectOptions {
         ConnectOptions {
             http_client: Some(self.client()),
             ..ConnectOptions::default()
@@ -95,12 +95,12 @@ impl Recorder {
     }
 
     /// Every URI requested so far.
-    pub fn seen(&self) -> Vec<String> {
+    pub(crate) fn seen(&self) -> Vec<String> {
         self.seen.lock().expect("recorder lock").clone()
     }
 
     /// The requested URIs whose host is not loopback.
-    pub fn off_loopback(&self) -> Vec<String> {
+    pub(crate) fn off_loopback(&self) -> Vec<String> {
         self.seen()
             .into_iter()
             .filter(|u| !is_loopback_uri(u))
@@ -142,8 +142,8 @@ impl HttpConnector for RecordingConnector {
 }
 
 /// Whether a URI's host is 127.0.0.0/8, ::1 or localhost.
-pub fn is_loopback_uri(uri: &str) -> bool {
-    let rest = uri.split_once("://").map(|(_, r)| r).unwrap_or(uri);
+pub(crate) fn is_loopback_uri(uri: &str) -> bool {
+    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = if let Some(v6) = authority.strip_prefix('[') {
         v6.split(']').next().unwrap_or("")

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 /// A loopback port nothing listens on.
-pub fn closed_port() -> u16 {
+pub(crate) fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = listener.local_addr().expect("local address").port();
     drop(listener);
@@ -12,7 +12,7 @@ pub fn closed_port() -> u16 {
 }
 
 /// A loopback HTTP server that answers every request with the same response and counts them.
-pub struct FixedServer {
+pub(crate) struct FixedServer {
     pub url: String,
     hits: Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -20,7 +20,7 @@ pub struct FixedServer {
 impl FixedServer {
     /// `status` like "503 Service Unavailable", with extra response `headers`; `silent` accepts
     /// connections and never answers.
-    pub fn start(
+    pub(crate) fn start(
         status: &str,
         content_type: &str,
         headers: &[(&str, &str)],
@@ -79,7 +79,7 @@ impl FixedServer {
         Self { url, hits }
     }
 
-    pub fn hits(&self) -> usize {
+    pub(crate) fn hits(&self) -> usize {
         self.hits.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// `siteup ARGS --dir DIR`, with the caller's `AWS_*` variables removed, AWS files that do not
 /// exist (under `aws_files`), instance metadata off and the DNS root on a closed loopback port.
-pub fn siteup_command(dir: &Path, args: &[&str], aws_files: &Path) -> Command {
+pub(crate) fn siteup_command(dir: &Path, args: &[&str], aws_files: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_siteup"));
     cmd.args(args).arg("--dir").arg(dir);
     for key in siteup::aws::env::inherited_aws_variables() {

@@ -23,7 +23,7 @@ use crate::watch::SHORT_TIMEOUT;
 const CHECK_SCRIPT: &str = include_str!("emulator_check.py");
 
 /// The steps of `siteup status --json`, in order (the checklist).
-pub const STEP_IDS: [&str; 12] = [
+pub(crate) const STEP_IDS: [&str; 12] = [
     "preflight",
     "profile",
     "site",
@@ -40,17 +40,17 @@ pub const STEP_IDS: [&str; 12] = [
 
 impl Finished {
     /// What a headless run still waits for: its closing list after "Waiting:".
-    pub fn waiting_list(&self) -> &str {
-        self.stdout
-            .split_once("\nWaiting:\n")
-            .map(|(_, w)| w)
-            .unwrap_or_else(|| panic!("the run lists what it waits for: {}", self.describe()))
+    pub(crate) fn waiting_list(&self) -> &str {
+        self.stdout.split_once("\nWaiting:\n").map_or_else(
+            || panic!("the run lists what it waits for: {}", self.describe()),
+            |(_, w)| w,
+        )
     }
 }
 
 /// What the emulator check found (see `emulator_check.py`).
 #[derive(Debug)]
-pub struct EmulatorCheck {
+pub(crate) struct EmulatorCheck {
     pub checked: usize,
     pub missing: Vec<String>,
     pub unchecked: Vec<String>,
@@ -63,16 +63,18 @@ pub struct EmulatorCheck {
 
 impl EmulatorCheck {
     /// How many the emulator holds of an inventory kind.
-    pub fn count(&self, kind: &str) -> usize {
+    pub(crate) fn count(&self, kind: &str) -> usize {
         self.inventory
             .get(kind)
             .and_then(Value::as_array)
-            .map(Vec::len)
-            .unwrap_or_else(|| panic!("the emulator inventory has no {kind:?}"))
+            .map_or_else(
+                || panic!("the emulator inventory has no {kind:?}"),
+                Vec::len,
+            )
     }
 
     /// The hosted zones named after the domain: (id, nameservers).
-    pub fn zones(&self) -> Vec<(String, Vec<String>)> {
+    pub(crate) fn zones(&self) -> Vec<(String, Vec<String>)> {
         self.inventory["zones"]
             .as_array()
             .expect("zones")
@@ -88,7 +90,7 @@ impl EmulatorCheck {
 }
 
 /// A JSON array of strings.
-pub fn strings(v: &Value) -> Vec<String> {
+pub(crate) fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
             a.iter()
@@ -99,7 +101,7 @@ pub fn strings(v: &Value) -> Vec<String> {
 }
 
 /// `aws_route53_record.x["a"]` -> `aws_route53_record.x`
-pub fn without_index(address: &str) -> String {
+pub(crate) fn without_index(address: &str) -> String {
     match address.find('[') {
         Some(i) => address[..i].to_string(),
         None => address.to_string(),
@@ -109,7 +111,7 @@ pub fn without_index(address: &str) -> String {
 impl Project {
     /// Every entry of the project folder with its bytes (files) and modification time, but the
     /// logs the sandbox's running servers keep of the requests they answer.
-    pub fn snapshot(&self) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
         let servers_logs = [
             self.sandbox_dir()
                 .join(siteup::sandbox::emulator::LOG_FILE_NAME),
@@ -139,7 +141,7 @@ impl Project {
     }
 
     /// `siteup status --json` (exit 0 when done, 2 when not yet).
-    pub fn status(&self) -> Value {
+    pub(crate) fn status(&self) -> Value {
         let done = self.run(&["status", "--json"], SHORT_TIMEOUT);
         assert!(
             matches!(done.code, Some(0 | 2)),
@@ -155,24 +157,28 @@ impl Project {
     }
 
     /// A step's state in the journal (`running`, `done`, `waiting-on-you`, ...).
-    pub fn step_state(&self, id: &str) -> Option<String> {
+    pub(crate) fn step_state(&self, id: &str) -> Option<String> {
         self.journal().steps.get(id).map(|s| s.state.clone())
     }
 
     /// A step's last update time in the journal.
-    pub fn step_updated(&self, id: &str) -> Option<time::OffsetDateTime> {
+    pub(crate) fn step_updated(&self, id: &str) -> Option<time::OffsetDateTime> {
         let journal = self.journal();
         let at = journal.steps.get(id)?.updated_at.clone()?;
         time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok()
     }
 
     /// The record paths that exist now (to tell later runs apart).
-    pub fn record_marks(&self) -> BTreeSet<PathBuf> {
+    pub(crate) fn record_marks(&self) -> BTreeSet<PathBuf> {
         record_paths(&self.runs_dir()).into_iter().collect()
     }
 
     /// A run of `command` (`apply`, `plan`, ...) that started after `marks` and is running now.
-    pub fn new_running(&self, marks: &BTreeSet<PathBuf>, command: &str) -> Option<RunRecord> {
+    pub(crate) fn new_running(
+        &self,
+        marks: &BTreeSet<PathBuf>,
+        command: &str,
+    ) -> Option<RunRecord> {
         self.run_records()
             .into_iter()
             .filter(|(p, r)| !marks.contains(p) && r.command == command && r.is_running())
@@ -182,7 +188,7 @@ impl Project {
 
     /// terraform ARGS in the project's terraform folder, with the environment siteup gives it in
     /// the sandbox (the provider mirror's CLI config, the emulator's endpoint and keys).
-    pub fn terraform(&self, args: &[&str], timeout: Duration) -> Finished {
+    pub(crate) fn terraform(&self, args: &[&str], timeout: Duration) -> Finished {
         let mut cmd = self.sandbox_terraform("terraform");
         cmd.args(args).current_dir(self.terraform_dir());
         self.run_other(cmd, &format!("terraform {}", args.join(" ")), timeout)
@@ -207,7 +213,7 @@ impl Project {
     }
 
     /// Runs a Python snippet or script with boto3 against the emulator.
-    pub fn python(&self, args: &[&str], timeout: Duration) -> Finished {
+    pub(crate) fn python(&self, args: &[&str], timeout: Duration) -> Finished {
         let emulator = self.emulator();
         let mut cmd = Command::new(emulator::test_python());
         cmd.args(args).stdin(Stdio::null());
@@ -216,7 +222,7 @@ impl Project {
     }
 
     /// The nameservers of the hosted zone `zone_id`, asked of the emulator.
-    pub fn zone_nameservers(&self, zone_id: &str) -> Vec<String> {
+    pub(crate) fn zone_nameservers(&self, zone_id: &str) -> Vec<String> {
         let done = self.python(
             &[
                 "-c",
@@ -232,7 +238,7 @@ impl Project {
     }
 
     /// The answers in siteup.toml.
-    pub fn config(&self) -> SiteConfig {
+    pub(crate) fn config(&self) -> SiteConfig {
         settings::load(&self.root)
             .expect("a readable siteup.toml")
             .expect("siteup.toml exists")
@@ -240,7 +246,7 @@ impl Project {
     }
 
     /// Reads the state through terraform and asks the emulator about every resource in it.
-    pub fn emulator_check(&self) -> EmulatorCheck {
+    pub(crate) fn emulator_check(&self) -> EmulatorCheck {
         let show = self.terraform(&["show", "-json", "-no-color"], SHORT_TIMEOUT);
         show.expect_code(0);
         let state: Value = serde_json::from_str(&show.stdout).expect("terraform show -json");
@@ -306,7 +312,7 @@ impl Project {
     }
 
     /// Asserts that `siteup status --json` reports the journey done, every step done.
-    pub fn assert_all_done(&self, status: &Value) {
+    pub(crate) fn assert_all_done(&self, status: &Value) {
         assert_eq!(status["done"], Value::Bool(true), "status: {status:#}");
         let steps = status["steps"].as_array().expect("steps array");
         let ids: Vec<&str> = steps.iter().filter_map(|s| s["id"].as_str()).collect();
@@ -324,7 +330,7 @@ impl Project {
     /// Asserts that the emulator holds every resource of the generated stack, each exactly once,
     /// and exactly one hosted zone for the domain (the one in the outputs, with the status's
     /// nameservers). Returns the check for further assertions.
-    pub fn assert_whole_stack(&self, status: &Value) -> EmulatorCheck {
+    pub(crate) fn assert_whole_stack(&self, status: &Value) -> EmulatorCheck {
         let check = self.emulator_check();
         let config = self.config();
         // The state holds every resource the generated files declare, nothing else.
@@ -415,7 +421,7 @@ impl Project {
     }
 
     /// How many `terraform apply` runs the records show.
-    pub fn applies(&self) -> usize {
+    pub(crate) fn applies(&self) -> usize {
         self.run_records()
             .iter()
             .filter(|(_, r)| r.command == "apply")
@@ -424,7 +430,7 @@ impl Project {
 }
 
 /// Reads the `-json` lines of a run's stdout.
-pub fn run_events(record: &RunRecord) -> Vec<Value> {
+pub(crate) fn run_events(record: &RunRecord) -> Vec<Value> {
     std::fs::read_to_string(&record.stdout)
         .unwrap_or_default()
         .lines()
@@ -433,7 +439,7 @@ pub fn run_events(record: &RunRecord) -> Vec<Value> {
 }
 
 /// The id terraform reported when it finished creating `address` in this run, if it has.
-pub fn created_id(record: &RunRecord, address: &str) -> Option<String> {
+pub(crate) fn created_id(record: &RunRecord, address: &str) -> Option<String> {
     run_events(record).into_iter().find_map(|ev| {
         (ev["type"] == "apply_complete" && ev["hook"]["resource"]["addr"] == address)
             .then(|| ev["hook"]["id_value"].as_str().map(str::to_string))
@@ -442,7 +448,7 @@ pub fn created_id(record: &RunRecord, address: &str) -> Option<String> {
 }
 
 /// Whether terraform started creating `address` in this run.
-pub fn started(record: &RunRecord, address: &str) -> bool {
+pub(crate) fn started(record: &RunRecord, address: &str) -> bool {
     run_events(record)
         .iter()
         .any(|ev| ev["type"] == "apply_start" && ev["hook"]["resource"]["addr"] == address)

@@ -13,15 +13,15 @@ use siteup::terraform::cli_config::CLI_CONFIG_FILE;
 use crate::journey_support::Project;
 
 /// How long a whole journey (or a long part of one) may take before the test gives up.
-pub const JOURNEY_TIMEOUT: Duration = Duration::from_secs(12 * 60);
+pub(crate) const JOURNEY_TIMEOUT: Duration = Duration::from_secs(12 * 60);
 
 impl Project {
-    pub fn sandbox_dir(&self) -> PathBuf {
+    pub(crate) fn sandbox_dir(&self) -> PathBuf {
         self.state_dir().join("sandbox")
     }
 
     /// The attached emulator of this sandbox.
-    pub fn emulator(&self) -> Emulator {
+    pub(crate) fn emulator(&self) -> Emulator {
         Emulator::attach(&self.sandbox_dir().join("emulator.json"))
             .expect("the emulator's ready file is readable")
             .expect("the sandbox's emulator is running")
@@ -30,7 +30,7 @@ impl Project {
     /// `program` (terraform, or a shim of it) with the environment siteup gives terraform in
     /// the sandbox: the provider mirror's CLI config siteup wrote, the emulator's endpoint and
     /// keys; standard input closed.
-    pub fn sandbox_terraform(&self, program: impl AsRef<OsStr>) -> Command {
+    pub(crate) fn sandbox_terraform(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);
         cmd.stdin(Stdio::null());
         self.emulator().apply_aws_env(&mut cmd);

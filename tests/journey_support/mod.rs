@@ -26,11 +26,11 @@ use siteup::sandbox::emulator;
 use siteup::terraform::runs::{RunRecord, record_paths};
 
 /// The binary under test.
-pub const SITEUP: &str = env!("CARGO_BIN_EXE_siteup");
+pub(crate) const SITEUP: &str = env!("CARGO_BIN_EXE_siteup");
 
 /// Fails (never skips) when something the journey needs is missing, naming it: what
 /// `siteup sandbox` needs, and the Python with boto3 that checks the emulator.
-pub fn require_prerequisites() {
+pub(crate) fn require_prerequisites() {
     crate::sandbox::require_sandbox();
     let check_python = emulator::test_python();
     assert!(
@@ -43,7 +43,7 @@ pub fn require_prerequisites() {
 
 /// A finished process: its exit and its output.
 #[derive(Debug, Clone)]
-pub struct Finished {
+pub(crate) struct Finished {
     pub name: String,
     pub code: Option<i32>,
     pub signal: Option<i32>,
@@ -54,7 +54,7 @@ pub struct Finished {
 
 impl Finished {
     /// The exit, the time and the end of both outputs, for assertion messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "`{}` ended with code {:?} (signal {:?}) after {:.0} s\n--- stdout (end) ---\n{}\n--- stderr (end) ---\n{}",
             self.name,
@@ -67,7 +67,7 @@ impl Finished {
     }
 
     /// Asserts the exit code.
-    pub fn expect_code(&self, code: i32) -> &Self {
+    pub(crate) fn expect_code(&self, code: i32) -> &Self {
         assert_eq!(
             self.code,
             Some(code),
@@ -79,13 +79,13 @@ impl Finished {
 }
 
 /// The last `n` lines of `text`.
-pub fn tail(text: &str, n: usize) -> String {
+pub(crate) fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// A siteup process the test started; killed (SIGKILL) and reaped on drop if still running.
-pub struct Running {
+pub(crate) struct Running {
     pub(crate) name: String,
     pub(crate) child: Option<Child>,
     pub(crate) stdin: Option<ChildStdin>,
@@ -96,7 +96,7 @@ pub struct Running {
 
 impl Running {
     /// The finished process, if it has ended.
-    pub fn try_finish(&mut self) -> Option<Finished> {
+    pub(crate) fn try_finish(&mut self) -> Option<Finished> {
         let child = self.child.as_mut()?;
         match child.try_wait() {
             Ok(Some(status)) => {
@@ -108,7 +108,7 @@ impl Running {
         }
     }
 
-    pub fn finished(&self, status: std::process::ExitStatus) -> Finished {
+    pub(crate) fn finished(&self, status: std::process::ExitStatus) -> Finished {
         use std::os::unix::process::ExitStatusExt;
         Finished {
             name: self.name.clone(),
@@ -121,12 +121,12 @@ impl Running {
     }
 
     /// What the process printed so far.
-    pub fn stdout_so_far(&self) -> String {
+    pub(crate) fn stdout_so_far(&self) -> String {
         std::fs::read_to_string(&self.out).unwrap_or_default()
     }
 
     /// Waits for the process to end.
-    pub fn wait(mut self, timeout: Duration) -> Finished {
+    pub(crate) fn wait(mut self, timeout: Duration) -> Finished {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(done) = self.try_finish() {
@@ -156,7 +156,7 @@ impl Drop for Running {
 }
 
 /// A sandbox project folder in a temporary directory.
-pub struct Project {
+pub(crate) struct Project {
     temp: Option<tempfile::TempDir>,
     /// The temporary directory: `project/`, `logs/`, `cache/`.
     pub base: PathBuf,
@@ -169,7 +169,7 @@ pub struct Project {
 
 impl Project {
     /// A new, empty project folder (the prerequisites are checked first).
-    pub fn new(label: &str) -> Project {
+    pub(crate) fn new(label: &str) -> Project {
         require_prerequisites();
         let temp = tempfile::Builder::new()
             .prefix(&format!("siteup-journey-{label}-"))
@@ -191,17 +191,17 @@ impl Project {
         }
     }
 
-    pub fn state_dir(&self) -> PathBuf {
+    pub(crate) fn state_dir(&self) -> PathBuf {
         self.root.join(".siteup")
     }
 
-    pub fn terraform_dir(&self) -> PathBuf {
+    pub(crate) fn terraform_dir(&self) -> PathBuf {
         self.root.join("terraform")
     }
 
     /// `siteup ARGS --dir ROOT` with the test environment: no AWS variable of the caller, no
     /// instance metadata, a private cache, no colours.
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(SITEUP);
         cmd.args(args).arg("--dir").arg(&self.root);
         for key in siteup::aws::env::inherited_aws_variables() {
@@ -225,7 +225,7 @@ impl Project {
         cmd
     }
 
-    pub fn log_files(&self, name: &str) -> (PathBuf, PathBuf) {
+    pub(crate) fn log_files(&self, name: &str) -> (PathBuf, PathBuf) {
         let n = self.seq.get() + 1;
         self.seq.set(n);
         let stem: String = name
@@ -238,7 +238,7 @@ impl Project {
         )
     }
 
-    pub fn start(&self, args: &[&str], stdin_open: bool) -> Running {
+    pub(crate) fn start(&self, args: &[&str], stdin_open: bool) -> Running {
         let name = format!("siteup {}", args.join(" "));
         let (out, err) = self.log_files(&name);
         let mut cmd = self.command(args);
@@ -264,23 +264,23 @@ impl Project {
     }
 
     /// Starts siteup (stdin closed).
-    pub fn spawn(&self, args: &[&str]) -> Running {
+    pub(crate) fn spawn(&self, args: &[&str]) -> Running {
         self.start(args, false)
     }
 
     /// Runs siteup to its end.
-    pub fn run(&self, args: &[&str], timeout: Duration) -> Finished {
+    pub(crate) fn run(&self, args: &[&str], timeout: Duration) -> Finished {
         self.spawn(args).wait(timeout)
     }
 
     /// The run directory of terraform's output files and run records.
-    pub fn runs_dir(&self) -> PathBuf {
+    pub(crate) fn runs_dir(&self) -> PathBuf {
         self.terraform_dir()
             .join(siteup::terraform::runs::DEFAULT_RUN_DIR)
     }
 
     /// Every run record, oldest first.
-    pub fn run_records(&self) -> Vec<(PathBuf, RunRecord)> {
+    pub(crate) fn run_records(&self) -> Vec<(PathBuf, RunRecord)> {
         record_paths(&self.runs_dir())
             .into_iter()
             .filter_map(|p| RunRecord::read(&p).map(|r| (p, r)))

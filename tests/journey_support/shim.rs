@@ -8,7 +8,7 @@ use crate::journey_support::Project;
 
 impl Project {
     /// Puts `dir` first on the PATH of every siteup this project runs (a terraform shim).
-    pub fn with_path_prefix(mut self, dir: &Path) -> Project {
+    pub(crate) fn with_path_prefix(mut self, dir: &Path) -> Project {
         self.path_prefix = Some(dir.to_path_buf());
         self
     }

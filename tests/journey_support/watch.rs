@@ -9,11 +9,16 @@ use siteup::project::journal::Journal;
 use crate::journey_support::{Project, Running, tail};
 
 /// How long a short command (status, play, stop) may take.
-pub const SHORT_TIMEOUT: Duration = Duration::from_secs(90);
+pub(crate) const SHORT_TIMEOUT: Duration = Duration::from_secs(90);
 
 impl Running {
     /// Waits until `cond` holds, failing if the process ends first or the deadline passes.
-    pub fn wait_until(&mut self, what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    pub(crate) fn wait_until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut cond: impl FnMut() -> bool,
+    ) {
         let deadline = Instant::now() + timeout;
         loop {
             if cond() {
@@ -36,12 +41,12 @@ impl Running {
 
 impl Project {
     /// Starts siteup with a standard input that stays open (and empty) until it ends.
-    pub fn spawn_with_open_stdin(&self, args: &[&str]) -> Running {
+    pub(crate) fn spawn_with_open_stdin(&self, args: &[&str]) -> Running {
         self.start(args, true)
     }
 
     /// The journal as it is now (a missing journal is an empty one).
-    pub fn journal(&self) -> Journal {
+    pub(crate) fn journal(&self) -> Journal {
         Journal::load(&self.state_dir()).expect("a readable journal")
     }
 }

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use crate::tmux::{SESSION, Tmux};
 
 /// How often the screen is read while waiting.
-pub const POLL: Duration = Duration::from_millis(500);
+pub(crate) const POLL: Duration = Duration::from_millis(500);
 
 impl Tmux {
     /// Sends keys (tmux key names: "y", "Tab", "BTab", "Escape", "Enter").
-    pub fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", SESSION];
         args.extend_from_slice(keys);
         let out = self.tmux(&args);
@@ -25,7 +25,7 @@ impl Tmux {
     /// Reads the screen every [`POLL`] until `done` holds, and returns that screen. Fails with
     /// the last screen (and `context`) when the time is up, a step's pane says it failed, or the
     /// program exits.
-    pub fn wait_for(
+    pub(crate) fn wait_for(
         &self,
         what: &str,
         timeout: Duration,
@@ -67,7 +67,7 @@ impl Tmux {
 }
 
 /// The pane's title (`Nameservers at registrar · waiting on you`), from the top border.
-pub fn pane_title(screen: &str) -> Option<String> {
+pub(crate) fn pane_title(screen: &str) -> Option<String> {
     screen.lines().find_map(|l| {
         let (_, rest) = l.split_once('╭')?;
         let title = rest.trim_matches(|c: char| c == '─' || c == '╮' || c.is_whitespace());

@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The siteup binary under test.
-pub fn siteup_bin() -> PathBuf {
+pub(crate) fn siteup_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_siteup"))
 }
 
 /// The environment every process of these tests gets: no instance metadata, a UTF-8 locale,
 /// and a private cache for learned durations.
-pub fn child_env(cache: &Path) -> Vec<(String, String)> {
+pub(crate) fn child_env(cache: &Path) -> Vec<(String, String)> {
     vec![
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ("LANG".into(), "C.UTF-8".into()),
@@ -32,7 +32,7 @@ pub fn child_env(cache: &Path) -> Vec<(String, String)> {
 const ENV_REMOVE: &[&str] = &["TMUX", "TMUX_PANE", "NO_COLOR"];
 
 /// What every child must not inherit: the caller's AWS settings and [`ENV_REMOVE`].
-pub fn env_removals() -> Vec<std::ffi::OsString> {
+pub(crate) fn env_removals() -> Vec<std::ffi::OsString> {
     let mut keys = siteup::aws::env::inherited_aws_variables();
     keys.extend(ENV_REMOVE.iter().map(std::ffi::OsString::from));
     keys
@@ -40,7 +40,7 @@ pub fn env_removals() -> Vec<std::ffi::OsString> {
 
 /// Fails the test, with a sentence naming it, when something the sandbox journey needs is
 /// missing (tmux too, with `need_tmux`). Never skips.
-pub fn require_prerequisites(need_tmux: bool) {
+pub(crate) fn require_prerequisites(need_tmux: bool) {
     if need_tmux {
         assert!(
             which::which("tmux").is_ok(),
@@ -53,13 +53,13 @@ pub fn require_prerequisites(need_tmux: bool) {
 /// A project folder for one journey. Dropping it kills every siteup process recorded with
 /// [`Project::track`] that is still alive and runs `siteup sandbox --stop`, so neither the
 /// wizard nor the emulator nor the sandbox DNS survives a failed test.
-pub struct Project {
+pub(crate) struct Project {
     tmp: tempfile::TempDir,
     pids: Vec<u32>,
 }
 
 impl Project {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let tmp = tempfile::Builder::new()
             .prefix("siteup-pty-")
             .tempdir()
@@ -69,25 +69,25 @@ impl Project {
         Self { tmp, pids: vec![] }
     }
 
-    pub fn dir(&self) -> PathBuf {
+    pub(crate) fn dir(&self) -> PathBuf {
         self.tmp.path().join("project")
     }
 
-    pub fn cache(&self) -> PathBuf {
+    pub(crate) fn cache(&self) -> PathBuf {
         self.tmp.path().join("cache")
     }
 
-    pub fn env(&self) -> Vec<(String, String)> {
+    pub(crate) fn env(&self) -> Vec<(String, String)> {
         child_env(&self.cache())
     }
 
     /// Records a siteup process this test started, to kill it if the test fails.
-    pub fn track(&mut self, pid: u32) {
+    pub(crate) fn track(&mut self, pid: u32) {
         self.pids.push(pid);
     }
 
     /// A `siteup` command for this project, with the test environment.
-    pub fn siteup(&self, args: &[&str]) -> Command {
+    pub(crate) fn siteup(&self, args: &[&str]) -> Command {
         let mut c = Command::new(siteup_bin());
         c.args(args).arg("--dir").arg(self.dir());
         for k in env_removals() {
@@ -119,7 +119,7 @@ impl Drop for Project {
 }
 
 /// Whether a process is alive (a zombie counts as gone).
-pub fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     siteup::sandbox::process_alive(pid)
 }
 

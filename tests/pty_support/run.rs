@@ -9,7 +9,7 @@ use crate::pty_support::Project;
 
 impl Project {
     /// Runs a siteup command to its end (bounded) and returns its output.
-    pub fn run(&mut self, args: &[&str], timeout: Duration) -> Output {
+    pub(crate) fn run(&mut self, args: &[&str], timeout: Duration) -> Output {
         let mut child = self
             .siteup(args)
             .stdin(Stdio::null())
@@ -40,7 +40,7 @@ impl Project {
 }
 
 /// The end of a project's log, for failure messages.
-pub fn log_tail(project: &Path, lines: usize) -> String {
+pub(crate) fn log_tail(project: &Path, lines: usize) -> String {
     let path = project.join(".siteup").join("siteup.log");
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();

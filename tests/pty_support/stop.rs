@@ -9,14 +9,14 @@ use crate::tmux::Tmux;
 
 impl Tmux {
     /// Kills the server: the terminal goes away and the program gets SIGHUP.
-    pub fn kill_server(&mut self) {
+    pub(crate) fn kill_server(&mut self) {
         let _ = self.tmux(&["kill-server"]);
         self.killed = true;
     }
 }
 
 /// Waits until `pid` has exited; false on timeout.
-pub fn wait_gone(pid: u32, timeout: Duration) -> bool {
+pub(crate) fn wait_gone(pid: u32, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     while alive(pid) {
         if Instant::now() > deadline {

@@ -11,16 +11,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::pty_support::{Project, alive, env_removals};
 
 /// The terminal every TUI test uses.
-pub const COLS: u16 = 100;
-pub const ROWS: u16 = 30;
+pub(crate) const COLS: u16 = 100;
+pub(crate) const ROWS: u16 = 30;
 
 /// A name no other test (or run) uses.
 fn unique(prefix: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.subsec_nanos());
     format!(
         "{prefix}-{}-{nanos}-{}",
         std::process::id(),
@@ -30,7 +29,7 @@ fn unique(prefix: &str) -> String {
 
 impl Project {
     /// A scratch folder beside the project (tmux configuration and the like).
-    pub fn work(&self) -> PathBuf {
+    pub(crate) fn work(&self) -> PathBuf {
         self.dir()
             .parent()
             .expect("the project's temporary folder")
@@ -40,7 +39,7 @@ impl Project {
 
 /// A private tmux server (its own socket, no user configuration) with one session: the
 /// terminal the wizard runs in. Dropping it kills the server.
-pub struct Tmux {
+pub(crate) struct Tmux {
     /// The server's socket, in the test's own folder (`tmux -S`).
     socket: PathBuf,
     conf: PathBuf,
@@ -52,7 +51,7 @@ pub struct Tmux {
 }
 
 /// The session's name.
-pub const SESSION: &str = "siteup";
+pub(crate) const SESSION: &str = "siteup";
 
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -62,7 +61,12 @@ impl Tmux {
     /// Starts a detached `COLS`x`ROWS` session whose shell runs `program args` in the
     /// foreground, as a terminal with a shell would, then records its exit status. The pane
     /// stays after the program exits, so its last screen can be read.
-    pub fn start(work: &Path, env: &[(String, String)], program: &Path, args: &[&str]) -> Self {
+    pub(crate) fn start(
+        work: &Path,
+        env: &[(String, String)],
+        program: &Path,
+        args: &[&str],
+    ) -> Self {
         let name = unique("tmux");
         let socket = work.join(format!("{name}.sock"));
         let conf = work.join(format!("{name}.conf"));
@@ -112,7 +116,7 @@ impl Tmux {
         t
     }
 
-    pub fn tmux(&self, args: &[&str]) -> Output {
+    pub(crate) fn tmux(&self, args: &[&str]) -> Output {
         let mut c = Command::new("tmux");
         c.arg("-u")
             .arg("-S")
@@ -129,18 +133,18 @@ impl Tmux {
     }
 
     /// The screen as text, one line per row.
-    pub fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let out = self.tmux(&["capture-pane", "-p", "-t", SESSION]);
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    pub fn format(&self, f: &str) -> String {
+    pub(crate) fn format(&self, f: &str) -> String {
         let out = self.tmux(&["display-message", "-p", "-t", SESSION, f]);
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// The process id of the program the pane's shell runs (waits for the shell to start it).
-    pub fn program_pid(&self) -> u32 {
+    pub(crate) fn program_pid(&self) -> u32 {
         let text = self.format("#{pane_pid}");
         let shell: u32 = text
             .parse()
@@ -159,7 +163,7 @@ impl Tmux {
 
     /// The program's exit status once it has exited; `None` while it runs (or when it was
     /// killed with the terminal).
-    pub fn exit_status(&self) -> Option<i32> {
+    pub(crate) fn exit_status(&self) -> Option<i32> {
         let text = std::fs::read_to_string(&self.status_file).ok()?;
         text.trim().parse().ok()
     }

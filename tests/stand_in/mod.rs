@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// `dir/started`, then waits, recording each SIGINT, SIGTERM or SIGHUP it receives in
 /// `dir/signals` (and exiting after it, as terraform does after an interrupt). Every other
 /// command runs the real terraform.
-pub fn blocking_terraform(dir: &Path, block: &str) -> PathBuf {
+pub(crate) fn blocking_terraform(dir: &Path, block: &str) -> PathBuf {
     let real = crate::tf::terraform();
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");

@@ -6,7 +6,7 @@
 use siteup::sandbox::emulator::{Emulator, PYTHON_ENV, test_python};
 
 /// A fresh emulator on a free loopback port; stopped when dropped.
-pub fn start_emulator() -> Emulator {
+pub(crate) fn start_emulator() -> Emulator {
     Emulator::start_for_tests().unwrap_or_else(|e| {
         panic!(
             "the AWS emulator is needed for this test and could not start (moto venv at {}, or set {PYTHON_ENV}): {e}",

@@ -6,7 +6,7 @@
 use siteup::sandbox::venv;
 
 /// Fails the test (never skips it), naming the first thing `siteup sandbox` needs that is missing.
-pub fn require_sandbox() {
+pub(crate) fn require_sandbox() {
     crate::tf::terraform();
     crate::tf::provider_mirror();
     let venv_dir = venv::default_venv_dir();

@@ -11,7 +11,7 @@ use siteup::terraform::cli_config::write_mirror_cli_config;
 use siteup::terraform::runner::Terraform;
 
 /// The runner for `work_dir`, its CLI configuration written into `cli_dir`.
-pub fn runner(work_dir: &Path, cli_dir: &Path, emulator: &Emulator) -> Terraform {
+pub(crate) fn runner(work_dir: &Path, cli_dir: &Path, emulator: &Emulator) -> Terraform {
     let rc = write_mirror_cli_config(cli_dir, &crate::tf::provider_mirror())
         .expect("write the CLI configuration");
     let mut tf = Terraform::new(crate::tf::terraform(), work_dir)

@@ -6,7 +6,7 @@ use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
 use siteup::tfgen::{self, Backend, GenerateOptions, GeneratedFile};
 
 /// A checked configuration (the fixtures below and `no_api.rs` are built with it).
-pub fn config(domain: &str, region: &str, parts: Parts, inbound: &str) -> SiteConfig {
+pub(crate) fn config(domain: &str, region: &str, parts: Parts, inbound: &str) -> SiteConfig {
     let mut c = SiteConfig::with_defaults(
         Domain::parse(domain).expect("test domain is valid"),
         Region::parse(region).expect("test region is valid"),
@@ -18,7 +18,7 @@ pub fn config(domain: &str, region: &str, parts: Parts, inbound: &str) -> SiteCo
 }
 
 /// The whole stack in us-east-1, with the registrar's mail forwarding as MX.
-pub fn full_us_east_1() -> SiteConfig {
+pub(crate) fn full_us_east_1() -> SiteConfig {
     config(
         "example.com",
         "us-east-1",
@@ -28,12 +28,12 @@ pub fn full_us_east_1() -> SiteConfig {
 }
 
 /// The zone and email only: every part off.
-pub fn minimal() -> SiteConfig {
+pub(crate) fn minimal() -> SiteConfig {
     config("example.com", "us-east-1", Parts::none(), "none")
 }
 
 /// The whole stack outside us-east-1 (the API gets its own regional certificate).
-pub fn full_eu_central_1() -> SiteConfig {
+pub(crate) fn full_eu_central_1() -> SiteConfig {
     config(
         "example.org",
         "eu-central-1",
@@ -42,6 +42,6 @@ pub fn full_eu_central_1() -> SiteConfig {
     )
 }
 
-pub fn render(config: &SiteConfig, backend: Backend) -> Vec<GeneratedFile> {
+pub(crate) fn render(config: &SiteConfig, backend: Backend) -> Vec<GeneratedFile> {
     tfgen::render(config, &GenerateOptions { backend }).expect("render succeeds")
 }

@@ -4,7 +4,7 @@
 use siteup::site::{Parts, SiteConfig};
 
 /// eu-west-1 with site, database and users, no API (so no identity pool and no logging).
-pub fn eu_west_1_no_api() -> SiteConfig {
+pub(crate) fn eu_west_1_no_api() -> SiteConfig {
     crate::tfgen_common::config(
         "example.com",
         "eu-west-1",

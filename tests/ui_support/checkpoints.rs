@@ -7,13 +7,13 @@ use siteup::wizard::{Journey, Status, StepId, StepKind};
 
 use crate::fixtures::*;
 
-pub fn sandbox(mut j: Journey) -> Journey {
+pub(crate) fn sandbox(mut j: Journey) -> Journey {
     j.facts.sandbox = true;
     j.facts.profile = Some("sandbox".into());
     j
 }
 
-pub fn delegated() -> Journey {
+pub(crate) fn delegated() -> Journey {
     let mut j = nameservers_waiting();
     set(
         &mut j,
@@ -48,7 +48,7 @@ pub fn delegated() -> Journey {
     j
 }
 
-pub fn ses_waiting() -> Journey {
+pub(crate) fn ses_waiting() -> Journey {
     let mut j = delegated();
     j.facts.ses_request = Some("We send transactional mail only (sign-up confirmations and password resets) from no-reply@example.com for the site example.com.\nBounces and complaints are handled by SES notifications; we expect under 100 mails a day.".into());
     j.facts.checks.insert(

@@ -12,26 +12,26 @@ use siteup::wizard::state::{
 use siteup::wizard::{Journey, Mode, Phase, Status, StepId, StepKind};
 use time::OffsetDateTime;
 
-pub fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
 }
 
-pub fn mins_ago(m: i64) -> OffsetDateTime {
+pub(crate) fn mins_ago(m: i64) -> OffsetDateTime {
     now() - time::Duration::minutes(m)
 }
 
-pub fn secs_ago(s: i64) -> OffsetDateTime {
+pub(crate) fn secs_ago(s: i64) -> OffsetDateTime {
     now() - time::Duration::seconds(s)
 }
 
-pub fn opts(color: bool, unicode: bool) -> UiOptions {
+pub(crate) fn opts(color: bool, unicode: bool) -> UiOptions {
     let mut o = UiOptions::plain_ascii();
     o.color = color;
     o.unicode = unicode;
     o
 }
 
-pub fn set(
+pub(crate) fn set(
     j: &mut Journey,
     step: StepId,
     status: Status,
@@ -47,13 +47,13 @@ pub fn set(
     }
 }
 
-pub fn done(j: &mut Journey, steps: &[StepId]) {
+pub(crate) fn done(j: &mut Journey, steps: &[StepId]) {
     for s in steps {
         set(j, *s, Status::Done, None, Some(mins_ago(30)));
     }
 }
 
-pub fn nameservers() -> Vec<String> {
+pub(crate) fn nameservers() -> Vec<String> {
     vec![
         "ns-1536.awsdns-00.co.uk".into(),
         "ns-0.awsdns-00.com".into(),
@@ -62,7 +62,7 @@ pub fn nameservers() -> Vec<String> {
     ]
 }
 
-pub fn profile_picker() -> Journey {
+pub(crate) fn profile_picker() -> Journey {
     let mut j = Journey::new(Mode::Interactive);
     done(&mut j, &[StepId::Preflight]);
     set(
@@ -99,7 +99,7 @@ pub fn profile_picker() -> Journey {
     j
 }
 
-pub fn profile_verified() -> Journey {
+pub(crate) fn profile_verified() -> Journey {
     let mut j = profile_picker();
     set(
         &mut j,
@@ -116,14 +116,14 @@ pub fn profile_verified() -> Journey {
     j
 }
 
-pub fn site_form() -> Journey {
+pub(crate) fn site_form() -> Journey {
     let mut j = profile_verified();
     j.facts.identity_warning = None;
     j.facts.identity = Some("account 123456789012 as arn:aws:iam::123456789012:user/alice".into());
     j
 }
 
-pub fn generated() -> Journey {
+pub(crate) fn generated() -> Journey {
     let mut j = site_form();
     done(&mut j, &[StepId::Site, StepId::Generate]);
     j.facts.files = vec![
@@ -143,7 +143,7 @@ pub fn generated() -> Journey {
     j
 }
 
-pub fn plan(phase: Phase, destructive: bool) -> PlanFacts {
+pub(crate) fn plan(phase: Phase, destructive: bool) -> PlanFacts {
     let mut p = PlanFacts {
         create: 12,
         update: 1,
@@ -167,7 +167,7 @@ pub fn plan(phase: Phase, destructive: bool) -> PlanFacts {
     p
 }
 
-pub fn plan_review(phase: Phase, destructive: bool) -> Journey {
+pub(crate) fn plan_review(phase: Phase, destructive: bool) -> Journey {
     let mut j = generated();
     let step = phase.step();
     for s in StepId::ALL {
@@ -204,7 +204,7 @@ pub fn plan_review(phase: Phase, destructive: bool) -> Journey {
     j
 }
 
-pub fn apply_rows(n: usize) -> Vec<ApplyRow> {
+pub(crate) fn apply_rows(n: usize) -> Vec<ApplyRow> {
     let names = [
         ("aws_route53_zone.main", "Route 53 hosted zone example.com"),
         (
@@ -261,7 +261,7 @@ pub fn apply_rows(n: usize) -> Vec<ApplyRow> {
 
 /// The stack being applied: many rows, two running (CloudFront with an expected time), one
 /// failed with its reason.
-pub fn applying(n: usize) -> Journey {
+pub(crate) fn applying(n: usize) -> Journey {
     let mut j = plan_review(Phase::Full, false);
     j.facts.pending_plan = None;
     set(
@@ -307,7 +307,7 @@ pub fn applying(n: usize) -> Journey {
 
 /// The nameserver check as siteup's live check words it (see `live.rs`: the headline for the
 /// checklist and `siteup up`, the lines from `dns::render_verdict_text`).
-pub fn checkpoint_report(satisfied: bool) -> CheckReport {
+pub(crate) fn checkpoint_report(satisfied: bool) -> CheckReport {
     if satisfied {
         CheckReport {
             satisfied: true,
@@ -336,7 +336,7 @@ pub fn checkpoint_report(satisfied: bool) -> CheckReport {
 }
 
 /// Waiting on the nameserver checkpoint for 12 minutes, the other checkpoints waiting too.
-pub fn nameservers_waiting() -> Journey {
+pub(crate) fn nameservers_waiting() -> Journey {
     let mut j = generated();
     done(&mut j, &[StepId::State, StepId::Foundation]);
     j.facts.nameservers = nameservers();

@@ -24,7 +24,7 @@ use crate::fixtures::{apply_rows, nameservers};
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Default)]
-pub struct WorldState {
+pub(crate) struct WorldState {
     pub delegated: bool,
     pub address_verified: bool,
     pub production: bool,
@@ -38,13 +38,13 @@ pub struct WorldState {
 }
 
 #[derive(Clone, Default)]
-pub struct FakeWorld {
+pub(crate) struct FakeWorld {
     pub state: Arc<Mutex<WorldState>>,
     pub profiles: Vec<ProfileChoice>,
 }
 
 impl FakeWorld {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             state: Arc::default(),
             profiles: vec![ProfileChoice {
@@ -88,7 +88,7 @@ impl FakeWorld {
     }
 
     /// The handlers the runtime runs on, all over this one world (a player only in a sandbox).
-    pub fn handlers(&self, sandbox: bool) -> Handlers {
+    pub(crate) fn handlers(&self, sandbox: bool) -> Handlers {
         let w = Arc::new(self.clone());
         Handlers {
             project: w.clone(),
@@ -139,7 +139,7 @@ impl TerraformJobs for FakeWorld {
                 rows: rows.clone(),
                 summary: None,
             });
-            for r in rows.iter_mut() {
+            for r in &mut rows {
                 r.state = RowState::Done;
                 r.elapsed_secs = 2;
             }

@@ -4,12 +4,12 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-pub fn screen(t: &Terminal<TestBackend>) -> String {
+pub(crate) fn screen(t: &Terminal<TestBackend>) -> String {
     format!("{}", t.backend())
 }
 
 /// The text of the screen, row by row, trailing blanks cut.
-pub fn rows(t: &Terminal<TestBackend>) -> Vec<String> {
+pub(crate) fn rows(t: &Terminal<TestBackend>) -> Vec<String> {
     let buf = t.backend().buffer();
     let area = buf.area;
     (0..area.height)

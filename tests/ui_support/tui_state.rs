@@ -8,7 +8,7 @@ use siteup::wizard::{Journey, Mode, Status, StepId};
 
 use crate::fixtures::{mins_ago, nameservers, now, opts, set};
 
-pub fn site() -> SiteConfig {
+pub(crate) fn site() -> SiteConfig {
     SiteConfig::with_defaults(
         siteup::site::Domain::parse("example.com").expect("domain"),
         siteup::site::Region::parse("eu-west-1").expect("region"),
@@ -16,13 +16,13 @@ pub fn site() -> SiteConfig {
 }
 
 /// A UI state at the fixed clock, colours and Unicode on, answers for example.com.
-pub fn ui() -> UiState {
+pub(crate) fn ui() -> UiState {
     let mut o = opts(true, true);
     o.site = Some(site());
     UiState::new(&o, now())
 }
 
-pub fn all_done() -> Journey {
+pub(crate) fn all_done() -> Journey {
     let mut j = Journey::new(Mode::Interactive);
     for s in StepId::ALL {
         set(&mut j, s, Status::Done, None, Some(mins_ago(60)));

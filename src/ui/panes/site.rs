@@ -62,11 +62,10 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         // The focused field scrolls horizontally around its cursor.
         let text = if focused && !raw.is_empty() {
             let input = f.input(field);
-            let scroll = input.map(|i| i.visual_scroll(value_w.max(1))).unwrap_or(0);
+            let scroll = input.map_or(0, |i| i.visual_scroll(value_w.max(1)));
             let visible: String = raw.chars().skip(scroll).take(value_w).collect();
             let cx = input
-                .map(|i| i.visual_cursor())
-                .unwrap_or(0)
+                .map_or(0, tui_input::Input::visual_cursor)
                 .saturating_sub(scroll);
             cursor = Some((cx as u16, lines.len() as u16));
             visible
