@@ -7,7 +7,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::editor::TextEditor;
 use super::form::FieldId;
 use super::state::{Dialog, FormMode, UiState};
-use crate::wizard::{Event, Journey, Phase, Status, StepId};
+use crate::wizard::{Event, Journey, Phase, PhaseStep, Status, StepId};
 
 /// What the loop does after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,7 +362,7 @@ fn profile_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
                 Status::WaitingOnYou | Status::Failed | Status::NotYet
             );
             match j.facts.profiles.get(ui.profile_cursor) {
-                Some(p) if choosable => send(Event::ProfileChosen(p.name.clone())),
+                Some(p) if choosable => send(Event::ProfileChosen(p.name().to_string())),
                 _ => vec![],
             }
         }

@@ -5,6 +5,6 @@ pub mod state;
 pub mod steps;
 pub mod update;
 
-pub use state::{Journey, Mode, Phase, Status, Stop};
+pub use state::{Journey, Mode, Phase, PhaseStep, Status, Stop};
 pub use steps::{StepId, StepKind};
 pub use update::{Effect, Event, update};

@@ -8,18 +8,21 @@ use std::sync::{Arc, Mutex};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use siteup::aws::profiles::RoleSource;
+use siteup::aws::{ProfileChoice, ProfileInfo, ProfileKind};
 use siteup::effects::{
     AwsChecks, BoxFuture, Checkpoints, Handlers, HumanPlayer, ProgressSink, ProjectFiles,
     TerraformJobs,
 };
 use siteup::failure::Failure;
 use siteup::site::SiteConfig;
+use siteup::terraform::events::Action;
 use siteup::ui::{UiOptions, UiState};
 use siteup::wizard::state::{
-    ApplyResult, ApplyRow, ApplyRows, CheckReport, FileChange, PlanFacts, ProfileChoice, RowState,
+    ApplyResult, ApplyRow, ApplyRows, CheckReport, FileChange, FileChangeKind, PlanFacts, RowState,
 };
 use siteup::wizard::update::{OutputFacts, ProfileFacts};
-use siteup::wizard::{Journey, Mode, Phase, Status, StepId, StepKind};
+use siteup::wizard::{Journey, Mode, Phase, PhaseStep, Status, StepId, StepKind};
 use time::OffsetDateTime;
 
 pub fn now() -> OffsetDateTime {
@@ -123,21 +126,31 @@ pub fn profile_picker() -> Journey {
         Some(secs_ago(5)),
     );
     j.facts.profiles = vec![
-        ProfileChoice {
-            name: "work-sso".into(),
-            kind: "SSO".into(),
-            region: Some("eu-west-1".into()),
-        },
-        ProfileChoice {
-            name: "personal".into(),
-            kind: "static keys".into(),
-            region: Some("us-east-1".into()),
-        },
-        ProfileChoice {
-            name: "deployer".into(),
-            kind: "assume role".into(),
-            region: None,
-        },
+        profile(
+            "work-sso",
+            ProfileKind::Sso {
+                session: Some("work".into()),
+                start_url: None,
+                account_id: None,
+                role_name: None,
+            },
+            Some("eu-west-1"),
+        ),
+        profile(
+            "personal",
+            ProfileKind::StaticKeys {
+                session_token: false,
+            },
+            Some("us-east-1"),
+        ),
+        profile(
+            "deployer",
+            ProfileKind::AssumeRole {
+                role_arn: "arn:aws:iam::123456789012:role/deployer".into(),
+                source: RoleSource::Profile("work-sso".into()),
+            },
+            None,
+        ),
     ];
     j
 }
@@ -166,20 +179,30 @@ pub fn site_form() -> Journey {
     j
 }
 
+/// A profile as the picker lists it.
+pub fn profile(name: &str, kind: ProfileKind, region: Option<&str>) -> ProfileInfo {
+    ProfileInfo {
+        choice: ProfileChoice::Named(name.into()),
+        kind,
+        region: region.map(str::to_string),
+        sso_root: None,
+    }
+}
+
 pub fn generated() -> Journey {
     let mut j = site_form();
     done(&mut j, &[StepId::Site, StepId::Generate]);
     j.facts.files = vec![
-        FileChange { path: "terraform/versions.tf".into(), change: "unchanged".into(), diff: None },
+        FileChange { path: "terraform/versions.tf".into(), change: FileChangeKind::Unchanged, diff: None },
         FileChange {
             path: "terraform/email.tf".into(),
-            change: "updated".into(),
+            change: FileChangeKind::Updated,
             diff: Some("--- terraform/email.tf\n+++ terraform/email.tf\n@@ -1,4 +1,4 @@\n resource \"aws_sesv2_email_identity\" \"sender\" {\n-  email_identity = \"hello@example.com\"\n+  email_identity = \"no-reply@example.com\"\n }\n".into()),
         },
-        FileChange { path: "terraform/site.tf".into(), change: "created".into(), diff: None },
+        FileChange { path: "terraform/site.tf".into(), change: FileChangeKind::Created, diff: None },
         FileChange {
             path: "terraform/api.tf".into(),
-            change: "kept".into(),
+            change: FileChangeKind::Kept,
             diff: Some("--- terraform/api.tf (yours)\n+++ terraform/api.tf (siteup)\n@@ -10,3 +10,3 @@\n-  memory_size = 512\n+  memory_size = 256\n".into()),
         },
     ];
@@ -289,11 +312,11 @@ pub fn apply_rows(n: usize) -> Vec<ApplyRow> {
         .map(|(i, (addr, name))| ApplyRow {
             address: format!("{addr}#{i}"),
             name: name.to_string(),
-            action: if i == 9 {
-                "replace".into()
+            action: Some(if i == 9 {
+                Action::Replace
             } else {
-                "create".into()
-            },
+                Action::Create
+            }),
             state: RowState::Pending,
             elapsed_secs: 0,
             expected_secs: None,
@@ -603,18 +626,20 @@ pub struct WorldState {
 #[derive(Clone, Default)]
 pub struct FakeWorld {
     pub state: Arc<Mutex<WorldState>>,
-    pub profiles: Vec<ProfileChoice>,
+    pub profiles: Vec<ProfileInfo>,
 }
 
 impl FakeWorld {
     pub fn new() -> Self {
         Self {
             state: Arc::default(),
-            profiles: vec![ProfileChoice {
-                name: "sandbox".into(),
-                kind: "static keys".into(),
-                region: Some("us-east-1".into()),
-            }],
+            profiles: vec![profile(
+                "sandbox",
+                ProfileKind::StaticKeys {
+                    session_token: false,
+                },
+                Some("us-east-1"),
+            )],
         }
     }
     fn with<T>(&self, f: impl FnOnce(&mut WorldState) -> T) -> T {
@@ -675,7 +700,7 @@ impl ProjectFiles for FakeWorld {
         Box::pin(async {
             Ok(vec![FileChange {
                 path: "terraform/zone.tf".into(),
-                change: "created".into(),
+                change: FileChangeKind::Created,
                 diff: None,
             }])
         })
@@ -740,7 +765,7 @@ impl TerraformJobs for FakeWorld {
 }
 
 impl AwsChecks for FakeWorld {
-    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>> {
+    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileInfo>> {
         let p = self.profiles.clone();
         Box::pin(async move { p })
     }

@@ -7,10 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::paragraph;
+use crate::terraform::events::Action;
 use crate::ui::state::UiState;
 use crate::ui::text::{running_compact, truncate, wrap_count};
 use crate::wizard::state::{ApplyRow, RowState};
-use crate::wizard::{Journey, Phase, Status};
+use crate::wizard::{Journey, Phase, PhaseStep, Status};
 
 /// The timer column of a row: `4m12s/~15m`, `3s`, `~15m`.
 pub fn row_timer(ui: &UiState, row: &ApplyRow) -> String {
@@ -77,9 +78,9 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState, phase: P
     let blocks: Vec<Vec<Line<'static>>> = rows
         .iter()
         .map(|r| {
-            let action_style = match r.action.as_str() {
-                "delete" | "replace" => t.bad(),
-                "update" => t.warn(),
+            let action_style = match r.action {
+                Some(Action::Delete | Action::Replace) => t.bad(),
+                Some(Action::Update) => t.warn(),
                 _ => t.dim(),
             };
             let name_style = match r.state {
@@ -89,10 +90,10 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState, phase: P
                 RowState::Done => t.normal(),
             };
             // Anything but a create says so after the name.
-            let tag = if r.action == "create" {
+            let tag = if r.action == Some(Action::Create) {
                 String::new()
             } else {
-                format!(" ({})", r.action)
+                format!(" ({})", r.action_label())
             };
             let tag_w = tag.chars().count();
             let name = truncate(&r.name, name_w.saturating_sub(tag_w), g.ellipsis());
