@@ -32,6 +32,28 @@ pub mod output {
     pub const API_INVOKE_URL: &str = "api_invoke_url";
     pub const API_FUNCTION_NAME: &str = "api_function_name";
     pub const API_LOG_GROUP: &str = "api_log_group";
+
+    /// Every output name above (the whole stack writes each of them).
+    pub const ALL: &[&str] = &[
+        NAME_SERVERS,
+        ZONE_ID,
+        REGION,
+        SENDER_ADDRESS,
+        STATE_BUCKET,
+        DEPLOYS_BUCKET,
+        SITE_URL,
+        SITE_BUCKET,
+        CLOUDFRONT_DISTRIBUTION_ID,
+        TABLE_NAME,
+        USER_POOL_ID,
+        USER_POOL_CLIENT_ID,
+        AUTH_URL,
+        IDENTITY_POOL_ID,
+        API_URL,
+        API_INVOKE_URL,
+        API_FUNCTION_NAME,
+        API_LOG_GROUP,
+    ];
 }
 
 #[cfg(test)]
