@@ -93,12 +93,14 @@ pub struct StepRecord {
     pub detail: Option<String>,
 }
 
-/// One line of history.
+/// One line of history: a step reached a status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     pub at: String,
     pub step: String,
-    pub event: String,
+    /// The status reached (`None` for a spelling this siteup cannot read).
+    #[serde(default, deserialize_with = "lenient_status")]
+    pub event: Option<Status>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,7 +257,7 @@ impl Journal {
             self.history.push(JournalEntry {
                 at: at.to_string(),
                 step: id.to_string(),
-                event: state.id().to_string(),
+                event: Some(state),
             });
             if self.history.len() > HISTORY_LIMIT {
                 let excess = self.history.len() - HISTORY_LIMIT;
@@ -340,6 +342,7 @@ mod tests {
         assert_eq!(state("stack"), Some(Status::Failed));
         assert_eq!(state("site"), Some(Status::NotYet));
         assert_eq!(state("odd"), None);
+        assert_eq!(j.history[0].event, Some(Status::Done));
         assert!(!j.state_is_migrated());
         assert_eq!(j.running_steps(), ["state"]);
         // Saved again, the states keep their spellings.
