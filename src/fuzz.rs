@@ -113,8 +113,18 @@ mod tests {
     #[test]
     fn the_journal_never_panics_and_every_error_is_a_sentence() {
         let mut journal = crate::project::journal::Journal::new();
-        journal.record("zone", "running", None, "2026-11-28T10:00:00Z");
-        journal.record("zone", "done", Some("ok".into()), "2026-11-28T10:01:00Z");
+        journal.record(
+            "zone",
+            crate::project::journal::Status::Running,
+            None,
+            "2026-11-28T10:00:00Z",
+        );
+        journal.record(
+            "zone",
+            crate::project::journal::Status::Done,
+            Some("ok".into()),
+            "2026-11-28T10:01:00Z",
+        );
         let sample = serde_json::to_vec_pretty(&journal).expect("json");
         let mut refused = 0;
         for bytes in mutations(2, &sample, ROUNDS) {

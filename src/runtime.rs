@@ -53,7 +53,7 @@ impl JournalStore {
             .filter_map(|(id, rec)| {
                 Some(ResumeRecord {
                     step: StepId::from_id(id)?,
-                    status: Status::from_id(&rec.state)?,
+                    status: rec.state?,
                     since: parse(&rec.started_at),
                     finished_at: parse(&rec.finished_at),
                     detail: rec.detail.clone(),
@@ -64,7 +64,7 @@ impl JournalStore {
 
     fn record(&mut self, step: StepId, status: Status, detail: Option<String>, j: &Journey) {
         let at = crate::project::now_rfc3339();
-        self.journal.record(step.id(), status.id(), detail, &at);
+        self.journal.record(step.id(), status, detail, &at);
         // The core owns the wait's start time: keep the journal's in step with it.
         if let Some(since) = j.state(step).since
             && let Ok(text) = since.format(&time::format_description::well_known::Rfc3339)

@@ -18,11 +18,11 @@ use siteup::aws::route53::existing_zones_message;
 use siteup::aws::ses::{CheckState, review_guidance};
 use siteup::aws::{
     AwsApi, AwsEnv, AwsError, AwsSession, ConnectOptions, ProductionAccessRequest, ProfileChoice,
-    ReviewState, SdkAws, Target, ZONE_ADDRESS, ZoneImport, connect, connect_with,
-    render_ses_request, ses_status,
+    ReviewState, SdkAws, Target, ZoneImport, connect, connect_with, render_ses_request, ses_status,
 };
 use siteup::sandbox::emulator::{Emulator, ReviewStatus};
 use siteup::site::{Domain, Region, SiteConfig};
+use siteup::tfgen::names::ZONE_ADDRESS;
 
 const REGION: &str = "us-east-1";
 

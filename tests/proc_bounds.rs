@@ -17,7 +17,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use siteup::project::ProjectPaths;
-use siteup::project::journal::Journal;
+use siteup::project::journal::{Journal, Status};
 use siteup::project::lock::DirLock;
 
 /// The exit code of a journey that is not done (`siteup --help`).
@@ -91,9 +91,9 @@ fn project_with_a_running_step() -> tempfile::TempDir {
     let mut journal = Journal::load(&state_dir).expect("journal");
     let at = "2026-12-01T10:00:00Z";
     for step in ["preflight", "profile", "site", "generate"] {
-        journal.record(step, "done", None, at);
+        journal.record(step, Status::Done, None, at);
     }
-    journal.record("state", "running", Some("planning".into()), at);
+    journal.record("state", Status::Running, Some("planning".into()), at);
     journal.save(&state_dir).expect("save journal");
     dir
 }
@@ -151,8 +151,8 @@ fn status_answers_for_a_running_step_nothing_works_on_and_says_it_was_interrupte
     // status only reads: the journal still says what the killed siteup left.
     let journal = Journal::load(&ProjectPaths::new(dir.path()).state_dir()).expect("journal");
     assert_eq!(
-        journal.step("state").map(|r| r.state.as_str()),
-        Some("running")
+        journal.step("state").and_then(|r| r.state),
+        Some(Status::Running)
     );
 }
 

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use journey_support::Project;
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
+use siteup::project::journal::Status;
 use watch::SHORT_TIMEOUT;
 
 /// How long the sandbox may take to get to terraform (emulator, profile, generation).
@@ -60,7 +61,7 @@ fn no_step_running(p: &Project) {
     let running: Vec<&String> = journal
         .steps
         .iter()
-        .filter(|(_, r)| r.state == "running")
+        .filter(|(_, r)| r.state == Some(Status::Running))
         .map(|(id, _)| id)
         .collect();
     assert!(
@@ -115,7 +116,7 @@ fn ctrl_c_reaches_terraform(command: &str) {
     );
     no_step_running(&p);
     let state = p.journal().step("state").cloned().expect("the state step");
-    assert_eq!(state.state, "failed", "{state:?}");
+    assert_eq!(state.state, Some(Status::Failed), "{state:?}");
     assert!(
         state
             .detail
@@ -161,7 +162,7 @@ fn sigterm_during_terraform_plan_leaves_terraform_running_and_records_the_step_i
 
     no_step_running(&p);
     let state = p.journal().step("state").cloned().expect("the state step");
-    assert_eq!(state.state, "failed", "{state:?}");
+    assert_eq!(state.state, Some(Status::Failed), "{state:?}");
     assert!(
         state
             .detail

@@ -305,7 +305,7 @@ async fn output_goes_to_files_in_the_run_dir_and_the_record_keeps_the_exit() {
     assert_eq!(record.pid, pid);
     assert_eq!(record.args[0], "-c");
     let exit = record.exit.expect("the exit is recorded");
-    assert_eq!((exit.code, exit.kind.as_str()), (Some(0), "success"));
+    assert_eq!((exit.code, exit.kind), (Some(0), ExitKind::Success));
     assert_eq!(running_terraform(&runs), None, "nothing runs any more");
 
     // Without a run directory, the files go under the working directory's .terraform/.

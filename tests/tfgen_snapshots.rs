@@ -508,6 +508,24 @@ fn inconsistent_answers_are_refused_with_a_sentence() {
     assert!(message.contains("users part needs site"), "{message}");
 }
 
+/// The names siteup reads back (tfgen::names) are the ones the stack writes: every output of
+/// the whole stack, exactly, and the zone's address.
+#[test]
+fn the_names_siteup_reads_are_the_names_the_stack_writes() {
+    use siteup::tfgen::names::{ZONE_ADDRESS, output};
+    let config = full_us_east_1();
+    let files = render(&config, Backend::Local);
+    let outputs_tf = text(&files, "outputs.tf");
+    let written: BTreeSet<&str> = outputs_tf
+        .lines()
+        .filter_map(|l| l.strip_prefix("output \""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    let named: BTreeSet<&str> = output::ALL.iter().copied().collect();
+    assert_eq!(written, named, "{outputs_tf}");
+    assert!(tfgen::resource_addresses(&config).contains(&ZONE_ADDRESS.to_string()));
+}
+
 #[test]
 fn rendering_is_deterministic() {
     for (_, config) in all_configs().into_iter().take(4) {

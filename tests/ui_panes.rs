@@ -59,7 +59,11 @@ fn profile_picker_lists_kinds() {
     key(&mut u, &j, KeyCode::Down);
     snap("profile_picker", &j, &u);
     let t = render(&j, &mut u.clone(), 80, 24);
-    assert!(find(&t, "SSO").is_some() && find(&t, "assume role").is_some());
+    assert!(
+        find(&t, "work-sso  SSO").is_some()
+            && find(&t, "personal  keys").is_some()
+            && find(&t, "deployer  role").is_some()
+    );
 }
 
 #[test]

@@ -44,7 +44,7 @@ pub use identity::{
 };
 pub use production::{ProductionAccessRequest, SubmitOutcome, render_ses_request, submit_request};
 pub use profiles::{ProfileChoice, ProfileInfo, ProfileKind, ProfileList};
-pub use route53::{HostedZone, ZONE_ADDRESS, ZoneImport};
+pub use route53::{HostedZone, ZoneImport};
 pub use sdk::SdkAws;
 pub use ses::{AccountStatus, DomainIdentityStatus, ReviewState, SenderStatus, SesStatus};
 

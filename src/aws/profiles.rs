@@ -198,6 +198,13 @@ pub struct ProfileInfo {
     pub sso_root: Option<SsoRoot>,
 }
 
+impl ProfileInfo {
+    /// The profile's name, or `@env` for the environment variables.
+    pub fn name(&self) -> &str {
+        self.choice.name()
+    }
+}
+
 /// Every profile the SDK sees, and the one to preselect.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ProfileList {

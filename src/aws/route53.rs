@@ -5,9 +5,6 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// The Terraform address of the generated hosted zone (see `tfgen`'s stack).
-pub const ZONE_ADDRESS: &str = "aws_route53_zone.main";
-
 /// A public hosted zone for the domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostedZone {
@@ -234,7 +231,7 @@ mod tests {
     #[test]
     fn import_address_and_id() {
         let z = zone("Z123", &["ns-1.awsdns-01.org"]);
-        let import = ZoneImport::new(ZONE_ADDRESS, &z);
+        let import = ZoneImport::new("aws_route53_zone.main", &z);
         assert_eq!(
             import.command(),
             "terraform import aws_route53_zone.main Z123"

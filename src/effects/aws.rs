@@ -5,17 +5,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{BoxFuture, Project};
+use crate::aws::ProfileInfo;
 use crate::aws::{self, AwsApi, AwsEnv, HostedZone, SdkAws, SessionExpiry, Target};
 use crate::failure::Failure;
 use crate::project::settings;
 use crate::wizard::StepKind;
-use crate::wizard::state::{CheckReport, ProfileChoice};
+use crate::wizard::state::CheckReport;
 use crate::wizard::update::ProfileFacts;
 
 /// What the journey asks of AWS.
 pub trait AwsChecks: Send + Sync {
     /// The profiles in the user's AWS files (none when there are none).
-    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>>;
+    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileInfo>>;
     /// Connects with the profile and says who it is.
     fn verify_profile(&self, name: String) -> BoxFuture<'_, Result<ProfileFacts, Failure>>;
     /// When the verified session ends, where known.
@@ -151,22 +152,14 @@ impl AwsHandler {
 }
 
 impl AwsChecks for AwsHandler {
-    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>> {
+    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileInfo>> {
         Box::pin(async move {
             // The sandbox has one throwaway profile, chosen for the user.
             let Connect::Profile { env, .. } = &self.connect else {
                 return Vec::new();
             };
             match aws::profiles::discover(env).await {
-                Ok(list) => list
-                    .profiles
-                    .iter()
-                    .map(|p| ProfileChoice {
-                        name: p.choice.name().to_string(),
-                        kind: p.kind.short().to_string(),
-                        region: p.region.clone(),
-                    })
-                    .collect(),
+                Ok(list) => list.profiles,
                 Err(e) => {
                     tracing::warn!("listing profiles: {e}");
                     Vec::new()

@@ -75,10 +75,7 @@ impl ProjectFiles for LiveProjectFiles {
                 .iter()
                 .map(|f| FileChange {
                     path: format!("terraform/{}", f.path.display()),
-                    change: match f.action {
-                        tfgen::FileAction::Conflict(_) => "kept".to_string(),
-                        other => other.label().to_string(),
-                    },
+                    change: f.action.into(),
                     diff: f.diff.clone(),
                 })
                 .collect())

@@ -132,7 +132,7 @@ impl TerraformHandler {
             .state_list()
             .await?
             .iter()
-            .any(|a| a == aws::ZONE_ADDRESS);
+            .any(|a| a == tfgen::names::ZONE_ADDRESS);
         if managed {
             return Ok(None);
         }
@@ -205,14 +205,6 @@ impl TerraformHandler {
         }
     }
 
-    fn targets(config: &SiteConfig, phase: Phase) -> Vec<String> {
-        match phase {
-            Phase::StateBootstrap => tfgen::phase_targets(config, tfgen::Phase::StateBootstrap),
-            Phase::Foundation => tfgen::phase_targets(config, tfgen::Phase::Foundation),
-            Phase::Full => Vec::new(),
-        }
-    }
-
     async fn plan_phase(&self, phase: Phase) -> Result<PlanFacts, Failure> {
         if phase == Phase::StateBootstrap && self.project.state_migrated() {
             return Ok(PlanFacts::default());
@@ -237,7 +229,7 @@ impl TerraformHandler {
         let options = PlanOptions {
             out: Some(out.clone()),
             lock_timeout: Some(LOCK_TIMEOUT),
-            targets: Self::targets(&config, phase),
+            targets: tfgen::phase_targets(&config, phase),
             ..PlanOptions::default()
         };
         let handle = self.terraform().spawn(&TfCommand::Plan(options))?;
@@ -472,11 +464,7 @@ fn rows_of(progress: &ApplyProgress, phase: Phase, durations: &Durations) -> App
             .map(|r| ApplyRow {
                 address: r.address.clone(),
                 name: format!("{} {}", r.human_type, short_name(&r.address)),
-                action: r
-                    .action
-                    .as_ref()
-                    .map(|a| format!("{a:?}").to_lowercase())
-                    .unwrap_or_default(),
+                action: r.action.clone(),
                 state: match r.status {
                     ResourceStatus::Pending => RowState::Pending,
                     ResourceStatus::Running => RowState::Running,

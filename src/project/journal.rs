@@ -12,11 +12,70 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA_VERSION: u32 = 1;
 pub const FILE_NAME: &str = "journal.json";
 
+/// A step's status: the one type the core's checklist and the journal share. It is written in
+/// the journal with the spellings of [`Status::id`] (`not-yet`, `running`, `waiting-on-you`,
+/// `waiting-on-aws`, `done`, `failed`), the same spellings journals had when the state was a
+/// string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Its dependencies are not done yet.
+    NotYet,
+    /// siteup is working on it now.
+    Running,
+    /// A person must act.
+    WaitingOnYou,
+    /// AWS must act; siteup keeps checking.
+    WaitingOnAws,
+    Done,
+    Failed,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::NotYet,
+        Status::Running,
+        Status::WaitingOnYou,
+        Status::WaitingOnAws,
+        Status::Done,
+        Status::Failed,
+    ];
+
+    /// The status's id, as the journal and `status --json` spell it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::NotYet => "not-yet",
+            Status::Running => "running",
+            Status::WaitingOnYou => "waiting-on-you",
+            Status::WaitingOnAws => "waiting-on-aws",
+            Status::Done => "done",
+            Status::Failed => "failed",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.id() == id)
+    }
+
+    pub fn is_waiting(self) -> bool {
+        matches!(self, Status::WaitingOnYou | Status::WaitingOnAws)
+    }
+}
+
+/// Reads a recorded state leniently: a spelling this siteup does not know (from an older or
+/// hand-edited journal) is `None`, and resuming skips that step's record instead of refusing
+/// the whole journal.
+fn lenient_status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Status>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    Ok(text.as_deref().and_then(Status::from_id))
+}
+
 /// What the journal knows about one step.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
-    /// The step's last recorded state (`done`, `running`, `waiting`, `failed`, ...).
-    pub state: String,
+    /// The step's last recorded state; `None` for a record whose state this siteup cannot read.
+    #[serde(default, deserialize_with = "lenient_status")]
+    pub state: Option<Status>,
     /// When the step (or the wait) first started, RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
@@ -34,12 +93,14 @@ pub struct StepRecord {
     pub detail: Option<String>,
 }
 
-/// One line of history.
+/// One line of history: a step reached a status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     pub at: String,
     pub step: String,
-    pub event: String,
+    /// The status reached (`None` for a spelling this siteup cannot read).
+    #[serde(default, deserialize_with = "lenient_status")]
+    pub event: Option<Status>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,10 +113,6 @@ pub struct Journal {
     pub history: Vec<JournalEntry>,
 }
 
-/// A step's state while siteup works on it.
-pub const RUNNING: &str = "running";
-/// A step's state once it failed, or was interrupted.
-pub const FAILED: &str = "failed";
 /// How the detail of an interrupted step starts.
 pub const INTERRUPTED: &str = "interrupted";
 
@@ -170,7 +227,8 @@ impl Journal {
 
     /// Whether the state bootstrap finished (the S3 backend belongs in the files from then on).
     pub fn state_is_migrated(&self) -> bool {
-        self.step("state").is_some_and(|s| s.state == "done")
+        self.step("state")
+            .is_some_and(|s| s.state == Some(Status::Done))
     }
 
     pub fn step(&self, id: &str) -> Option<&StepRecord> {
@@ -178,28 +236,28 @@ impl Journal {
     }
 
     /// Records a new state for a step at time `at` and appends it to the history.
-    pub fn record(&mut self, id: &str, state: &str, detail: Option<String>, at: &str) {
+    pub fn record(&mut self, id: &str, state: Status, detail: Option<String>, at: &str) {
         let rec = self.steps.entry(id.to_string()).or_default();
-        let changed = rec.state != state;
-        if rec.started_at.is_none() || (changed && state == "running") {
-            if rec.started_at.is_none() || rec.state == "done" {
+        let changed = rec.state != Some(state);
+        if rec.started_at.is_none() || (changed && state == Status::Running) {
+            if rec.started_at.is_none() || rec.state == Some(Status::Done) {
                 rec.started_at = Some(at.to_string());
             }
-            if state == "running" {
+            if state == Status::Running {
                 rec.attempts += 1;
             }
         }
-        if state == "done" {
+        if state == Status::Done {
             rec.finished_at = Some(at.to_string());
         }
-        rec.state = state.to_string();
+        rec.state = Some(state);
         rec.updated_at = Some(at.to_string());
         rec.detail = detail;
         if changed {
             self.history.push(JournalEntry {
                 at: at.to_string(),
                 step: id.to_string(),
-                event: state.to_string(),
+                event: Some(state),
             });
             if self.history.len() > HISTORY_LIMIT {
                 let excess = self.history.len() - HISTORY_LIMIT;
@@ -212,7 +270,7 @@ impl Journal {
     pub fn running_steps(&self) -> Vec<String> {
         self.steps
             .iter()
-            .filter(|(_, r)| r.state == RUNNING)
+            .filter(|(_, r)| r.state == Some(Status::Running))
             .map(|(id, _)| id.clone())
             .collect()
     }
@@ -223,7 +281,7 @@ impl Journal {
     pub fn mark_interrupted(&mut self, detail: &str, at: &str) -> Vec<String> {
         let steps = self.running_steps();
         for id in &steps {
-            self.record(id, FAILED, Some(detail.to_string()), at);
+            self.record(id, Status::Failed, Some(detail.to_string()), at);
         }
         steps
     }
@@ -238,13 +296,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = dir.path().join(".siteup");
         let mut j = Journal::new();
-        j.record("zone", "running", None, "2026-11-28T10:00:00Z");
-        j.record("zone", "done", None, "2026-11-28T10:01:00Z");
+        j.record("zone", Status::Running, None, "2026-11-28T10:00:00Z");
+        j.record("zone", Status::Done, None, "2026-11-28T10:01:00Z");
         j.save(&state).expect("save");
         let back = Journal::load(&state).expect("load");
         assert_eq!(back, j);
         let zone = back.step("zone").expect("zone step");
-        assert_eq!(zone.state, "done");
+        assert_eq!(zone.state, Some(Status::Done));
         assert_eq!(zone.attempts, 1);
         assert_eq!(zone.started_at.as_deref(), Some("2026-11-28T10:00:00Z"));
         assert_eq!(zone.finished_at.as_deref(), Some("2026-11-28T10:01:00Z"));
@@ -257,7 +315,52 @@ mod tests {
         let old = br#"{"schema": 1, "created_at": "2026-11-28T10:00:00Z", "steps": {"zone": {"state": "done", "attempts": 1, "facts": {"zone_id": "Z123"}}}, "history": []}"#;
         std::fs::write(dir.path().join(FILE_NAME), old).expect("write");
         let j = Journal::load(dir.path()).expect("an older journal loads");
-        assert_eq!(j.step("zone").map(|s| s.state.as_str()), Some("done"));
+        assert_eq!(j.step("zone").and_then(|s| s.state), Some(Status::Done));
+    }
+
+    /// Journals written when the state was a string still load, every spelling to its status,
+    /// and a spelling this siteup does not know is skipped rather than refusing the journal.
+    #[test]
+    fn a_journal_with_string_states_loads_into_statuses() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = br#"{"schema": 1, "created_at": "2026-11-28T10:00:00Z", "steps": {
+            "preflight": {"state": "done", "attempts": 1, "finished_at": "2026-11-28T10:00:00Z"},
+            "state": {"state": "running", "attempts": 2, "detail": "planning"},
+            "zone_delegated": {"state": "waiting-on-you"},
+            "ses_verified": {"state": "waiting-on-aws"},
+            "stack": {"state": "failed", "detail": "interrupted: stopped"},
+            "site": {"state": "not-yet"},
+            "odd": {"state": "someday"}
+        }, "history": [{"at": "2026-11-28T10:00:00Z", "step": "preflight", "event": "done"}]}"#;
+        std::fs::write(dir.path().join(FILE_NAME), old).expect("write");
+        let j = Journal::load(dir.path()).expect("an older journal loads");
+        let state = |id: &str| j.step(id).and_then(|s| s.state);
+        assert_eq!(state("preflight"), Some(Status::Done));
+        assert_eq!(state("state"), Some(Status::Running));
+        assert_eq!(state("zone_delegated"), Some(Status::WaitingOnYou));
+        assert_eq!(state("ses_verified"), Some(Status::WaitingOnAws));
+        assert_eq!(state("stack"), Some(Status::Failed));
+        assert_eq!(state("site"), Some(Status::NotYet));
+        assert_eq!(state("odd"), None);
+        assert_eq!(j.history[0].event, Some(Status::Done));
+        assert!(!j.state_is_migrated());
+        assert_eq!(j.running_steps(), ["state"]);
+        // Saved again, the states keep their spellings.
+        j.save(dir.path()).expect("save");
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
+        for spelling in [
+            "\"done\"",
+            "\"running\"",
+            "\"waiting-on-you\"",
+            "\"waiting-on-aws\"",
+            "\"failed\"",
+            "\"not-yet\"",
+        ] {
+            assert!(
+                text.contains(&format!("\"state\": {spelling}")),
+                "{spelling} in {text}"
+            );
+        }
     }
 
     #[test]
@@ -297,17 +400,17 @@ mod tests {
         let mut j = Journal::new();
         j.record(
             "state",
-            "running",
+            Status::Running,
             Some("planning".into()),
             "2026-11-28T10:00:00Z",
         );
-        j.record("profile", "done", None, "2026-11-28T10:00:00Z");
+        j.record("profile", Status::Done, None, "2026-11-28T10:00:00Z");
         let changed = j.mark_interrupted("interrupted: stopped", "2026-11-28T10:01:00Z");
         assert_eq!(changed, ["state"]);
         let state = j.step("state").expect("state");
-        assert_eq!(state.state, "failed");
+        assert_eq!(state.state, Some(Status::Failed));
         assert!(is_interrupted(state.detail.as_deref()));
-        assert_eq!(j.step("profile").map(|r| r.state.as_str()), Some("done"));
+        assert_eq!(j.step("profile").and_then(|r| r.state), Some(Status::Done));
         assert!(j.running_steps().is_empty());
     }
 

@@ -73,6 +73,28 @@ impl Action {
     pub fn is_destructive(&self) -> bool {
         matches!(self, Action::Replace | Action::Delete)
     }
+
+    /// How the apply pane and plain mode name it: `create`, `update`, `replace`, ...
+    pub fn label(&self) -> &str {
+        match self {
+            Action::NoOp => "noop",
+            Action::Create => "create",
+            Action::Read => "read",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Move => "move",
+            Action::Import => "import",
+            Action::Forget => "forget",
+            Action::Other(other) => other,
+        }
+    }
+}
+
+impl serde::Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
 }
 
 /// A resource instance as terraform names it in the stream.

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::tfgen::names::output;
+
 /// The outputs of an applied stack.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outputs {
@@ -38,7 +40,7 @@ pub fn parse(json: &[u8]) -> Result<Outputs, serde_json::Error> {
         outputs.values.insert(name.clone(), text);
     }
     let value_of = |name: &str| map.get(name).and_then(|o| o.get("value"));
-    outputs.nameservers = value_of("name_servers")
+    outputs.nameservers = value_of(output::NAME_SERVERS)
         .and_then(serde_json::Value::as_array)
         .map(|ns| {
             ns.iter()
@@ -46,7 +48,7 @@ pub fn parse(json: &[u8]) -> Result<Outputs, serde_json::Error> {
                 .collect()
         })
         .unwrap_or_default();
-    outputs.zone_id = value_of("zone_id")
+    outputs.zone_id = value_of(output::ZONE_ID)
         .and_then(serde_json::Value::as_str)
         .map(str::to_string);
     Ok(outputs)

@@ -727,8 +727,10 @@ pub enum RunEvent {
     Exited(RunOutcome),
 }
 
-/// How a run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How a run ended. Run records spell it `success`, `changes`, `locked`, `interrupted`,
+/// `killed` or `failed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ExitKind {
     /// Exit code 0.
     Success,
@@ -742,20 +744,6 @@ pub enum ExitKind {
     Killed,
     /// Any other failure.
     Failed,
-}
-
-impl ExitKind {
-    /// `success`, `changes`, `locked`, `interrupted`, `killed`, `failed`.
-    pub fn label(&self) -> &'static str {
-        match self {
-            ExitKind::Success => "success",
-            ExitKind::Changes => "changes",
-            ExitKind::Locked => "locked",
-            ExitKind::Interrupted => "interrupted",
-            ExitKind::Killed => "killed",
-            ExitKind::Failed => "failed",
-        }
-    }
 }
 
 /// The end of a run: exit status, classified, and what is needed for the error report.
@@ -1473,7 +1461,7 @@ async fn supervise(mut s: Supervisor) {
         record.exit = Some(ExitRecord {
             code,
             signal,
-            kind: kind.label().to_string(),
+            kind,
             finished_at: crate::project::now_rfc3339(),
         });
         if let Err(e) = record.write(&path) {

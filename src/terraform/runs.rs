@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::runner::ExitKind;
 use crate::project::atomic::write_atomic;
 
 /// The run directory, relative to terraform's working directory, when the caller names none.
@@ -48,8 +49,7 @@ pub struct RunFiles {
 pub struct ExitRecord {
     pub code: Option<i32>,
     pub signal: Option<i32>,
-    /// `success`, `changes`, `locked`, `interrupted`, `killed` or `failed`.
-    pub kind: String,
+    pub kind: ExitKind,
     pub finished_at: String,
 }
 
@@ -271,7 +271,7 @@ mod tests {
             exit: exit.then(|| ExitRecord {
                 code: Some(0),
                 signal: None,
-                kind: "success".into(),
+                kind: ExitKind::Success,
                 finished_at: "2026-11-28T00:01:00Z".into(),
             }),
         };

@@ -2,7 +2,7 @@
 //! manages the existing zone (same nameservers) instead of creating a second one.
 
 use super::hcl::{Block, Expr, File};
-use crate::aws::ZONE_ADDRESS;
+use super::names::ZONE_ADDRESS;
 
 /// The file holding the import block, beside the generated ones.
 pub const ADOPT_FILE: &str = "siteup_adopt_zone.tf";

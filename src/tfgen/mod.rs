@@ -18,6 +18,7 @@ pub mod adopt;
 mod docs;
 pub mod hcl;
 pub mod manifest;
+pub mod names;
 pub mod sandbox_override;
 mod stack;
 pub mod zip;
@@ -109,8 +110,10 @@ pub enum TfgenError {
     BadSandboxUrl(String),
 }
 
-/// The phases of the journey's applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The phases of the journey's applies: the one phase type of siteup (the core's steps map to
+/// it in `wizard::state`, the apply handler targets it with [`phase_targets`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// The state bucket and its settings only, applied with local state.
     StateBootstrap,
@@ -120,6 +123,17 @@ pub enum Phase {
     Foundation,
     /// Everything (no targets).
     Full,
+}
+
+impl Phase {
+    /// The phase's id in file names (`state-bootstrap.tfplan`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Phase::StateBootstrap => "state-bootstrap",
+            Phase::Foundation => "foundation",
+            Phase::Full => "full",
+        }
+    }
 }
 
 /// Every file of the project for `config`, in a stable order.

@@ -2,6 +2,7 @@
 //! [`super::hcl`], and the phase ([`Tier`]) of every resource for the journey's targeted applies.
 
 use super::hcl::{Block, Expr, File, Seg, interp, lit};
+use super::names::{ZONE_ADDRESS, ZONE_NAME, ZONE_TYPE, output};
 use super::{Backend, GenerateOptions, STATE_KEY};
 use crate::site::SiteConfig;
 
@@ -145,14 +146,17 @@ fn policy(statements: Vec<Expr>) -> Expr {
     ]))
 }
 
-const ZONE_ID: &str = "aws_route53_zone.main.zone_id";
+/// `aws_route53_zone.main.zone_id`, the zone every record goes in.
+fn zone_id() -> Expr {
+    r(format!("{ZONE_ADDRESS}.zone_id"))
+}
 
 /// A DNS record with literal values.
 fn record(name: &str, ty: &str, ttl: i64, records: Expr) -> impl FnOnce(Block) -> Block {
     let name = name.to_string();
     let ty = ty.to_string();
     move |b: Block| {
-        b.attr("zone_id", r(ZONE_ID))
+        b.attr("zone_id", zone_id())
             .attr("name", s(name))
             .attr("type", s(ty))
             .attr("ttl", ttl)
@@ -167,7 +171,7 @@ fn alias(name: &str, ty: &str, target: &str, target_zone: &str) -> impl FnOnce(B
     let target = target.to_string();
     let target_zone = target_zone.to_string();
     move |b: Block| {
-        b.attr("zone_id", r(ZONE_ID))
+        b.attr("zone_id", zone_id())
             .attr("name", s(name))
             .attr("type", s(ty))
             .block(
@@ -388,7 +392,7 @@ pub(crate) fn zone(c: &Ctx) -> TfFile {
         "The Route 53 hosted zone. Its four nameservers go to the registrar; a new zone gets new\n\
          nameservers, so the zone is protected from destruction.",
     );
-    f.resource(Tier::Foundation, "aws_route53_zone", "main", |b| {
+    f.resource(Tier::Foundation, ZONE_TYPE, ZONE_NAME, |b| {
         b.attr("name", s(&c.domain)).prevent_destroy()
     });
     f
@@ -415,7 +419,7 @@ pub(crate) fn email(c: &Ctx) -> TfFile {
     f.resource(Tier::Foundation, "aws_route53_record", "ses_dkim", |b| {
         b.attr("count", 3)
             .blank()
-            .attr("zone_id", r(ZONE_ID))
+            .attr("zone_id", zone_id())
             .attr(
                 "name",
                 t(vec![interp(token), lit(format!("._domainkey.{domain}"))]),
@@ -522,7 +526,7 @@ fn validation_records(f: &mut TfFile, name: &str, certificate: &str) {
             ]),
         )
         .blank()
-        .attr("zone_id", r(ZONE_ID))
+        .attr("zone_id", zone_id())
         .attr("name", r("each.value.name"))
         .attr("type", r("each.value.type"))
         .attr("ttl", 60)
@@ -1400,95 +1404,95 @@ pub(crate) fn outputs(c: &Ctx) -> TfFile {
         "What you need after apply: `terraform output` prints these (`-json` for scripts).",
     );
     f.output(
-        "name_servers",
+        output::NAME_SERVERS,
         "Set these four nameservers at your registrar.",
-        r("aws_route53_zone.main.name_servers"),
+        r(format!("{ZONE_ADDRESS}.name_servers")),
     );
     f.output(
-        "zone_id",
+        output::ZONE_ID,
         "The Route 53 hosted zone ID.",
-        r("aws_route53_zone.main.zone_id"),
+        r(format!("{ZONE_ADDRESS}.zone_id")),
     );
-    f.output("region", "The main AWS region.", s(&c.region));
+    f.output(output::REGION, "The main AWS region.", s(&c.region));
     f.output(
-        "sender_address",
+        output::SENDER_ADDRESS,
         "The address the site sends mail from.",
         r("aws_sesv2_email_identity.sender.email_identity"),
     );
     f.output(
-        "state_bucket",
+        output::STATE_BUCKET,
         "The bucket that holds Terraform's state.",
         r("aws_s3_bucket.state.bucket"),
     );
     f.output(
-        "deploys_bucket",
+        output::DEPLOYS_BUCKET,
         "The bucket for deployment artifacts.",
         r("aws_s3_bucket.deploys.bucket"),
     );
     if parts.site {
-        f.output("site_url", "The website.", s(c.origin()));
+        f.output(output::SITE_URL, "The website.", s(c.origin()));
         f.output(
-            "site_bucket",
+            output::SITE_BUCKET,
             "Upload the built site here (aws s3 sync).",
             r("aws_s3_bucket.site.bucket"),
         );
         f.output(
-            "cloudfront_distribution_id",
+            output::CLOUDFRONT_DISTRIBUTION_ID,
             "Invalidate this distribution after an upload.",
             r("aws_cloudfront_distribution.site.id"),
         );
     }
     if parts.database {
         f.output(
-            "table_name",
+            output::TABLE_NAME,
             "The DynamoDB table.",
             r("aws_dynamodb_table.main.name"),
         );
     }
     if parts.users {
         f.output(
-            "user_pool_id",
+            output::USER_POOL_ID,
             "The Cognito user pool ID.",
             r("aws_cognito_user_pool.main.id"),
         );
         f.output(
-            "user_pool_client_id",
+            output::USER_POOL_CLIENT_ID,
             "The web client ID for sign-in from the site.",
             r("aws_cognito_user_pool_client.web.id"),
         );
         f.output(
-            "auth_url",
+            output::AUTH_URL,
             "The hosted sign-in pages.",
             s(format!("https://{}", c.sub("auth"))),
         );
     }
     if parts.identity_pool() {
         f.output(
-            "identity_pool_id",
+            output::IDENTITY_POOL_ID,
             "The Cognito identity pool ID (AWS credentials for signed-in users).",
             r("aws_cognito_identity_pool.main.id"),
         );
     }
     if parts.api {
         f.output(
-            "api_url",
+            output::API_URL,
             "The API at its own domain.",
             s(format!("https://{}", c.sub("api"))),
         );
         f.output(
-            "api_invoke_url",
+            output::API_INVOKE_URL,
             "The API's default endpoint (works before the custom domain is ready).",
             r("aws_api_gateway_stage.api.invoke_url"),
         );
         f.output(
-            "api_function_name",
+            output::API_FUNCTION_NAME,
             "The Lambda function behind the API.",
             r("aws_lambda_function.api.function_name"),
         );
     }
     if parts.logging {
         f.output(
-            "api_log_group",
+            output::API_LOG_GROUP,
             "The API function's CloudWatch log group.",
             r("aws_cloudwatch_log_group.api.name"),
         );

@@ -11,7 +11,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::editor::TextEditor;
 use super::form::FieldId;
 use super::state::{Dialog, FormMode, UiState};
-use crate::wizard::{Action as Offer, Event, Journey, Phase, Status, StepId};
+use crate::wizard::{Action as Offer, Event, Journey, Phase, PhaseStep, Status, StepId};
 
 /// What the loop does after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,7 +368,7 @@ fn profile_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
         KeyCode::Enter => {
             let choosable = j.offers(StepId::Profile, Offer::ChooseProfile);
             match j.facts.profiles.get(ui.profile_cursor) {
-                Some(p) if choosable => send(Event::ProfileChosen(p.name.clone())),
+                Some(p) if choosable => send(Event::ProfileChosen(p.name().to_string())),
                 _ => vec![],
             }
         }
@@ -638,9 +638,10 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::aws::{ProfileChoice, ProfileInfo, ProfileKind};
     use crate::ui::UiOptions;
     use crate::ui::state::FormMode;
-    use crate::wizard::state::{PlanFacts, ProfileChoice};
+    use crate::wizard::state::PlanFacts;
 
     type Offered = BTreeSet<(StepId, Offer)>;
 
@@ -724,10 +725,13 @@ mod tests {
                 set(&mut j, StepId::Profile, status);
                 set(&mut j, StepId::Site, WaitingOnYou);
                 if listed {
-                    j.facts.profiles = vec![ProfileChoice {
-                        name: "personal".into(),
-                        kind: "SSO".into(),
+                    j.facts.profiles = vec![ProfileInfo {
+                        choice: ProfileChoice::Named("personal".into()),
+                        kind: ProfileKind::StaticKeys {
+                            session_token: false,
+                        },
                         region: None,
+                        sso_root: None,
                     }];
                 }
                 out.push(j);

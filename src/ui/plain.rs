@@ -27,8 +27,9 @@ use super::{Background, UiError, UiOptions};
 use crate::effects::Handlers;
 use crate::runtime::JournalStore;
 use crate::site::Parts;
+use crate::terraform::events::Action as TfAction;
 use crate::wizard::state::RowState;
-use crate::wizard::{Action, Event, Journey, Phase, Status, StepId, Stop};
+use crate::wizard::{Action, Event, Journey, Phase, PhaseStep, Status, StepId, Stop};
 use crate::words::DurationStyle;
 
 /// Runs the plain mode on standard input and output. Standard input that is a terminal gets
@@ -92,12 +93,12 @@ pub struct Progress {
     identity: Option<String>,
 }
 
-fn verb(action: &str) -> (&'static str, &'static str) {
+fn verb(action: Option<&TfAction>) -> (&'static str, &'static str) {
     match action {
-        "update" => ("updating", "updated"),
-        "replace" => ("replacing", "replaced"),
-        "delete" => ("destroying", "destroyed"),
-        "read" => ("reading", "read"),
+        Some(TfAction::Update) => ("updating", "updated"),
+        Some(TfAction::Replace) => ("replacing", "replaced"),
+        Some(TfAction::Delete) => ("destroying", "destroyed"),
+        Some(TfAction::Read) => ("reading", "read"),
         _ => ("creating", "created"),
     }
 }
@@ -137,7 +138,7 @@ impl Progress {
             if step == StepId::Generate && st.status == Status::Done {
                 let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
                 for f in &j.facts.files {
-                    *counts.entry(f.change.as_str()).or_default() += 1;
+                    *counts.entry(f.change.label()).or_default() += 1;
                 }
                 if !counts.is_empty() {
                     let parts: Vec<String> =
@@ -182,7 +183,7 @@ impl Progress {
         for r in &j.facts.apply.rows {
             let minutes = r.elapsed_secs / 60;
             let before = self.rows.insert(r.address.clone(), (r.state, minutes));
-            let (ing, ed) = verb(&r.action);
+            let (ing, ed) = verb(r.action.as_ref());
             match (before, r.state) {
                 (None, RowState::Pending) => {}
                 (None, _) => out.extend(row_line(r, ing, ed)),
@@ -224,7 +225,7 @@ fn row_line(r: &crate::wizard::state::ApplyRow, ing: &str, ed: &str) -> Vec<Stri
         )],
         RowState::Failed => {
             let _ = ing;
-            let mut v = vec![format!("  FAILED to {} {}", r.action, r.name)];
+            let mut v = vec![format!("  FAILED to {} {}", r.action_label(), r.name)];
             if let Some(e) = &r.error {
                 v.extend(
                     e.lines()
@@ -791,7 +792,12 @@ impl Plain {
                             .as_deref()
                             .map(|r| format!(", {r}"))
                             .unwrap_or_default();
-                        out.push(format!("  {}. {} ({}{region})", i + 1, p.name, p.kind));
+                        out.push(format!(
+                            "  {}. {} ({}{region})",
+                            i + 1,
+                            p.name(),
+                            p.kind.short()
+                        ));
                     }
                 }
             }
@@ -941,16 +947,16 @@ impl Plain {
                 let chosen = if profiles.is_empty() {
                     (!a.is_empty()).then(|| a.clone())
                 } else if a.is_empty() {
-                    profiles.first().map(|p| p.name.clone())
+                    profiles.first().map(|p| p.name().to_string())
                 } else if let Ok(n) = a.parse::<usize>() {
                     n.checked_sub(1)
                         .and_then(|i| profiles.get(i))
-                        .map(|p| p.name.clone())
+                        .map(|p| p.name().to_string())
                 } else {
                     profiles
                         .iter()
-                        .find(|p| p.name == a)
-                        .map(|p| p.name.clone())
+                        .find(|p| p.name() == a)
+                        .map(|p| p.name().to_string())
                 };
                 match chosen {
                     Some(name) => {
@@ -1156,9 +1162,17 @@ impl Plain {
             .facts
             .profiles
             .iter()
-            .map(|p| crate::words::printable_line(&format!("{} ({})", p.name, p.kind)).into_owned())
+            .map(|p| {
+                crate::words::printable_line(&format!("{} ({})", p.name(), p.kind.short()))
+                    .into_owned()
+            })
             .collect();
-        let names: Vec<String> = j.facts.profiles.iter().map(|p| p.name.clone()).collect();
+        let names: Vec<String> = j
+            .facts
+            .profiles
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect();
         let default = match &q {
             Question::Site(f) => self.site_default(*f),
             _ => None,

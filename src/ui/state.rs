@@ -14,7 +14,7 @@ use super::form::SiteForm;
 use super::text;
 use super::theme::{Glyphs, Theme};
 use crate::wizard::state::RowState;
-use crate::wizard::{Journey, Phase, Status, StepId};
+use crate::wizard::{Journey, Phase, PhaseStep, Status, StepId};
 
 /// The smallest terminal the layout is drawn in; below it a message asks for more room.
 pub const MIN_WIDTH: u16 = 60;
@@ -230,7 +230,7 @@ impl UiState {
             self.form_mode = FormMode::Auto;
             self.form_sent_notice = None;
         }
-        if let Some(url) = j.facts.outputs.get("site_url")
+        if let Some(url) = j.facts.outputs.get(crate::tfgen::names::output::SITE_URL)
             && self.domain.is_none()
         {
             self.domain = Some(url.trim_start_matches("https://").to_string());

@@ -4,6 +4,8 @@
 
 use time::OffsetDateTime;
 
+use crate::tfgen::names::output;
+
 /// Whole seconds from `since` to `now` (zero when the clock went backwards).
 pub fn elapsed_secs(since: OffsetDateTime, now: OffsetDateTime) -> u64 {
     let secs = (now - since).whole_seconds();
@@ -148,17 +150,17 @@ pub const COST_TOTAL: &str =
 
 /// Labels for the terraform outputs the done pane shows first, in order.
 pub const OUTPUT_LABELS: &[(&str, &str)] = &[
-    ("site_url", "Site"),
-    ("api_url", "API"),
-    ("auth_url", "Sign-in"),
-    ("user_pool_id", "User pool id"),
-    ("user_pool_client_id", "Client id"),
-    ("identity_pool_id", "Identity pool"),
-    ("table_name", "Table"),
-    ("site_bucket", "Site bucket"),
-    ("cloudfront_distribution_id", "CloudFront id"),
-    ("api_invoke_url", "API endpoint"),
-    ("sender_address", "Sender"),
+    (output::SITE_URL, "Site"),
+    (output::API_URL, "API"),
+    (output::AUTH_URL, "Sign-in"),
+    (output::USER_POOL_ID, "User pool id"),
+    (output::USER_POOL_CLIENT_ID, "Client id"),
+    (output::IDENTITY_POOL_ID, "Identity pool"),
+    (output::TABLE_NAME, "Table"),
+    (output::SITE_BUCKET, "Site bucket"),
+    (output::CLOUDFRONT_DISTRIBUTION_ID, "CloudFront id"),
+    (output::API_INVOKE_URL, "API endpoint"),
+    (output::SENDER_ADDRESS, "Sender"),
 ];
 
 /// The outputs worth showing, labelled and in a useful order: known ones first, then the rest
@@ -172,7 +174,12 @@ pub fn labelled_outputs(
             out.push(((*label).to_string(), v.clone()));
         }
     }
-    const HIDDEN: &[&str] = &["name_servers", "zone_id", "region", "state_bucket"];
+    const HIDDEN: &[&str] = &[
+        output::NAME_SERVERS,
+        output::ZONE_ID,
+        output::REGION,
+        output::STATE_BUCKET,
+    ];
     for (k, v) in outputs {
         if OUTPUT_LABELS.iter().any(|(key, _)| key == k) || HIDDEN.contains(&k.as_str()) {
             continue;
@@ -185,17 +192,17 @@ pub fn labelled_outputs(
 /// What to do once the stack is up.
 pub fn next_steps(outputs: &std::collections::BTreeMap<String, String>) -> Vec<String> {
     let mut steps = Vec::new();
-    if let Some(bucket) = outputs.get("site_bucket") {
+    if let Some(bucket) = outputs.get(output::SITE_BUCKET) {
         steps.push(format!(
             "Upload your site: aws s3 sync ./public s3://{bucket} --delete"
         ));
-        if let Some(id) = outputs.get("cloudfront_distribution_id") {
+        if let Some(id) = outputs.get(output::CLOUDFRONT_DISTRIBUTION_ID) {
             steps.push(format!(
                 "Then refresh the cache: aws cloudfront create-invalidation --distribution-id {id} --paths '/*'"
             ));
         }
     }
-    if outputs.contains_key("api_url") {
+    if outputs.contains_key(output::API_URL) {
         steps.push("Edit the API in terraform/api/ and run `siteup` again to deploy it.".into());
     }
     steps.push("Commit siteup.toml and terraform/ to your repository.".into());

@@ -1,7 +1,7 @@
 //! What a person can do at each step, decided once: both front ends show and accept exactly
 //! these, and [`super::update`] acts on an event only when its action is offered.
 
-use super::state::{Journey, Mode, Status};
+use super::state::{Journey, Mode, PhaseStep, Status};
 use super::steps::StepId;
 
 /// Something a person can ask of the journey at a step.

@@ -7,6 +7,6 @@ pub mod steps;
 pub mod update;
 
 pub use actions::Action;
-pub use state::{Journey, Mode, Phase, Status, Stop};
+pub use state::{Journey, Mode, Phase, PhaseStep, Status, Stop};
 pub use steps::{StepId, StepKind};
 pub use update::{Effect, Event, update};

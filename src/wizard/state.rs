@@ -7,52 +7,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::steps::{StepId, StepKind};
+use crate::aws::ProfileInfo;
+use crate::terraform::events::Action;
 
-/// A step's status as the checklist shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Its dependencies are not done yet.
-    NotYet,
-    /// siteup is working on it now.
-    Running,
-    /// A person must act.
-    WaitingOnYou,
-    /// AWS must act; siteup keeps checking.
-    WaitingOnAws,
-    Done,
-    Failed,
-}
-
-impl Status {
-    pub fn id(self) -> &'static str {
-        match self {
-            Status::NotYet => "not-yet",
-            Status::Running => "running",
-            Status::WaitingOnYou => "waiting-on-you",
-            Status::WaitingOnAws => "waiting-on-aws",
-            Status::Done => "done",
-            Status::Failed => "failed",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<Self> {
-        [
-            Status::NotYet,
-            Status::Running,
-            Status::WaitingOnYou,
-            Status::WaitingOnAws,
-            Status::Done,
-            Status::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.id() == id)
-    }
-
-    pub fn is_waiting(self) -> bool {
-        matches!(self, Status::WaitingOnYou | Status::WaitingOnAws)
-    }
-}
+/// A step's status as the checklist shows it; the journal records the same type.
+pub use crate::project::journal::Status;
 
 /// One step's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,20 +38,19 @@ impl Default for StepState {
     }
 }
 
-/// The terraform phases of the journey.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Phase {
-    /// The state bucket, applied with local state before the backend exists.
-    StateBootstrap,
-    /// Everything that does not wait on a human: zone, email identities, storage, functions.
-    Foundation,
-    /// The whole stack (certificate validation, CloudFront, Cognito, API domain).
-    Full,
+pub use crate::tfgen::Phase;
+
+/// The journey step that applies each [`Phase`] (a trait because `Phase` lives in `tfgen`, below
+/// the core's steps).
+pub trait PhaseStep: Sized {
+    /// The step that applies this phase.
+    fn step(self) -> StepId;
+    /// The phase a step applies, if it applies one.
+    fn of_step(step: StepId) -> Option<Self>;
 }
 
-impl Phase {
-    pub fn step(self) -> StepId {
+impl PhaseStep for Phase {
+    fn step(self) -> StepId {
         match self {
             Phase::StateBootstrap => StepId::State,
             Phase::Foundation => StepId::Foundation,
@@ -100,20 +58,12 @@ impl Phase {
         }
     }
 
-    pub fn of_step(step: StepId) -> Option<Self> {
+    fn of_step(step: StepId) -> Option<Self> {
         match step {
             StepId::State => Some(Phase::StateBootstrap),
             StepId::Foundation => Some(Phase::Foundation),
             StepId::Stack => Some(Phase::Full),
             _ => None,
-        }
-    }
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Phase::StateBootstrap => "state-bootstrap",
-            Phase::Foundation => "foundation",
-            Phase::Full => "full",
         }
     }
 }
@@ -198,8 +148,8 @@ pub struct ApplyRow {
     pub address: String,
     /// A human name ("Route 53 hosted zone example.com").
     pub name: String,
-    /// create, update, replace, delete
-    pub action: String,
+    /// What terraform does to it (`None` until terraform says).
+    pub action: Option<Action>,
     pub state: RowState,
     /// terraform's own elapsed seconds for this resource.
     pub elapsed_secs: u64,
@@ -207,6 +157,13 @@ pub struct ApplyRow {
     pub expected_secs: Option<u64>,
     /// terraform's diagnostic when the resource failed.
     pub error: Option<String>,
+}
+
+impl ApplyRow {
+    /// The action's label (empty until terraform names the action).
+    pub fn action_label(&self) -> &str {
+        self.action.as_ref().map_or("", Action::label)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -227,24 +184,66 @@ pub struct ApplyRows {
     pub summary: Option<String>,
 }
 
-/// An AWS profile the SDK sees, for the picker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProfileChoice {
-    pub name: String,
-    /// "SSO", "assume role", "static keys", "credential process", "environment"
-    pub kind: String,
-    pub region: Option<String>,
-}
-
 /// One generated file and what generation did to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileChange {
     /// Relative to the project folder (`terraform/zone.tf`).
     pub path: String,
-    /// created, updated, unchanged, removed, kept (edited by you: not overwritten)
-    pub change: String,
+    pub change: FileChangeKind,
     /// The unified diff for updated files and for edits that were kept.
     pub diff: Option<String>,
+}
+
+/// What generation did to one file, as the files pane and plain mode show it: tfgen's
+/// [`FileAction`](crate::tfgen::FileAction) without the conflict's reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileChangeKind {
+    Created,
+    Updated,
+    Unchanged,
+    Removed,
+    /// Edited by you: not overwritten (siteup's version is in the diff).
+    Kept,
+    /// Edited by you and replaced because of `--force`.
+    Overwritten,
+}
+
+impl FileChangeKind {
+    /// Every kind, in the order the files pane counts them.
+    pub const ALL: [FileChangeKind; 6] = [
+        FileChangeKind::Created,
+        FileChangeKind::Updated,
+        FileChangeKind::Removed,
+        FileChangeKind::Kept,
+        FileChangeKind::Overwritten,
+        FileChangeKind::Unchanged,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FileChangeKind::Created => "created",
+            FileChangeKind::Updated => "updated",
+            FileChangeKind::Unchanged => "unchanged",
+            FileChangeKind::Removed => "removed",
+            FileChangeKind::Kept => "kept",
+            FileChangeKind::Overwritten => "overwritten",
+        }
+    }
+}
+
+impl From<crate::tfgen::FileAction> for FileChangeKind {
+    fn from(action: crate::tfgen::FileAction) -> Self {
+        use crate::tfgen::FileAction;
+        match action {
+            FileAction::Unchanged => FileChangeKind::Unchanged,
+            FileAction::Created => FileChangeKind::Created,
+            FileAction::Updated => FileChangeKind::Updated,
+            FileAction::Removed => FileChangeKind::Removed,
+            FileAction::Conflict(_) => FileChangeKind::Kept,
+            FileAction::Overwritten(_) => FileChangeKind::Overwritten,
+        }
+    }
 }
 
 /// Facts learned along the way, for the panes and the final summary.
@@ -266,7 +265,7 @@ pub struct Facts {
     /// The running or last apply, resource by resource.
     pub apply: ApplyRows,
     /// The AWS profiles the SDK sees (for the picker).
-    pub profiles: Vec<ProfileChoice>,
+    pub profiles: Vec<ProfileInfo>,
     /// The chosen profile's name (never credentials).
     pub profile: Option<String>,
     /// What the last generation did, file by file.

@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use super::actions::Action;
 use super::state::{
-    ApplyResult, ApplyRows, CheckReport, FileChange, Journey, Mode, Phase, PlanFacts,
-    ProfileChoice, Status, Stop,
+    ApplyResult, ApplyRows, CheckReport, FileChange, FileChangeKind, Journey, Mode, Phase,
+    PhaseStep, PlanFacts, Status, Stop,
 };
 use super::steps::{StepId, StepKind};
 use crate::failure::Failure;
@@ -75,7 +75,7 @@ pub enum Event {
         sandbox: bool,
     },
     PreflightDone(Result<(), Failure>),
-    ProfilesListed(Vec<ProfileChoice>),
+    ProfilesListed(Vec<crate::aws::ProfileInfo>),
     /// A profile was chosen (picker, flag, AWS_PROFILE or siteup.toml).
     ProfileChosen(String),
     ProfileVerified(Result<ProfileFacts, Failure>),
@@ -298,7 +298,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
         }
         Event::Generated(r) => {
             let r = r.map(|files| {
-                let kept = files.iter().filter(|f| f.change == "kept").count();
+                let kept = files.iter().filter(|f| f.change == FileChangeKind::Kept).count();
                 if kept > 0 {
                     j.facts.notice = Some(format!(
                         "{} you edited {} kept; run `siteup generate --force` to overwrite your edits",

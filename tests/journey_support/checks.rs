@@ -158,7 +158,11 @@ impl Project {
 
     /// A step's state in the journal (`running`, `done`, `waiting-on-you`, ...).
     pub(crate) fn step_state(&self, id: &str) -> Option<String> {
-        self.journal().steps.get(id).map(|s| s.state.clone())
+        self.journal()
+            .steps
+            .get(id)
+            .and_then(|s| s.state)
+            .map(|s| s.id().to_string())
     }
 
     /// A step's last update time in the journal.

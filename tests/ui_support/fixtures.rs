@@ -5,11 +5,14 @@
 
 use std::collections::BTreeSet;
 
+use siteup::aws::profiles::RoleSource;
+use siteup::aws::{ProfileChoice, ProfileInfo, ProfileKind};
+use siteup::terraform::events::Action;
 use siteup::ui::UiOptions;
 use siteup::wizard::state::{
-    ApplyRow, ApplyRows, CheckReport, FileChange, PlanFacts, ProfileChoice, RowState,
+    ApplyRow, ApplyRows, CheckReport, FileChange, FileChangeKind, PlanFacts, RowState,
 };
-use siteup::wizard::{Journey, Mode, Phase, Status, StepId, StepKind};
+use siteup::wizard::{Journey, Mode, Phase, PhaseStep, Status, StepId, StepKind};
 use time::OffsetDateTime;
 
 pub(crate) fn now() -> OffsetDateTime {
@@ -80,23 +83,43 @@ pub(crate) fn profile_picker() -> Journey {
         Some(secs_ago(5)),
     );
     j.facts.profiles = vec![
-        ProfileChoice {
-            name: "work-sso".into(),
-            kind: "SSO".into(),
-            region: Some("eu-west-1".into()),
-        },
-        ProfileChoice {
-            name: "personal".into(),
-            kind: "static keys".into(),
-            region: Some("us-east-1".into()),
-        },
-        ProfileChoice {
-            name: "deployer".into(),
-            kind: "assume role".into(),
-            region: None,
-        },
+        profile(
+            "work-sso",
+            ProfileKind::Sso {
+                session: Some("work".into()),
+                start_url: None,
+                account_id: None,
+                role_name: None,
+            },
+            Some("eu-west-1"),
+        ),
+        profile(
+            "personal",
+            ProfileKind::StaticKeys {
+                session_token: false,
+            },
+            Some("us-east-1"),
+        ),
+        profile(
+            "deployer",
+            ProfileKind::AssumeRole {
+                role_arn: "arn:aws:iam::123456789012:role/deployer".into(),
+                source: RoleSource::Profile("work-sso".into()),
+            },
+            None,
+        ),
     ];
     j
+}
+
+/// A profile as the picker lists it.
+pub(crate) fn profile(name: &str, kind: ProfileKind, region: Option<&str>) -> ProfileInfo {
+    ProfileInfo {
+        choice: ProfileChoice::Named(name.into()),
+        kind,
+        region: region.map(str::to_string),
+        sso_root: None,
+    }
 }
 
 pub(crate) fn profile_verified() -> Journey {
@@ -127,16 +150,16 @@ pub(crate) fn generated() -> Journey {
     let mut j = site_form();
     done(&mut j, &[StepId::Site, StepId::Generate]);
     j.facts.files = vec![
-        FileChange { path: "terraform/versions.tf".into(), change: "unchanged".into(), diff: None },
+        FileChange { path: "terraform/versions.tf".into(), change: FileChangeKind::Unchanged, diff: None },
         FileChange {
             path: "terraform/email.tf".into(),
-            change: "updated".into(),
+            change: FileChangeKind::Updated,
             diff: Some("--- terraform/email.tf\n+++ terraform/email.tf\n@@ -1,4 +1,4 @@\n resource \"aws_sesv2_email_identity\" \"sender\" {\n-  email_identity = \"hello@example.com\"\n+  email_identity = \"no-reply@example.com\"\n }\n".into()),
         },
-        FileChange { path: "terraform/site.tf".into(), change: "created".into(), diff: None },
+        FileChange { path: "terraform/site.tf".into(), change: FileChangeKind::Created, diff: None },
         FileChange {
             path: "terraform/api.tf".into(),
-            change: "kept".into(),
+            change: FileChangeKind::Kept,
             diff: Some("--- terraform/api.tf (yours)\n+++ terraform/api.tf (siteup)\n@@ -10,3 +10,3 @@\n-  memory_size = 512\n+  memory_size = 256\n".into()),
         },
     ];
@@ -246,11 +269,11 @@ pub(crate) fn apply_rows(n: usize) -> Vec<ApplyRow> {
         .map(|(i, (addr, name))| ApplyRow {
             address: format!("{addr}#{i}"),
             name: name.to_string(),
-            action: if i == 9 {
-                "replace".into()
+            action: Some(if i == 9 {
+                Action::Replace
             } else {
-                "create".into()
-            },
+                Action::Create
+            }),
             state: RowState::Pending,
             elapsed_secs: 0,
             expected_secs: None,

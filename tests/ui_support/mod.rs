@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use siteup::aws::{ProfileInfo, ProfileKind};
 use siteup::effects::{
     AwsChecks, BoxFuture, Checkpoints, Handlers, HumanPlayer, ProgressSink, ProjectFiles,
     TerraformJobs,
@@ -12,12 +13,12 @@ use siteup::effects::{
 use siteup::failure::Failure;
 use siteup::site::SiteConfig;
 use siteup::wizard::state::{
-    ApplyResult, ApplyRows, CheckReport, FileChange, PlanFacts, ProfileChoice, RowState,
+    ApplyResult, ApplyRows, CheckReport, FileChange, FileChangeKind, PlanFacts, RowState,
 };
 use siteup::wizard::update::{OutputFacts, ProfileFacts};
 use siteup::wizard::{Phase, StepId, StepKind};
 
-use crate::fixtures::{apply_rows, nameservers};
+use crate::fixtures::{apply_rows, nameservers, profile};
 
 // ---------------------------------------------------------------------------------------------
 // A fake world behind the effect handlers (like the simulated world of tests/wizard_core.rs)
@@ -40,18 +41,20 @@ pub(crate) struct WorldState {
 #[derive(Clone, Default)]
 pub(crate) struct FakeWorld {
     pub state: Arc<Mutex<WorldState>>,
-    pub profiles: Vec<ProfileChoice>,
+    pub profiles: Vec<ProfileInfo>,
 }
 
 impl FakeWorld {
     pub(crate) fn new() -> Self {
         Self {
             state: Arc::default(),
-            profiles: vec![ProfileChoice {
-                name: "sandbox".into(),
-                kind: "static keys".into(),
-                region: Some("us-east-1".into()),
-            }],
+            profiles: vec![profile(
+                "sandbox",
+                ProfileKind::StaticKeys {
+                    session_token: false,
+                },
+                Some("us-east-1"),
+            )],
         }
     }
     fn with<T>(&self, f: impl FnOnce(&mut WorldState) -> T) -> T {
@@ -112,7 +115,7 @@ impl ProjectFiles for FakeWorld {
         Box::pin(async {
             Ok(vec![FileChange {
                 path: "terraform/zone.tf".into(),
-                change: "created".into(),
+                change: FileChangeKind::Created,
                 diff: None,
             }])
         })
@@ -177,7 +180,7 @@ impl TerraformJobs for FakeWorld {
 }
 
 impl AwsChecks for FakeWorld {
-    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileChoice>> {
+    fn list_profiles(&self) -> BoxFuture<'_, Vec<ProfileInfo>> {
         let p = self.profiles.clone();
         Box::pin(async move { p })
     }

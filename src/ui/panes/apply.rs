@@ -7,10 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::paragraph;
+use crate::terraform::events::Action;
 use crate::ui::state::UiState;
 use crate::ui::text::{truncate, wrap_count};
 use crate::wizard::state::{ApplyRow, RowState};
-use crate::wizard::{Action, Journey, Phase, Status};
+use crate::wizard::{Action as Offer, Journey, Phase, PhaseStep, Status};
 use crate::words::{DurationStyle, seconds};
 
 /// The timer column of a row: `4m12s/~15m`, `3s`, `~15m`.
@@ -69,9 +70,9 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState, phase: P
     let blocks: Vec<Vec<Line<'static>>> = rows
         .iter()
         .map(|r| {
-            let action_style = match r.action.as_str() {
-                "delete" | "replace" => t.bad(),
-                "update" => t.warn(),
+            let action_style = match r.action {
+                Some(Action::Delete | Action::Replace) => t.bad(),
+                Some(Action::Update) => t.warn(),
                 _ => t.dim(),
             };
             let name_style = match r.state {
@@ -81,10 +82,10 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState, phase: P
                 RowState::Done => t.normal(),
             };
             // Anything but a create says so after the name.
-            let tag = if r.action == "create" {
+            let tag = if r.action == Some(Action::Create) {
                 String::new()
             } else {
-                format!(" ({})", r.action)
+                format!(" ({})", r.action_label())
             };
             let tag_w = tag.chars().count();
             let name = truncate(&r.name, name_w.saturating_sub(tag_w), g.ellipsis());
@@ -133,12 +134,12 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState, phase: P
     if let Some(s) = &j.facts.apply.summary {
         footer.push(Line::from(Span::styled(s.clone(), t.ok())));
     }
-    if j.offers(step, Action::StopTerraform) {
+    if j.offers(step, Offer::StopTerraform) {
         footer.push(Line::from(vec![
             Span::styled("Ctrl-C", t.key()),
             Span::raw(" stops terraform cleanly"),
         ]));
-    } else if status == Status::Failed && j.offers(step, Action::Retry) {
+    } else if status == Status::Failed && j.offers(step, Offer::Retry) {
         footer.push(Line::from(vec![
             Span::raw("Press "),
             Span::styled("r", t.key()),

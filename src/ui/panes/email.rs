@@ -13,11 +13,16 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
     let shown = ui.shown(j);
     let domain = ui.domain.clone();
-    let sender = j.facts.outputs.get("sender_address").cloned().or_else(|| {
-        domain
-            .as_ref()
-            .map(|d| format!("{}@{d}", ui.form.value(crate::ui::form::FieldId::Sender)))
-    });
+    let sender = j
+        .facts
+        .outputs
+        .get(crate::tfgen::names::output::SENDER_ADDRESS)
+        .cloned()
+        .or_else(|| {
+            domain
+                .as_ref()
+                .map(|d| format!("{}@{d}", ui.form.value(crate::ui::form::FieldId::Sender)))
+        });
     let mut lines: Vec<Line<'static>> = Vec::new();
     let heading = |title: &str, value: Option<String>, step: StepId| {
         let mut spans = vec![Span::styled(

@@ -8,15 +8,16 @@ use super::{failure, paragraph, scrolled, status_line};
 use crate::ui::state::UiState;
 use crate::ui::text::truncate;
 use crate::ui::theme::Theme;
+use crate::wizard::state::FileChangeKind;
 use crate::wizard::{Journey, Status, StepId};
 
-fn change_style(t: &Theme, change: &str) -> ratatui::style::Style {
+fn change_style(t: &Theme, change: FileChangeKind) -> ratatui::style::Style {
     match change {
-        "created" => t.ok(),
-        "updated" => t.info(),
-        "removed" => t.bad(),
-        "kept" => t.warn(),
-        _ => t.dim(),
+        FileChangeKind::Created => t.ok(),
+        FileChangeKind::Updated => t.info(),
+        FileChangeKind::Removed => t.bad(),
+        FileChangeKind::Kept => t.warn(),
+        FileChangeKind::Unchanged | FileChangeKind::Overwritten => t.dim(),
     }
 }
 
@@ -62,16 +63,16 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         paragraph(frame, area, head);
         return;
     }
-    let count = |c: &str| files.iter().filter(|f| f.change == c).count();
+    let count = |c: FileChangeKind| files.iter().filter(|f| f.change == c).count();
     let mut counts = Vec::new();
-    for c in ["created", "updated", "removed", "kept", "unchanged"] {
+    for c in FileChangeKind::ALL {
         let n = count(c);
         if n > 0 {
-            counts.push(format!("{n} {c}"));
+            counts.push(format!("{n} {}", c.label()));
         }
     }
     head.push(Line::from(format!("terraform/: {}", counts.join(", "))));
-    if count("kept") > 0 {
+    if count(FileChangeKind::Kept) > 0 {
         head.push(Line::from(Span::styled(
             "Files you edited were kept as they are; their diff shows what siteup would write.",
             t.warn(),
@@ -101,7 +102,10 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
             Line::from(vec![
                 Span::styled(if selected { g.pointer() } else { " " }, t.key()),
                 Span::raw(" "),
-                Span::styled(format!("{:<10}", f.change), change_style(t, &f.change)),
+                Span::styled(
+                    format!("{:<10}", f.change.label()),
+                    change_style(t, f.change),
+                ),
                 Span::styled(
                     truncate(&f.path, width.saturating_sub(13), g.ellipsis()),
                     if selected { t.selected() } else { t.normal() },
@@ -123,10 +127,10 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     match &file.diff {
         Some(diff) => body.extend(diff.lines().map(|l| diff_line(t, l))),
         None => body.push(Line::from(Span::styled(
-            match file.change.as_str() {
-                "created" => "New file.",
-                "unchanged" => "No change.",
-                "removed" => "Removed: the answers no longer need it.",
+            match file.change {
+                FileChangeKind::Created => "New file.",
+                FileChangeKind::Unchanged => "No change.",
+                FileChangeKind::Removed => "Removed: the answers no longer need it.",
                 _ => "No diff to show.",
             },
             t.dim(),

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::{apply, failure, paragraph, plan, status_line};
 use crate::ui::state::UiState;
-use crate::wizard::{Journey, Phase, Status, StepId};
+use crate::wizard::{Journey, Phase, PhaseStep, Status, StepId};
 
 /// What a phase does, in one or two sentences.
 pub fn describe(step: StepId) -> &'static str {

@@ -10,7 +10,7 @@ use crate::ui::keys::DESTROY_WORD;
 use crate::ui::state::UiState;
 use crate::ui::theme::Theme;
 use crate::wizard::state::PlanFacts;
-use crate::wizard::{Journey, Phase};
+use crate::wizard::{Journey, Phase, PhaseStep};
 
 /// A plan text line's style: destroys red, creates green, updates yellow.
 pub fn plan_line(t: &Theme, l: &str) -> Line<'static> {

@@ -65,21 +65,21 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
             .facts
             .profiles
             .iter()
-            .map(|p| p.kind.chars().count())
+            .map(|p| p.kind.short().chars().count())
             .max()
             .unwrap_or(0);
         let name_w = j
             .facts
             .profiles
             .iter()
-            .map(|p| p.name.chars().count())
+            .map(|p| p.name().chars().count())
             .max()
             .unwrap_or(0)
             .clamp(8, width.saturating_sub(kind_w + 18).max(8));
         for (i, p) in j.facts.profiles.iter().enumerate() {
-            let chosen = j.facts.profile.as_deref() == Some(p.name.as_str());
+            let chosen = j.facts.profile.as_deref() == Some(p.name());
             let cursor = choosing && i == ui.profile_cursor;
-            let name = truncate(&p.name, name_w, g.ellipsis());
+            let name = truncate(p.name(), name_w, g.ellipsis());
             let mut spans = vec![
                 Span::styled(if cursor { g.pointer() } else { " " }, t.key()),
                 Span::styled(if chosen { g.status(Status::Done) } else { " " }, t.ok()),
@@ -95,7 +95,7 @@ pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
                     },
                 ),
                 Span::raw("  "),
-                Span::styled(format!("{:<kind_w$}", p.kind), t.dim()),
+                Span::styled(format!("{:<kind_w$}", p.kind.short()), t.dim()),
             ];
             if let Some(r) = &p.region {
                 spans.push(Span::styled(format!("  {r}"), t.dim()));
