@@ -20,7 +20,7 @@ const TOOL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The nameservers as text to paste at a registrar, one per line (no final newline),
 /// lowercase, with or without trailing dots.
-pub fn nameservers_text(nameservers: &[String], trailing_dots: bool) -> String {
+pub(crate) fn nameservers_text(nameservers: &[String], trailing_dots: bool) -> String {
     crate::dns::nameserver_lines(nameservers, trailing_dots)
         .trim_end_matches('\n')
         .to_string()
@@ -29,7 +29,7 @@ pub fn nameservers_text(nameservers: &[String], trailing_dots: bool) -> String {
 /// How the OSC 52 sequence is wrapped for a terminal multiplexer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Passthrough {
+pub(crate) enum Passthrough {
     None,
     /// tmux DCS passthrough (`ESC P tmux; ... ESC \`, inner ESC doubled).
     Tmux,
@@ -38,7 +38,7 @@ pub enum Passthrough {
 }
 
 /// The OSC 52 sequence that puts `text` on the clipboard.
-pub fn osc52_sequence(text: &str, passthrough: Passthrough) -> String {
+pub(crate) fn osc52_sequence(text: &str, passthrough: Passthrough) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     let plain = format!("\x1b]52;c;{encoded}\x07");
     match passthrough {
@@ -51,7 +51,7 @@ pub fn osc52_sequence(text: &str, passthrough: Passthrough) -> String {
 /// One way the text was copied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
-pub enum CopyMethod {
+pub(crate) enum CopyMethod {
     /// The OSC 52 sequence was written to the terminal.
     Osc52 { passthrough: Passthrough },
     /// A clipboard tool took the text.
@@ -60,21 +60,16 @@ pub enum CopyMethod {
 
 /// What [`copy`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct CopyOutcome {
+pub(crate) struct CopyOutcome {
     pub methods: Vec<CopyMethod>,
     /// Why a tool that was tried did not work.
     pub problems: Vec<String>,
 }
 
 impl CopyOutcome {
-    /// Whether at least one way worked.
-    pub fn copied(&self) -> bool {
-        !self.methods.is_empty()
-    }
-
     /// One phrase for the UI: "copied (OSC 52)", "copied (OSC 52 and wl-copy)", or a sentence
     /// saying why nothing was copied and what to do.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         if self.methods.is_empty() {
             let mut text = "not copied: there is no terminal to send OSC 52 to and no clipboard tool (wl-copy, xclip, xsel or pbcopy) worked".to_string();
             if !self.problems.is_empty() {
@@ -97,7 +92,7 @@ impl CopyOutcome {
 
 /// What the clipboard code needs to know about its surroundings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ClipboardEnv {
+pub(crate) struct ClipboardEnv {
     /// Inside tmux (`$TMUX`).
     pub tmux: bool,
     /// Inside GNU screen (`$STY`, or TERM starting with "screen" outside tmux).
@@ -114,7 +109,7 @@ pub struct ClipboardEnv {
 
 impl ClipboardEnv {
     /// Reads the process environment.
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
         let tmux = set("TMUX");
         let term = std::env::var("TERM").unwrap_or_default();
@@ -152,7 +147,7 @@ impl ClipboardEnv {
 
 /// Copies `text`: OSC 52 to the terminal (stdout when it is one, else `/dev/tty`), and the
 /// first clipboard tool that works.
-pub fn copy(text: &str) -> CopyOutcome {
+pub(crate) fn copy(text: &str) -> CopyOutcome {
     let env = ClipboardEnv::from_env();
     let stdout = std::io::stdout();
     if stdout.is_terminal() {
@@ -166,7 +161,11 @@ pub fn copy(text: &str) -> CopyOutcome {
 }
 
 /// Like [`copy`], with the surroundings and the terminal given.
-pub fn copy_with(text: &str, env: &ClipboardEnv, terminal: Option<&mut dyn Write>) -> CopyOutcome {
+pub(crate) fn copy_with(
+    text: &str,
+    env: &ClipboardEnv,
+    terminal: Option<&mut dyn Write>,
+) -> CopyOutcome {
     let mut outcome = CopyOutcome::default();
     if let Some(term) = terminal {
         let passthrough = if env.tmux {
@@ -327,7 +326,7 @@ mod tests {
             ..Default::default()
         };
         let outcome = copy_with("x", &env, None);
-        assert!(!outcome.copied());
+        assert!(outcome.methods.is_empty());
         let text = outcome.describe();
         assert!(text.starts_with("not copied"), "{text}");
         assert!(text.ends_with("copy them by hand."), "{text}");

@@ -11,14 +11,14 @@ const KEEP: usize = 9;
 
 /// Recent durations (seconds) of creating/updating each resource type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Durations {
+pub(crate) struct Durations {
     #[serde(default)]
     pub by_type: BTreeMap<String, Vec<u64>>,
 }
 
 impl Durations {
     /// The machine-wide file: `$SITEUP_CACHE_DIR` or `~/.cache/siteup`, then `durations.json`.
-    pub fn default_path() -> Option<PathBuf> {
+    pub(crate) fn default_path() -> Option<PathBuf> {
         if let Some(dir) = std::env::var_os("SITEUP_CACHE_DIR") {
             return Some(PathBuf::from(dir).join("durations.json"));
         }
@@ -27,7 +27,7 @@ impl Durations {
     }
 
     /// Loads the file; a missing or damaged file is an empty history.
-    pub fn load(path: &Path) -> Self {
+    pub(crate) fn load(path: &Path) -> Self {
         std::fs::read_to_string(path)
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
@@ -35,7 +35,7 @@ impl Durations {
     }
 
     /// Saves atomically; failures are not worth interrupting anything for.
-    pub fn save(&self, path: &Path) {
+    pub(crate) fn save(&self, path: &Path) {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -45,7 +45,7 @@ impl Durations {
     }
 
     /// Records one finished resource.
-    pub fn record(&mut self, resource_type: &str, seconds: u64) {
+    pub(crate) fn record(&mut self, resource_type: &str, seconds: u64) {
         let list = self.by_type.entry(resource_type.to_string()).or_default();
         list.push(seconds);
         if list.len() > KEEP {
@@ -55,7 +55,7 @@ impl Durations {
     }
 
     /// The median of the recent durations of a type, once there is one.
-    pub fn expected(&self, resource_type: &str) -> Option<u64> {
+    pub(crate) fn expected(&self, resource_type: &str) -> Option<u64> {
         let list = self.by_type.get(resource_type)?;
         if list.is_empty() {
             return None;

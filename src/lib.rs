@@ -8,17 +8,17 @@
 
 pub mod aws;
 pub mod cli;
-pub mod clipboard;
+pub(crate) mod clipboard;
 pub mod commands;
 pub mod dns;
-pub mod durations;
+pub(crate) mod durations;
 pub mod effects;
 pub mod failure;
 #[cfg(test)]
 mod fuzz;
 pub mod logging;
 pub mod perf_report;
-pub mod preflight;
+pub(crate) mod preflight;
 pub mod project;
 pub mod runtime;
 pub mod sandbox;

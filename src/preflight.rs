@@ -17,7 +17,7 @@ const PYTHON_TIMEOUT: Duration = Duration::from_secs(30);
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Ok,
     /// Worth fixing; siteup can go on.
     Warning,
@@ -27,7 +27,7 @@ pub enum Severity {
 
 /// One check's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub check: &'static str,
     pub severity: Severity,
     /// What was found, one sentence.
@@ -65,7 +65,7 @@ impl Finding {
 }
 
 /// terraform on PATH and new enough.
-pub fn check_terraform() -> Finding {
+pub(crate) fn check_terraform() -> Finding {
     let path = match version::locate() {
         Ok(p) => p,
         Err(e) => {
@@ -134,7 +134,7 @@ pub fn check_terraform() -> Finding {
 }
 
 /// A `TF_CLI_CONFIG_FILE` that names a missing file makes terraform warn on every command.
-pub fn check_cli_config_env() -> Option<Finding> {
+pub(crate) fn check_cli_config_env() -> Option<Finding> {
     let value = std::env::var_os("TF_CLI_CONFIG_FILE")?;
     if value.is_empty() || Path::new(&value).exists() {
         return None;
@@ -151,7 +151,7 @@ pub fn check_cli_config_env() -> Option<Finding> {
 
 /// The project folder is a writable folder (checked without creating anything: a mistyped
 /// `--dir` is reported, not made), and its `.siteup` is a folder if it exists.
-pub fn check_folder(dir: &Path) -> Finding {
+pub(crate) fn check_folder(dir: &Path) -> Finding {
     let shown = crate::words::printable_line(&dir.display().to_string()).into_owned();
     let quoted = shell_quote(&dir.display().to_string());
     match std::fs::metadata(dir) {
@@ -216,7 +216,7 @@ pub fn check_folder(dir: &Path) -> Finding {
 }
 
 /// Nobody else holds the project's lock (looked at without taking it or creating anything).
-pub fn check_lock(state_dir: &Path) -> Finding {
+pub(crate) fn check_lock(state_dir: &Path) -> Finding {
     match crate::project::lock::probe(state_dir) {
         Ok(None) => Finding::ok("lock", "No other siteup is working in this folder."),
         Ok(Some(Some(h))) => Finding::problem(
@@ -246,7 +246,7 @@ pub fn check_lock(state_dir: &Path) -> Finding {
 }
 
 /// python3 with venv, for `siteup sandbox`.
-pub fn check_python_venv() -> Finding {
+pub(crate) fn check_python_venv() -> Finding {
     let ok = quick::run_blocking(
         Command::new("python3").args(["-c", "import venv, ensurepip"]),
         quick::bound(PYTHON_TIMEOUT),
@@ -267,7 +267,7 @@ pub fn check_python_venv() -> Finding {
 }
 
 /// The checks that block the journey (terraform, folder, lock is taken by the caller).
-pub fn blocking(dir: &Path) -> Result<(), String> {
+pub(crate) fn blocking(dir: &Path) -> Result<(), String> {
     for f in [check_terraform(), check_folder(dir)] {
         if f.severity == Severity::Problem {
             let fix = f.fix.map(|x| format!(" Fix: {x}.")).unwrap_or_default();
@@ -275,18 +275,6 @@ pub fn blocking(dir: &Path) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Waits at most `limit` for a child to exit; used by checks that run programs.
-pub fn bounded<T>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T>
-where
-    T: Send + 'static,
-{
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit).ok()
 }
 
 #[cfg(test)]

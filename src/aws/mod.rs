@@ -26,11 +26,11 @@ pub mod env;
 pub mod error;
 pub mod fake;
 pub mod identity;
-pub mod process;
+pub(crate) mod process;
 pub mod production;
 pub mod profiles;
 pub mod route53;
-pub mod sdk;
+pub(crate) mod sdk;
 pub mod ses;
 
 use std::future::Future;

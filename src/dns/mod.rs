@@ -18,7 +18,7 @@
 pub mod config;
 pub mod fake_server;
 pub(crate) mod registry;
-pub mod report;
+pub(crate) mod report;
 mod resolver;
 pub mod wire;
 

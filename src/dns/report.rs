@@ -214,7 +214,7 @@ fn same_set(a: &[String], b: &[String]) -> bool {
 }
 
 /// "a", "a and b", "a, b and c".
-pub fn join_names(names: &[String]) -> String {
+pub(crate) fn join_names(names: &[String]) -> String {
     match names {
         [] => String::new(),
         [one] => one.clone(),

@@ -15,12 +15,12 @@ pub trait DelegationCheck: Send + Sync {
 }
 
 /// The real [`DelegationCheck`].
-pub struct DnsHandler {
+pub(crate) struct DnsHandler {
     dns: DnsConfig,
 }
 
 impl DnsHandler {
-    pub fn new(dns: DnsConfig) -> Self {
+    pub(crate) fn new(dns: DnsConfig) -> Self {
         Self { dns }
     }
 }

@@ -13,12 +13,12 @@
 //! [`Handlers::live`] wires them; the runtime runs the core's effects on them. Every failure is
 //! a [`Failure`], worded in one place.
 
-pub mod aws;
+pub(crate) mod aws;
 pub mod checkpoints;
-pub mod delegation;
-pub mod project;
-pub mod sandbox;
-pub mod terraform;
+pub(crate) mod delegation;
+pub(crate) mod project;
+pub(crate) mod sandbox;
+pub(crate) mod terraform;
 
 use std::ffi::OsString;
 use std::future::Future;

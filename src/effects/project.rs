@@ -20,14 +20,14 @@ pub trait ProjectFiles: Send + Sync {
 }
 
 /// The real [`ProjectFiles`].
-pub struct LiveProjectFiles {
+pub(crate) struct LiveProjectFiles {
     project: Arc<Project>,
     /// The sandbox's emulator URL, for its override file (none: no override file).
     override_url: Option<String>,
 }
 
 impl LiveProjectFiles {
-    pub fn new(project: Arc<Project>, override_url: Option<String>) -> Self {
+    pub(crate) fn new(project: Arc<Project>, override_url: Option<String>) -> Self {
         Self {
             project,
             override_url,

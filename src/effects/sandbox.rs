@@ -30,14 +30,14 @@ pub trait HumanPlayer: Send + Sync {
 }
 
 /// The sandbox's [`HumanPlayer`].
-pub struct SandboxPlayer {
+pub(crate) struct SandboxPlayer {
     project: Arc<Project>,
     link: SandboxLink,
     aws: Arc<AwsHandler>,
 }
 
 impl SandboxPlayer {
-    pub fn new(project: Arc<Project>, link: SandboxLink, aws: Arc<AwsHandler>) -> Self {
+    pub(crate) fn new(project: Arc<Project>, link: SandboxLink, aws: Arc<AwsHandler>) -> Self {
         Self { project, link, aws }
     }
 
@@ -93,13 +93,13 @@ impl HumanPlayer for SandboxPlayer {
 
 /// The checkpoints of a sandbox session: as in production, except that the sandbox plays AWS,
 /// which verifies the domain by itself once its records are reachable.
-pub struct SandboxCheckpoints {
+pub(crate) struct SandboxCheckpoints {
     inner: Arc<dyn Checkpoints>,
     player: Arc<SandboxPlayer>,
 }
 
 impl SandboxCheckpoints {
-    pub fn new(inner: Arc<dyn Checkpoints>, player: Arc<SandboxPlayer>) -> Self {
+    pub(crate) fn new(inner: Arc<dyn Checkpoints>, player: Arc<SandboxPlayer>) -> Self {
         Self { inner, player }
     }
 }

@@ -10,12 +10,16 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// Writes `bytes` to `path` atomically. The parent directory must exist.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic_with_mode(path, bytes, None)
 }
 
 /// Like [`write_atomic`], with explicit Unix permissions for the new file (e.g. `0o600`).
-pub fn write_atomic_with_mode(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+pub(crate) fn write_atomic_with_mode(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -62,7 +66,7 @@ pub fn write_atomic_with_mode(path: &Path, bytes: &[u8], mode: Option<u32>) -> i
 /// Like [`write_atomic`], except that when `path` is a symbolic link the link stays: its final
 /// target gets the new bytes atomically (keeping the target's permissions). A regular file keeps
 /// its permissions too. A link whose target does not exist is an error (`NotFound`).
-pub fn write_atomic_through_link(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic_through_link(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let target = match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)?,
         _ => path.to_path_buf(),

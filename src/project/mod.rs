@@ -1,7 +1,7 @@
 //! Files siteup owns in the user's project: siteup.toml, the journal under `.siteup/`, atomic
 //! writes and the directory lock.
 
-pub mod atomic;
+pub(crate) mod atomic;
 pub mod journal;
 pub mod lock;
 pub mod settings;

@@ -16,13 +16,13 @@ pub mod cli_config;
 pub mod error;
 pub mod events;
 pub mod lock;
-pub mod outputs;
+pub(crate) mod outputs;
 pub mod plan_review;
 pub mod progress;
-pub mod quick;
+pub(crate) mod quick;
 pub mod runner;
 pub mod runs;
-pub mod version;
+pub(crate) mod version;
 
 pub use error::TfError;
 pub use events::{TfEvent, parse_line};

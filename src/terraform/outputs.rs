@@ -7,7 +7,7 @@ use crate::tfgen::names::output;
 
 /// The outputs of an applied stack.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outputs {
+pub(crate) struct Outputs {
     /// Each non-sensitive output as one line of text (lists joined with ", ").
     pub values: BTreeMap<String, String>,
     /// `name_servers`, one per entry.
@@ -17,7 +17,7 @@ pub struct Outputs {
 }
 
 /// Reads what `terraform output -json` printed.
-pub fn parse(json: &[u8]) -> Result<Outputs, serde_json::Error> {
+pub(crate) fn parse(json: &[u8]) -> Result<Outputs, serde_json::Error> {
     let value: serde_json::Value = serde_json::from_slice(json)?;
     let mut outputs = Outputs::default();
     let Some(map) = value.as_object() else {

@@ -15,20 +15,20 @@ use nix::unistd::Pid;
 
 /// How long a short terraform command may take when nothing else is said (`show -json` of a
 /// large plan loads the provider's schemas, a few seconds on a slow machine).
-pub const QUICK_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const QUICK_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How long `terraform version` may take (it loads nothing).
-pub const VERSION_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const VERSION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long a stopped command gets to exit after SIGINT before its group is killed.
-pub const KILL_GRACE: Duration = Duration::from_secs(5);
+pub(crate) const KILL_GRACE: Duration = Duration::from_secs(5);
 
 /// The environment variable that overrides every bound of this module, in seconds (tests, and
 /// very slow machines).
-pub const TIMEOUT_ENV: &str = "SITEUP_QUICK_TIMEOUT";
+pub(crate) const TIMEOUT_ENV: &str = "SITEUP_QUICK_TIMEOUT";
 
 /// `default`, unless [`TIMEOUT_ENV`] names a number of seconds (at least 1).
-pub fn bound(default: Duration) -> Duration {
+pub(crate) fn bound(default: Duration) -> Duration {
     std::env::var(TIMEOUT_ENV)
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
@@ -38,7 +38,7 @@ pub fn bound(default: Duration) -> Duration {
 
 /// What a bounded command printed and how it ended.
 #[derive(Debug)]
-pub struct QuickOutput {
+pub(crate) struct QuickOutput {
     pub status: ExitStatus,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
@@ -46,7 +46,7 @@ pub struct QuickOutput {
 
 /// Why a bounded command gave no output.
 #[derive(Debug, thiserror::Error)]
-pub enum QuickError {
+pub(crate) enum QuickError {
     #[error("could not be started: {0}")]
     Spawn(#[source] std::io::Error),
     #[error(
@@ -66,7 +66,7 @@ fn signal_group(pid: u32, signal: Signal) {
 
 /// Runs `cmd` (stdin closed, stdout and stderr captured, in its own process group) for at most
 /// `limit`. Blocking: for the preflight checks, which run on a blocking thread.
-pub fn run_blocking(
+pub(crate) fn run_blocking(
     cmd: &mut std::process::Command,
     limit: Duration,
 ) -> Result<QuickOutput, QuickError> {
@@ -136,7 +136,7 @@ pub fn run_blocking(
 
 /// What to do with a command that passed its bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Escalation {
+pub(crate) enum Escalation {
     /// SIGINT, then SIGKILL after [`KILL_GRACE`]: for commands that only read.
     Kill,
     /// SIGINT only, never SIGKILL; siteup then stops waiting for it (for a short command that
@@ -145,7 +145,7 @@ pub enum Escalation {
 }
 
 /// Runs `cmd` (set up by the caller: stdin, pipes, its own process group) for at most `limit`.
-pub async fn run(
+pub(crate) async fn run(
     mut cmd: tokio::process::Command,
     limit: Duration,
     escalation: Escalation,

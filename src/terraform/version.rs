@@ -8,14 +8,14 @@ use serde::Deserialize;
 use super::error::TfError;
 
 /// The oldest terraform siteup works with: 1.10 brought S3-native state locking (`use_lockfile`).
-pub const MIN_VERSION: TfVersion = TfVersion {
+pub(crate) const MIN_VERSION: TfVersion = TfVersion {
     major: 1,
     minor: 10,
     patch: 0,
 };
 
 /// Where to get terraform, for messages.
-pub const INSTALL_URL: &str = "https://developer.hashicorp.com/terraform/install";
+pub(crate) const INSTALL_URL: &str = "https://developer.hashicorp.com/terraform/install";
 
 /// A terraform release number (pre-release suffixes such as `-beta1` are ignored).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -80,7 +80,7 @@ struct WireVersionJson {
 
 /// Parses the stdout of `terraform version -json`, or the plain text of `terraform version`
 /// (`Terraform v1.11.4` on the first line) that very old releases print instead.
-pub fn parse_version_output(stdout: &str) -> Option<VersionInfo> {
+pub(crate) fn parse_version_output(stdout: &str) -> Option<VersionInfo> {
     if let Ok(w) = serde_json::from_str::<WireVersionJson>(stdout.trim()) {
         return Some(VersionInfo {
             version: TfVersion::parse(&w.terraform_version)?,
@@ -98,7 +98,7 @@ pub fn parse_version_output(stdout: &str) -> Option<VersionInfo> {
 }
 
 /// Checks the minimum version, with the sentence to show when it is too old.
-pub fn check_supported(info: &VersionInfo) -> Result<(), TfError> {
+pub(crate) fn check_supported(info: &VersionInfo) -> Result<(), TfError> {
     if info.version.is_supported() {
         Ok(())
     } else {
@@ -109,7 +109,7 @@ pub fn check_supported(info: &VersionInfo) -> Result<(), TfError> {
 }
 
 /// Finds `terraform` on PATH.
-pub fn locate() -> Result<PathBuf, TfError> {
+pub(crate) fn locate() -> Result<PathBuf, TfError> {
     which::which("terraform").map_err(|_| TfError::NotFound)
 }
 

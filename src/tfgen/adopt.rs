@@ -5,10 +5,10 @@ use super::hcl::{Block, Expr, File};
 use super::names::ZONE_ADDRESS;
 
 /// The file holding the import block, beside the generated ones.
-pub const ADOPT_FILE: &str = "siteup_adopt_zone.tf";
+pub(crate) const ADOPT_FILE: &str = "siteup_adopt_zone.tf";
 
 /// The adoption file's text for the zone `zone_id` of `domain`.
-pub fn render(domain: &str, zone_id: &str) -> String {
+pub(crate) fn render(domain: &str, zone_id: &str) -> String {
     File {
         header: Some(format!(
             "Written by siteup: Route 53 already had a hosted zone for {domain}, so terraform adopts it\n\

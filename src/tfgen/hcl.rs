@@ -14,14 +14,14 @@ use std::fmt::Write as _;
 
 /// One piece of a quoted string: literal text (escaped) or an interpolated expression.
 #[derive(Debug, Clone)]
-pub enum Seg {
+pub(crate) enum Seg {
     Lit(String),
     Interp(String),
 }
 
 /// An HCL expression.
 #[derive(Debug, Clone)]
-pub enum Expr {
+pub(crate) enum Expr {
     /// A single-line expression written as is: a reference, a number, a bool, a short call.
     Raw(String),
     /// A quoted string, possibly with interpolations.
@@ -41,22 +41,22 @@ pub enum Expr {
 
 impl Expr {
     /// A quoted literal string.
-    pub fn str(s: impl Into<String>) -> Self {
+    pub(crate) fn str(s: impl Into<String>) -> Self {
         Expr::Quoted(vec![Seg::Lit(s.into())])
     }
 
     /// A raw single-line expression (a reference like `aws_s3_bucket.site.id`, `true`, `3`).
-    pub fn raw(s: impl Into<String>) -> Self {
+    pub(crate) fn raw(s: impl Into<String>) -> Self {
         Expr::Raw(s.into())
     }
 
     /// A quoted template built from segments.
-    pub fn template(segs: Vec<Seg>) -> Self {
+    pub(crate) fn template(segs: Vec<Seg>) -> Self {
         Expr::Quoted(segs)
     }
 
     /// A list of quoted literal strings.
-    pub fn strs<I, S>(items: I) -> Self
+    pub(crate) fn strs<I, S>(items: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -65,7 +65,7 @@ impl Expr {
     }
 
     /// `jsonencode(value)`.
-    pub fn jsonencode(value: Expr) -> Self {
+    pub(crate) fn jsonencode(value: Expr) -> Self {
         Expr::Call("jsonencode".into(), Box::new(value))
     }
 
@@ -164,18 +164,18 @@ impl From<i64> for Expr {
 }
 
 /// Literal segment.
-pub fn lit(s: impl Into<String>) -> Seg {
+pub(crate) fn lit(s: impl Into<String>) -> Seg {
     Seg::Lit(s.into())
 }
 
 /// Interpolated segment: `${expr}`.
-pub fn interp(s: impl Into<String>) -> Seg {
+pub(crate) fn interp(s: impl Into<String>) -> Seg {
     Seg::Interp(s.into())
 }
 
 /// Escapes text for the inside of a quoted HCL string (template): quotes, backslashes, control
 /// characters and the template introducers `${` and `%{` (doubled: `$${`, `%%{`).
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     escape_with(s, |c, out| {
         if c == '$' || c == '%' {
             out.push(c);
@@ -193,7 +193,7 @@ pub fn escape(s: &str) -> String {
 /// the string unterminated. So `$` before `{` is written as `\u0024`, which HCL 1 decodes to `$`
 /// without ever seeing `${`; quotes, backslashes and control characters are escaped as usual, and
 /// `%{` means nothing to HCL 1, so it stays as is.
-pub fn escape_hcl1(s: &str) -> String {
+pub(crate) fn escape_hcl1(s: &str) -> String {
     escape_with(s, |c, out| {
         if c == '$' {
             out.push_str("\\u0024");
@@ -330,14 +330,14 @@ fn render_entries(entries: &[Entry], indent: usize, out: &mut Vec<String>) {
 
 /// A block: `type "label" ... { body }`.
 #[derive(Debug, Clone)]
-pub struct Block {
+pub(crate) struct Block {
     pub kind: String,
     pub labels: Vec<String>,
     entries: Vec<Entry>,
 }
 
 impl Block {
-    pub fn new(kind: &str) -> Self {
+    pub(crate) fn new(kind: &str) -> Self {
         Self {
             kind: kind.into(),
             labels: Vec::new(),
@@ -345,7 +345,7 @@ impl Block {
         }
     }
 
-    pub fn labeled(kind: &str, labels: &[&str]) -> Self {
+    pub(crate) fn labeled(kind: &str, labels: &[&str]) -> Self {
         Self {
             kind: kind.into(),
             labels: labels
@@ -357,14 +357,14 @@ impl Block {
     }
 
     /// Adds `key = value`.
-    pub fn attr(mut self, key: &str, value: impl Into<Expr>) -> Self {
+    pub(crate) fn attr(mut self, key: &str, value: impl Into<Expr>) -> Self {
         self.entries.push(Entry::Attr(key.into(), value.into()));
         self
     }
 
     /// Adds a nested block, separated from what comes before by a blank line (except at the
     /// start of the body and right after a comment, which then describes the block).
-    pub fn block(mut self, block: Block) -> Self {
+    pub(crate) fn block(mut self, block: Block) -> Self {
         if !self.entries.is_empty()
             && !matches!(self.entries.last(), Some(Entry::Blank | Entry::Comment(_)))
         {
@@ -375,7 +375,7 @@ impl Block {
     }
 
     /// Adds a blank line (ignored at the start of a body or after another blank line).
-    pub fn blank(mut self) -> Self {
+    pub(crate) fn blank(mut self) -> Self {
         if !self.entries.is_empty() && !matches!(self.entries.last(), Some(Entry::Blank)) {
             self.entries.push(Entry::Blank);
         }
@@ -383,18 +383,18 @@ impl Block {
     }
 
     /// Adds a `#` comment (one or more lines).
-    pub fn comment(mut self, text: &str) -> Self {
+    pub(crate) fn comment(mut self, text: &str) -> Self {
         self.entries.push(Entry::Comment(text.into()));
         self
     }
 
     /// Adds a `lifecycle { prevent_destroy = true }` block.
-    pub fn prevent_destroy(self) -> Self {
+    pub(crate) fn prevent_destroy(self) -> Self {
         self.block(Block::new("lifecycle").attr("prevent_destroy", true))
     }
 
     /// Adds `depends_on = [...]`, after a blank line.
-    pub fn depends_on(self, addresses: &[&str]) -> Self {
+    pub(crate) fn depends_on(self, addresses: &[&str]) -> Self {
         let list = Expr::ListLines(addresses.iter().map(|a| Expr::raw(*a)).collect());
         let list = if addresses.len() == 1 {
             Expr::List(addresses.iter().map(|a| Expr::raw(*a)).collect())
@@ -426,7 +426,7 @@ impl Block {
     }
 
     /// The block as text, at the top level.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut out = Vec::new();
         self.render_into(0, &mut out);
         let mut s = out.join("\n");
@@ -438,13 +438,13 @@ impl Block {
 /// A whole `.tf` file: an optional header comment, then top-level blocks separated by one blank
 /// line.
 #[derive(Debug, Clone, Default)]
-pub struct File {
+pub(crate) struct File {
     pub header: Option<String>,
     pub blocks: Vec<Block>,
 }
 
 impl File {
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
         if let Some(h) = &self.header {
             let mut c = String::new();

@@ -14,10 +14,10 @@
 //! let report = write_project(&dir.join("terraform"), &files, force)?;
 //! ```
 
-pub mod adopt;
+pub(crate) mod adopt;
 mod docs;
-pub mod hcl;
-pub mod manifest;
+pub(crate) mod hcl;
+pub(crate) mod manifest;
 pub mod names;
 pub mod sandbox_override;
 mod stack;

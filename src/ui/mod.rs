@@ -7,17 +7,17 @@
 //! - [`run_plain`]: `siteup --plain`, prompts and progress lines ([`plain`]).
 //! - [`should_use_plain`]: which of the two a start should use.
 
-pub mod app;
+pub(crate) mod app;
 pub mod draw;
-pub mod editor;
+pub(crate) mod editor;
 pub mod form;
 pub mod keys;
-pub mod panes;
+pub(crate) mod panes;
 pub mod plain;
 pub mod state;
-pub mod text;
-pub mod theme;
-pub mod tui;
+pub(crate) mod text;
+pub(crate) mod theme;
+pub(crate) mod tui;
 
 use std::ffi::OsStr;
 use std::sync::Arc;

@@ -7,18 +7,13 @@ use time::OffsetDateTime;
 use crate::tfgen::names::output;
 
 /// Whole seconds from `since` to `now` (zero when the clock went backwards).
-pub fn elapsed_secs(since: OffsetDateTime, now: OffsetDateTime) -> u64 {
+pub(crate) fn elapsed_secs(since: OffsetDateTime, now: OffsetDateTime) -> u64 {
     let secs = (now - since).whole_seconds();
     u64::try_from(secs).unwrap_or(0)
 }
 
-/// Seconds until a wait shown to the minute changes its text.
-pub fn until_next_minute(secs: u64) -> u64 {
-    60 - secs % 60
-}
-
 /// Cuts `s` to at most `width` columns, ending with `ellipsis` when cut.
-pub fn truncate(s: &str, width: usize, ellipsis: &str) -> String {
+pub(crate) fn truncate(s: &str, width: usize, ellipsis: &str) -> String {
     let count = s.chars().count();
     if count <= width {
         return s.to_string();
@@ -34,7 +29,7 @@ pub fn truncate(s: &str, width: usize, ellipsis: &str) -> String {
 
 /// How many rows `s` takes when word-wrapped at `width` columns (greedy, like the paragraph
 /// widget: words longer than a row are cut).
-pub fn wrap_count(s: &str, width: usize) -> usize {
+pub(crate) fn wrap_count(s: &str, width: usize) -> usize {
     let width = width.max(1);
     let mut rows = 1;
     let mut col = 0;
@@ -61,14 +56,9 @@ pub fn wrap_count(s: &str, width: usize) -> usize {
     rows
 }
 
-/// `s` cut into rows of at most `width` columns at spaces (greedy); words longer than a row
-/// are cut.
-pub fn wrap(s: &str, width: usize) -> Vec<String> {
-    wrap2(s, width, width)
-}
-
-/// Like [`wrap`], with the first row `first` columns wide and the others `rest`.
-pub fn wrap2(s: &str, first: usize, rest: usize) -> Vec<String> {
+/// `s` cut into rows at spaces (greedy), the first row `first` columns wide and the others
+/// `rest`; words longer than a row are cut.
+pub(crate) fn wrap2(s: &str, first: usize, rest: usize) -> Vec<String> {
     let (first, rest) = (first.max(1), rest.max(1));
     let mut rows: Vec<String> = Vec::new();
     let mut row = String::new();
@@ -98,7 +88,7 @@ pub fn wrap2(s: &str, first: usize, rest: usize) -> Vec<String> {
 }
 
 /// Where to set the nameservers at well-known registrars.
-pub const REGISTRAR_HINTS: &[(&str, &str)] = &[
+pub(crate) const REGISTRAR_HINTS: &[(&str, &str)] = &[
     (
         "Namecheap",
         "Domain List > Manage > Nameservers: choose Custom DNS, paste the four names, save.",
@@ -130,10 +120,10 @@ pub const REGISTRAR_HINTS: &[(&str, &str)] = &[
 ];
 
 /// What to do at any registrar.
-pub const REGISTRAR_GENERIC: &str = "At your registrar, open the domain's \"Nameservers\" (or \"DNS\") settings, choose custom nameservers, replace all of them with these four, and save. Remove any DNSSEC/DS record there too.";
+pub(crate) const REGISTRAR_GENERIC: &str = "At your registrar, open the domain's \"Nameservers\" (or \"DNS\") settings, choose custom nameservers, replace all of them with these four, and save. Remove any DNSSEC/DS record there too.";
 
 /// A short, honest monthly cost estimate for light traffic.
-pub const COSTS: &[(&str, &str)] = &[
+pub(crate) const COSTS: &[(&str, &str)] = &[
     ("Route 53 hosted zone", "$0.50"),
     ("DNS queries", "$0.40 per million"),
     ("S3 + CloudFront", "~$0, free tier"),
@@ -145,11 +135,11 @@ pub const COSTS: &[(&str, &str)] = &[
 ];
 
 /// The total line of the cost table.
-pub const COST_TOTAL: &str =
+pub(crate) const COST_TOTAL: &str =
     "About $1 a month while traffic is light; the domain itself is billed by your registrar.";
 
 /// Labels for the terraform outputs the done pane shows first, in order.
-pub const OUTPUT_LABELS: &[(&str, &str)] = &[
+pub(crate) const OUTPUT_LABELS: &[(&str, &str)] = &[
     (output::SITE_URL, "Site"),
     (output::API_URL, "API"),
     (output::AUTH_URL, "Sign-in"),
@@ -165,7 +155,7 @@ pub const OUTPUT_LABELS: &[(&str, &str)] = &[
 
 /// The outputs worth showing, labelled and in a useful order: known ones first, then the rest
 /// (minus the ones that are only plumbing).
-pub fn labelled_outputs(
+pub(crate) fn labelled_outputs(
     outputs: &std::collections::BTreeMap<String, String>,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -190,7 +180,7 @@ pub fn labelled_outputs(
 }
 
 /// What to do once the stack is up.
-pub fn next_steps(outputs: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+pub(crate) fn next_steps(outputs: &std::collections::BTreeMap<String, String>) -> Vec<String> {
     let mut steps = Vec::new();
     if let Some(bucket) = outputs.get(output::SITE_BUCKET) {
         steps.push(format!(
@@ -215,15 +205,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clocks() {
-        assert_eq!(until_next_minute(125), 55);
-    }
+    fn clocks() {}
 
     #[test]
     fn word_wrap() {
-        assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa bbb", "ccc"]);
-        assert_eq!(wrap("aaaaaaa b", 3), vec!["aaa", "aaa", "a b"]);
-        assert_eq!(wrap("", 3), vec![""]);
+        assert_eq!(wrap2("aaa bbb ccc", 7, 7), vec!["aaa bbb", "ccc"]);
+        assert_eq!(wrap2("aaaaaaa b", 3, 3), vec!["aaa", "aaa", "a b"]);
+        assert_eq!(wrap2("", 3, 3), vec![""]);
     }
 
     #[test]

@@ -20,16 +20,16 @@ use ratatui::backend::CrosstermBackend;
 static OWNED: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
-pub type Backend = CrosstermBackend<Stdout>;
+pub(crate) type Backend = CrosstermBackend<Stdout>;
 
 /// The terminal, owned for as long as this value lives.
-pub struct Tui {
+pub(crate) struct Tui {
     terminal: Terminal<Backend>,
 }
 
 impl Tui {
     /// Takes the terminal: raw mode, alternate screen, bracketed paste.
-    pub fn enter() -> io::Result<Self> {
+    pub(crate) fn enter() -> io::Result<Self> {
         install_panic_hook();
         take()?;
         match Terminal::new(CrosstermBackend::new(io::stdout())) {
@@ -44,13 +44,13 @@ impl Tui {
         }
     }
 
-    pub fn terminal(&mut self) -> &mut Terminal<Backend> {
+    pub(crate) fn terminal(&mut self) -> &mut Terminal<Backend> {
         &mut self.terminal
     }
 
     /// Ctrl-Z: gives the terminal back, stops the process, and takes the terminal again when
     /// the shell resumes it.
-    pub fn suspend(terminal: &mut Terminal<Backend>) -> io::Result<()> {
+    pub(crate) fn suspend(terminal: &mut Terminal<Backend>) -> io::Result<()> {
         restore();
         #[cfg(unix)]
         {
@@ -82,7 +82,7 @@ fn take() -> io::Result<()> {
 
 /// Gives the terminal back (cooked mode, main screen, cursor shown) if this process has it.
 /// Safe to call any number of times, from any path, including the panic hook.
-pub fn restore() {
+pub(crate) fn restore() {
     if OWNED.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
         let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, Show);
@@ -91,14 +91,9 @@ pub fn restore() {
     }
 }
 
-/// Whether the terminal is currently taken (for tests and the plain-mode hand-over).
-pub fn is_owned() -> bool {
-    OWNED.load(Ordering::SeqCst)
-}
-
 /// A panic restores the terminal before the report is printed, so the report is readable and
 /// the shell usable.
-pub fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {

@@ -1,9 +1,9 @@
 //! The pure core of the journey: state + event -> new state + effects. No I/O, no clock, no
 //! terminal, no tokio, no AWS SDK: the runtime runs the effects, the views render the state.
 
-pub mod actions;
+pub(crate) mod actions;
 pub mod state;
-pub mod steps;
+pub(crate) mod steps;
 pub mod update;
 
 pub use actions::Action;

@@ -15,7 +15,7 @@ use crate::wizard::{Action as Offer, Journey, Phase, PhaseStep, Status};
 use crate::words::{DurationStyle, seconds};
 
 /// The timer column of a row: `4m12s/~15m`, `3s`, `~15m`.
-pub fn row_timer(ui: &UiState, row: &ApplyRow) -> String {
+pub(crate) fn row_timer(ui: &UiState, row: &ApplyRow) -> String {
     let expected = row
         .expected_secs
         .map(|e| format!("~{}", seconds(e, DurationStyle::Estimate)));
@@ -40,7 +40,7 @@ pub fn row_timer(ui: &UiState, row: &ApplyRow) -> String {
 
 const ERROR_LINES: usize = 3;
 
-pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState, phase: Phase) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState, phase: Phase) {
     let t = &ui.theme;
     let g = &ui.glyphs;
     let rows = &j.facts.apply.rows;

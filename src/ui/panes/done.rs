@@ -9,7 +9,7 @@ use crate::ui::state::UiState;
 use crate::ui::text::{COST_TOTAL, COSTS, labelled_outputs, next_steps, truncate};
 use crate::wizard::{Journey, Status, StepId};
 
-pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
     let g = &ui.glyphs;
     let mut lines: Vec<Line<'static>> = Vec::new();

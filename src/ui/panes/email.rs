@@ -9,7 +9,7 @@ use crate::ui::keys::play_label;
 use crate::ui::state::UiState;
 use crate::wizard::{Action, Journey, StepId};
 
-pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
     let shown = ui.shown(j);
     let domain = ui.domain.clone();

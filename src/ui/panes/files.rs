@@ -22,7 +22,7 @@ fn change_style(t: &Theme, change: FileChangeKind) -> ratatui::style::Style {
 }
 
 /// A diff line's style: additions, deletions, hunk headers.
-pub fn diff_line(t: &Theme, l: &str) -> Line<'static> {
+pub(crate) fn diff_line(t: &Theme, l: &str) -> Line<'static> {
     let style = if l.starts_with("+++") || l.starts_with("---") {
         t.bold()
     } else if l.starts_with('+') {
@@ -37,7 +37,7 @@ pub fn diff_line(t: &Theme, l: &str) -> Line<'static> {
     Line::from(Span::styled(l.to_string(), style))
 }
 
-pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
     let g = &ui.glyphs;
     let status = j.status(StepId::Generate);

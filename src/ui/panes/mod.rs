@@ -1,15 +1,15 @@
 //! One pane per kind of step, each `pub fn render(frame, area, journey, ui)`.
 
-pub mod apply;
-pub mod done;
-pub mod email;
-pub mod files;
-pub mod nameservers;
-pub mod phase;
-pub mod plan;
-pub mod preflight;
-pub mod ses;
-pub mod site;
+pub(crate) mod apply;
+pub(crate) mod done;
+pub(crate) mod email;
+pub(crate) mod files;
+pub(crate) mod nameservers;
+pub(crate) mod phase;
+pub(crate) mod plan;
+pub(crate) mod preflight;
+pub(crate) mod ses;
+pub(crate) mod site;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,7 +21,7 @@ use super::text;
 use crate::wizard::{Journey, Status, StepId};
 
 /// Draws the open step's pane.
-pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     if area.width == 0 || area.height == 0 {
         return;
     }

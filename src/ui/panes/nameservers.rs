@@ -11,7 +11,7 @@ use crate::ui::state::UiState;
 use crate::ui::text::{self, REGISTRAR_GENERIC, REGISTRAR_HINTS};
 use crate::wizard::{Action, Journey, Status, StepId};
 
-pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
     let g = &ui.glyphs;
     let step = StepId::Nameservers;

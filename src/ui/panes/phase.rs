@@ -10,7 +10,7 @@ use crate::ui::state::UiState;
 use crate::wizard::{Journey, Phase, PhaseStep, Status, StepId};
 
 /// What a phase does, in one or two sentences.
-pub fn describe(step: StepId) -> &'static str {
+pub(crate) fn describe(step: StepId) -> &'static str {
     match step {
         StepId::State => {
             "Creates the S3 bucket that holds Terraform's state (applied with local state), then moves the state into it and removes the local copies."
@@ -25,7 +25,7 @@ pub fn describe(step: StepId) -> &'static str {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let step = ui.shown(j);
     let Some(phase) = Phase::of_step(step) else {
         return;

@@ -13,7 +13,7 @@ use crate::wizard::state::PlanFacts;
 use crate::wizard::{Journey, Phase, PhaseStep};
 
 /// A plan text line's style: destroys red, creates green, updates yellow.
-pub fn plan_line(t: &Theme, l: &str) -> Line<'static> {
+pub(crate) fn plan_line(t: &Theme, l: &str) -> Line<'static> {
     let trimmed = l.trim_start();
     let style = if trimmed.starts_with("-/+")
         || trimmed.starts_with("+/-")
@@ -33,7 +33,7 @@ pub fn plan_line(t: &Theme, l: &str) -> Line<'static> {
 }
 
 /// The counts, destroys and replacements first.
-pub fn counts(t: &Theme, p: &PlanFacts) -> Line<'static> {
+pub(crate) fn counts(t: &Theme, p: &PlanFacts) -> Line<'static> {
     use crate::terraform::plan_review::{ChangeKind, count_phrases};
     let mut spans = vec![Span::raw("Plan: ")];
     let phrases = count_phrases(|k| p.count(k));
@@ -55,7 +55,7 @@ pub fn counts(t: &Theme, p: &PlanFacts) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn render(
+pub(crate) fn render(
     frame: &mut Frame,
     area: Rect,
     _j: &Journey,

@@ -13,7 +13,7 @@ use crate::wizard::{Journey, Status, StepId};
 
 const LABEL_W: usize = 15;
 
-pub fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let t = &ui.theme;
     let g = &ui.glyphs;
     let f = &ui.form;
