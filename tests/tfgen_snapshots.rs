@@ -565,25 +565,29 @@ fn production_safety_settings_are_on() {
 
 #[test]
 fn the_api_function_may_write_logs_with_or_without_the_logging_part() {
-    for logging in [true, false] {
+    for (logging, days) in [(true, 30), (false, 7)] {
         let mut config = full_us_east_1();
         config.parts.logging = logging;
         let files = render(&config, Backend::Local);
-        let policy = &resource_blocks(&files)["aws_iam_role_policy.api"];
+        let blocks = resource_blocks(&files);
+        let policy = &blocks["aws_iam_role_policy.api"];
         assert!(policy.contains("logs:CreateLogStream"), "{policy}");
         assert!(policy.contains("logs:PutLogEvents"), "{policy}");
-        if logging {
-            assert!(
-                policy.contains("aws_cloudwatch_log_group.api.arn"),
-                "{policy}"
-            );
-        } else {
-            // Lambda's own log group, which the function creates on its first run.
-            assert!(policy.contains("logs:CreateLogGroup"), "{policy}");
-            assert!(
-                policy.contains("arn:aws:logs:us-east-1:*:log-group:/aws/lambda/example-com-api:*"),
-                "{policy}"
-            );
-        }
+        // The group is always terraform's: Lambda never creates one that would collide with it
+        // when the logging part is turned on later.
+        assert!(!policy.contains("logs:CreateLogGroup"), "{policy}");
+        assert!(
+            policy.contains("aws_cloudwatch_log_group.api.arn"),
+            "{policy}"
+        );
+        let group = &blocks["aws_cloudwatch_log_group.api"];
+        assert!(
+            group.contains(&format!("retention_in_days = {days}")),
+            "{group}"
+        );
+        assert!(
+            blocks["aws_lambda_function.api"].contains("aws_cloudwatch_log_group.api.name"),
+            "the function writes into the managed group"
+        );
     }
 }

@@ -1051,7 +1051,6 @@ const CORS_ALLOW_HEADERS: &str = "'Authorization,Content-Type,X-Amz-Content-Sha2
 const CORS_ALLOW_METHODS: &str = "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'";
 
 pub(crate) fn api(c: &Ctx) -> TfFile {
-    let parts = c.cfg.parts;
     let mut f = TfFile::new(
         "api.tf",
         "The API: one Lambda function (Node.js 22, packaged by siteup into api.zip) behind a\n\
@@ -1119,44 +1118,21 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
             ),
         ]),
     ];
-    if parts.logging {
-        statements.push(obj(vec![
-            ("Sid", s("Logs")),
-            ("Effect", s("Allow")),
-            (
-                "Action",
-                Expr::strs(["logs:CreateLogStream", "logs:PutLogEvents"]),
-            ),
-            (
-                "Resource",
-                t(vec![interp("aws_cloudwatch_log_group.api.arn"), lit(":*")]),
-            ),
-        ]));
-    } else {
-        // Without the logging part no log group is declared: the function writes to the one
-        // Lambda creates on its first run, /aws/lambda/<function name>. Without these three
-        // actions its errors would be lost. siteup supports the commercial partition only.
-        let group = format!(
-            "arn:aws:logs:{}:*:log-group:/aws/lambda/{}-api",
-            c.region, c.name
-        );
-        statements.push(obj(vec![
-            ("Sid", s("Logs")),
-            ("Effect", s("Allow")),
-            (
-                "Action",
-                Expr::strs([
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                ]),
-            ),
-            (
-                "Resource",
-                Expr::strs([group.clone(), format!("{group}:*")]),
-            ),
-        ]));
-    }
+    // The function's log group is terraform's whenever the API exists (logging.tf), so the
+    // function only ever writes into it: Lambda never creates a group terraform would later
+    // collide with when the logging part is turned on.
+    statements.push(obj(vec![
+        ("Sid", s("Logs")),
+        ("Effect", s("Allow")),
+        (
+            "Action",
+            Expr::strs(["logs:CreateLogStream", "logs:PutLogEvents"]),
+        ),
+        (
+            "Resource",
+            t(vec![interp("aws_cloudwatch_log_group.api.arn"), lit(":*")]),
+        ),
+    ]));
     f.resource(Tier::Foundation, "aws_iam_role_policy", "api", |b| {
         b.attr("name", s("least-privilege"))
             .attr("role", r("aws_iam_role.api.id"))
@@ -1186,16 +1162,12 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
                     ("TABLE_NAME", r("aws_dynamodb_table.main.name")),
                 ]),
             ));
-        let b = if parts.logging {
-            b.block(
-                Block::new("logging_config")
-                    .attr("log_format", s("Text"))
-                    .attr("log_group", r("aws_cloudwatch_log_group.api.name")),
-            )
-        } else {
-            b
-        };
-        b.depends_on(&["aws_iam_role_policy.api"])
+        b.block(
+            Block::new("logging_config")
+                .attr("log_format", s("Text"))
+                .attr("log_group", r("aws_cloudwatch_log_group.api.name")),
+        )
+        .depends_on(&["aws_iam_role_policy.api"])
     });
     f.resource(
         Tier::Foundation,
@@ -1498,15 +1470,26 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
     f
 }
 
+/// How long the API function's logs are kept: with the logging part, long enough to look back
+/// over a month; without it, a week (still enough to debug a failing request, and cheap).
+const LOG_RETENTION_DAYS: (i64, i64) = (30, 7);
+
 pub(crate) fn logging(c: &Ctx) -> TfFile {
+    let days = if c.cfg.parts.logging {
+        LOG_RETENTION_DAYS.0
+    } else {
+        LOG_RETENTION_DAYS.1
+    };
     let mut f = TfFile::new(
         "logging.tf",
-        "The API function's log group (the function writes here through its logging_config),\n\
-         kept for 30 days.",
+        &format!(
+            "The API function's log group (the function writes here through its logging_config),\n\
+             kept for {days} days."
+        ),
     );
     f.resource(Tier::Foundation, "aws_cloudwatch_log_group", "api", |b| {
         b.attr("name", s(format!("/aws/lambda/{}-api", c.name)))
-            .attr("retention_in_days", 30)
+            .attr("retention_in_days", days)
     });
     f
 }
@@ -1604,7 +1587,7 @@ pub(crate) fn outputs(c: &Ctx) -> TfFile {
             r("aws_lambda_function.api.function_name"),
         );
     }
-    if parts.logging {
+    if parts.api {
         f.output(
             output::API_LOG_GROUP,
             "The API function's CloudWatch log group.",
@@ -1643,7 +1626,9 @@ pub(crate) fn tf_files(c: &Ctx, opts: &GenerateOptions) -> Vec<TfFile> {
     if parts.api {
         files.push(api(c));
     }
-    if parts.logging {
+    // The API's log group exists with the API, whatever the logging part says (it sets how
+    // long logs are kept).
+    if parts.api {
         files.push(logging(c));
     }
     files.push(outputs(c));
