@@ -84,7 +84,7 @@ impl fmt::Display for Failure {
             Failure::RunLost => "terraform stopped without an exit status; run siteup again to plan what is left.".into(),
             Failure::StateLocked { holder } => sentence(holder),
             Failure::UnreadableOutput { command, problem } => format!(
-                "terraform {command} printed something siteup could not read ({problem}); run siteup again, and check that terraform is 1.10 or newer."
+                "terraform {command} printed something siteup could not read ({problem}); run siteup again, and check that terraform is 1.11 or newer."
             ),
             Failure::StateMove { problem } => sentence(problem),
             Failure::NoReviewedPlan => {

@@ -73,7 +73,7 @@ pub(crate) fn check_terraform() -> Finding {
                 "terraform",
                 sentence(&e.to_string()),
                 format!(
-                    "install terraform 1.10 or newer from {}",
+                    "install terraform 1.11 or newer from {}",
                     version::INSTALL_URL
                 ),
             );
@@ -103,7 +103,7 @@ pub(crate) fn check_terraform() -> Finding {
             return Finding::problem(
                 "terraform",
                 format!("{} could not be run: {e}.", path.display()),
-                "reinstall terraform 1.10 or newer",
+                "reinstall terraform 1.11 or newer",
             );
         }
     };
@@ -117,7 +117,7 @@ pub(crate) fn check_terraform() -> Finding {
                 "terraform",
                 sentence(&e.to_string()),
                 format!(
-                    "install terraform 1.10 or newer from {}",
+                    "install terraform 1.11 or newer from {}",
                     version::INSTALL_URL
                 ),
             ),
@@ -128,7 +128,7 @@ pub(crate) fn check_terraform() -> Finding {
                 "{} did not report its version; it may not be terraform.",
                 path.display()
             ),
-            "reinstall terraform 1.10 or newer",
+            "reinstall terraform 1.11 or newer",
         ),
     }
 }

@@ -995,7 +995,7 @@ impl Part {
             Part::Database => "database: one DynamoDB table with a secondary index",
             Part::Users => "users: Cognito user pool with sign-in at auth.<domain>",
             Part::Api => "api: Lambda behind API Gateway at api.<domain>",
-            Part::Logging => "logging: CloudWatch log group for the API with retention",
+            Part::Logging => "logging: keep the API's logs for 30 days (7 without)",
         }
     }
 

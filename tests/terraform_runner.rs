@@ -247,7 +247,7 @@ async fn version_check() {
         .expect_err("1.9.8 is too old");
     assert_eq!(
         err.to_string(),
-        "terraform 1.9.8 is too old; siteup needs 1.10 or newer for S3-native state locking: install a newer one from https://developer.hashicorp.com/terraform/install"
+        "terraform 1.9.8 is too old; siteup needs 1.11 or newer for S3-native state locking: install a newer one from https://developer.hashicorp.com/terraform/install"
     );
 
     let missing = Terraform::new(dir.path().join("nope/terraform"), dir.path());

@@ -278,6 +278,7 @@ fn phase_targets_exist_and_are_closed_under_dependencies() {
                 "aws_s3_bucket_public_access_block.state",
                 "aws_s3_bucket_server_side_encryption_configuration.state",
                 "aws_s3_bucket_versioning.state",
+                "aws_s3_bucket_lifecycle_configuration.state",
                 "aws_s3_bucket_policy.state",
             ]
         );
@@ -472,7 +473,7 @@ fn blog_bugs_are_fixed() {
     // Only hashicorp/aws.
     let versions = text(&files, "versions.tf");
     assert!(versions.contains("version = \">= 5.100, < 6\""));
-    assert!(versions.contains("required_version = \">= 1.10\""));
+    assert!(versions.contains("required_version = \">= 1.11\""));
     assert_eq!(versions.matches("source").count(), 1);
 }
 
@@ -530,5 +531,63 @@ fn the_names_siteup_reads_are_the_names_the_stack_writes() {
 fn rendering_is_deterministic() {
     for (_, config) in all_configs().into_iter().take(4) {
         assert_eq!(render(&config, Backend::S3), render(&config, Backend::S3));
+    }
+}
+
+#[test]
+fn production_safety_settings_are_on() {
+    let files = render(&full_us_east_1(), Backend::Local);
+    let blocks = resource_blocks(&files);
+    assert!(blocks["aws_dynamodb_table.main"].contains("deletion_protection_enabled = true"));
+    assert!(blocks["aws_cognito_user_pool.main"].contains("deletion_protection = \"ACTIVE\""));
+    let throttle = &blocks["aws_api_gateway_method_settings.api"];
+    assert!(throttle.contains("method_path = \"*/*\""));
+    assert!(
+        throttle.contains("throttling_rate_limit") && throttle.contains("throttling_burst_limit")
+    );
+    // Every bucket is versioned, and its old versions, stray delete markers and unfinished
+    // uploads expire.
+    for bucket in ["state", "deploys", "site"] {
+        assert!(
+            blocks.contains_key(&format!("aws_s3_bucket_versioning.{bucket}")),
+            "{bucket} is versioned"
+        );
+        let rules = &blocks[&format!("aws_s3_bucket_lifecycle_configuration.{bucket}")];
+        assert!(rules.contains("filter {}"), "{bucket}: {rules}");
+        assert!(rules.contains("noncurrent_days"), "{bucket}: {rules}");
+        assert!(
+            rules.contains("expired_object_delete_marker = true"),
+            "{bucket}: {rules}"
+        );
+        assert!(rules.contains("days_after_initiation"), "{bucket}: {rules}");
+    }
+}
+
+#[test]
+fn the_api_function_may_write_logs_with_or_without_the_logging_part() {
+    for (logging, days) in [(true, 30), (false, 7)] {
+        let mut config = full_us_east_1();
+        config.parts.logging = logging;
+        let files = render(&config, Backend::Local);
+        let blocks = resource_blocks(&files);
+        let policy = &blocks["aws_iam_role_policy.api"];
+        assert!(policy.contains("logs:CreateLogStream"), "{policy}");
+        assert!(policy.contains("logs:PutLogEvents"), "{policy}");
+        // The group is always terraform's: Lambda never creates one that would collide with it
+        // when the logging part is turned on later.
+        assert!(!policy.contains("logs:CreateLogGroup"), "{policy}");
+        assert!(
+            policy.contains("aws_cloudwatch_log_group.api.arn"),
+            "{policy}"
+        );
+        let group = &blocks["aws_cloudwatch_log_group.api"];
+        assert!(
+            group.contains(&format!("retention_in_days = {days}")),
+            "{group}"
+        );
+        assert!(
+            blocks["aws_lambda_function.api"].contains("aws_cloudwatch_log_group.api.name"),
+            "the function writes into the managed group"
+        );
     }
 }

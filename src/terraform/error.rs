@@ -8,12 +8,12 @@ use super::version::INSTALL_URL;
 #[derive(Debug, thiserror::Error)]
 pub enum TfError {
     #[error(
-        "terraform was not found on PATH; install terraform 1.10 or newer from {INSTALL_URL} and run siteup again"
+        "terraform was not found on PATH; install terraform 1.11 or newer from {INSTALL_URL} and run siteup again"
     )]
     NotFound,
 
     #[error(
-        "terraform {found} is too old; siteup needs 1.10 or newer for S3-native state locking: install a newer one from {INSTALL_URL}"
+        "terraform {found} is too old; siteup needs 1.11 or newer for S3-native state locking: install a newer one from {INSTALL_URL}"
     )]
     TooOld { found: String },
 
@@ -27,7 +27,7 @@ pub enum TfError {
     },
 
     #[error(
-        "could not read the version of {program} (`version -json` printed {output:?}); check that it is terraform 1.10 or newer"
+        "could not read the version of {program} (`version -json` printed {output:?}); check that it is terraform 1.11 or newer"
     )]
     VersionUnreadable { program: String, output: String },
 
@@ -56,7 +56,7 @@ pub enum TfError {
     PlanChanged { path: PathBuf },
 
     #[error(
-        "terraform's description of the saved plan could not be read ({reason}); run the plan again, and check that terraform is 1.10 or newer"
+        "terraform's description of the saved plan could not be read ({reason}); run the plan again, and check that terraform is 1.11 or newer"
     )]
     PlanJson { reason: String },
 

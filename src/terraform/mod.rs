@@ -6,7 +6,7 @@
 //! - [`plan_review`]: a saved plan grouped and ordered, dangers named, the approval gate.
 //! - [`progress`]: the apply, resource by resource, as a pure fold.
 //! - [`lock`]: "state locked" as a [`LockInfo`], its wording, and force-unlock safety.
-//! - [`version`]: finding terraform and checking it is 1.10 or newer.
+//! - [`version`]: finding terraform and checking it is 1.11 or newer.
 //! - [`quick`]: short read-only commands with a bound (stopped when they pass it).
 //! - [`runs`]: terraform's output files and run records; finding a terraform still running.
 //! - [`bootstrap`]: moving the state into its S3 bucket, resumable at every sub-step.

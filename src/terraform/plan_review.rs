@@ -216,6 +216,7 @@ pub fn human_type(resource_type: &str) -> String {
         "aws_api_gateway_integration_response" => "API Gateway integration response",
         "aws_api_gateway_deployment" => "API Gateway deployment",
         "aws_api_gateway_stage" => "API Gateway stage",
+        "aws_api_gateway_method_settings" => "API Gateway method settings",
         "aws_api_gateway_domain_name" => "API Gateway custom domain",
         "aws_api_gateway_base_path_mapping" => "API Gateway base path mapping",
         "aws_api_gateway_gateway_response" => "API Gateway gateway response",

@@ -652,7 +652,7 @@ impl Terraform {
         })
     }
 
-    /// The version, checked against the minimum siteup needs (1.10).
+    /// The version, checked against the minimum siteup needs (1.11).
     pub async fn check_version(&self) -> Result<VersionInfo, TfError> {
         let info = self.version().await?;
         check_supported(&info)?;

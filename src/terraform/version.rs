@@ -7,10 +7,13 @@ use serde::Deserialize;
 
 use super::error::TfError;
 
-/// The oldest terraform siteup works with: 1.10 brought S3-native state locking (`use_lockfile`).
+/// The oldest terraform siteup works with: S3-native state locking (`use_lockfile`) came as an
+/// experiment in 1.10 and is generally available from 1.11. The generated stack's
+/// `required_version` ([`crate::tfgen::REQUIRED_TERRAFORM_VERSION`]) names the same release, so
+/// siteup never accepts a terraform that would refuse its own files.
 pub(crate) const MIN_VERSION: TfVersion = TfVersion {
     major: 1,
-    minor: 10,
+    minor: 11,
     patch: 0,
 };
 
@@ -148,15 +151,24 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "terraform 0.12.31 is too old; siteup needs 1.10 or newer for S3-native state locking: install a newer one from {INSTALL_URL}"
+                "terraform 0.12.31 is too old; siteup needs 1.11 or newer for S3-native state locking: install a newer one from {INSTALL_URL}"
             )
+        );
+    }
+
+    #[test]
+    fn the_generated_required_version_is_the_minimum_siteup_checks() {
+        assert_eq!(
+            crate::tfgen::REQUIRED_TERRAFORM_VERSION,
+            format!(">= {}.{}", MIN_VERSION.major, MIN_VERSION.minor)
         );
     }
 
     #[test]
     fn version_order_and_prerelease() {
         assert!(!TfVersion::parse("1.9.8").expect("v").is_supported());
-        assert!(TfVersion::parse("1.10.0").expect("v").is_supported());
+        assert!(!TfVersion::parse("1.10.5").expect("v").is_supported());
+        assert!(TfVersion::parse("1.11.0").expect("v").is_supported());
         assert!(TfVersion::parse("v1.12.0-beta1").expect("v").is_supported());
         assert!(TfVersion::parse("2.0").expect("v").is_supported());
         assert_eq!(TfVersion::parse("1.x.0"), None);

@@ -126,7 +126,7 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
     out.push_str(&para(&region));
     out.push_str("## Files\n\n");
     let entries: Vec<(&str, String)> = vec![
-        ("versions.tf", "Terraform >= 1.10 and the AWS provider (>= 5.100, < 6).".into()),
+        ("versions.tf", "Terraform >= 1.11 and the AWS provider (>= 5.100, < 6).".into()),
         (
             "providers.tf",
             "the AWS provider in the main region and its us-east-1 alias.".into(),
@@ -139,13 +139,15 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
         ),
         (
             "state.tf",
-            "the state bucket: private, encrypted, versioned, HTTPS only, protected from \
-             destruction."
+            "the state bucket: private, encrypted, versioned (old state versions are kept for 90 \
+             days), HTTPS only, protected from destruction."
                 .into(),
         ),
         (
             "deploys.tf",
-            "a private bucket for deployment artifacts, with the same protections.".into(),
+            "a private bucket for deployment artifacts, with the same protections (old versions \
+             are kept for 30 days)."
+                .into(),
         ),
         (
             "zone.tf",
@@ -168,7 +170,8 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
         ),
         (
             "site.tf",
-            "the site bucket (private, read only by CloudFront through origin access control), \
+            "the site bucket (private, read only by CloudFront through origin access control, \
+             versioned so that a bad deploy can be rolled back; old versions are kept for 30 days), \
              the CloudFront distribution (TLS 1.2 or newer, HTTP/2 and 3, IPv6, AWS's managed \
              security headers policy, a 404 page at `/404.html`) and A/AAAA records for the domain \
              and www."
@@ -184,12 +187,14 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
             "database.tf",
             format!(
                 "one DynamoDB table (keys `pk` and `sk`; index `{TABLE_INDEX}` on `sk` and `data`), \
-                 on-demand billing, point-in-time recovery, protected from destruction."
+                 on-demand billing, point-in-time recovery, protected from destruction and with \
+                 DynamoDB's deletion protection on."
             ),
         ),
         (
             "users.tf",
-            "the Cognito user pool (its mail goes through SES from the domain), its web client and \
+            "the Cognito user pool (its mail goes through SES from the domain; Cognito's deletion \
+             protection on), its web client and \
              the sign-in domain `auth.` (created after the domain's A record, which Cognito \
              requires)."
                 .into(),
@@ -203,7 +208,8 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
             "api.tf",
             "the Lambda function and its least-privilege role, the REST API (`{proxy+}` to the \
              function with IAM authorization, CORS preflights answered by API Gateway, JSON error \
-             responses, a deployment that follows every change, the `production` stage) and its \
+             responses, a deployment that follows every change, the `production` stage with a \
+             request rate limit on every method) and its \
              REGIONAL custom domain `api.` with TLS 1.2."
                 .into(),
         ),
@@ -310,7 +316,9 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
     out.push_str(&bullet(&format!(
         "Protected from destruction (`prevent_destroy`): {} and {last}. Turning a part off in \
          siteup removes its file and with it the protection: the plan review then names what \
-         would be lost.",
+         would be lost. The table and the user pool also have AWS's own deletion protection: \
+         to delete one, first set `deletion_protection_enabled = false` (table) or \
+         `deletion_protection = \"INACTIVE\"` (pool) and apply.",
         protected.join(", ")
     )));
     out

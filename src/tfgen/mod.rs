@@ -37,6 +37,11 @@ use stack::{Ctx, Tier};
 /// The key of the state object in the state bucket.
 pub const STATE_KEY: &str = "terraform.tfstate";
 
+/// The generated stack's `required_version`: 1.11 made S3-native state locking
+/// (`use_lockfile`, which `backend.tf` uses) generally available. siteup's own check
+/// (`terraform::version::MIN_VERSION`) asks for the same release.
+pub const REQUIRED_TERRAFORM_VERSION: &str = ">= 1.11";
+
 /// Where Terraform keeps its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Backend {

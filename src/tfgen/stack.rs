@@ -3,7 +3,7 @@
 
 use super::hcl::{Block, Expr, File, Seg, interp, lit};
 use super::names::{ZONE_ADDRESS, ZONE_NAME, ZONE_TYPE, output};
-use super::{Backend, GenerateOptions, STATE_KEY};
+use super::{Backend, GenerateOptions, REQUIRED_TERRAFORM_VERSION, STATE_KEY};
 use crate::site::SiteConfig;
 
 /// When a resource can be applied in the journey.
@@ -183,15 +183,28 @@ fn alias(name: &str, ty: &str, target: &str, target_zone: &str) -> impl FnOnce(B
     }
 }
 
+/// How long a versioned bucket keeps an object's old versions, in days after they stop being
+/// current (a newer upload or a delete). Long enough to notice a bad deploy and roll back, short
+/// enough that every upload does not cost storage forever.
+const NONCURRENT_DAYS: i64 = 30;
+/// The state bucket keeps old versions longer: each one is a past state of the whole stack,
+/// the only way back from a broken apply, and state files are small.
+const STATE_NONCURRENT_DAYS: i64 = 90;
+/// Days after which S3 aborts a multipart upload that never completed (its parts are billed
+/// but invisible in a listing).
+const ABORT_MULTIPART_DAYS: i64 = 7;
+
 /// A private bucket: ownership enforced (ACLs off), public access blocked, encrypted at rest,
-/// optionally versioned, and a policy that refuses plain HTTP (plus `extra` statements).
+/// versioned with old versions expiring, and a policy that refuses plain HTTP (plus `extra`
+/// statements).
 struct Bucket<'a> {
     /// Resource name (`state` gives `aws_s3_bucket.state`).
     name: &'a str,
     /// The bucket's name in S3.
     bucket: &'a str,
     tier: Tier,
-    versioned: bool,
+    /// Days an old (noncurrent) version is kept before the lifecycle rule deletes it.
+    noncurrent_days: i64,
     protect: bool,
     /// Statements added to the bucket policy, before the plain-HTTP refusal.
     extra: Vec<Expr>,
@@ -204,7 +217,7 @@ fn private_bucket(f: &mut TfFile, spec: Bucket) {
         name,
         bucket,
         tier,
-        versioned,
+        noncurrent_days,
         protect,
         extra,
         policy_tier,
@@ -239,12 +252,42 @@ fn private_bucket(f: &mut TfFile, spec: Bucket) {
             )
         },
     );
-    if versioned {
-        f.resource(tier, "aws_s3_bucket_versioning", name, |b| {
-            b.attr("bucket", r(&bucket_id))
-                .block(Block::new("versioning_configuration").attr("status", s("Enabled")))
-        });
-    }
+    f.resource(tier, "aws_s3_bucket_versioning", name, |b| {
+        b.attr("bucket", r(&bucket_id))
+            .block(Block::new("versioning_configuration").attr("status", s("Enabled")))
+    });
+    f.resource(tier, "aws_s3_bucket_lifecycle_configuration", name, |b| {
+        b.attr("bucket", r(&bucket_id))
+            .block(
+                Block::new("rule")
+                    .attr("id", s("expire-old-versions"))
+                    .attr("status", s("Enabled"))
+                    .blank()
+                    .comment("The whole bucket (provider 5.x wants a filter or a prefix).")
+                    .block(Block::new("filter"))
+                    .blank()
+                    .block(
+                        Block::new("noncurrent_version_expiration")
+                            .attr("noncurrent_days", noncurrent_days),
+                    )
+                    .blank()
+                    .comment(
+                        "A delete marker whose old versions have all expired hides nothing: \
+                         remove it.",
+                    )
+                    .block(Block::new("expiration").attr("expired_object_delete_marker", true))
+                    .block(
+                        Block::new("abort_incomplete_multipart_upload")
+                            .attr("days_after_initiation", ABORT_MULTIPART_DAYS),
+                    ),
+            )
+            .blank()
+            .comment("Versioning is on before the rules that act on old versions.")
+            .attr(
+                "depends_on",
+                refs(&[&format!("aws_s3_bucket_versioning.{name}")]),
+            )
+    });
     let mut statements = extra;
     statements.push(obj(vec![
         ("Sid", s("DenyPlainHttp")),
@@ -281,11 +324,12 @@ fn private_bucket(f: &mut TfFile, spec: Bucket) {
 pub(crate) fn versions() -> TfFile {
     let mut f = TfFile::new(
         "versions.tf",
-        "Terraform and provider versions. Terraform >= 1.10 for S3-native state locking.",
+        "Terraform and provider versions. Terraform >= 1.11: S3-native state locking\n\
+         (`use_lockfile`) is generally available from 1.11 on.",
     );
     f.block(
         Block::new("terraform")
-            .attr("required_version", s(">= 1.10"))
+            .attr("required_version", s(REQUIRED_TERRAFORM_VERSION))
             .block(Block::new("required_providers").attr(
                 "aws",
                 obj(vec![
@@ -349,7 +393,8 @@ pub(crate) fn state(c: &Ctx) -> TfFile {
     let mut f = TfFile::new(
         "state.tf",
         "The bucket that holds Terraform's state: private, encrypted, versioned (every state\n\
-         version can be recovered) and protected from destruction.",
+         version can be recovered for 90 days after a newer one replaces it) and protected from\n\
+         destruction.",
     );
     private_bucket(
         &mut f,
@@ -357,7 +402,7 @@ pub(crate) fn state(c: &Ctx) -> TfFile {
             name: "state",
             bucket: c.cfg.state_bucket.as_str(),
             tier: Tier::State,
-            versioned: true,
+            noncurrent_days: STATE_NONCURRENT_DAYS,
             protect: true,
             extra: Vec::new(),
             policy_tier: Tier::State,
@@ -369,7 +414,8 @@ pub(crate) fn state(c: &Ctx) -> TfFile {
 pub(crate) fn deploys(c: &Ctx) -> TfFile {
     let mut f = TfFile::new(
         "deploys.tf",
-        "A private bucket for deployment artifacts (site builds, function packages).",
+        "A private bucket for deployment artifacts (site builds, function packages), versioned:\n\
+         old versions are kept for 30 days.",
     );
     private_bucket(
         &mut f,
@@ -377,7 +423,7 @@ pub(crate) fn deploys(c: &Ctx) -> TfFile {
             name: "deploys",
             bucket: c.cfg.deploys_bucket.as_str(),
             tier: Tier::Foundation,
-            versioned: true,
+            noncurrent_days: NONCURRENT_DAYS,
             protect: true,
             extra: Vec::new(),
             policy_tier: Tier::Foundation,
@@ -607,7 +653,8 @@ pub(crate) fn site(c: &Ctx) -> TfFile {
         "The website: a private bucket that only this CloudFront distribution can read (origin\n\
          access control), HTTPS with TLS 1.2 or newer, IPv6, security headers, a function that\n\
          serves /dir/index.html for /dir/ and redirects www to the bare domain, a 404 page, and\n\
-         A/AAAA records for the domain and www.",
+         A/AAAA records for the domain and www. The bucket is versioned, so a bad deploy can be\n\
+         rolled back to the files of the last 30 days.",
     );
     let www = c.sub("www");
     let read = obj(vec![
@@ -639,7 +686,7 @@ pub(crate) fn site(c: &Ctx) -> TfFile {
             name: "site",
             bucket: c.cfg.site_bucket.as_str(),
             tier: Tier::Foundation,
-            versioned: false,
+            noncurrent_days: NONCURRENT_DAYS,
             protect: false,
             extra: vec![read],
             policy_tier: Tier::Full,
@@ -776,7 +823,9 @@ pub(crate) fn database(c: &Ctx) -> TfFile {
         "database.tf",
         "One DynamoDB table for all the site's data (single-table design): items keyed by pk and\n\
          sk, and a secondary index on sk and data to query the other way round. On-demand\n\
-         billing, point-in-time recovery, and protected from destruction.",
+         billing, point-in-time recovery, and protected from destruction twice: by Terraform\n\
+         (prevent_destroy) and by DynamoDB itself (deletion protection, which also stops a delete\n\
+         from the console, the CLI or another tool).",
     );
     let attribute = |n: &str| {
         Block::new("attribute")
@@ -799,6 +848,7 @@ pub(crate) fn database(c: &Ctx) -> TfFile {
                     .attr("projection_type", s("ALL")),
             )
             .block(Block::new("point_in_time_recovery").attr("enabled", true))
+            .attr("deletion_protection_enabled", true)
             .prevent_destroy()
     });
     f
@@ -809,7 +859,8 @@ pub(crate) fn users(c: &Ctx) -> TfFile {
         "users.tf",
         "Sign-up and sign-in with Cognito: a user pool that sends its mail through SES from the\n\
          verified domain, a web client (no secret, SRP sign-in), and the hosted sign-in pages at\n\
-         auth.<domain>. The pool is protected from destruction: replacing it loses every account.",
+         auth.<domain>. The pool is protected from destruction, by Terraform and by Cognito's own\n\
+         deletion protection: replacing it loses every account.",
     );
     let auth = c.sub("auth");
     f.resource(Tier::Full, "aws_cognito_user_pool", "main", |b| {
@@ -848,6 +899,7 @@ pub(crate) fn users(c: &Ctx) -> TfFile {
                 Block::new("verification_message_template")
                     .attr("default_email_option", s("CONFIRM_WITH_CODE")),
             )
+            .attr("deletion_protection", s("ACTIVE"))
             .prevent_destroy()
     });
     f.resource(Tier::Full, "aws_cognito_user_pool_client", "web", |b| {
@@ -977,11 +1029,28 @@ pub(crate) fn identities(c: &Ctx) -> TfFile {
     f
 }
 
+/// The API's request limits, per method of the stage, for all callers together.
+struct Throttle {
+    /// Steady requests per second.
+    rate: i64,
+    /// Requests allowed at once above the steady rate (the token bucket's size).
+    burst: i64,
+}
+
+/// Without stage limits API Gateway allows up to the account's limit (10,000 requests per
+/// second), and every request runs the function and the table: a runaway client or a loop in
+/// the site could run up a large bill in an hour. A small site's visitors make a few requests
+/// per second at most; 25 per second (about 2 million a day) with bursts of 50 is far above
+/// that, and caps what a runaway can cost. Requests above it get 429 Too Many Requests.
+const API_THROTTLE: Throttle = Throttle {
+    rate: 25,
+    burst: 50,
+};
+
 const CORS_ALLOW_HEADERS: &str = "'Authorization,Content-Type,X-Amz-Content-Sha256,X-Amz-Date,X-Amz-Security-Token,X-Amz-User-Agent'";
 const CORS_ALLOW_METHODS: &str = "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'";
 
 pub(crate) fn api(c: &Ctx) -> TfFile {
-    let parts = c.cfg.parts;
     let mut f = TfFile::new(
         "api.tf",
         "The API: one Lambda function (Node.js 22, packaged by siteup into api.zip) behind a\n\
@@ -1049,20 +1118,21 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
             ),
         ]),
     ];
-    if parts.logging {
-        statements.push(obj(vec![
-            ("Sid", s("Logs")),
-            ("Effect", s("Allow")),
-            (
-                "Action",
-                Expr::strs(["logs:CreateLogStream", "logs:PutLogEvents"]),
-            ),
-            (
-                "Resource",
-                t(vec![interp("aws_cloudwatch_log_group.api.arn"), lit(":*")]),
-            ),
-        ]));
-    }
+    // The function's log group is terraform's whenever the API exists (logging.tf), so the
+    // function only ever writes into it: Lambda never creates a group terraform would later
+    // collide with when the logging part is turned on.
+    statements.push(obj(vec![
+        ("Sid", s("Logs")),
+        ("Effect", s("Allow")),
+        (
+            "Action",
+            Expr::strs(["logs:CreateLogStream", "logs:PutLogEvents"]),
+        ),
+        (
+            "Resource",
+            t(vec![interp("aws_cloudwatch_log_group.api.arn"), lit(":*")]),
+        ),
+    ]));
     f.resource(Tier::Foundation, "aws_iam_role_policy", "api", |b| {
         b.attr("name", s("least-privilege"))
             .attr("role", r("aws_iam_role.api.id"))
@@ -1092,16 +1162,12 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
                     ("TABLE_NAME", r("aws_dynamodb_table.main.name")),
                 ]),
             ));
-        let b = if parts.logging {
-            b.block(
-                Block::new("logging_config")
-                    .attr("log_format", s("Text"))
-                    .attr("log_group", r("aws_cloudwatch_log_group.api.name")),
-            )
-        } else {
-            b
-        };
-        b.depends_on(&["aws_iam_role_policy.api"])
+        b.block(
+            Block::new("logging_config")
+                .attr("log_format", s("Text"))
+                .attr("log_group", r("aws_cloudwatch_log_group.api.name")),
+        )
+        .depends_on(&["aws_iam_role_policy.api"])
     });
     f.resource(
         Tier::Foundation,
@@ -1343,6 +1409,26 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
             .attr("deployment_id", r("aws_api_gateway_deployment.api.id"))
             .attr("stage_name", s("production"))
     });
+    f.resource(
+        Tier::Foundation,
+        "aws_api_gateway_method_settings",
+        "api",
+        |b| {
+            b.attr("rest_api_id", api_id())
+                .attr("stage_name", r("aws_api_gateway_stage.api.stage_name"))
+                .attr("method_path", s("*/*"))
+                .blank()
+                .comment(
+                    "Every method of the stage: a limit far above a small site's traffic that a\n\
+                     runaway client cannot pass.",
+                )
+                .block(
+                    Block::new("settings")
+                        .attr("throttling_rate_limit", API_THROTTLE.rate)
+                        .attr("throttling_burst_limit", API_THROTTLE.burst),
+                )
+        },
+    );
 
     // -- the custom domain
     f.resource(Tier::Full, "aws_api_gateway_domain_name", "api", |b| {
@@ -1384,15 +1470,26 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
     f
 }
 
+/// How long the API function's logs are kept: with the logging part, long enough to look back
+/// over a month; without it, a week (still enough to debug a failing request, and cheap).
+const LOG_RETENTION_DAYS: (i64, i64) = (30, 7);
+
 pub(crate) fn logging(c: &Ctx) -> TfFile {
+    let days = if c.cfg.parts.logging {
+        LOG_RETENTION_DAYS.0
+    } else {
+        LOG_RETENTION_DAYS.1
+    };
     let mut f = TfFile::new(
         "logging.tf",
-        "The API function's log group (the function writes here through its logging_config),\n\
-         kept for 30 days.",
+        &format!(
+            "The API function's log group (the function writes here through its logging_config),\n\
+             kept for {days} days."
+        ),
     );
     f.resource(Tier::Foundation, "aws_cloudwatch_log_group", "api", |b| {
         b.attr("name", s(format!("/aws/lambda/{}-api", c.name)))
-            .attr("retention_in_days", 30)
+            .attr("retention_in_days", days)
     });
     f
 }
@@ -1490,7 +1587,7 @@ pub(crate) fn outputs(c: &Ctx) -> TfFile {
             r("aws_lambda_function.api.function_name"),
         );
     }
-    if parts.logging {
+    if parts.api {
         f.output(
             output::API_LOG_GROUP,
             "The API function's CloudWatch log group.",
@@ -1529,7 +1626,9 @@ pub(crate) fn tf_files(c: &Ctx, opts: &GenerateOptions) -> Vec<TfFile> {
     if parts.api {
         files.push(api(c));
     }
-    if parts.logging {
+    // The API's log group exists with the API, whatever the logging part says (it sets how
+    // long logs are kept).
+    if parts.api {
         files.push(logging(c));
     }
     files.push(outputs(c));

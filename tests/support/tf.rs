@@ -10,7 +10,7 @@ use siteup::terraform::cli_config::{MIRROR_ENV, find_provider_mirror};
 /// The terraform on PATH.
 pub(crate) fn terraform() -> PathBuf {
     which::which("terraform").unwrap_or_else(|_| {
-        panic!("terraform is not on PATH: install terraform >= 1.10 (CI installs 1.11.4)")
+        panic!("terraform is not on PATH: install terraform >= 1.11 (CI installs 1.11.4)")
     })
 }
 
