@@ -141,6 +141,10 @@ pub struct SandboxArgs {
     /// The domain to rehearse with (default example.com; only used when there is no siteup.toml).
     #[arg(long, value_name = "DOMAIN", value_parser = text_value)]
     pub domain: Option<String>,
+    /// The AWS region to rehearse in (default us-east-1; only used when there is no
+    /// siteup.toml): regions differ, e.g. in where SES's DKIM records point.
+    #[arg(long, value_name = "REGION", value_parser = text_value)]
+    pub region: Option<String>,
     /// Play one human step now and exit: `registrar` (set the nameservers), `inbox` (click the
     /// verification link), `review` (AWS grants production access).
     #[arg(long, value_name = "WHAT", conflicts_with_all = ["headless", "auto", "stop"])]

@@ -10,7 +10,10 @@ mod emulator;
 mod offline;
 
 use aws_common::runtime;
-use aws_sdk_route53::types::{HostedZoneConfig, Vpc, VpcRegion};
+use aws_sdk_route53::types::{
+    Change, ChangeAction, ChangeBatch, HostedZoneConfig, ResourceRecord, ResourceRecordSet, RrType,
+    Vpc, VpcRegion,
+};
 use emulator::start_emulator;
 use offline::{Recorder, TestHome};
 use siteup::aws::production::{SubmitOutcome, submit_request};
@@ -269,6 +272,78 @@ fn ses_identities_pending_then_verified() {
             .unwrap_or(0)
     };
     assert_eq!(mails(&emulator), 2);
+
+    // SES verifies the domain only from its records: none are published yet.
+    assert!(emulator.verify_identity(domain).is_err());
+    // The records the stack publishes: the DKIM CNAMEs, the MAIL FROM MX and SPF.
+    let r53 = aws_sdk_route53::Client::new(session.sdk_config());
+    let zone = rt
+        .block_on(
+            r53.create_hosted_zone()
+                .name(domain)
+                .caller_reference("siteup-test-ses")
+                .send(),
+        )
+        .expect("create the zone")
+        .hosted_zone()
+        .map(|z| siteup::aws::route53::bare_zone_id(z.id()))
+        .expect("zone id");
+    let mut records: Vec<(String, RrType, String)> = d
+        .dkim_tokens
+        .iter()
+        .map(|t| {
+            (
+                format!("{t}._domainkey.{domain}"),
+                RrType::Cname,
+                format!("{t}.dkim.amazonses.com"),
+            )
+        })
+        .collect();
+    records.push((
+        "mail.example.com".into(),
+        RrType::Mx,
+        "10 feedback-smtp.us-east-1.amazonses.com".into(),
+    ));
+    records.push((
+        "mail.example.com".into(),
+        RrType::Txt,
+        "\"v=spf1 include:amazonses.com ~all\"".into(),
+    ));
+    let changes = records
+        .into_iter()
+        .map(|(name, kind, value)| {
+            Change::builder()
+                .action(ChangeAction::Upsert)
+                .resource_record_set(
+                    ResourceRecordSet::builder()
+                        .name(name)
+                        .r#type(kind)
+                        .ttl(300)
+                        .resource_records(
+                            ResourceRecord::builder()
+                                .value(value)
+                                .build()
+                                .expect("record"),
+                        )
+                        .build()
+                        .expect("record set"),
+                )
+                .build()
+                .expect("change")
+        })
+        .collect::<Vec<_>>();
+    rt.block_on(
+        r53.change_resource_record_sets()
+            .hosted_zone_id(zone)
+            .change_batch(
+                ChangeBatch::builder()
+                    .set_changes(Some(changes))
+                    .build()
+                    .expect("batch"),
+            )
+            .send(),
+    )
+    .expect("publish the records");
 
     // The human clicks the link; the DNS records are found.
     emulator.verify_identity(domain).expect("verify domain");

@@ -217,8 +217,35 @@ fn sts_answers_and_the_ses_account_goes_through_review() {
     });
 }
 
+/// Publishes records in the emulator's Route 53 zone for example.test (created on first use),
+/// as the generated stack does, with boto3 from the emulator's venv.
+fn publish(emulator: &Emulator, records: &[(String, &str, String)]) {
+    const SCRIPT: &str = r#"
+import json, sys, boto3
+r53 = boto3.client("route53")
+zones = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == "example.test."]
+zone = zones[0]["Id"] if zones else r53.create_hosted_zone(
+    Name="example.test", CallerReference="siteup-test")["HostedZone"]["Id"]
+changes = [{"Action": "UPSERT", "ResourceRecordSet": {
+    "Name": n, "Type": t, "TTL": 300, "ResourceRecords": [{"Value": v}]}}
+    for n, t, v in json.loads(sys.argv[1])]
+r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes})
+"#;
+    let mut cmd = Command::new(test_python());
+    cmd.arg("-c")
+        .arg(SCRIPT)
+        .arg(serde_json::to_string(records).expect("records as JSON"));
+    emulator.apply_aws_env(&mut cmd);
+    let output = cmd.output().expect("run boto3 from the emulator's venv");
+    assert!(
+        output.status.success(),
+        "publishing records failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
-fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
+fn ses_identities_are_pending_until_their_dns_records_verify_them() {
     let emulator = start();
     let ses = sesv2(&emulator);
     block_on(async {
@@ -300,7 +327,58 @@ fn ses_identities_are_pending_until_the_control_endpoint_verifies_them() {
         );
         assert!(!address.verified_for_sending_status());
 
-        // The human publishes the records (and the DNS checks pass).
+        // SES verifies a domain from its DNS records: with none published, nothing (not even
+        // the control endpoint) can mark it verified.
+        let tokens: Vec<String> = dkim.tokens().to_vec();
+        let refused =
+            |emulator: &Emulator, why: &str| match emulator.verify_identity("example.test") {
+                Err(EmulatorError::Control {
+                    status, message, ..
+                }) => {
+                    assert_eq!(status, 409, "{message}");
+                    assert!(message.contains(why), "{message}");
+                }
+                other => panic!("expected a refusal naming {why:?}, got {other:?}"),
+            };
+        refused(&emulator, "no Route 53 zone holds example.test");
+        // CNAMEs that point at another region's DKIM domain do not verify it either.
+        let mut records: Vec<(String, &str, String)> = tokens
+            .iter()
+            .map(|t| {
+                (
+                    format!("{t}._domainkey.example.test"),
+                    "CNAME",
+                    format!("{t}.dkim.eu-central-2.amazonses.com"),
+                )
+            })
+            .collect();
+        publish(&emulator, &records);
+        refused(&emulator, "must point at");
+        // The right CNAMEs, but the MAIL FROM domain has no MX or SPF yet.
+        for (r, t) in records.iter_mut().zip(&tokens) {
+            r.2 = format!("{t}.dkim.amazonses.com");
+        }
+        publish(&emulator, &records);
+        refused(
+            &emulator,
+            "needs the MX record 10 feedback-smtp.us-east-1.amazonses.com",
+        );
+        // The human publishes the MAIL FROM records too: now SES verifies it.
+        publish(
+            &emulator,
+            &[
+                (
+                    "mail.example.test".into(),
+                    "MX",
+                    "10 feedback-smtp.us-east-1.amazonses.com".into(),
+                ),
+                (
+                    "mail.example.test".into(),
+                    "TXT",
+                    "\"v=spf1 include:amazonses.com ~all\"".into(),
+                ),
+            ],
+        );
         emulator
             .verify_identity("example.test")
             .expect("control: verify the domain");

@@ -591,3 +591,46 @@ fn the_api_function_may_write_logs_with_or_without_the_logging_part() {
         );
     }
 }
+
+/// The DKIM CNAMEs point at the DKIM domain of the identity's region, for every region siteup
+/// offers. The expected table is the AWS General Reference's "SES DKIM domains"
+/// (https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_dkim_domains): these regions use
+/// `dkim.<region>.amazonses.com`, all others `dkim.amazonses.com`.
+#[test]
+fn dkim_records_point_at_the_region_s_dkim_domain() {
+    const REGIONAL: &[&str] = &[
+        "af-south-1",
+        "ap-northeast-3",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-5",
+        "ca-west-1",
+        "eu-central-2",
+        "eu-south-1",
+        "il-central-1",
+        "me-central-1",
+    ];
+    for (region, _) in siteup::site::REGIONS {
+        let config = SiteConfig::with_defaults(
+            siteup::site::Domain::parse("example.com").expect("domain"),
+            siteup::site::Region::parse(region).expect("region"),
+        );
+        let files = tfgen::render(
+            &config,
+            &GenerateOptions {
+                backend: Backend::Local,
+            },
+        )
+        .expect("render");
+        let email = text(&files, "email.tf");
+        let want = if REGIONAL.contains(region) {
+            format!("}}.dkim.{region}.amazonses.com\"")
+        } else {
+            "}.dkim.amazonses.com\"".to_string()
+        };
+        assert!(
+            email.contains(&want),
+            "{region}: the DKIM CNAMEs must end in {want}:\n{email}"
+        );
+    }
+}

@@ -30,7 +30,9 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
         GET  /_siteup/health               {"ok", "pid", "port", "moto", "script_version"}
         GET  /_siteup/state                our state: identities, account reviews, mails sent
         POST /_siteup/identities/verify    {"identity": NAME, "status"?: SUCCESS|PENDING|FAILED|
-                                            TEMPORARY_FAILURE, "region"?: REGION}
+                                            TEMPORARY_FAILURE, "region"?: REGION}; a domain
+                                            turns SUCCESS only when its DKIM (and MAIL FROM)
+                                            records are right in its Route 53 zone (409 if not)
         POST /_siteup/review               {"status": PENDING|GRANTED|DENIED|FAILED, "region"?}
         POST /_siteup/reset                moto's own reset plus ours
 
@@ -77,7 +79,7 @@ import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 
-SCRIPT_VERSION = 2
+SCRIPT_VERSION = 3
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -201,6 +203,7 @@ def load_moto() -> None:
         MotoRequestHandler,
         create_backend_app,
     )
+    from moto.route53.models import route53_backends
     from moto.ses.models import SESBackend, ses_backends
     from moto.ses.responses import EmailResponse
     import moto.cloudfront.urls as cloudfront_urls
@@ -225,6 +228,7 @@ def load_moto() -> None:
         create_backend_app=create_backend_app,
         SESBackend=SESBackend,
         ses_backends=ses_backends,
+        route53_backends=route53_backends,
         EmailResponse=EmailResponse,
         cloudfront_urls=cloudfront_urls,
         CloudFrontResponse=CloudFrontResponse,
@@ -1340,6 +1344,102 @@ def control_state(_body):
         }
 
 
+# ---------------------------------------------------------------------------------------------
+# SES verifies a domain from its DNS records
+#
+# Real SES marks a domain identity verified (and its DKIM SUCCESS) only once it finds the three
+# DKIM CNAMEs `<token>._domainkey.<domain>` pointing at `<token>.<DKIM domain>`, where the DKIM
+# domain depends on the identity's region; and a custom MAIL FROM domain only once its MX record
+# points at `feedback-smtp.<region>.amazonses.com` and its SPF record allows amazonses.com.
+# Sources: AWS General Reference, "Amazon Simple Email Service endpoints and quotas", section
+# "SES DKIM domains" (https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_dkim_domains);
+# SES Developer Guide, "Easy DKIM" (https://docs.aws.amazon.com/ses/latest/dg/send-email-authentication-dkim-easy.html)
+# and "Using a custom MAIL FROM domain" (https://docs.aws.amazon.com/ses/latest/dg/mail-from.html).
+# Here the records are read from the emulator's own Route 53 zones (the sandbox serves those
+# zones through its registrar), so the control endpoint cannot mark a domain verified while the
+# records are missing or wrong.
+
+SES_DEFAULT_DKIM_DOMAIN = "dkim.amazonses.com"
+# The regions whose DKIM domain is their own (the General Reference's "SES DKIM domains" table).
+SES_REGIONAL_DKIM_DOMAINS = {
+    region: f"dkim.{region}.amazonses.com"
+    for region in (
+        "af-south-1",
+        "ap-northeast-3",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-5",
+        "ca-west-1",
+        "eu-central-2",
+        "eu-south-1",
+        "il-central-1",
+        "me-central-1",
+        "us-gov-east-1",
+    )
+}
+
+
+def ses_dkim_domain(region: str) -> str:
+    return SES_REGIONAL_DKIM_DOMAINS.get(region, SES_DEFAULT_DKIM_DOMAIN)
+
+
+def bare(name: str) -> str:
+    return (name or "").strip().rstrip(".").lower()
+
+
+def zone_records(account: str, domain: str) -> dict | None:
+    """The records of the public Route 53 zone that holds `domain` (the longest match), as
+    {(name, type): [values]}; None when no zone holds it."""
+    per_account = M["route53_backends"].get(account) or {}
+    best = None
+    for backend in list(per_account.values()):
+        for zone in list(backend.zones.values()):
+            if zone.private_zone:
+                continue
+            zname = bare(zone.name)
+            if domain == zname or domain.endswith("." + zname):
+                if best is None or len(zname) > len(bare(best.name)):
+                    best = zone
+    if best is None:
+        return None
+    records: dict = {}
+    for rr in list(best.rrsets):
+        values = [bare(v) if rr.type == "CNAME" else str(v).strip() for v in (rr.records or [])]
+        records.setdefault((bare(rr.name), rr.type), []).extend(values)
+    return records
+
+
+def dns_problems(account: str, region: str, backend, obj, st: dict) -> list[str]:
+    """Why SES could not verify this domain identity from DNS now (empty: it can)."""
+    domain = bare(obj.email_identity)
+    records = zone_records(account, domain)
+    if records is None:
+        return [f"no Route 53 zone holds {domain}"]
+    problems = []
+    target = ses_dkim_domain(region)
+    for token in st["tokens"]:
+        name = f"{token}._domainkey.{domain}"
+        want = f"{token}.{target}"
+        got = records.get((name, "CNAME"), [])
+        if want not in got:
+            shown = ", ".join(got) if got else "no record"
+            problems.append(f"the DKIM CNAME {name} must point at {want} (found: {shown})")
+    mail_from = mail_from_v2(backend, obj, st)
+    if mail_from is not None:
+        mdomain = bare(mail_from["MailFromDomain"])
+        want_mx = f"10 feedback-smtp.{region}.amazonses.com"
+        mx = [bare(v) for v in records.get((mdomain, "MX"), [])]
+        if want_mx not in mx:
+            problems.append(f"the MAIL FROM domain {mdomain} needs the MX record {want_mx}")
+        spf = [v.strip('"') for v in records.get((mdomain, "TXT"), [])]
+        if not any(v.startswith("v=spf1") and "include:amazonses.com" in v for v in spf):
+            problems.append(
+                f"the MAIL FROM domain {mdomain} needs an SPF record that includes amazonses.com"
+            )
+    return problems
+
+
+
 def control_verify(body):
     name = body.get("identity")
     if not isinstance(name, str) or not name:
@@ -1350,6 +1450,7 @@ def control_verify(body):
     only_region = body.get("region")
     sync_ses_identities()
     updated = []
+    refused = []
     with STATE_LOCK:
         for account, region, backend in all_ses_backends():
             if only_region and region != only_region:
@@ -1358,6 +1459,11 @@ def control_verify(body):
             if obj is None:
                 continue
             st = identity_state(backend, obj)
+            if status == "SUCCESS" and is_domain(obj):
+                problems = dns_problems(account, region, backend, obj, st)
+                if problems:
+                    refused.append(f"{region}: " + "; ".join(problems))
+                    continue
             st["verification"] = status
             if is_domain(obj):
                 st["dkim"] = status
@@ -1365,6 +1471,11 @@ def control_verify(body):
                 st["mail_from"]["status"] = status
             mirror_identity(obj, st)
             updated.append(describe_identity(account, region, backend, obj))
+    if refused and not updated:
+        return 409, {
+            "error": f"SES cannot verify {name} from its DNS records yet: " + " | ".join(refused),
+            "refused": refused,
+        }
     if not updated:
         where = f" in {only_region}" if only_region else ""
         return 404, {

@@ -89,6 +89,7 @@ fn forget_stale_rehearsal(paths: &ProjectPaths) {
 pub async fn prepare(
     paths: &ProjectPaths,
     domain: Option<&str>,
+    region: Option<&str>,
 ) -> Result<SandboxLink, CommandError> {
     let dir = sandbox_dir(paths);
     std::fs::create_dir_all(&dir).map_err(|e| {
@@ -103,17 +104,15 @@ pub async fn prepare(
         Some(s) => s.to_config(),
         None => {
             let domain = Domain::parse(domain.unwrap_or(DEFAULT_DOMAIN))?;
-            let config = SiteConfig::with_defaults(
-                domain,
-                Region::parse(crate::sandbox::emulator::SANDBOX_REGION)?,
-            );
+            let region = Region::parse(region.unwrap_or(crate::sandbox::emulator::SANDBOX_REGION))?;
+            let config = SiteConfig::with_defaults(domain, region);
             settings::save(
                 paths.root(),
                 &settings::SiteupToml::from_config(&config, None),
             )?;
             say(&format!(
-                "rehearsing with {} (the full stack); siteup.toml holds the answers",
-                config.domain
+                "rehearsing with {} in {} (the full stack); siteup.toml holds the answers",
+                config.domain, config.region
             ));
             config
         }
@@ -185,7 +184,7 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<Outcome, Com
     if let Some(what) = args.play {
         return play(global, what).await;
     }
-    let link = prepare(&paths, args.domain.as_deref()).await?;
+    let link = prepare(&paths, args.domain.as_deref(), args.region.as_deref()).await?;
     let session = session::open(global, "siteup sandbox", Some(link))?;
     let first = session.resume_event();
     if args.headless {

@@ -444,6 +444,34 @@ pub(crate) fn zone(c: &Ctx) -> TfFile {
     f
 }
 
+/// The regions whose SES DKIM domain is their own; every other region uses
+/// `dkim.amazonses.com`. Source: AWS General Reference, "Amazon Simple Email Service endpoints
+/// and quotas", section "SES DKIM domains"
+/// (<https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_dkim_domains>). The sandbox's
+/// emulator holds the same table and refuses to verify a domain whose CNAMEs point elsewhere.
+const SES_REGIONAL_DKIM_DOMAINS: &[&str] = &[
+    "af-south-1",
+    "ap-northeast-3",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-5",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "il-central-1",
+    "me-central-1",
+    "us-gov-east-1",
+];
+
+/// Where an SES domain identity's DKIM CNAMEs point in `region`.
+fn ses_dkim_domain(region: &str) -> String {
+    if SES_REGIONAL_DKIM_DOMAINS.contains(&region) {
+        format!("dkim.{region}.amazonses.com")
+    } else {
+        "dkim.amazonses.com".to_string()
+    }
+}
+
 pub(crate) fn email(c: &Ctx) -> TfFile {
     let mut f = TfFile::new(
         "email.tf",
@@ -474,7 +502,10 @@ pub(crate) fn email(c: &Ctx) -> TfFile {
             .attr("ttl", 1800)
             .attr(
                 "records",
-                Expr::List(vec![t(vec![interp(token), lit(".dkim.amazonses.com")])]),
+                Expr::List(vec![t(vec![
+                    interp(token),
+                    lit(format!(".{}", ses_dkim_domain(&c.region))),
+                ])]),
             )
     });
     f.resource(

@@ -259,12 +259,15 @@ impl Project {
         std::fs::write(&state_file, &show.stdout).expect("write the state JSON");
         let script = self.logs.join("emulator_check.py");
         std::fs::write(&script, CHECK_SCRIPT).expect("write the check script");
-        let domain = self.config().domain.as_str().to_string();
+        let config = self.config();
+        let domain = config.domain.as_str().to_string();
+        let region = config.region.as_str().to_string();
         let done = self.python(
             &[
                 &script.to_string_lossy(),
                 &state_file.to_string_lossy(),
                 &domain,
+                &region,
             ],
             SHORT_TIMEOUT,
         );

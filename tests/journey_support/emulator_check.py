@@ -15,11 +15,15 @@ import sys
 import boto3
 
 state_path, domain = sys.argv[1], sys.argv[2]
+# The stack's region (regional services live there; ACM certificates are looked up in the
+# region of their ARN, which is us-east-1 for CloudFront's).
+stack_region = sys.argv[3] if len(sys.argv) > 3 else "us-east-1"
 state = json.load(open(state_path))
 clients = {}
 
 
-def c(name, region="us-east-1"):
+def c(name, region=None):
+    region = region or stack_region
     key = (name, region)
     if key not in clients:
         clients[key] = boto3.client(name, region_name=region)
@@ -28,7 +32,7 @@ def c(name, region="us-east-1"):
 
 def region_of(arn):
     parts = (arn or "").split(":")
-    return parts[3] if len(parts) > 3 and parts[3] else "us-east-1"
+    return parts[3] if len(parts) > 3 and parts[3] else stack_region
 
 
 record_sets = {}
@@ -172,7 +176,12 @@ inv["origin_access_controls"] = [o["Id"] for o in c("cloudfront").list_origin_ac
 inv["rest_apis"] = [a["id"] for a in c("apigateway").get_rest_apis()["items"]]
 inv["api_domains"] = [d["domainName"] for d in c("apigateway").get_domain_names()["items"]]
 inv["lambdas"] = [f["FunctionName"] for f in c("lambda").list_functions()["Functions"]]
-inv["certificates"] = [x["DomainName"] for x in c("acm").list_certificates()["CertificateSummaryList"]]
+# Certificates: the stack's region (API, Cognito domain) and us-east-1 (CloudFront's).
+inv["certificates"] = [
+    x["DomainName"]
+    for region in sorted({stack_region, "us-east-1"})
+    for x in c("acm", region).list_certificates()["CertificateSummaryList"]
+]
 inv["log_groups"] = [g["logGroupName"] for g in c("logs").describe_log_groups()["logGroups"]]
 inv["ses_identities"] = sorted(i["IdentityName"] for i in c("sesv2").list_email_identities()["EmailIdentities"])
 inv["roles"] = sorted(r["RoleName"] for r in c("iam").list_roles()["Roles"])
