@@ -704,3 +704,74 @@ fn the_script_refuses_to_listen_beyond_loopback() {
         assert!(stderr.contains("loopback"), "{host}: {stderr}");
     }
 }
+
+const IN_USE_SCRIPT: &str = r#"
+import json, boto3, botocore
+out = {}
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
+r53 = boto3.client("route53")
+zone = r53.create_hosted_zone(Name="example.test", CallerReference="in-use")["HostedZone"]["Id"]
+acm = boto3.client("acm", region_name="us-east-1")
+cert = acm.request_certificate(DomainName="auth.example.test", ValidationMethod="DNS")["CertificateArn"]
+idp = boto3.client("cognito-idp")
+pool = idp.create_user_pool(PoolName="site")["UserPool"]["Id"]
+make_domain = lambda: idp.create_user_pool_domain(
+    Domain="auth.example.test", UserPoolId=pool, CustomDomainConfig={"CertificateArn": cert})
+out["domain_without_parent_a"] = code(make_domain)
+r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "UPSERT",
+    "ResourceRecordSet": {"Name": "example.test", "Type": "A", "TTL": 60,
+                          "ResourceRecords": [{"Value": "192.0.2.1"}]}}]})
+out["domain_with_parent_a"] = code(make_domain)
+out["delete_cert_used_by_cognito"] = code(lambda: acm.delete_certificate(CertificateArn=cert))
+idp.delete_user_pool_domain(Domain="auth.example.test", UserPoolId=pool)
+out["delete_cert_unused"] = code(lambda: acm.delete_certificate(CertificateArn=cert))
+api_cert = boto3.client("acm").request_certificate(
+    DomainName="api.example.test", ValidationMethod="DNS")["CertificateArn"]
+boto3.client("apigateway").create_domain_name(
+    domainName="api.example.test", regionalCertificateArn=api_cert,
+    endpointConfiguration={"types": ["REGIONAL"]})
+out["delete_cert_used_by_api"] = code(lambda: boto3.client("acm").delete_certificate(CertificateArn=api_cert))
+print(json.dumps(out))
+"#;
+
+/// Two rules of real AWS that moto lacks: a Cognito custom domain needs an A record at its
+/// parent domain, and a certificate in use (by a Cognito domain, an API Gateway domain name or
+/// a CloudFront distribution) cannot be deleted.
+#[test]
+fn cognito_domains_need_the_parent_a_record_and_certificates_in_use_stay() {
+    let emulator = start();
+    let mut cmd = Command::new(test_python());
+    cmd.arg("-c").arg(IN_USE_SCRIPT);
+    emulator.apply_aws_env(&mut cmd);
+    let output = cmd.output().expect("run boto3 from the emulator's venv");
+    assert!(
+        output.status.success(),
+        "boto3 script failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out: Value = serde_json::from_slice(&output.stdout).expect("the script's JSON");
+    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
+    assert!(
+        said("domain_without_parent_a").starts_with("InvalidParameterException")
+            && said("domain_without_parent_a").contains("parent domain example.test"),
+        "{out}"
+    );
+    assert_eq!(said("domain_with_parent_a"), "ok", "{out}");
+    assert!(
+        said("delete_cert_used_by_cognito").starts_with("ResourceInUseException")
+            && said("delete_cert_used_by_cognito")
+                .contains("Cognito user pool domain auth.example.test"),
+        "{out}"
+    );
+    assert_eq!(said("delete_cert_unused"), "ok", "{out}");
+    assert!(
+        said("delete_cert_used_by_api").starts_with("ResourceInUseException")
+            && said("delete_cert_used_by_api").contains("API Gateway domain name api.example.test"),
+        "{out}"
+    );
+}

@@ -634,3 +634,22 @@ fn dkim_records_point_at_the_region_s_dkim_domain() {
         );
     }
 }
+
+/// Cognito refuses a custom domain while its parent domain has no A record (the sandbox's
+/// emulator enforces it too): the user pool domain waits for the site's apex record.
+#[test]
+fn the_cognito_domain_waits_for_the_apex_a_record() {
+    let files = render(&full_us_east_1(), Backend::Local);
+    let blocks = resource_blocks(&files);
+    let domain = &blocks["aws_cognito_user_pool_domain.main"];
+    assert!(
+        domain.contains("depends_on") && domain.contains("aws_route53_record.site_apex_a"),
+        "{domain}"
+    );
+    assert!(
+        blocks["aws_route53_record.site_apex_a"].contains("type    = \"A\"")
+            || blocks["aws_route53_record.site_apex_a"].contains("type = \"A\""),
+        "the apex record is an A record: {}",
+        blocks["aws_route53_record.site_apex_a"]
+    );
+}

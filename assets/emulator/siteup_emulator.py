@@ -17,6 +17,9 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     ACM certificate and drops invented ForwardedValues; the Cognito user pool domain answers
     with its CustomDomainConfig (certificate) and a stable account; Lambda keeps LoggingConfig;
     SESv2 identity tags are filed under the identity's ARN.
+  * Rules real AWS enforces, each with its documentation source beside it: SES verifies a domain
+    only from its DNS records (control_verify), a Cognito custom domain needs an A record at its
+    parent domain, an ACM certificate in use cannot be deleted.
   * Bucket policy conditions evaluated as AWS does (a statement whose conditions do not hold does
     not apply; requests count as HTTPS), so the generated "deny plain HTTP" statement does not
     deny everything.
@@ -204,6 +207,11 @@ def load_moto() -> None:
         create_backend_app,
     )
     from moto.route53.models import route53_backends
+    from moto.core.exceptions import JsonRESTError
+    from moto.acm.models import AWSCertificateManagerBackend
+    from moto.apigateway.models import apigateway_backends
+    from moto.cloudfront.models import cloudfront_backends
+    from moto.cognitoidp.models import cognitoidp_backends
     from moto.ses.models import SESBackend, ses_backends
     from moto.ses.responses import EmailResponse
     import moto.cloudfront.urls as cloudfront_urls
@@ -229,6 +237,11 @@ def load_moto() -> None:
         SESBackend=SESBackend,
         ses_backends=ses_backends,
         route53_backends=route53_backends,
+        JsonRESTError=JsonRESTError,
+        AcmBackend=AWSCertificateManagerBackend,
+        apigateway_backends=apigateway_backends,
+        cloudfront_backends=cloudfront_backends,
+        cognitoidp_backends=cognitoidp_backends,
         EmailResponse=EmailResponse,
         cloudfront_urls=cloudfront_urls,
         CloudFrontResponse=CloudFrontResponse,
@@ -1054,6 +1067,19 @@ def wrap_cf_viewer_certificate_init(original):
 
 def wrap_cognito_create_user_pool_domain(original):
     def create_user_pool_domain(self, user_pool_id, domain, custom_domain_config=None):
+        # A custom domain needs an A record at its parent domain (auth.example.com needs one at
+        # example.com), or Cognito refuses it. Source: Amazon Cognito Developer Guide, "Using
+        # your own domain for managed login" (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-add-custom-domain.html):
+        # "the parent domain must have a valid DNS A record".
+        if (custom_domain_config or {}).get("CertificateArn"):
+            parent = bare(domain).split(".", 1)[-1]
+            records = zone_records(self.account_id, parent) or {}
+            if (parent, "A") not in records:
+                raise M["JsonRESTError"](
+                    "InvalidParameterException",
+                    "Custom domain is not a valid subdomain: Was not able to resolve a DNS A "
+                    f"record for the parent domain {parent}.",
+                )
         result = original(self, user_pool_id, domain, custom_domain_config=custom_domain_config)
         result._siteup_account = self.account_id
         return result
@@ -1217,6 +1243,44 @@ def wrap_iam_statement_is_action_permitted(original):
     return is_action_permitted
 
 
+def certificate_users(account: str, arn: str) -> list[str]:
+    """What uses the ACM certificate `arn`: CloudFront distributions, API Gateway domain names
+    and Cognito user pool domains of the account, in every region."""
+    users = []
+    for backend in list((M["cloudfront_backends"].get(account) or {}).values()):
+        for dist in list(backend.distributions.values()):
+            cert = getattr(dist.distribution_config, "ViewerCertificate", None)
+            if getattr(cert, "acm_certificate_arn", "") == arn:
+                users.append(f"CloudFront distribution {dist.distribution_id}")
+    for backend in list((M["apigateway_backends"].get(account) or {}).values()):
+        for name, dn in list(backend.domain_names.items()):
+            if arn in (dn.certificate_arn, dn.regional_certificate_arn):
+                users.append(f"API Gateway domain name {name}")
+    for backend in list((M["cognitoidp_backends"].get(account) or {}).values()):
+        for name, dom in list(backend.user_pool_domains.items()):
+            if (dom.custom_domain_config or {}).get("CertificateArn") == arn:
+                users.append(f"Cognito user pool domain {name}")
+    return users
+
+
+def wrap_acm_delete_certificate(original):
+    # A certificate in use cannot be deleted: ACM answers ResourceInUseException until every
+    # service that uses it lets it go (CloudFront can take many minutes after a distribution
+    # changes). Source: AWS Certificate Manager API Reference, DeleteCertificate
+    # (https://docs.aws.amazon.com/acm/latest/APIReference/API_DeleteCertificate.html).
+    def delete_certificate(self, arn):
+        users = certificate_users(self.account_id, arn)
+        if users:
+            raise M["JsonRESTError"](
+                "ResourceInUseException",
+                f"Certificate {arn} in account {self.account_id} is in use by "
+                + ", ".join(users)
+                + ".",
+            )
+        return original(self, arn)
+    return delete_certificate
+
+
 def wrapped_methods():
     """(class, method name, factory): the factory gets moto's method and returns ours."""
     return [
@@ -1226,6 +1290,7 @@ def wrapped_methods():
         (M["cognitoidp_models"].CognitoIdpBackend, "create_user_pool_domain",
          wrap_cognito_create_user_pool_domain),
         (M["cognitoidp_models"].CognitoIdpUserPoolDomain, "to_json", wrap_cognito_domain_to_json),
+        (M["AcmBackend"], "delete_certificate", wrap_acm_delete_certificate),
         (M["lambda_models"].LambdaFunction, "__init__", wrap_lambda_init),
         (M["lambda_models"].LambdaFunction, "update_configuration",
          wrap_lambda_update_configuration),
