@@ -60,6 +60,11 @@ def check(t, v):
         return True
     if t == "aws_s3_bucket_policy":
         return bool(c("s3").get_bucket_policy(Bucket=v["bucket"])["Policy"])
+    if t == "aws_s3_bucket_lifecycle_configuration":
+        rules = c("s3").get_bucket_lifecycle_configuration(Bucket=v["bucket"])["Rules"]
+        want = [r["noncurrent_version_expiration"][0]["noncurrent_days"] for r in v["rule"]]
+        got = [r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") for r in rules]
+        return got == want
     if t == "aws_s3_bucket_versioning":
         return c("s3").get_bucket_versioning(Bucket=v["bucket"]).get("Status") == "Enabled"
     if t == "aws_s3_bucket_server_side_encryption_configuration":
@@ -113,6 +118,12 @@ def check(t, v):
         return c("apigateway").get_deployment(restApiId=v["rest_api_id"], deploymentId=v["id"])["id"] == v["id"]
     if t == "aws_api_gateway_stage":
         return c("apigateway").get_stage(restApiId=v["rest_api_id"], stageName=v["stage_name"])["stageName"] == v["stage_name"]
+    if t == "aws_api_gateway_method_settings":
+        stage = c("apigateway").get_stage(restApiId=v["rest_api_id"], stageName=v["stage_name"])
+        got = stage.get("methodSettings", {}).get(v["method_path"], {})
+        want = v["settings"][0]
+        return (got.get("throttlingRateLimit") == want["throttling_rate_limit"]
+                and got.get("throttlingBurstLimit") == want["throttling_burst_limit"])
     if t == "aws_api_gateway_domain_name":
         return c("apigateway").get_domain_name(domainName=v["domain_name"])["domainName"] == v["domain_name"]
     if t == "aws_api_gateway_base_path_mapping":
