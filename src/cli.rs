@@ -228,6 +228,11 @@ pub struct SiteArgs {
     #[arg(long, value_name = "RECORDS", value_parser = text_value)]
     pub mx: Option<String>,
 
+    /// Your own inbox, like you@example.net: the contact form mails it, and SES verifies it so
+    /// mail reaches it while the account is in the SES sandbox; "none" for no inbox.
+    #[arg(long, value_name = "ADDRESS", value_parser = text_value)]
+    pub inbox: Option<String>,
+
     /// Parts of the stack to build: all, none, or a list of site,database,users,api,logging.
     #[arg(long, value_name = "PARTS", value_parser = text_value)]
     pub parts: Option<String>,

@@ -68,6 +68,8 @@ pub enum Failure {
     NotACheckpoint { step: &'static str },
     /// A background task of siteup ended before it answered.
     TaskLost { what: &'static str },
+    /// The site answers name no inbox, so there is no verification mail to send.
+    NoInbox,
 }
 
 impl fmt::Display for Failure {
@@ -116,6 +118,7 @@ impl fmt::Display for Failure {
                 format!("The sandbox has nothing to play for {step}.")
             }
             Failure::NotACheckpoint { step } => format!("{step} is not a checkpoint."),
+            Failure::NoInbox => "The site answers name no inbox, so there is no verification mail to send; add yours with `siteup generate --inbox you@example.net`.".to_string(),
             Failure::TaskLost { what } => format!(
                 "siteup's {what} ended before it answered; run siteup again, and report it if it happens again."
             ),
@@ -258,6 +261,7 @@ mod tests {
             Failure::NothingToPlay { step: "Terraform" },
             Failure::NotACheckpoint { step: "Terraform" },
             Failure::TaskLost { what: "plan" },
+            Failure::NoInbox,
         ];
         for f in all {
             let text = f.to_string();

@@ -344,6 +344,13 @@ impl Domain {
 
     /// A short project name derived from the domain, usable in bucket and resource names:
     /// `example.com` becomes `example-com`.
+    /// Whether mail to `domain` is this domain's to receive: the domain itself or a name under
+    /// it (the site's zone holds their MX records, if any).
+    pub fn receives_for(&self, domain: &str) -> bool {
+        let domain = domain.to_ascii_lowercase();
+        domain == self.0 || domain.ends_with(&format!(".{}", self.0))
+    }
+
     pub fn default_name(&self) -> ProjectName {
         let mut name = self.0.replace('.', "-");
         if name.starts_with("xn--") {
@@ -803,6 +810,83 @@ impl From<SenderLocalPart> for String {
     }
 }
 
+/// The owner's own inbox (`you@example.net`): where the contact form's mail goes, verified in
+/// SES so that mail reaches it while the account is still in the SES sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Inbox(String);
+
+impl Inbox {
+    pub fn parse(input: &str) -> Result<Self, InputError> {
+        let raw = input.trim();
+        let bad = |why: &str| {
+            InputError::new(
+                "inbox",
+                format!(
+                    "{} is not an address SES can verify ({why}); enter the address you read mail at, like you@example.net.",
+                    quote(raw)
+                ),
+            )
+        };
+        let Some((local, domain)) = raw.rsplit_once('@') else {
+            return Err(bad("it has no @"));
+        };
+        let local_ok = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+        if local.is_empty() || local.len() > 64 || !local.chars().all(local_ok) {
+            return Err(bad(
+                "the part before the @ must be 1 to 64 letters, digits or !#$%&'*+-/=?^_`{|}~.",
+            ));
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return Err(bad(
+                "the part before the @ has a dot at the start, the end or twice in a row",
+            ));
+        }
+        let domain = domain.to_ascii_lowercase();
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        if domain.len() > 253 || !domain.contains('.') || !domain.split('.').all(label_ok) {
+            return Err(bad(
+                "the part after the @ is not a domain name like example.net",
+            ));
+        }
+        Ok(Self(format!("{local}@{domain}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The domain after the @.
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}
+
+impl fmt::Display for Inbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Inbox {
+    type Error = InputError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Inbox> for String {
+    fn from(value: Inbox) -> Self {
+        value.0
+    }
+}
+
 /// One MX record for mail sent to the domain (for example the registrar's forwarding service).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct MxRecord {
@@ -1184,6 +1268,8 @@ pub struct SiteConfig {
     pub site_bucket: BucketName,
     pub sender: SenderLocalPart,
     pub inbound_mail: InboundMail,
+    /// The owner's inbox, verified in SES (none: no address identity and no contact form mail).
+    pub inbox: Option<Inbox>,
     pub parts: Parts,
 }
 
@@ -1201,6 +1287,7 @@ impl SiteConfig {
             name,
             sender: SenderLocalPart("no-reply".into()),
             inbound_mail: InboundMail::None,
+            inbox: None,
             parts: Parts::all(),
         }
     }
@@ -1218,6 +1305,18 @@ impl SiteConfig {
     /// Checks the answers as a whole: part dependencies, distinct bucket names.
     pub fn check(&self) -> Result<(), InputError> {
         self.parts.check()?;
+        if let Some(inbox) = &self.inbox
+            && self.inbound_mail == InboundMail::None
+            && self.domain.receives_for(inbox.domain())
+        {
+            return Err(InputError::new(
+                "inbox",
+                format!(
+                    "{inbox} cannot receive mail: mail to {} goes nowhere (no MX records); give an address you read elsewhere, or the MX records of your mail service.",
+                    self.domain
+                ),
+            ));
+        }
         let names = [
             ("state_bucket", &self.state_bucket),
             ("deploys_bucket", &self.deploys_bucket),

@@ -14,7 +14,7 @@ use siteup::effects::{AwsChecks, AwsHandler, BoxFuture, Checkpoints, DelegationC
 use siteup::failure::Failure;
 use siteup::project::ProjectPaths;
 use siteup::project::settings::SiteupToml;
-use siteup::site::{Domain, Region, SiteConfig};
+use siteup::site::{Domain, Inbox, Region, SiteConfig};
 use siteup::wizard::state::CheckReport;
 use siteup::wizard::{StepId, StepKind};
 
@@ -43,10 +43,15 @@ impl DelegationCheck for Registry {
 }
 
 fn world() -> (Arc<FakeAws>, Arc<AwsHandler>, LiveCheckpoints) {
-    let config = SiteConfig::with_defaults(
+    let mut config = SiteConfig::with_defaults(
         Domain::parse("example.com").expect("domain"),
         Region::parse("us-east-1").expect("region"),
     );
+    config.inbox = Some(Inbox::parse("owner@example.net").expect("inbox"));
+    world_with(config)
+}
+
+fn world_with(config: SiteConfig) -> (Arc<FakeAws>, Arc<AwsHandler>, LiveCheckpoints) {
     // The answers as a read-only command holds them: no file is read or written.
     let project = Arc::new(Project::new(
         ProjectPaths::new(std::path::Path::new("/nonexistent/siteup-test")),
@@ -90,21 +95,21 @@ async fn the_email_domain_waits_on_aws_until_ses_verifies_it() {
 }
 
 #[tokio::test]
-async fn the_sender_waits_on_the_user_until_the_link_is_clicked() {
+async fn the_inbox_waits_on_the_user_until_the_link_is_clicked() {
     let (fake, _aws, checks) = world();
-    let address = "no-reply@example.com";
+    let address = "owner@example.net";
     let mut sender = SenderStatus::missing(address);
     sender.exists = true;
     sender.verification = CheckState::Pending;
     fake.state().senders.insert(address.into(), sender.clone());
-    let r = checks.check(StepId::SenderAddress).await;
+    let r = checks.check(StepId::Inbox).await;
     assert!(!r.satisfied, "{r:?}");
     assert_eq!(r.waiting_on, StepKind::Human);
 
     sender.verified = true;
     sender.verification = CheckState::Success;
     fake.state().senders.insert(address.into(), sender);
-    assert!(checks.check(StepId::SenderAddress).await.satisfied);
+    assert!(checks.check(StepId::Inbox).await.satisfied);
 }
 
 #[tokio::test]
@@ -170,4 +175,24 @@ async fn a_check_of_a_step_that_is_no_checkpoint_says_so() {
     let r = checks.check(StepId::Generate).await;
     assert!(r.unchecked, "{r:?}");
     assert!(r.headline.ends_with("is not a checkpoint."), "{r:?}");
+}
+
+/// The default answers name no inbox: nothing waits on a verification mail, the domain identity
+/// covers the sender, and there is no mail to resend.
+#[tokio::test]
+async fn without_an_inbox_the_inbox_step_is_satisfied_and_nothing_is_resent() {
+    let (fake, aws, checks) = world_with(SiteConfig::with_defaults(
+        Domain::parse("example.com").expect("domain"),
+        Region::parse("us-east-1").expect("region"),
+    ));
+    let r = checks.check(StepId::Inbox).await;
+    assert!(r.satisfied, "{r:?}");
+    assert!(r.headline.contains("No inbox"), "{r:?}");
+    let resent = aws.resend_verification().await;
+    assert!(matches!(resent, Err(Failure::NoInbox)), "{resent:?}");
+    assert!(
+        fake.state().calls.is_empty(),
+        "nothing was asked of SES: {:?}",
+        fake.state().calls
+    );
 }

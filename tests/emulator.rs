@@ -415,6 +415,39 @@ fn ses_identities_are_pending_until_their_dns_records_verify_them() {
             Some(&VerificationStatus::Pending)
         );
 
+        // Mail needs a mailbox: example.test has no MX record, so nobody can open the mail
+        // SES sent to hello@example.test (the sender-address trap of the default answers).
+        match emulator.verify_identity("hello@example.test") {
+            Err(EmulatorError::Control {
+                status, message, ..
+            }) => {
+                assert_eq!(status, 409, "{message}");
+                assert!(
+                    message.contains("example.test has no MX record"),
+                    "{message}"
+                );
+            }
+            other => panic!("an address with no mailbox was verified: {other:?}"),
+        }
+        // An inbox outside the emulator's zones is a real inbox elsewhere: its link is clicked.
+        ses.create_email_identity()
+            .email_identity("owner@elsewhere.net")
+            .send()
+            .await
+            .expect("CreateEmailIdentity (the owner's inbox)");
+        emulator
+            .verify_identity("owner@elsewhere.net")
+            .expect("control: the owner clicks the link");
+        ses.delete_email_identity()
+            .email_identity("owner@elsewhere.net")
+            .send()
+            .await
+            .expect("DeleteEmailIdentity");
+        // Once the domain receives mail, its address can be verified.
+        publish(
+            &emulator,
+            &[("example.test".into(), "MX", "10 mx.elsewhere.net".into())],
+        );
         emulator
             .verify_identity("hello@example.test")
             .expect("control: click the link");

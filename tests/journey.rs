@@ -239,7 +239,7 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
     up.sigkill();
     assert_eq!(p.step_state("nameservers").as_deref(), Some("done"));
 
-    // Resumed: the stack is finished; the sender address and the SES review still wait.
+    // Resumed: the stack is finished; the owner's inbox and the SES review still wait.
     let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
     up.expect_code(WAITING);
     assert_eq!(
@@ -251,8 +251,7 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
     // What `up` still waits for is listed after "Waiting:"; the nameservers are not among it.
     let waiting = up.waiting_list();
     assert!(
-        !waiting.contains("Nameservers at registrar")
-            && waiting.contains("Sender address verified"),
+        !waiting.contains("Nameservers at registrar") && waiting.contains("Your inbox verified"),
         "the nameservers no longer wait: {}",
         up.describe()
     );

@@ -224,9 +224,11 @@ fn blog_sequence(p: &Project, shim: &Path, dir: &Path, config: &SiteConfig) -> f
             emulator
                 .verify_identity(config.domain.as_str())
                 .expect("verify the domain");
-            emulator
-                .verify_identity(&config.sender_address())
-                .expect("verify the sender");
+            if let Some(inbox) = &config.inbox {
+                emulator
+                    .verify_identity(inbox.as_str())
+                    .expect("verify the owner's inbox");
+            }
         }
         targets.extend(addresses.iter().cloned());
         let mut plan = s(&["plan", "-input=false", "-no-color", "-lock-timeout=60s"]);

@@ -258,7 +258,7 @@ fn plain_mode_completes_the_sandbox_journey_with_answers_on_standard_input() {
     assert_eq!(listed.len(), 4, "four nameservers:\n{all}");
     for (step, play) in [
         ("Nameservers at registrar", "play the registrar"),
-        ("Sender address verified", "click the link"),
+        ("Your inbox verified", "click the link"),
         ("SES out of sandbox", "grant the review"),
     ] {
         assert!(

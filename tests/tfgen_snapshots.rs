@@ -333,7 +333,6 @@ fn phase_targets_exist_and_are_closed_under_dependencies() {
                 "aws_route53_zone.main",
                 "aws_sesv2_email_identity.domain",
                 "aws_route53_record.ses_dkim",
-                "aws_sesv2_email_identity.sender",
                 "aws_acm_certificate.main",
                 "aws_route53_record.certificate_validation",
                 "aws_s3_bucket.deploys",
@@ -497,6 +496,48 @@ fn mail_records_follow_the_answers() {
     let email = text(&eu, "email.tf");
     assert!(!email.contains("inbound_mx"), "no MX answer: no apex MX");
     assert!(email.contains("\"10 feedback-smtp.eu-west-1.amazonses.com\""));
+}
+
+/// No sender address is verified: the domain identity covers every address of the domain, and
+/// `no-reply@` has no mailbox to click a link in. The owner's inbox is the one address
+/// identity, when given; the function mails it and may send to it while SES is in its sandbox.
+#[test]
+fn only_the_owner_s_inbox_is_an_address_identity() {
+    let identities = |files: &[GeneratedFile]| -> Vec<String> {
+        resource_blocks(files)
+            .into_keys()
+            .filter(|a| a.starts_with("aws_sesv2_email_identity."))
+            .collect()
+    };
+    // The default answers: no inbox, so only the domain identity.
+    let defaults = render(&minimal(), Backend::Local);
+    assert_eq!(identities(&defaults), ["aws_sesv2_email_identity.domain"]);
+    let no_inbox = render(&eu_west_1_no_api(), Backend::Local);
+    assert_eq!(identities(&no_inbox), ["aws_sesv2_email_identity.domain"]);
+
+    // An inbox at the domain itself: its verification mail needs the domain's MX first.
+    let full = render(&full_us_east_1(), Backend::Local);
+    let blocks = resource_blocks(&full);
+    assert_eq!(
+        identities(&full),
+        [
+            "aws_sesv2_email_identity.domain",
+            "aws_sesv2_email_identity.inbox"
+        ]
+    );
+    let inbox = &blocks["aws_sesv2_email_identity.inbox"];
+    assert!(inbox.contains("\"me@example.com\""), "{inbox}");
+    assert!(inbox.contains("aws_route53_record.inbound_mx"), "{inbox}");
+    let api = text(&full, "api.tf");
+    assert!(api.contains("INBOX"), "{api}");
+    assert!(api.contains("\"me@example.com\""), "{api}");
+    assert!(api.contains("aws_sesv2_email_identity.inbox.arn"), "{api}");
+
+    // An inbox elsewhere waits for nothing.
+    let eu = render(&full_eu_central_1(), Backend::Local);
+    let inbox = &resource_blocks(&eu)["aws_sesv2_email_identity.inbox"];
+    assert!(inbox.contains("\"owner@example.net\""), "{inbox}");
+    assert!(!inbox.contains("depends_on"), "{inbox}");
 }
 
 #[test]

@@ -107,13 +107,13 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
 
     // While the registrar waits: the inbox and the review, by keys on their panes.
     term.keys(&["Tab", "Tab"]);
-    term.wait_for("the sender address pane", QUICK, &ctx, |s| {
-        title_is(s, "Sender address verified · waiting on you")
+    term.wait_for("the inbox pane", QUICK, &ctx, |s| {
+        title_is(s, "Your inbox verified · waiting on you")
             && key_bar(s).contains("p click the link")
     });
     term.keys(&["p"]);
-    term.wait_for("the sender address verified", QUICK, &ctx, |s| {
-        title_is(s, "Sender address verified · done")
+    term.wait_for("the inbox verified", QUICK, &ctx, |s| {
+        title_is(s, "Your inbox verified · done")
     });
     term.keys(&["Tab"]);
     term.wait_for("the SES review pane", QUICK, &ctx, |s| {
@@ -178,7 +178,7 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
         screen.contains("checking for ") && !screen.contains("checking for less than a minute"),
         "the delegation check kept its start:\n{screen}"
     );
-    for done in ["Sender address verified", "SES out of sandbox"] {
+    for done in ["Your inbox verified", "SES out of sandbox"] {
         let s = term.wait_for(&format!("{done} checked again"), QUICK, &ctx, |s| {
             checklist_row(s, done).is_some_and(|r| r.trim_start().starts_with('✓'))
         });

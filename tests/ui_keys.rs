@@ -274,10 +274,10 @@ fn sandbox_play_keys() {
         sent(&press(&mut u, &j, KeyCode::Char('n'))),
         vec![Event::CheckNow(StepId::Nameservers)]
     );
-    u.selected = Some(StepId::SenderAddress);
+    u.selected = Some(StepId::Inbox);
     assert_eq!(
         sent(&press(&mut u, &j, KeyCode::Char('p'))),
-        vec![Event::PlayHuman(StepId::SenderAddress)]
+        vec![Event::PlayHuman(StepId::Inbox)]
     );
     assert_eq!(
         sent(&press(&mut u, &j, KeyCode::Char('r'))),

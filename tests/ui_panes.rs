@@ -336,7 +336,7 @@ fn checklist_ascii_and_no_color() {
             // Still readable: the open step is reversed, the step waiting on you is bold.
             let (x, y) = find(&t, "Nameservers at registrar  ").expect("checklist row");
             assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
-            let (x, y) = find(&t, "Sender address verified").expect("checklist row");
+            let (x, y) = find(&t, "Your inbox verified").expect("checklist row");
             assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
         }
     }
@@ -358,12 +358,9 @@ fn checklist_shows_flips_and_clocks() {
         .find(|r| r.contains("Nameservers at"))
         .expect("row");
     assert!(ns_row.contains("new"), "{ns_row}");
-    let sender_row = rows
-        .iter()
-        .find(|r| r.contains("Sender address"))
-        .expect("row");
-    let checklist = sender_row.split('│').next().unwrap_or_default();
-    assert!(checklist.trim_end().ends_with("12m"), "{sender_row}");
+    let inbox_row = rows.iter().find(|r| r.contains("Your inbox")).expect("row");
+    let checklist = inbox_row.split('│').next().unwrap_or_default();
+    assert!(checklist.trim_end().ends_with("12m"), "{inbox_row}");
 }
 
 #[test]

@@ -80,14 +80,15 @@ async fn answers_on_stdin_reach_done() {
         "",
         "",
         "",
-        "",  // region .. mail: the defaults
-        "",  // parts: all
-        "y", // state bucket plan
-        "y", // foundation plan
-        "p", // the sandbox plays the registrar
-        "y", // the stack's plan
-        "p", // the sandbox clicks the sender address link
-        "p", // the sandbox grants production access
+        "",                // region .. mail: the defaults
+        "you@example.net", // the owner's inbox
+        "",                // parts: all
+        "y",               // state bucket plan
+        "y",               // foundation plan
+        "p",               // the sandbox plays the registrar
+        "y",               // the stack's plan
+        "p",               // the sandbox clicks the inbox's link
+        "p",               // the sandbox grants production access
     ]
     .join("\n")
         + "\n";
@@ -121,11 +122,7 @@ async fn answers_on_stdin_reach_done() {
     assert_eq!(w.applies.len(), 3);
     assert_eq!(
         w.played,
-        vec![
-            StepId::Nameservers,
-            StepId::SenderAddress,
-            StepId::SesProduction
-        ]
+        vec![StepId::Nameservers, StepId::Inbox, StepId::SesProduction]
     );
 }
 
@@ -163,7 +160,7 @@ async fn a_wrong_answer_is_asked_again_and_no_means_no() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn input_ending_at_a_question_stops_waiting() {
-    let answers = "example.com\n\n\n\n\n\n\n\n\n";
+    let answers = "example.com\n\n\n\n\n\n\n\n\n\n";
     let (_j, stop, out, world) = run(answers, Some("sandbox")).await;
     let Stop::Waiting(msg) = &stop else {
         panic!("expected waiting, got {stop:?}\n{out}");

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
 
 use siteup::site::{
-    BucketName, Domain, InboundMail, MxRecord, Parts, ProjectName, Region, SenderLocalPart,
+    BucketName, Domain, InboundMail, Inbox, MxRecord, Parts, ProjectName, Region, SenderLocalPart,
     SiteConfig,
 };
 
@@ -208,6 +208,20 @@ const BAD_NAMES: &[(&str, &str)] = &[
     ),
 ];
 
+const BAD_INBOXES: &[(&str, &str)] = &[
+    ("", "it has no @"),
+    ("you.example.net", "it has no @"),
+    ("@example.net", "the part before the @ must be 1 to 64"),
+    ("you @example.net", "the part before the @ must be 1 to 64"),
+    (
+        ".you@example.net",
+        "has a dot at the start, the end or twice in a row",
+    ),
+    ("you@localhost", "is not a domain name like example.net"),
+    ("you@exa_mple.net", "is not a domain name like example.net"),
+    ("you@-example.net", "is not a domain name like example.net"),
+];
+
 fn check_table(
     field: &str,
     table: &[(&str, &str)],
@@ -254,6 +268,11 @@ fn every_rejected_input_has_its_message() {
     });
     total += check_table("sender", BAD_SENDERS, |s| {
         SenderLocalPart::parse(s)
+            .map(|d| d.to_string())
+            .map_err(|e| e.to_string())
+    });
+    total += check_table("inbox", BAD_INBOXES, |s| {
+        Inbox::parse(s)
             .map(|d| d.to_string())
             .map_err(|e| e.to_string())
     });
@@ -362,4 +381,33 @@ fn toggling_parts_keeps_dependencies() {
         err.to_string().contains("give each bucket its own name"),
         "{err}"
     );
+}
+
+/// The owner's inbox must be able to receive the verification mail: an address of the site's
+/// own domain only when the domain has MX records; the domain part is lowercased.
+#[test]
+fn an_inbox_at_the_domain_needs_its_mail_servers() {
+    let mut c = SiteConfig::with_defaults(
+        Domain::parse("example.com").unwrap(),
+        Region::parse("us-east-1").unwrap(),
+    );
+    c.inbox = Some(Inbox::parse("Me@Example.COM").unwrap());
+    assert_eq!(c.inbox.as_ref().unwrap().as_str(), "Me@example.com");
+    let err = c.check().expect_err("no MX: nobody reads me@example.com");
+    assert_eq!(err.field, "inbox");
+    assert!(
+        err.message
+            .starts_with("Me@example.com cannot receive mail: mail to example.com goes nowhere"),
+        "{err}"
+    );
+    c.inbox = Some(Inbox::parse("me@mail.example.com").unwrap());
+    assert!(
+        c.check().is_err(),
+        "a name under the domain is the zone's too"
+    );
+    c.inbox = Some(Inbox::parse("me@example.net").unwrap());
+    c.check().expect("an inbox elsewhere");
+    c.inbox = Some(Inbox::parse("me@example.com").unwrap());
+    c.inbound_mail = InboundMail::parse("10 mx.example.net").unwrap();
+    c.check().expect("the domain's mail servers receive it");
 }

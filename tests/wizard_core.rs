@@ -91,7 +91,7 @@ impl World {
                         StepKind::Aws,
                         "SES is verifying the domain",
                     ),
-                    StepId::SenderAddress => (
+                    StepId::Inbox => (
                         self.address_verified,
                         StepKind::Human,
                         "click the link in the mail",
@@ -125,7 +125,7 @@ impl World {
                         self.delegated = true;
                         self.domain_verified = true;
                     }
-                    StepId::SenderAddress => self.address_verified = true,
+                    StepId::Inbox => self.address_verified = true,
                     StepId::SesProduction => self.production = true,
                     _ => {}
                 }
@@ -278,7 +278,7 @@ fn the_auto_sandbox_plays_every_human_and_reaches_done() {
         vec![Phase::StateBootstrap, Phase::Foundation, Phase::Full]
     );
     assert!(w.played.contains(&StepId::Nameservers));
-    assert!(w.played.contains(&StepId::SenderAddress));
+    assert!(w.played.contains(&StepId::Inbox));
     assert!(w.played.contains(&StepId::SesProduction));
 }
 

@@ -18,7 +18,8 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     with its CustomDomainConfig (certificate) and a stable account; Lambda keeps LoggingConfig;
     SESv2 identity tags are filed under the identity's ARN.
   * Rules real AWS enforces, each with its documentation source beside it: SES verifies a domain
-    only from its DNS records (control_verify), a Cognito custom domain needs an A record at its
+    only from its DNS records (control_verify), an address only when mail to it reaches a mailbox
+    (its domain has MX records, or is not in the emulator's zones), a Cognito custom domain needs an A record at its
     parent domain, an ACM certificate in use cannot be deleted.
   * Bucket policy conditions evaluated as AWS does (a statement whose conditions do not hold does
     not apply; requests count as HTTPS), so the generated "deny plain HTTP" statement does not
@@ -35,7 +36,8 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
         POST /_siteup/identities/verify    {"identity": NAME, "status"?: SUCCESS|PENDING|FAILED|
                                             TEMPORARY_FAILURE, "region"?: REGION}; a domain
                                             turns SUCCESS only when its DKIM (and MAIL FROM)
-                                            records are right in its Route 53 zone (409 if not)
+                                            records are right in its Route 53 zone, an address
+                                            only when its domain has a mailbox (409 if not)
         POST /_siteup/review               {"status": PENDING|GRANTED|DENIED|FAILED, "region"?}
         POST /_siteup/reset                moto's own reset plus ours
 
@@ -82,7 +84,7 @@ import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 
-SCRIPT_VERSION = 3
+SCRIPT_VERSION = 4
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -1505,6 +1507,33 @@ def dns_problems(account: str, region: str, backend, obj, st: dict) -> list[str]
 
 
 
+# ---------------------------------------------------------------------------------------------
+# Mail needs a mailbox
+#
+# An address identity turns SUCCESS only when a person clicks the link SES mails to it, so the
+# mail must be deliverable: SES Developer Guide, "Creating an email address identity"
+# (https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html#verify-email-addresses-procedure:
+# "check the inbox of the email address ... and click the link"). Mail to a domain goes to its
+# MX hosts (RFC 5321 section 5.1, https://www.rfc-editor.org/rfc/rfc5321#section-5.1); the
+# fallback to the domain's A record reaches no mail server for a site behind CloudFront. So the
+# sandbox "inbox" can click the link only for an address whose domain has MX records in the
+# emulator's zone, or an address in a domain no zone here holds (a real inbox elsewhere).
+
+
+def mailbox_problems(account: str, address: str) -> list[str]:
+    """Why mail to `address` cannot reach a mailbox (empty: it can)."""
+    domain = bare(address.rpartition("@")[2])
+    records = zone_records(account, domain)
+    if records is None:
+        return []
+    if records.get((domain, "MX")):
+        return []
+    return [
+        f"mail to {address} has nowhere to go: {domain} has no MX record, so nobody can open "
+        "the verification mail"
+    ]
+
+
 def control_verify(body):
     name = body.get("identity")
     if not isinstance(name, str) or not name:
@@ -1524,8 +1553,11 @@ def control_verify(body):
             if obj is None:
                 continue
             st = identity_state(backend, obj)
-            if status == "SUCCESS" and is_domain(obj):
-                problems = dns_problems(account, region, backend, obj, st)
+            if status == "SUCCESS":
+                if is_domain(obj):
+                    problems = dns_problems(account, region, backend, obj, st)
+                else:
+                    problems = mailbox_problems(account, bare(obj.email_identity))
                 if problems:
                     refused.append(f"{region}: " + "; ".join(problems))
                     continue
@@ -1538,7 +1570,7 @@ def control_verify(body):
             updated.append(describe_identity(account, region, backend, obj))
     if refused and not updated:
         return 409, {
-            "error": f"SES cannot verify {name} from its DNS records yet: " + " | ".join(refused),
+            "error": f"SES cannot verify {name} yet: " + " | ".join(refused),
             "refused": refused,
         }
     if not updated:

@@ -8,8 +8,9 @@
 //   GET    /items/{id}   one item
 //   PUT    /items/{id}   store {"data": "..."} as an item
 //   DELETE /items/{id}   delete an item
-//   POST   /contact      mail {"message": "...", "replyTo": "..."} to the site's own sender
-//                        address (the only recipient this function can mail)
+//   POST   /contact      mail {"message": "...", "replyTo": "..."} from the site's sender
+//                        address to the owner's inbox (the only recipient this function
+//                        can mail; answered 503 when siteup was given no inbox)
 //
 // Items live in the single table as pk = "USER#<identity>", sk = "ITEM#<id>", data = <data>.
 // The AWS SDK v3 ships with the nodejs22.x runtime: nothing to bundle.
@@ -23,7 +24,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 
-const { TABLE_NAME, SENDER, ALLOWED_ORIGIN } = process.env;
+const { TABLE_NAME, SENDER, INBOX, ALLOWED_ORIGIN } = process.env;
 const dynamodb = new DynamoDBClient({});
 const ses = new SESv2Client({});
 
@@ -116,6 +117,11 @@ async function route(method, path, caller, event) {
   }
 
   if (method === "POST" && path === "/contact") {
+    if (!INBOX) {
+      return respond(503, {
+        message: "The contact form has no inbox yet; set one with `siteup generate --inbox you@example.net`.",
+      });
+    }
     const body = parseBody(event);
     if (!body || typeof body.message !== "string" || !body.message.trim()) {
       return respond(400, { message: 'Send JSON like {"message": "..."}.' });
@@ -130,7 +136,7 @@ async function route(method, path, caller, event) {
     await ses.send(
       new SendEmailCommand({
         FromEmailAddress: SENDER,
-        Destination: { ToAddresses: [SENDER] },
+        Destination: { ToAddresses: [INBOX] },
         ReplyToAddresses: replyTo,
         Content: {
           Simple: {

@@ -84,7 +84,8 @@ impl ProductionAccessRequest {
             domain,
             mail_type: MailType::Transactional,
             contact_language: ContactLanguage::En,
-            additional_contacts: Vec::new(),
+            // AWS mails the review's outcome to the account's contacts and these.
+            additional_contacts: site.inbox.iter().map(|i| i.as_str().to_string()).collect(),
         }
     }
 

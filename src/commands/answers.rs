@@ -3,8 +3,8 @@
 use crate::cli::SiteArgs;
 use crate::project::settings::SiteupToml;
 use crate::site::{
-    BucketName, Domain, InboundMail, InputError, Parts, ProjectName, Region, SenderLocalPart,
-    SiteConfig,
+    BucketName, Domain, InboundMail, Inbox, InputError, Parts, ProjectName, Region,
+    SenderLocalPart, SiteConfig,
 };
 
 pub use crate::site::DEFAULT_REGION;
@@ -35,6 +35,7 @@ pub fn resolve(existing: Option<&SiteupToml>, args: &SiteArgs) -> Result<SiteCon
         Some(b) => SiteConfig {
             sender: b.sender,
             inbound_mail: b.inbound_mail,
+            inbox: b.inbox,
             parts: b.parts,
             ..SiteConfig::with_defaults(domain, region)
         },
@@ -63,6 +64,12 @@ pub fn resolve(existing: Option<&SiteupToml>, args: &SiteArgs) -> Result<SiteCon
     }
     if let Some(mx) = &args.mx {
         config.inbound_mail = InboundMail::parse(mx)?;
+    }
+    if let Some(inbox) = &args.inbox {
+        config.inbox = match inbox.trim() {
+            "" | "none" => None,
+            address => Some(Inbox::parse(address)?),
+        };
     }
     if let Some(p) = &args.parts {
         config.parts = Parts::parse_list(p)?;

@@ -17,11 +17,13 @@ use crate::project::{ProjectPaths, settings};
 use crate::sandbox::emulator::{Emulator, EmulatorOptions};
 use crate::sandbox::registrar::{self, RegistrarFiles};
 use crate::sandbox::venv;
-use crate::site::{Domain, Region, SiteConfig};
+use crate::site::{Domain, Inbox, Region, SiteConfig};
 use crate::wizard::{Mode, StepId};
 
 /// The domain the sandbox rehearses with unless told otherwise.
 pub const DEFAULT_DOMAIN: &str = "example.com";
+/// The rehearsal owner's inbox (a reserved `.test` name: no real mail ever goes there).
+pub const SANDBOX_INBOX: &str = "you@inbox.test";
 
 fn say(text: &str) {
     let mut err = std::io::stderr().lock();
@@ -105,7 +107,13 @@ pub async fn prepare(
         None => {
             let domain = Domain::parse(domain.unwrap_or(DEFAULT_DOMAIN))?;
             let region = Region::parse(region.unwrap_or(crate::sandbox::emulator::SANDBOX_REGION))?;
-            let config = SiteConfig::with_defaults(domain, region);
+            let mut config = SiteConfig::with_defaults(domain, region);
+            // The rehearsal's owner reads mail outside the site's domain, as most people do:
+            // the sandbox inbox receives its verification mail.
+            let inbox = Inbox::parse(SANDBOX_INBOX)?;
+            if !config.domain.receives_for(inbox.domain()) {
+                config.inbox = Some(inbox);
+            }
             settings::save(
                 paths.root(),
                 &settings::SiteupToml::from_config(&config, None),
@@ -221,7 +229,7 @@ pub async fn play(global: &GlobalArgs, what: PlayWhat) -> Result<Outcome, Comman
     };
     let step = match what {
         PlayWhat::Registrar => StepId::Nameservers,
-        PlayWhat::Inbox => StepId::SenderAddress,
+        PlayWhat::Inbox => StepId::Inbox,
         PlayWhat::Review => StepId::SesProduction,
     };
     player.play(step).await?;

@@ -53,7 +53,7 @@ impl Checkpoints for LiveCheckpoints {
             let (on_error, result) = match step {
                 StepId::Nameservers => (StepKind::Human, self.nameservers().await),
                 StepId::EmailDomain => (StepKind::Aws, self.aws.email_domain().await),
-                StepId::SenderAddress => (StepKind::Human, self.aws.sender().await),
+                StepId::Inbox => (StepKind::Human, self.aws.inbox().await),
                 StepId::SesProduction => (StepKind::Human, self.aws.production().await),
                 other => (
                     StepKind::Aws,

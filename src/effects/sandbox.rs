@@ -65,7 +65,10 @@ impl HumanPlayer for SandboxPlayer {
                     .await??;
                     Ok(())
                 }
-                StepId::SenderAddress => self.verify_identity(config.sender_address()).await,
+                StepId::Inbox => {
+                    let inbox = config.inbox.ok_or(Failure::NoInbox)?;
+                    self.verify_identity(inbox.as_str().to_string()).await
+                }
                 StepId::EmailDomain => {
                     self.verify_identity(config.domain.as_str().to_string())
                         .await

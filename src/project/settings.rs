@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::site::{
-    BucketName, Domain, InboundMail, InputError, Parts, ProjectName, Region, SenderLocalPart,
-    SiteConfig,
+    BucketName, Domain, InboundMail, Inbox, InputError, Parts, ProjectName, Region,
+    SenderLocalPart, SiteConfig,
 };
 
 /// The schema version this siteup writes and reads.
@@ -54,6 +54,9 @@ pub struct EmailSection {
     pub sender: SenderLocalPart,
     /// What happens to mail sent to the domain.
     pub inbound: InboundMail,
+    /// The owner's own inbox, verified in SES (the contact form's recipient).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox: Option<Inbox>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -120,6 +123,7 @@ impl SiteupToml {
             email: EmailSection {
                 sender: config.sender.clone(),
                 inbound: config.inbound_mail.clone(),
+                inbox: config.inbox.clone(),
             },
             parts: config.parts,
             aws: AwsSection { profile },
@@ -136,6 +140,7 @@ impl SiteupToml {
             site_bucket: self.buckets.site.clone(),
             sender: self.email.sender.clone(),
             inbound_mail: self.email.inbound.clone(),
+            inbox: self.email.inbox.clone(),
             parts: self.parts,
         }
     }

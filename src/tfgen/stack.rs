@@ -477,7 +477,8 @@ pub(crate) fn email(c: &Ctx) -> TfFile {
         "email.tf",
         "Sending email with SES: the domain identity with Easy DKIM (its three CNAME records are\n\
          also what verifies the domain), a MAIL FROM domain with its MX and SPF records, a DMARC\n\
-         policy, the sender address, and what happens to mail sent to the domain.\n\
+         policy, the owner's inbox (verified so that mail reaches it while the account is in the\n\
+         SES sandbox), and what happens to mail sent to the domain.\n\
          Nothing here waits for verification: SES verifies the domain by itself once the zone's\n\
          delegation is live.",
     );
@@ -568,20 +569,20 @@ pub(crate) fn email(c: &Ctx) -> TfFile {
             ),
         );
     }
-    f.resource(
-        Tier::Foundation,
-        "aws_sesv2_email_identity",
-        "sender",
-        |b| {
-            let b = b.attr("email_identity", s(&c.sender));
-            if inbound.is_empty() {
-                b
-            } else {
-                // The verification mail to the sender address needs the domain's MX in place.
+    if let Some(inbox) = &c.cfg.inbox {
+        // The owner's own inbox: SES mails it a verification link. While the account is in the
+        // SES sandbox, mail reaches only verified addresses; the domain identity already lets
+        // the site send from any address of the domain, so no sender address is verified.
+        f.resource(Tier::Foundation, "aws_sesv2_email_identity", "inbox", |b| {
+            let b = b.attr("email_identity", s(inbox.as_str()));
+            if c.cfg.domain.receives_for(inbox.domain()) && !inbound.is_empty() {
+                // The verification mail to an address of the domain needs the domain's MX.
                 b.depends_on(&["aws_route53_record.inbound_mx"])
+            } else {
+                b
             }
-        },
-    );
+        });
+    }
     f
 }
 
@@ -1142,10 +1143,16 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
             ("Action", s("ses:SendEmail")),
             (
                 "Resource",
-                refs(&[
-                    "aws_sesv2_email_identity.domain.arn",
-                    "aws_sesv2_email_identity.sender.arn",
-                ]),
+                // The sender (any address of the domain) and, while the account is in the SES
+                // sandbox, the verified recipient: the owner's inbox.
+                refs(if c.cfg.inbox.is_some() {
+                    &[
+                        "aws_sesv2_email_identity.domain.arn",
+                        "aws_sesv2_email_identity.inbox.arn",
+                    ]
+                } else {
+                    &["aws_sesv2_email_identity.domain.arn"]
+                }),
             ),
         ]),
     ];
@@ -1188,6 +1195,7 @@ pub(crate) fn api(c: &Ctx) -> TfFile {
                 "variables",
                 obj(vec![
                     ("ALLOWED_ORIGIN", s(c.origin())),
+                    ("INBOX", s(c.cfg.inbox.as_ref().map_or("", |i| i.as_str()))),
                     ("SENDER", s(&c.sender)),
                     ("TABLE_INDEX", s(TABLE_INDEX)),
                     ("TABLE_NAME", r("aws_dynamodb_table.main.name")),
@@ -1544,8 +1552,8 @@ pub(crate) fn outputs(c: &Ctx) -> TfFile {
     f.output(output::REGION, "The main AWS region.", s(&c.region));
     f.output(
         output::SENDER_ADDRESS,
-        "The address the site sends mail from.",
-        r("aws_sesv2_email_identity.sender.email_identity"),
+        "The address the site sends mail from (the domain identity covers every address of it).",
+        s(&c.sender),
     );
     f.output(
         output::STATE_BUCKET,

@@ -11,7 +11,7 @@
 //!  ✓ Zone, email, storage          │                                             │
 //!  ● Nameservers at registrar  12m │ Delegation: not live yet                    │
 //!  · Email domain verified         │   registry: ...                             │
-//!  ● Sender address verified    3m │   resolver: ...                             │
+//!  ● Your inbox verified        3m │   resolver: ...                             │
 //!  ◌ SES out of sandbox         3m │                                             │
 //!  · Site, users, API              │ Waiting 12 min; checked automatically.      │
 //!  · Done                          ╰─────────────────────────────────────────────╯

@@ -4,7 +4,8 @@
 use tui_input::{Input, InputRequest};
 
 use crate::site::{
-    BucketName, Domain, InboundMail, Part, Parts, ProjectName, Region, SenderLocalPart, SiteConfig,
+    BucketName, Domain, InboundMail, Inbox, Part, Parts, ProjectName, Region, SenderLocalPart,
+    SiteConfig,
 };
 
 /// One question of the form, in order.
@@ -18,12 +19,13 @@ pub enum FieldId {
     SiteBucket,
     Sender,
     Mail,
+    Inbox,
     Parts,
     Submit,
 }
 
 impl FieldId {
-    pub const ALL: [FieldId; 10] = [
+    pub const ALL: [FieldId; 11] = [
         FieldId::Domain,
         FieldId::Region,
         FieldId::Name,
@@ -32,12 +34,13 @@ impl FieldId {
         FieldId::SiteBucket,
         FieldId::Sender,
         FieldId::Mail,
+        FieldId::Inbox,
         FieldId::Parts,
         FieldId::Submit,
     ];
 
     /// The text fields, in order (everything but the parts and the submit button).
-    pub const TEXT: [FieldId; 8] = [
+    pub const TEXT: [FieldId; 9] = [
         FieldId::Domain,
         FieldId::Region,
         FieldId::Name,
@@ -46,6 +49,7 @@ impl FieldId {
         FieldId::SiteBucket,
         FieldId::Sender,
         FieldId::Mail,
+        FieldId::Inbox,
     ];
 
     pub fn label(self) -> &'static str {
@@ -58,6 +62,7 @@ impl FieldId {
             FieldId::SiteBucket => "Site bucket",
             FieldId::Sender => "Sender",
             FieldId::Mail => "Mail to domain",
+            FieldId::Inbox => "Your inbox",
             FieldId::Parts => "Parts",
             FieldId::Submit => "",
         }
@@ -82,6 +87,9 @@ impl FieldId {
             FieldId::Mail => {
                 "MX records for mail to the domain, like \"10 mx1.forwardemail.net, 20 mx2.forwardemail.net\", or none."
             }
+            FieldId::Inbox => {
+                "Optional: the address you read mail at, like you@example.net; the contact form mails it, and SES verifies it so mail reaches you while the account is in the SES sandbox."
+            }
             FieldId::Parts => {
                 "Which parts of the stack to build; the zone and email are always built."
             }
@@ -101,8 +109,8 @@ impl FieldId {
 /// The form's state.
 #[derive(Debug, Clone)]
 pub struct SiteForm {
-    inputs: [Input; 8],
-    touched: [bool; 8],
+    inputs: [Input; 9],
+    touched: [bool; 9],
     pub parts: Parts,
     /// Which part the cursor is on in the parts row.
     pub part_cursor: usize,
@@ -117,7 +125,7 @@ impl Default for SiteForm {
     fn default() -> Self {
         Self {
             inputs: Default::default(),
-            touched: [false; 8],
+            touched: [false; 9],
             parts: Parts::all(),
             part_cursor: 0,
             focus: FieldId::Domain,
@@ -140,6 +148,10 @@ impl SiteForm {
             c.site_bucket.as_str().to_string(),
             c.sender.as_str().to_string(),
             mail_text(&c.inbound_mail),
+            c.inbox
+                .as_ref()
+                .map(|i| i.as_str().to_string())
+                .unwrap_or_default(),
         ];
         for (i, v) in values.into_iter().enumerate() {
             f.inputs[i] = Input::new(v);
@@ -237,6 +249,13 @@ impl SiteForm {
             FieldId::SiteBucket => BucketName::parse_field("site_bucket", &v).map(|_| ()),
             FieldId::Sender => SenderLocalPart::parse(&v).map(|_| ()),
             FieldId::Mail => InboundMail::parse(&v).map(|_| ()),
+            FieldId::Inbox if v.is_empty() => Ok(()),
+            FieldId::Inbox => {
+                if let Err((FieldId::Inbox, e)) = self.build() {
+                    return Err(e);
+                }
+                Inbox::parse(&v).map(|_| ())
+            }
             FieldId::Parts => self.parts.check(),
             FieldId::Submit => return self.build().map(|_| ()).map_err(|(_, e)| e),
         };
@@ -290,6 +309,10 @@ impl SiteForm {
             SenderLocalPart::parse(&self.value(FieldId::Sender)).map_err(err(FieldId::Sender))?;
         let inbound_mail =
             InboundMail::parse(&self.value(FieldId::Mail)).map_err(err(FieldId::Mail))?;
+        let inbox = match self.value(FieldId::Inbox) {
+            v if v.is_empty() => None,
+            v => Some(Inbox::parse(&v).map_err(err(FieldId::Inbox))?),
+        };
         let config = SiteConfig {
             domain,
             region,
@@ -299,6 +322,7 @@ impl SiteForm {
             site_bucket,
             sender,
             inbound_mail,
+            inbox,
             parts: self.parts,
         };
         config.check().map_err(|e| {
@@ -307,6 +331,7 @@ impl SiteForm {
                 "deploys_bucket" => FieldId::DeploysBucket,
                 "site_bucket" => FieldId::SiteBucket,
                 "parts" => FieldId::Parts,
+                "inbox" => FieldId::Inbox,
                 _ => FieldId::Submit,
             };
             (field, e.message)

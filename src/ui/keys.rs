@@ -141,12 +141,12 @@ pub fn on_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
             }
             _ => checkpoint_key(ui, j, shown, key),
         },
-        StepId::EmailDomain | StepId::SenderAddress => match key.code {
-            KeyCode::Char('r') if j.offers(StepId::SenderAddress, Offer::ResendMail) => {
+        StepId::EmailDomain | StepId::Inbox => match key.code {
+            KeyCode::Char('r') if j.offers(StepId::Inbox, Offer::ResendMail) => {
                 send(Event::ResendVerification)
             }
-            KeyCode::Char('p') if j.offers(StepId::SenderAddress, Offer::Play) => {
-                send(Event::PlayHuman(StepId::SenderAddress))
+            KeyCode::Char('p') if j.offers(StepId::Inbox, Offer::Play) => {
+                send(Event::PlayHuman(StepId::Inbox))
             }
             _ => checkpoint_key(ui, j, shown, key),
         },
@@ -438,7 +438,7 @@ fn checkpoint_key(_ui: &mut UiState, j: &Journey, step: StepId, key: KeyEvent) -
 pub fn play_label(step: StepId) -> &'static str {
     match step {
         StepId::Nameservers => "play the registrar",
-        StepId::SenderAddress => "click the link",
+        StepId::Inbox => "click the link",
         StepId::SesProduction => "grant the review",
         _ => "play",
     }
@@ -497,10 +497,10 @@ pub fn hints(ui: &UiState, j: &Journey) -> Vec<(String, String)> {
             push("r", "plan again");
         }
     }
-    // At a checkpoint, what moves it on comes first. The email pane shows the sender address
+    // At a checkpoint, what moves it on comes first. The email pane shows the owner's inbox
     // too, whose mail is the one to click.
     let mail = if shown == StepId::EmailDomain {
-        StepId::SenderAddress
+        StepId::Inbox
     } else {
         shown
     };
@@ -559,9 +559,9 @@ pub fn hints(ui: &UiState, j: &Journey) -> Vec<(String, String)> {
             }
             push("h", "registrar how-to");
         }
-        StepId::EmailDomain | StepId::SenderAddress => {
+        StepId::EmailDomain | StepId::Inbox => {
             // r retries the shown step when it failed.
-            if j.offers(StepId::SenderAddress, Offer::ResendMail) && !offers(Offer::Retry) {
+            if j.offers(StepId::Inbox, Offer::ResendMail) && !offers(Offer::Retry) {
                 push("r", "resend mail");
             }
         }
@@ -678,11 +678,7 @@ mod tests {
                         let mut j = base();
                         j.facts.sandbox = sandbox;
                         set(&mut j, StepId::Nameservers, ns);
-                        for s in [
-                            StepId::EmailDomain,
-                            StepId::SenderAddress,
-                            StepId::SesProduction,
-                        ] {
+                        for s in [StepId::EmailDomain, StepId::Inbox, StepId::SesProduction] {
                             set(&mut j, s, other);
                         }
                         if ns != Done {
@@ -773,7 +769,7 @@ mod tests {
             Event::Retry(s) => (s, Offer::Retry),
             Event::CheckNow(s) => (s, Offer::CheckNow),
             Event::PlayHuman(s) => (s, Offer::Play),
-            Event::ResendVerification => (StepId::SenderAddress, Offer::ResendMail),
+            Event::ResendVerification => (StepId::Inbox, Offer::ResendMail),
             Event::ProfileChosen(_) => (StepId::Profile, Offer::ChooseProfile),
             Event::PlanDecision { phase, approve } => (
                 phase.step(),
@@ -792,7 +788,7 @@ mod tests {
     fn hinted(j: &Journey, pane: StepId) -> Offered {
         let ui = ui_on(pane);
         let mail = if pane == StepId::EmailDomain {
-            StepId::SenderAddress
+            StepId::Inbox
         } else {
             pane
         };
@@ -807,7 +803,7 @@ mod tests {
                     "edit answers" => (StepId::Site, Offer::EditAnswers),
                     "apply" | "apply (type destroy)" => (pane, Offer::ApprovePlan),
                     "don't apply" => (pane, Offer::DeclinePlan),
-                    "resend mail" => (StepId::SenderAddress, Offer::ResendMail),
+                    "resend mail" => (StepId::Inbox, Offer::ResendMail),
                     "edit" => (pane, Offer::EditSesRequest),
                     "submit" => (pane, Offer::SubmitSesRequest),
                     "stop terraform" => (pane, Offer::StopTerraform),
@@ -824,8 +820,8 @@ mod tests {
         let mut out: Offered = j.actions(pane).into_iter().map(|a| (pane, a)).collect();
         if pane == StepId::EmailDomain {
             for a in [Offer::Play, Offer::ResendMail] {
-                if j.offers(StepId::SenderAddress, a) {
-                    out.insert((StepId::SenderAddress, a));
+                if j.offers(StepId::Inbox, a) {
+                    out.insert((StepId::Inbox, a));
                 }
             }
         }

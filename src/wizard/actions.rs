@@ -109,7 +109,7 @@ impl Journey {
                 self.facts.sandbox && open_checkpoint && step != StepId::EmailDomain
             }
             Action::CheckNow => open_checkpoint,
-            Action::ResendMail => step == StepId::SenderAddress && open_checkpoint,
+            Action::ResendMail => step == StepId::Inbox && open_checkpoint,
             Action::EditSesRequest | Action::SubmitSesRequest => {
                 step == StepId::SesProduction && open_checkpoint && self.facts.ses_request.is_some()
             }
@@ -239,20 +239,16 @@ mod tests {
         assert_eq!(j.actions(StepId::EmailDomain), vec![CheckNow, Quit]);
         assert_eq!(j.actions(StepId::Nameservers), vec![Quit], "done");
 
-        set(&mut j, StepId::SenderAddress, Status::WaitingOnYou);
+        set(&mut j, StepId::Inbox, Status::WaitingOnYou);
         assert_eq!(
-            j.actions(StepId::SenderAddress),
+            j.actions(StepId::Inbox),
             vec![Play, CheckNow, ResendMail, Quit]
         );
-        set(&mut j, StepId::SenderAddress, Status::Failed);
+        set(&mut j, StepId::Inbox, Status::Failed);
+        assert_eq!(j.actions(StepId::Inbox), vec![Retry, Quit], "retried first");
+        set(&mut j, StepId::Inbox, Status::Done);
         assert_eq!(
-            j.actions(StepId::SenderAddress),
-            vec![Retry, Quit],
-            "retried first"
-        );
-        set(&mut j, StepId::SenderAddress, Status::Done);
-        assert_eq!(
-            j.actions(StepId::SenderAddress),
+            j.actions(StepId::Inbox),
             vec![Quit],
             "no mail once verified"
         );
@@ -304,11 +300,7 @@ mod tests {
                         let mut j = journey(&FOUNDED);
                         j.facts.sandbox = sandbox;
                         set(&mut j, StepId::Nameservers, ns);
-                        for s in [
-                            StepId::EmailDomain,
-                            StepId::SenderAddress,
-                            StepId::SesProduction,
-                        ] {
+                        for s in [StepId::EmailDomain, StepId::Inbox, StepId::SesProduction] {
                             set(&mut j, s, other);
                         }
                         for s in StepId::ALL.into_iter().filter(|s| s.is_checkpoint()) {
@@ -335,7 +327,7 @@ mod tests {
             states.push(j);
         }
         let mut events = vec![
-            (Event::ResendVerification, StepId::SenderAddress, ResendMail),
+            (Event::ResendVerification, StepId::Inbox, ResendMail),
             (
                 Event::SubmitSesRequest,
                 StepId::SesProduction,

@@ -3,12 +3,12 @@
 //! ```text
 //!  preflight ─┬─ profile ──────────────┐
 //!             └─ site ── generate ─────┴─ state ── foundation ─┬─ nameservers ── email-domain ─┐
-//!                                                               ├─ sender-address              ├─ stack ─┐
+//!                                                               ├─ inbox                       ├─ stack ─┐
 //!                                                               └─ ses-production              │         ├─ done
 //!                                                                  (nameservers ───────────────┘)        │
 //! ```
 //! Human waits start as early as their dependencies allow: the SES identities and their records
-//! are created with the zone (foundation), so the sender address mail is sent and the sandbox
+//! are created with the zone (foundation), so the inbox's verification mail is sent and the sandbox
 //! exit can be requested while the user is still at the registrar, and the domain verifies
 //! itself the moment delegation is live. Everything that does not wait on a human is applied
 //! together: three applies in all (state bucket, foundation, stack).
@@ -27,7 +27,8 @@ pub enum StepId {
     Foundation,
     Nameservers,
     EmailDomain,
-    SenderAddress,
+    #[serde(alias = "sender-address")]
+    Inbox,
     SesProduction,
     Stack,
     Done,
@@ -55,7 +56,7 @@ impl StepId {
         StepId::Foundation,
         StepId::Nameservers,
         StepId::EmailDomain,
-        StepId::SenderAddress,
+        StepId::Inbox,
         StepId::SesProduction,
         StepId::Stack,
         StepId::Done,
@@ -72,7 +73,7 @@ impl StepId {
             StepId::Foundation => "foundation",
             StepId::Nameservers => "nameservers",
             StepId::EmailDomain => "email-domain",
-            StepId::SenderAddress => "sender-address",
+            StepId::Inbox => "inbox",
             StepId::SesProduction => "ses-production",
             StepId::Stack => "stack",
             StepId::Done => "done",
@@ -80,6 +81,11 @@ impl StepId {
     }
 
     pub fn from_id(id: &str) -> Option<Self> {
+        if id == "sender-address" {
+            // The step's name in journals written before the owner's inbox replaced the
+            // sender address.
+            return Some(StepId::Inbox);
+        }
         Self::ALL.into_iter().find(|s| s.id() == id)
     }
 
@@ -94,7 +100,7 @@ impl StepId {
             StepId::Foundation => "Zone, email, storage",
             StepId::Nameservers => "Nameservers at registrar",
             StepId::EmailDomain => "Email domain verified",
-            StepId::SenderAddress => "Sender address verified",
+            StepId::Inbox => "Your inbox verified",
             StepId::SesProduction => "SES out of sandbox",
             StepId::Stack => "Site, users, API",
             StepId::Done => "Done",
@@ -103,7 +109,7 @@ impl StepId {
 
     pub fn kind(self) -> StepKind {
         match self {
-            StepId::Nameservers | StepId::SenderAddress | StepId::Site => StepKind::Human,
+            StepId::Nameservers | StepId::Inbox | StepId::Site => StepKind::Human,
             StepId::EmailDomain | StepId::SesProduction => StepKind::Aws,
             _ => StepKind::Auto,
         }
@@ -113,10 +119,7 @@ impl StepId {
     pub fn is_checkpoint(self) -> bool {
         matches!(
             self,
-            StepId::Nameservers
-                | StepId::EmailDomain
-                | StepId::SenderAddress
-                | StepId::SesProduction
+            StepId::Nameservers | StepId::EmailDomain | StepId::Inbox | StepId::SesProduction
         )
     }
 
@@ -136,10 +139,10 @@ impl StepId {
             StepId::Foundation => &[StepId::State],
             StepId::Nameservers => &[StepId::Foundation],
             StepId::EmailDomain => &[StepId::Nameservers],
-            StepId::SenderAddress => &[StepId::Foundation],
+            StepId::Inbox => &[StepId::Foundation],
             StepId::SesProduction => &[StepId::Foundation],
             StepId::Stack => &[StepId::Nameservers, StepId::EmailDomain],
-            StepId::Done => &[StepId::Stack, StepId::SenderAddress, StepId::SesProduction],
+            StepId::Done => &[StepId::Stack, StepId::Inbox, StepId::SesProduction],
         }
     }
 }

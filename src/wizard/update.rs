@@ -607,7 +607,7 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             return fx;
         }
         Event::ResendVerification => {
-            if j.offers(StepId::SenderAddress, Action::ResendMail) {
+            if j.offers(StepId::Inbox, Action::ResendMail) {
                 fx.push(Effect::ResendVerification);
             }
             return fx;

@@ -32,7 +32,7 @@ pub(crate) const STEP_IDS: [&str; 12] = [
     "foundation",
     "nameservers",
     "email-domain",
-    "sender-address",
+    "inbox",
     "ses-production",
     "stack",
     "done",

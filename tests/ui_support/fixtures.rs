@@ -203,9 +203,9 @@ pub(crate) fn plan_review(phase: Phase, destructive: bool) -> Journey {
         j.facts.nameservers = nameservers();
         set(
             &mut j,
-            StepId::SenderAddress,
+            StepId::Inbox,
             Status::WaitingOnYou,
-            Some("click the link in the mail sent to no-reply@example.com"),
+            Some("click the link in the mail sent to you@example.net"),
             Some(mins_ago(40)),
         );
         set(
@@ -376,18 +376,18 @@ pub(crate) fn nameservers_waiting() -> Journey {
         .insert(StepId::Nameservers, checkpoint_report(false));
     set(
         &mut j,
-        StepId::SenderAddress,
+        StepId::Inbox,
         Status::WaitingOnYou,
-        Some("click the link in the mail sent to no-reply@example.com"),
+        Some("click the link in the mail sent to you@example.net"),
         Some(mins_ago(12)),
     );
     j.facts.checks.insert(
-        StepId::SenderAddress,
+        StepId::Inbox,
         CheckReport {
             satisfied: false,
             unchecked: false,
             waiting_on: StepKind::Human,
-            headline: "Click the link in the mail AWS sent to no-reply@example.com.".into(),
+            headline: "Click the link in the mail AWS sent to you@example.net.".into(),
             lines: vec!["The mail comes from no-reply-aws@amazon.com; look in spam too.".into()],
         },
     );
@@ -398,10 +398,7 @@ pub(crate) fn nameservers_waiting() -> Journey {
         Some("request production access"),
         Some(mins_ago(11)),
     );
-    j.checks_in_flight = BTreeSet::from([
-        StepId::Nameservers,
-        StepId::SenderAddress,
-        StepId::SesProduction,
-    ]);
+    j.checks_in_flight =
+        BTreeSet::from([StepId::Nameservers, StepId::Inbox, StepId::SesProduction]);
     j
 }

@@ -73,7 +73,7 @@ impl FakeWorld {
                 "set the four nameservers at your registrar",
             ),
             StepId::EmailDomain => (w.delegated, StepKind::Aws, "SES is verifying the domain"),
-            StepId::SenderAddress => (
+            StepId::Inbox => (
                 w.address_verified,
                 StepKind::Human,
                 "click the link in the mail",
@@ -210,8 +210,8 @@ impl AwsChecks for FakeWorld {
     fn email_domain(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
         Box::pin(async move { Ok(self.report(StepId::EmailDomain)) })
     }
-    fn sender(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
-        Box::pin(async move { Ok(self.report(StepId::SenderAddress)) })
+    fn inbox(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move { Ok(self.report(StepId::Inbox)) })
     }
     fn production(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
         Box::pin(async move { Ok(self.report(StepId::SesProduction)) })
@@ -241,7 +241,7 @@ impl HumanPlayer for FakeWorld {
             w.played.push(step);
             match step {
                 StepId::Nameservers => w.delegated = true,
-                StepId::SenderAddress => w.address_verified = true,
+                StepId::Inbox => w.address_verified = true,
                 StepId::SesProduction => w.production = true,
                 _ => {}
             }

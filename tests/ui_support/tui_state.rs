@@ -9,10 +9,12 @@ use siteup::wizard::{Journey, Mode, Status, StepId};
 use crate::fixtures::{mins_ago, nameservers, now, opts, set};
 
 pub(crate) fn site() -> SiteConfig {
-    SiteConfig::with_defaults(
+    let mut c = SiteConfig::with_defaults(
         siteup::site::Domain::parse("example.com").expect("domain"),
         siteup::site::Region::parse("eu-west-1").expect("region"),
-    )
+    );
+    c.inbox = Some(siteup::site::Inbox::parse("you@example.net").expect("inbox"));
+    c
 }
 
 /// A UI state at the fixed clock, colours and Unicode on, answers for example.com.

@@ -1,10 +1,12 @@
-//! Email: the domain's verification (DKIM, MAIL FROM) and the sender address's, with resend.
+//! Email: the domain's verification (DKIM, MAIL FROM), which covers every sender address of the
+//! domain, and the owner's inbox's, with resend.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{failure, paragraph, report_lines, status_line};
+use crate::ui::form::FieldId;
 use crate::ui::keys::play_label;
 use crate::ui::state::UiState;
 use crate::wizard::{Action, Journey, StepId};
@@ -21,7 +23,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         .or_else(|| {
             domain
                 .as_ref()
-                .map(|d| format!("{}@{d}", ui.form.value(crate::ui::form::FieldId::Sender)))
+                .map(|d| format!("{}@{d}", ui.form.value(FieldId::Sender)))
         });
     let mut lines: Vec<Line<'static>> = Vec::new();
     let heading = |title: &str, value: Option<String>, step: StepId| {
@@ -48,13 +50,22 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
             t.dim(),
         )));
     }
+    if let Some(sender) = sender {
+        lines.push(Line::from(Span::styled(
+            format!("The site sends as {sender}: the verified domain covers every address of it."),
+            t.dim(),
+        )));
+    }
     lines.extend(failure(j, ui, StepId::EmailDomain));
     lines.push(Line::default());
-    lines.push(heading("Sender address", sender, StepId::SenderAddress));
-    lines.push(status_line(j, ui, StepId::SenderAddress));
-    lines.extend(report_lines(j, ui, StepId::SenderAddress, area.width));
-    lines.extend(failure(j, ui, StepId::SenderAddress));
-    let step = StepId::SenderAddress;
+    let inbox = Some(ui.form.value(FieldId::Inbox))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "none given".into());
+    lines.push(heading("Your inbox", Some(inbox), StepId::Inbox));
+    lines.push(status_line(j, ui, StepId::Inbox));
+    lines.extend(report_lines(j, ui, StepId::Inbox, area.width));
+    lines.extend(failure(j, ui, StepId::Inbox));
+    let step = StepId::Inbox;
     if j.offers(step, Action::ResendMail) {
         lines.push(Line::default());
         let mut spans = vec![

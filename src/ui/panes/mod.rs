@@ -31,7 +31,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         StepId::Generate => files::render(frame, area, j, ui),
         StepId::State | StepId::Foundation | StepId::Stack => phase::render(frame, area, j, ui),
         StepId::Nameservers => nameservers::render(frame, area, j, ui),
-        StepId::EmailDomain | StepId::SenderAddress => email::render(frame, area, j, ui),
+        StepId::EmailDomain | StepId::Inbox => email::render(frame, area, j, ui),
         StepId::SesProduction => ses::render(frame, area, j, ui),
         StepId::Done => done::render(frame, area, j, ui),
     }
