@@ -13,6 +13,7 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
+use std::net::SocketAddr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -541,6 +542,23 @@ impl Emulator {
             &format!("mark {identity} verified"),
         )
         .map(|_| ())
+    }
+
+    /// Tells the emulator where the sandbox registry's server for the zone `tld` answers: from
+    /// then on SES verifies a domain under `tld` and ACM issues its certificates only while
+    /// that server delegates the domain to its Route 53 zone's nameservers.
+    pub fn set_registry(&self, server: SocketAddr, tld: &str) -> Result<(), EmulatorError> {
+        let what = format!("use the sandbox registry of {tld} at {server}");
+        let body = json!({ "host": server.ip().to_string(), "port": server.port(), "tld": tld });
+        match self.control("registry", Some(body), &what) {
+            Ok(_) => Ok(()),
+            // An emulator started by an older siteup has no such route.
+            Err(EmulatorError::Control { status: 404, .. }) => Err(EmulatorError::BadAnswer {
+                what,
+                detail: "it has no registry route".into(),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Plays AWS's reviewers: sets the production-access review of every region that has a
