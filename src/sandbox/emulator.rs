@@ -579,9 +579,11 @@ impl Emulator {
     }
 
     /// The emulator's own state as JSON: `identities` (each with `identity`, `type`,
-    /// `verification`, `dkim.status`, `mail_from`), `accounts` (per region: `production_access`,
-    /// `review`), `verification_mails` (per address: `sent`, `resends`),
-    /// `identity_pool_roles`.
+    /// `verification`, `dkim.status`, `mail_from`, `expired`: `domain` once SES stopped
+    /// checking a domain, `link` once an address's link expired), `accounts` (per region:
+    /// `production_access`, `review`), `verification_mails` (per address: `sent`, `resends`),
+    /// `identity_pool_roles`, `clock` (`offset_seconds`, `now`) and `registry` (`host`,
+    /// `port`, `tld`, or null).
     pub fn control_state(&self) -> Result<Value, EmulatorError> {
         self.control("state", None, "report its state")
     }
