@@ -799,3 +799,327 @@ fn cognito_domains_need_the_parent_a_record_and_certificates_in_use_stay() {
         "{out}"
     );
 }
+
+/// What every clock script starts with: `ctl(path, body)` calls the emulator's control
+/// endpoint (URL in `AWS_ENDPOINT_URL`) and answers `(status, json)`; `advance(hours)` moves
+/// its clock forward.
+const CONTROL_PRELUDE: &str = r#"
+import json, os, sys, urllib.error, urllib.request
+import boto3, botocore
+URL = os.environ["AWS_ENDPOINT_URL"]
+def ctl(path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(URL + "/_siteup/" + path, data=data,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+def advance(hours):
+    status, body = ctl("clock", {"advance_seconds": hours * 3600})
+    assert status == 200, body
+def validation_records(acm, arn):
+    options = acm.describe_certificate(CertificateArn=arn)["Certificate"]["DomainValidationOptions"]
+    return [(o["ResourceRecord"]["Name"], "CNAME", o["ResourceRecord"]["Value"]) for o in options]
+def zone_id(r53, name):
+    zones = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == name + "."]
+    return zones[0]["Id"] if zones else r53.create_hosted_zone(
+        Name=name, CallerReference="siteup-test-" + name)["HostedZone"]["Id"]
+def publish(r53, name, records):
+    changes = [{"Action": "UPSERT", "ResourceRecordSet": {
+        "Name": n, "Type": t, "TTL": 60, "ResourceRecords": [{"Value": v}]}} for n, t, v in records]
+    r53.change_resource_record_sets(HostedZoneId=zone_id(r53, name), ChangeBatch={"Changes": changes})
+"#;
+
+/// Runs `script` after [`CONTROL_PRELUDE`].
+fn clock_script(emulator: &Emulator, script: &str, args: &[&str]) -> Value {
+    boto3(emulator, &format!("{CONTROL_PRELUDE}\n{script}"), args)
+}
+
+const ACM_CLOCK_SCRIPT: &str = r#"
+acm = boto3.client("acm")
+r53 = boto3.client("route53")
+out = {}
+status = lambda arn: acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"]
+zone_id(r53, "example.test")
+main = acm.request_certificate(DomainName="example.test", ValidationMethod="DNS",
+                               SubjectAlternativeNames=["www.example.test"])["CertificateArn"]
+late = acm.request_certificate(DomainName="late.example.test", ValidationMethod="DNS")["CertificateArn"]
+quick = acm.request_certificate(DomainName="quick.example.test", ValidationMethod="DNS")["CertificateArn"]
+# quick's records are in place at once; nobody asks about it before a long jump.
+publish(r53, "example.test", validation_records(acm, quick))
+out["fresh"] = status(main)
+# moto's own wait (60 s) has passed, but no validation record exists: still pending.
+advance(0.02)
+out["after_moto_wait_without_records"] = status(main)
+publish(r53, "example.test", validation_records(acm, main))
+out["with_records"] = status(main)
+out["with_records_options"] = [o["ValidationStatus"] for o in
+    acm.describe_certificate(CertificateArn=main)["Certificate"]["DomainValidationOptions"]]
+advance(71)
+out["late_at_71h"] = status(late)
+advance(2)
+out["late_at_73h"] = status(late)
+out["late_options"] = [o["ValidationStatus"] for o in
+    acm.describe_certificate(CertificateArn=late)["Certificate"]["DomainValidationOptions"]]
+out["timed_out_listed"] = [c["CertificateArn"] == late for c in acm.list_certificates(
+    CertificateStatuses=["VALIDATION_TIMED_OUT"])["CertificateSummaryList"]]
+out["listed"] = sorted(c["Status"] for c in acm.list_certificates()["CertificateSummaryList"])
+# Too late: the records arrive after the timeout, and the certificate stays timed out.
+publish(r53, "example.test", validation_records(acm, late))
+advance(1)
+out["late_with_records_after_timeout"] = status(late)
+out["quick_after_jump"] = status(quick)
+out["clock"] = ctl("state")[1]["clock"]["offset_seconds"]
+print(json.dumps(out))
+"#;
+
+/// ACM issues a certificate only from its DNS validation records (moto issues every one after
+/// 60 s), and one still pending 72 hours after its request times out for good.
+#[test]
+fn acm_issues_from_its_validation_records_and_times_out_after_72_hours() {
+    let emulator = start();
+    let out = clock_script(&emulator, ACM_CLOCK_SCRIPT, &[]);
+    assert_eq!(out["fresh"], "PENDING_VALIDATION", "{out}");
+    assert_eq!(
+        out["after_moto_wait_without_records"], "PENDING_VALIDATION",
+        "{out}"
+    );
+    assert_eq!(out["with_records"], "ISSUED", "{out}");
+    assert_eq!(
+        out["with_records_options"],
+        serde_json::json!(["SUCCESS", "SUCCESS"]),
+        "{out}"
+    );
+    assert_eq!(out["late_at_71h"], "PENDING_VALIDATION", "{out}");
+    assert_eq!(out["late_at_73h"], "VALIDATION_TIMED_OUT", "{out}");
+    assert_eq!(out["late_options"], serde_json::json!(["FAILED"]), "{out}");
+    assert_eq!(out["timed_out_listed"], serde_json::json!([true]), "{out}");
+    assert_eq!(
+        out["listed"],
+        serde_json::json!(["ISSUED", "ISSUED", "VALIDATION_TIMED_OUT"]),
+        "{out}"
+    );
+    assert_eq!(
+        out["late_with_records_after_timeout"], "VALIDATION_TIMED_OUT",
+        "{out}"
+    );
+    // Its records were right before the clock jumped: ACM issued it long before 72 hours.
+    assert_eq!(out["quick_after_jump"], "ISSUED", "{out}");
+    let offset = out["clock"].as_f64().expect("the clock's offset");
+    assert!((offset - 74.02 * 3600.0).abs() < 1.0, "{out}");
+}
+
+const SES_CLOCK_SCRIPT: &str = r#"
+ses = boto3.client("sesv2")
+v1 = boto3.client("ses")
+r53 = boto3.client("route53")
+out = {}
+def state(name):
+    got = ses.get_email_identity(EmailIdentity=name)
+    return [got["VerificationStatus"], got["DkimAttributes"]["Status"]]
+ses.create_email_identity(EmailIdentity="slow.test")
+ses.create_email_identity(EmailIdentity="owner@slow.test")
+ses.create_email_identity(EmailIdentity="example.test")
+# example.test's records are right; nobody asks SES to check before the clock jumps.
+tokens = ses.get_email_identity(EmailIdentity="example.test")["DkimAttributes"]["Tokens"]
+publish(r53, "example.test", [(f"{t}._domainkey.example.test", "CNAME",
+                               f"{t}.dkim.amazonses.com") for t in tokens])
+advance(25)
+out["address_after_25h"] = state("owner@slow.test")[0]
+out["verify_expired_link"] = ctl("identities/verify", {"identity": "owner@slow.test"})
+v1.verify_email_identity(EmailAddress="owner@slow.test")
+out["address_after_resend"] = state("owner@slow.test")[0]
+out["verify_after_resend"] = ctl("identities/verify", {"identity": "owner@slow.test"})[0]
+out["address_verified"] = state("owner@slow.test")[0]
+out["verified_by_dns_during_jump"] = state("example.test")
+advance(46)
+out["domain_at_71h"] = state("slow.test")
+advance(2)
+out["domain_at_73h"] = state("slow.test")
+out["v1_domain_at_73h"] = v1.get_identity_verification_attributes(
+    Identities=["slow.test"])["VerificationAttributes"]["slow.test"]["VerificationStatus"]
+out["v1_dkim_at_73h"] = v1.get_identity_dkim_attributes(
+    Identities=["slow.test"])["DkimAttributes"]["slow.test"]["DkimVerificationStatus"]
+# The records arrive now: too late, SES stopped checking.
+tokens = ses.get_email_identity(EmailIdentity="slow.test")["DkimAttributes"]["Tokens"]
+publish(r53, "slow.test", [(f"{t}._domainkey.slow.test", "CNAME",
+                            f"{t}.dkim.amazonses.com") for t in tokens])
+out["verify_failed_domain"] = ctl("identities/verify", {"identity": "slow.test"})
+out["state_expired"] = {i["identity"]: i["expired"] for i in ctl("state")[1]["identities"]}
+# Created again, it starts over (new tokens, whose records are not published yet).
+ses.delete_email_identity(EmailIdentity="slow.test")
+ses.create_email_identity(EmailIdentity="slow.test")
+out["recreated"] = state("slow.test")
+tokens = ses.get_email_identity(EmailIdentity="slow.test")["DkimAttributes"]["Tokens"]
+publish(r53, "slow.test", [(f"{t}._domainkey.slow.test", "CNAME",
+                            f"{t}.dkim.amazonses.com") for t in tokens])
+out["verify_recreated"] = ctl("identities/verify", {"identity": "slow.test"})[0]
+print(json.dumps(out))
+"#;
+
+/// SES stops waiting: a domain not verified 72 hours after its creation turns FAILED and can
+/// no longer be verified; an address's link expires 24 hours after the last mail, until a
+/// resend.
+#[test]
+fn ses_domains_fail_after_72_hours_and_address_links_expire_after_24() {
+    let emulator = start();
+    let out = clock_script(&emulator, SES_CLOCK_SCRIPT, &[]);
+    assert_eq!(out["address_after_25h"], "FAILED", "{out}");
+    assert_eq!(out["verify_expired_link"][0], 409, "{out}");
+    let said = out["verify_expired_link"][1]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        said.contains("link sent to owner@slow.test expired") && said.contains("resend the mail"),
+        "{out}"
+    );
+    assert_eq!(out["address_after_resend"], "PENDING", "{out}");
+    assert_eq!(out["verify_after_resend"], 200, "{out}");
+    assert_eq!(out["address_verified"], "SUCCESS", "{out}");
+    assert_eq!(
+        out["verified_by_dns_during_jump"],
+        serde_json::json!(["SUCCESS", "SUCCESS"]),
+        "{out}"
+    );
+    assert_eq!(
+        out["domain_at_71h"],
+        serde_json::json!(["PENDING", "PENDING"]),
+        "{out}"
+    );
+    assert_eq!(
+        out["domain_at_73h"],
+        serde_json::json!(["FAILED", "FAILED"]),
+        "{out}"
+    );
+    assert_eq!(out["v1_domain_at_73h"], "Failed", "{out}");
+    assert_eq!(out["v1_dkim_at_73h"], "Failed", "{out}");
+    assert_eq!(out["verify_failed_domain"][0], 409, "{out}");
+    let said = out["verify_failed_domain"][1]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        said.contains("stopped checking slow.test 72 hours") && said.contains("create it again"),
+        "{out}"
+    );
+    assert_eq!(out["state_expired"]["slow.test"], "domain", "{out}");
+    assert_eq!(
+        out["recreated"],
+        serde_json::json!(["PENDING", "PENDING"]),
+        "{out}"
+    );
+    assert_eq!(out["verify_recreated"], 200, "{out}");
+}
+
+const DELEGATION_SCRIPT: &str = r#"
+ses = boto3.client("sesv2")
+acm = boto3.client("acm")
+r53 = boto3.client("route53")
+out = {}
+step = sys.argv[1]
+if step == "setup":
+    zone = zone_id(r53, "example.test")
+    out["nameservers"] = r53.get_hosted_zone(Id=zone)["DelegationSet"]["NameServers"]
+    ses.create_email_identity(EmailIdentity="example.test")
+    tokens = ses.get_email_identity(EmailIdentity="example.test")["DkimAttributes"]["Tokens"]
+    publish(r53, "example.test", [(f"{t}._domainkey.example.test", "CNAME",
+                                   f"{t}.dkim.amazonses.com") for t in tokens])
+    arn = acm.request_certificate(DomainName="example.test", ValidationMethod="DNS")["CertificateArn"]
+    publish(r53, "example.test", validation_records(acm, arn))
+    out["arn"] = arn
+    # A domain outside the registry's TLD: nothing is known of its delegation.
+    ses.create_email_identity(EmailIdentity="example.org")
+    tokens = ses.get_email_identity(EmailIdentity="example.org")["DkimAttributes"]["Tokens"]
+    publish(r53, "example.org", [(f"{t}._domainkey.example.org", "CNAME",
+                                  f"{t}.dkim.amazonses.com") for t in tokens])
+    out["verify_outside"] = ctl("identities/verify", {"identity": "example.org"})[0]
+    # Past moto's own wait: only the delegation is missing now.
+    advance(0.02)
+else:
+    out["verify"] = ctl("identities/verify", {"identity": "example.test"})
+    out["certificate"] = acm.describe_certificate(CertificateArn=sys.argv[2])["Certificate"]["Status"]
+print(json.dumps(out))
+"#;
+
+/// With the sandbox registry given, AWS reads the zone only through the delegation: SES
+/// verification and ACM issuance are refused while the TLD delegates the domain elsewhere, and
+/// go through once it delegates to the zone's nameservers.
+#[test]
+fn the_registry_must_delegate_the_domain_before_ses_verifies_or_acm_issues() {
+    use siteup::dns::fake_server::{FakeDnsServer, FakeDnsState};
+    use std::net::IpAddr;
+
+    let emulator = start();
+    let root_ip: IpAddr = "127.0.0.61".parse().expect("ip");
+    let tld_ip: IpAddr = "127.0.0.62".parse().expect("ip");
+    let mut registry = FakeDnsState::root_and_tld(root_ip, "test", tld_ip).expect("registry");
+    registry
+        .set_delegation(
+            "test",
+            "example.test",
+            &[
+                ("dns1.registrar-servers.test", None),
+                ("dns2.registrar-servers.test", None),
+            ],
+            120,
+        )
+        .expect("parking delegation");
+    // The fake TLD answers from the runtime's worker threads while this thread blocks.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let tld = rt
+        .block_on(FakeDnsServer::start(registry))
+        .expect("the fake TLD starts");
+    emulator
+        .set_registry(tld.addr(tld_ip), "test")
+        .expect("control: the registry's address");
+    let state = emulator.control_state().expect("control state");
+    assert_eq!(state["registry"]["host"], "127.0.0.62", "{state}");
+    assert_eq!(state["registry"]["tld"], "test", "{state}");
+
+    let setup = clock_script(&emulator, DELEGATION_SCRIPT, &["setup"]);
+    let arn = setup["arn"]
+        .as_str()
+        .expect("the certificate's ARN")
+        .to_string();
+    let check = || clock_script(&emulator, DELEGATION_SCRIPT, &["check", &arn]);
+
+    // Parked at the registrar: the records are right, but nobody can reach them.
+    let parked = check();
+    assert_eq!(parked["verify"][0], 409, "{parked}");
+    let said = parked["verify"][1]["error"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("the registry delegates example.test to dns1.registrar-servers.test"),
+        "{parked}"
+    );
+    assert_eq!(parked["certificate"], "PENDING_VALIDATION", "{parked}");
+
+    // The person changes the nameservers at the registrar.
+    let nameservers: Vec<String> = setup["nameservers"]
+        .as_array()
+        .expect("the zone's nameservers")
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect();
+    assert!(!nameservers.is_empty(), "{setup}");
+    let pairs: Vec<(&str, Option<IpAddr>)> =
+        nameservers.iter().map(|n| (n.as_str(), None)).collect();
+    tld.update(|s| s.set_delegation("test", "example.test", &pairs, 120))
+        .expect("delegate to Route 53");
+    let delegated = check();
+    assert_eq!(delegated["verify"][0], 200, "{delegated}");
+    assert_eq!(delegated["certificate"], "ISSUED", "{delegated}");
+    assert!(
+        tld.queries()
+            .iter()
+            .any(|q| q.local == tld.addr(tld_ip) && q.rtype == "NS" && !q.tcp),
+        "the emulator asked the TLD server with a UDP NS query: {:?}",
+        tld.queries()
+    );
+    drop(tld);
+    drop(rt);
+}

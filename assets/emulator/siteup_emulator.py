@@ -21,6 +21,20 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     only from its DNS records (control_verify), an address only when mail to it reaches a mailbox
     (its domain has MX records, or is not in the emulator's zones), a Cognito custom domain needs an A record at its
     parent domain, an ACM certificate in use cannot be deleted.
+  * AWS's clocks (read from the emulator's clock, see /_siteup/clock): ACM issues an
+    AMAZON_ISSUED certificate only once every validation CNAME is in its Route 53 zone, the
+    domain is delegated and moto's own wait (MOTO_ACM_VALIDATION_WAIT, 60 s) has passed; one
+    still pending 72 hours after its request turns VALIDATION_TIMED_OUT for good. An SES domain
+    identity not verified 72 hours after its creation turns FAILED (verification and DKIM) and
+    can no longer be verified (create it again); an address whose link was not clicked within
+    24 hours of its last verification mail turns FAILED until a resend (SES v1
+    VerifyEmailIdentity) sends a new link.
+  * Delegation: AWS reads a zone's records only through the registry's delegation. Once siteup
+    gives the sandbox registry's TLD server (/_siteup/registry), SES domain verification and ACM
+    issuance also need that server to delegate the domain to the zone's Route 53 nameservers
+    (asked with a plain UDP NS query, loopback only). With no registry given (the emulator used
+    alone, as in the tests), every zone counts as delegated, and so does a zone outside the
+    registry's TLD (the registry knows nothing of it).
   * Bucket policy conditions evaluated as AWS does (a statement whose conditions do not hold does
     not apply; requests count as HTTPS), so the generated "deny plain HTTP" statement does not
     deny everything.
@@ -32,14 +46,28 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     counted. SESv2 CreateEmailIdentity on an existing identity answers AlreadyExistsException.
   * A control endpoint under /_siteup/ (JSON) that plays the human and AWS's reviewers:
         GET  /_siteup/health               {"ok", "pid", "port", "moto", "script_version"}
-        GET  /_siteup/state                our state: identities, account reviews, mails sent
+        GET  /_siteup/state                our state: identities, account reviews, mails sent,
+                                            the clock {"offset_seconds", "now"}, the registry
         POST /_siteup/identities/verify    {"identity": NAME, "status"?: SUCCESS|PENDING|FAILED|
                                             TEMPORARY_FAILURE, "region"?: REGION}; a domain
                                             turns SUCCESS only when its DKIM (and MAIL FROM)
-                                            records are right in its Route 53 zone, an address
-                                            only when its domain has a mailbox (409 if not)
+                                            records are right in its Route 53 zone and the
+                                            domain is delegated, an address only when its
+                                            domain has a mailbox (409 if not); 409 too for a
+                                            domain that timed out or an address whose link
+                                            expired
+        POST /_siteup/clock                {"advance_seconds": N}: moves the emulator's "now"
+                                            forward (emulator time = real time + offset); what
+                                            AWS would have done before the jump (issue, verify
+                                            from right records) happens first, then the waits
+                                            that ran out expire
+        POST /_siteup/registry             {"host": LOOPBACK, "port": N, "tld": ZONE}: the
+                                            sandbox registry's TLD server, asked whether a
+                                            domain under ZONE is delegated to its Route 53
+                                            zone's nameservers
         POST /_siteup/review               {"status": PENDING|GRANTED|DENIED|FAILED, "region"?}
-        POST /_siteup/reset                moto's own reset plus ours
+        POST /_siteup/reset                moto's own reset plus ours (and the clock's offset;
+                                            the registry's address stays)
 
 Adding what a future terraform apply needs:
   * a missing operation: write `def handler(req, **path_params) -> Response` (raise ApiError for
@@ -65,16 +93,20 @@ from __future__ import annotations
 
 import argparse
 import base64
+import datetime
 import http
 import importlib
 import io
 import ipaddress
 import json
+import math
 import os
 import re
 import secrets
 import signal
+import socket
 import string
+import struct
 import sys
 import threading
 import time
@@ -84,7 +116,7 @@ import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 
-SCRIPT_VERSION = 4
+SCRIPT_VERSION = 5
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -129,6 +161,12 @@ V1_TO_V2_BEHAVIOR = {v: k for k, v in V2_TO_V1_BEHAVIOR.items()}
 STATE_LOCK = threading.RLock()
 ACCOUNTS: dict[str, dict] = {}  # region -> {"details", "review", "production"}
 MAILS: dict[str, int] = {}  # address -> verification mails "sent" (first one + resends)
+MAIL_TIMES: dict[str, float] = {}  # address -> emulator time of its last verification mail
+# The emulator's clock: real time plus this offset (POST /_siteup/clock moves it forward).
+CLOCK = {"offset": 0.0}
+# The sandbox registry's TLD server, {"host", "port"}, once siteup gives it (POST
+# /_siteup/registry); empty: the emulator runs alone and every zone counts as delegated.
+REGISTRY: dict = {}
 
 # Filled by load_moto() once the imports are known to work.
 M: dict = {}
@@ -139,8 +177,14 @@ def log(message: str) -> None:
     print(f"{LOG_PREFIX} {message}", file=sys.stderr, flush=True)
 
 
+def clock_now() -> float:
+    """The emulator's "now" (epoch seconds): real time plus the offset POST /_siteup/clock
+    added. Every time-based rule reads this clock."""
+    return time.time() + CLOCK["offset"]
+
+
 def now_epoch() -> float:
-    return round(time.time(), 3)
+    return round(clock_now(), 3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,7 +254,8 @@ def load_moto() -> None:
     )
     from moto.route53.models import route53_backends
     from moto.core.exceptions import JsonRESTError
-    from moto.acm.models import AWSCertificateManagerBackend
+    from moto.acm.models import AWSCertificateManagerBackend, CertBundle, acm_backends
+    from moto import settings as moto_settings
     from moto.apigateway.models import apigateway_backends
     from moto.cloudfront.models import cloudfront_backends
     from moto.cognitoidp.models import cognitoidp_backends
@@ -241,6 +286,9 @@ def load_moto() -> None:
         route53_backends=route53_backends,
         JsonRESTError=JsonRESTError,
         AcmBackend=AWSCertificateManagerBackend,
+        CertBundle=CertBundle,
+        acm_backends=acm_backends,
+        moto_settings=moto_settings,
         apigateway_backends=apigateway_backends,
         cloudfront_backends=cloudfront_backends,
         cognitoidp_backends=cognitoidp_backends,
@@ -502,13 +550,56 @@ def identity_state(backend, obj) -> dict:
                 "verification_token": base64.b64encode(secrets.token_bytes(32)).decode(),
                 "mail_from": None,
                 "created": now_epoch(),
+                "expired": None,
             }
             obj._siteup = st
             # A MAIL FROM setting left behind by a deleted identity of the same name does not
             # survive the deletion on AWS (moto keeps it).
             backend.identity_mail_from_domains.pop(obj.email_identity, None)
+        expire_identity(obj, st)
         mirror_identity(obj, st)
         return st
+
+
+# SES stops waiting. A domain identity SES could not verify within 72 hours of its creation
+# turns FAILED, and SES stops looking: it must be created again. An address whose verification
+# link was not clicked within 24 hours of the mail turns FAILED; a new mail (SES v1
+# VerifyEmailIdentity, "resend") starts a new 24 hours with a new link. Source: Amazon SES API
+# Reference, GetIdentityVerificationAttributes
+# (https://docs.aws.amazon.com/ses/latest/APIReference/API_GetIdentityVerificationAttributes.html):
+# "If the link is not clicked within 24 hours, the verification status changes to Failed" and
+# "If Amazon SES is unable to detect the record within 72 hours, the domain's verification
+# status changes to Failed. In that case, to verify the domain, you must restart the
+# verification process from the beginning."; SES Developer Guide, "Creating and verifying
+# identities" (https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html).
+SES_DOMAIN_TIMEOUT = 72 * 3600.0
+SES_LINK_LIFETIME = 24 * 3600.0
+
+
+def last_mail_time(obj, st: dict) -> float:
+    with STATE_LOCK:
+        return MAIL_TIMES.get(obj.email_identity, st["created"])
+
+
+def expire_identity(obj, st: dict) -> None:
+    """Applies SES's waits to one identity at the emulator's clock."""
+    now = clock_now()
+    if is_domain(obj):
+        if st["verification"] in ("PENDING", "TEMPORARY_FAILURE") and (
+            now - st["created"] >= SES_DOMAIN_TIMEOUT
+        ):
+            st["verification"] = "FAILED"
+            st["dkim"] = "FAILED"
+            st["expired"] = "domain"
+        return
+    link_old = now - last_mail_time(obj, st) >= SES_LINK_LIFETIME
+    if st["verification"] == "PENDING" and link_old:
+        st["verification"] = "FAILED"
+        st["expired"] = "link"
+    elif st.get("expired") == "link" and not link_old:
+        # A resend: a new mail, a new link, pending again.
+        st["verification"] = "PENDING"
+        st["expired"] = None
 
 
 def mirror_identity(obj, st: dict) -> None:
@@ -573,6 +664,7 @@ def sync_ses_identities() -> None:
 def count_verification_mail(address: str) -> None:
     with STATE_LOCK:
         MAILS[address] = MAILS.get(address, 0) + 1
+        MAIL_TIMES[address] = clock_now()
 
 
 def describe_identity(account: str, region: str, backend, obj) -> dict:
@@ -585,6 +677,7 @@ def describe_identity(account: str, region: str, backend, obj) -> dict:
         "type": obj.identity_type,
         "verification": st["verification"],
         "verified_for_sending": st["verification"] == "SUCCESS",
+        "expired": st.get("expired"),
         "dkim": {"status": st["dkim"], "tokens": list(st["tokens"])},
         "mail_from": None
         if mail_from is None
@@ -902,9 +995,13 @@ def all_identity_pool_roles() -> list:
 
 
 def reset_our_state() -> None:
+    """Forgets our AWS state and the clock's offset; the registry's address (where the
+    sandbox's DNS is, not AWS state) stays."""
     with STATE_LOCK:
         ACCOUNTS.clear()
         MAILS.clear()
+        MAIL_TIMES.clear()
+        CLOCK["offset"] = 0.0
 
 
 def after_moto_reset(req, status, headers, body):
@@ -1293,6 +1390,9 @@ def wrapped_methods():
          wrap_cognito_create_user_pool_domain),
         (M["cognitoidp_models"].CognitoIdpUserPoolDomain, "to_json", wrap_cognito_domain_to_json),
         (M["AcmBackend"], "delete_certificate", wrap_acm_delete_certificate),
+        (M["AcmBackend"], "request_certificate", wrap_acm_request_certificate),
+        (M["CertBundle"], "check", wrap_acm_check),
+        (M["CertBundle"], "describe", wrap_acm_describe),
         (M["lambda_models"].LambdaFunction, "__init__", wrap_lambda_init),
         (M["lambda_models"].LambdaFunction, "update_configuration",
          wrap_lambda_update_configuration),
@@ -1404,6 +1504,8 @@ def control_state(_body):
         return 200, {
             "pid": os.getpid(),
             "moto": M["version"],
+            "clock": clock_state(),
+            "registry": dict(REGISTRY) or None,
             "identities": identities,
             "accounts": accounts,
             "verification_mails": mails,
@@ -1454,9 +1556,9 @@ def bare(name: str) -> str:
     return (name or "").strip().rstrip(".").lower()
 
 
-def zone_records(account: str, domain: str) -> dict | None:
-    """The records of the public Route 53 zone that holds `domain` (the longest match), as
-    {(name, type): [values]}; None when no zone holds it."""
+def find_zone(account: str, domain: str):
+    """The public Route 53 zone of the account that holds `domain` (the longest match), or
+    None."""
     per_account = M["route53_backends"].get(account) or {}
     best = None
     for backend in list(per_account.values()):
@@ -1467,22 +1569,36 @@ def zone_records(account: str, domain: str) -> dict | None:
             if domain == zname or domain.endswith("." + zname):
                 if best is None or len(zname) > len(bare(best.name)):
                     best = zone
-    if best is None:
-        return None
+    return best
+
+
+def records_of(zone) -> dict:
+    """A zone's records as {(name, type): [values]}."""
     records: dict = {}
-    for rr in list(best.rrsets):
+    for rr in list(zone.rrsets):
         values = [bare(v) if rr.type == "CNAME" else str(v).strip() for v in (rr.records or [])]
         records.setdefault((bare(rr.name), rr.type), []).extend(values)
     return records
 
 
+def zone_records(account: str, domain: str) -> dict | None:
+    """The records of the public Route 53 zone that holds `domain` (the longest match), as
+    {(name, type): [values]}; None when no zone holds it."""
+    zone = find_zone(account, domain)
+    return None if zone is None else records_of(zone)
+
+
 def dns_problems(account: str, region: str, backend, obj, st: dict) -> list[str]:
     """Why SES could not verify this domain identity from DNS now (empty: it can)."""
     domain = bare(obj.email_identity)
-    records = zone_records(account, domain)
-    if records is None:
+    zone = find_zone(account, domain)
+    if zone is None:
         return [f"no Route 53 zone holds {domain}"]
     problems = []
+    delegation = delegation_problem(zone)
+    if delegation is not None:
+        problems.append(delegation)
+    records = records_of(zone)
     target = ses_dkim_domain(region)
     for token in st["tokens"]:
         name = f"{token}._domainkey.{domain}"
@@ -1505,6 +1621,326 @@ def dns_problems(account: str, region: str, backend, obj, st: dict) -> list[str]
             )
     return problems
 
+
+# ---------------------------------------------------------------------------------------------
+# Delegation: AWS reads a zone's records only through the delegation at the registry
+#
+# A Route 53 zone answers the world only once the domain's registry delegates the domain to the
+# zone's nameservers; until then resolvers (and so ACM's and SES's checks) ask the old DNS
+# service. Source: Amazon Route 53 Developer Guide, "Making Amazon Route 53 the DNS service for
+# a domain that's in use" (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/migrate-dns-domain-in-use.html),
+# step "Update the NS records with your DNS registrar to use Route 53 name servers".
+# The sandbox's registrar (siteup's TLD server on loopback, where the person's nameserver change
+# lands) is asked with a plain NS query. When siteup gave no registry (the emulator used alone,
+# as in tests), every zone counts as delegated; so does a zone outside the registry's TLD.
+
+DNS_QUERY_TIMEOUT = 1.0
+
+
+def dns_name_wire(name: str) -> bytes:
+    out = b""
+    for label in bare(name).split("."):
+        raw = label.encode("ascii")
+        if not 0 < len(raw) < 64:
+            raise ValueError(f"the name {name} has an empty or too long label")
+        out += bytes([len(raw)]) + raw
+    return out + b"\0"
+
+
+def read_dns_name(packet: bytes, offset: int) -> tuple[str, int]:
+    """A (possibly compressed) name at `offset`, and the offset after it."""
+    labels = []
+    end = None
+    jumps = 0
+    while True:
+        if offset >= len(packet):
+            raise ValueError("a name runs past the end of the answer")
+        length = packet[offset]
+        if length & 0xC0 == 0xC0:
+            if offset + 1 >= len(packet):
+                raise ValueError("a name pointer runs past the end of the answer")
+            if end is None:
+                end = offset + 2
+            offset = ((length & 0x3F) << 8) | packet[offset + 1]
+            jumps += 1
+            if jumps > 64:
+                raise ValueError("a name pointer loops")
+            continue
+        if length == 0:
+            if end is None:
+                end = offset + 1
+            return ".".join(labels).lower(), end
+        labels.append(packet[offset + 1 : offset + 1 + length].decode("ascii", "replace"))
+        offset += 1 + length
+
+
+def parse_ns_answer(packet: bytes, domain: str) -> list[str]:
+    """The NS names for `domain` in an answer (answer and authority sections: a TLD server
+    answers with a referral)."""
+    _qid, flags, qdcount, ancount, nscount, _arcount = struct.unpack("!HHHHHH", packet[:12])
+    rcode = flags & 0xF
+    if rcode == 3:  # NXDOMAIN: the registry has no such domain
+        return []
+    if rcode != 0:
+        raise ValueError(f"it answered with DNS error code {rcode}")
+    offset = 12
+    for _ in range(qdcount):
+        _name, offset = read_dns_name(packet, offset)
+        offset += 4
+    names = set()
+    for _ in range(ancount + nscount):
+        owner, offset = read_dns_name(packet, offset)
+        if offset + 10 > len(packet):
+            raise ValueError("a record runs past the end of the answer")
+        rtype, _rclass, _ttl, rdlength = struct.unpack("!HHIH", packet[offset : offset + 10])
+        offset += 10
+        if rtype == 2 and owner == bare(domain):
+            target, _end = read_dns_name(packet, offset)
+            names.add(target)
+        offset += rdlength
+    return sorted(names)
+
+
+def registry_nameservers(host: str, port: int, domain: str) -> list[str]:
+    """Asks the registry's TLD server (loopback only) which nameservers `domain` is delegated
+    to. Raises OSError or ValueError when it cannot tell."""
+    if loopback_host(host) is None:
+        raise ValueError(f"{host} is not a loopback address")
+    query_id = secrets.randbelow(65536)
+    query = struct.pack("!HHHHHH", query_id, 0, 1, 0, 0, 0)
+    query += dns_name_wire(domain) + struct.pack("!HH", 2, 1)  # NS, IN
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        for _attempt in range(2):
+            sock.sendto(query, (host, port))
+            deadline = time.monotonic() + DNS_QUERY_TIMEOUT
+            while (left := deadline - time.monotonic()) > 0:
+                sock.settimeout(left)
+                try:
+                    packet, _peer = sock.recvfrom(4096)
+                except TimeoutError:
+                    break
+                if len(packet) < 12:
+                    continue
+                answer_id, flags = struct.unpack("!HH", packet[:4])
+                if answer_id == query_id and flags & 0x8000:
+                    return parse_ns_answer(packet, domain)
+    raise TimeoutError("no answer")
+
+
+def zone_nameservers(zone) -> set[str]:
+    """The nameservers Route 53 gave the zone (moto gives every zone the same set)."""
+    delegation = getattr(zone, "delegation_set", None)
+    names = list(getattr(delegation, "name_servers", None) or [])
+    if not names:
+        for rr in list(zone.rrsets):
+            if rr.type == "NS" and bare(rr.name) == bare(zone.name):
+                names.extend(rr.records or [])
+    return {bare(n) for n in names}
+
+
+def delegation_problem(zone) -> str | None:
+    """Why the world cannot reach this zone now (None: the registry delegates its domain to
+    the zone's nameservers, or no registry was given)."""
+    with STATE_LOCK:
+        registry = dict(REGISTRY)
+    domain = bare(zone.name)
+    if not registry or not (domain == registry["tld"] or domain.endswith("." + registry["tld"])):
+        # No registry, or not this domain's: nothing known about its delegation.
+        return None
+    where = f"{registry['host']}:{registry['port']}"
+    try:
+        got = registry_nameservers(registry["host"], registry["port"], domain)
+    except (OSError, ValueError) as error:
+        return f"the registry at {where} did not say where {domain} is delegated ({error})"
+    want = zone_nameservers(zone)
+    if not got:
+        return f"the registry at {where} does not delegate {domain}"
+    if not set(got) <= want:
+        return (
+            f"the registry delegates {domain} to {', '.join(got)}, not to its Route 53 "
+            f"nameservers ({', '.join(sorted(want))})"
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# ACM issues a certificate from DNS, and stops trying after 72 hours
+#
+# An AMAZON_ISSUED certificate with DNS validation is issued only once ACM finds, for every
+# validation option, the CNAME `resource_record_name` -> `resource_record_value` through the
+# domain's delegation. Sources: AWS Certificate Manager User Guide, "AWS Certificate Manager DNS
+# validation" (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html). ACM tries
+# for 72 hours, then the certificate turns VALIDATION_TIMED_OUT for good (the request must be
+# deleted and made again): AWS Certificate Manager API Reference, CertificateDetail, Status
+# (https://docs.aws.amazon.com/acm/latest/APIReference/API_CertificateDetail.html): "ACM makes
+# repeated attempts to validate a certificate for 72 hours and then times out".
+# moto issues every certificate MOTO_ACM_VALIDATION_WAIT seconds (60) after its request; here
+# that wait still applies, and also the records and the delegation. A certificate whose records
+# were right before a clock jump counts as issued then (ACM checks every few minutes).
+
+ACM_VALIDATION_TIMEOUT = 72 * 3600.0
+
+
+def certificate_account(cert) -> str:
+    parts = str(cert.arn).split(":")
+    return parts[4] if len(parts) > 4 else M["default_account"]
+
+
+def acm_validation_problems(cert) -> list[str]:
+    """Why ACM could not validate this certificate from DNS now (empty: it can)."""
+    account = certificate_account(cert)
+    options = cert.describe()["Certificate"].get("DomainValidationOptions")
+    problems: list[str] = []
+    zones_checked: set = set()
+    for option in options or []:
+        record = option.get("ResourceRecord") or {}
+        name, value = bare(record.get("Name", "")), bare(record.get("Value", ""))
+        zone = find_zone(account, name)
+        if zone is None:
+            problems.append(f"no Route 53 zone holds {name}")
+            continue
+        if zone.id not in zones_checked:
+            zones_checked.add(zone.id)
+            delegation = delegation_problem(zone)
+            if delegation is not None:
+                problems.append(delegation)
+        got = records_of(zone).get((name, "CNAME"), [])
+        if value not in got:
+            shown = ", ".join(got) if got else "no record"
+            problems.append(f"the validation CNAME {name} must point at {value} (found: {shown})")
+    return problems
+
+
+def wrap_acm_request_certificate(original):
+    def request_certificate(self, *args, **kwargs):
+        arn = original(self, *args, **kwargs)
+        cert = self._certificates.get(arn)
+        if cert is not None and getattr(cert, "_siteup_requested", None) is None:
+            cert._siteup_requested = clock_now()
+        return arn
+    return request_certificate
+
+
+def wrap_acm_check(original):
+    def check(self):
+        if self.type != "AMAZON_ISSUED" or self.status != "PENDING_VALIDATION":
+            return original(self)
+        now = clock_now()
+        requested = getattr(self, "_siteup_requested", None)
+        if requested is None:
+            requested = self._siteup_requested = self.created_at.replace(
+                tzinfo=datetime.timezone.utc
+            ).timestamp()
+        if acm_validation_problems(self):
+            self._siteup_ready_since = None
+        elif getattr(self, "_siteup_ready_since", None) is None:
+            self._siteup_ready_since = now
+        ready_since = getattr(self, "_siteup_ready_since", None)
+        if ready_since is not None:
+            issue_at = max(ready_since, requested + M["moto_settings"].ACM_VALIDATION_WAIT)
+            if issue_at < requested + ACM_VALIDATION_TIMEOUT and now >= issue_at:
+                self.status = "ISSUED"
+                return None
+        if now - requested >= ACM_VALIDATION_TIMEOUT:
+            self.status = "VALIDATION_TIMED_OUT"
+        return None
+    return check
+
+
+def wrap_acm_describe(original):
+    def describe(self):
+        data = original(self)
+        if self.status == "VALIDATION_TIMED_OUT":
+            # Per name, ACM's DomainStatus has no timed-out value: the validation FAILED.
+            for option in data["Certificate"].get("DomainValidationOptions") or []:
+                option["ValidationStatus"] = "FAILED"
+        return data
+    return describe
+
+
+def all_certificates():
+    for per_account in list(M["acm_backends"].values()):
+        for backend in list(per_account.values()):
+            yield from list(backend._certificates.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# The clock
+
+
+def set_identity_status(backend, obj, st: dict, status: str) -> None:
+    st["verification"] = status
+    if is_domain(obj):
+        st["dkim"] = status
+    if mail_from_v2(backend, obj, st) is not None:
+        st["mail_from"]["status"] = status
+    mirror_identity(obj, st)
+
+
+def sweep() -> None:
+    """Lets AWS act at the emulator's current time: ACM checks every pending certificate, SES
+    verifies every pending domain whose records are right (as its own periodic check would) and
+    both apply their timeouts."""
+    with STATE_LOCK:
+        for cert in all_certificates():
+            cert.check()
+        for account, region, backend in all_ses_backends():
+            for obj in list(backend.email_identities.values()):
+                st = identity_state(backend, obj)
+                if (
+                    is_domain(obj)
+                    and st["verification"] == "PENDING"
+                    and not dns_problems(account, region, backend, obj, st)
+                ):
+                    set_identity_status(backend, obj, st, "SUCCESS")
+
+
+def clock_state() -> dict:
+    return {"offset_seconds": CLOCK["offset"], "now": now_epoch()}
+
+
+def control_clock(body):
+    seconds = body.get("advance_seconds")
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or seconds < 0
+    ):
+        return 400, {
+            "error": "give the seconds to move the emulator's clock forward, e.g. "
+            "{\"advance_seconds\": 3600}; it never goes back"
+        }
+    with STATE_LOCK:
+        # What AWS would have done before the jump happens first, at the old time.
+        sweep()
+        CLOCK["offset"] += float(seconds)
+        sweep()
+        return 200, {"clock": clock_state()}
+
+
+def control_registry(body):
+    host = body.get("host")
+    port = body.get("port")
+    tld = body.get("tld")
+    if (
+        not isinstance(host, str)
+        or loopback_host(host) is None
+        or isinstance(port, bool)
+        or not isinstance(port, int)
+        or not 0 < port < 65536
+        or not isinstance(tld, str)
+        or not bare(tld)
+    ):
+        return 400, {
+            "error": "give the registry's TLD server as a loopback address, a port and the "
+            "zone it serves, e.g. {\"host\": \"127.0.53.2\", \"port\": 5353, \"tld\": \"com\"}"
+        }
+    with STATE_LOCK:
+        REGISTRY.clear()
+        REGISTRY.update(host=loopback_host(host), port=port, tld=bare(tld))
+        return 200, {"registry": dict(REGISTRY)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1553,6 +1989,19 @@ def control_verify(body):
             if obj is None:
                 continue
             st = identity_state(backend, obj)
+            if st.get("expired") == "domain":
+                refused.append(
+                    f"{region}: SES stopped checking {name} 72 hours after the identity was "
+                    "created and marked it FAILED; delete the identity and create it again"
+                )
+                continue
+            if st.get("expired") == "link":
+                refused.append(
+                    f"{region}: the verification link sent to {name} expired 24 hours after "
+                    "the last mail; resend the mail (SES VerifyEmailIdentity) and click the "
+                    "new link"
+                )
+                continue
             if status == "SUCCESS":
                 if is_domain(obj):
                     problems = dns_problems(account, region, backend, obj, st)
@@ -1561,12 +2010,7 @@ def control_verify(body):
                 if problems:
                     refused.append(f"{region}: " + "; ".join(problems))
                     continue
-            st["verification"] = status
-            if is_domain(obj):
-                st["dkim"] = status
-            if mail_from_v2(backend, obj, st) is not None:
-                st["mail_from"]["status"] = status
-            mirror_identity(obj, st)
+            set_identity_status(backend, obj, st, status)
             updated.append(describe_identity(account, region, backend, obj))
     if refused and not updated:
         return 409, {
@@ -1620,6 +2064,8 @@ CONTROL_ROUTES = {
     ("GET", "health"): control_health,
     ("GET", "state"): control_state,
     ("POST", "identities/verify"): control_verify,
+    ("POST", "clock"): control_clock,
+    ("POST", "registry"): control_registry,
     ("POST", "review"): control_review,
     ("POST", "reset"): control_reset,
 }

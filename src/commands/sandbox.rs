@@ -1,7 +1,8 @@
 //! `siteup sandbox`: rehearse the whole journey on this machine with no AWS account.
 //!
 //! It creates or reuses the emulator's venv, starts (or reattaches to) the AWS emulator and the
-//! sandbox registrar (a DNS root, TLD and caching resolver on loopback), points siteup at them,
+//! sandbox registrar (a DNS root, TLD and caching resolver on loopback), tells the emulator where
+//! the registry is (AWS reads the zone only through its delegation), points siteup at them,
 //! and runs the journey. Both servers run detached with their state under `.siteup/sandbox/`,
 //! so a later `siteup sandbox` (or `siteup`, `siteup status` in the same folder) reattaches and
 //! resumes as it would on AWS. `siteup sandbox --stop` stops them.
@@ -176,6 +177,14 @@ pub async fn prepare(
         ready.root(),
         ready.resolver()
     ));
+    // AWS reads the zone only through the registry's delegation: the emulator asks the
+    // registrar's TLD server (on every start, as the registrar's port may have changed).
+    let (server, tld) = (ready.registry(), ready.tld.clone());
+    let emulator =
+        tokio::task::spawn_blocking(move || emulator.set_registry(server, &tld).map(|()| emulator))
+            .await
+            .map_err(msg)?
+            .map_err(msg)?;
     Ok(SandboxLink {
         url: emulator.url(),
         emulator: std::sync::Arc::new(emulator),

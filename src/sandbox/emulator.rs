@@ -13,6 +13,7 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
+use std::net::SocketAddr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -543,6 +544,23 @@ impl Emulator {
         .map(|_| ())
     }
 
+    /// Tells the emulator where the sandbox registry's server for the zone `tld` answers: from
+    /// then on SES verifies a domain under `tld` and ACM issues its certificates only while
+    /// that server delegates the domain to its Route 53 zone's nameservers.
+    pub fn set_registry(&self, server: SocketAddr, tld: &str) -> Result<(), EmulatorError> {
+        let what = format!("use the sandbox registry of {tld} at {server}");
+        let body = json!({ "host": server.ip().to_string(), "port": server.port(), "tld": tld });
+        match self.control("registry", Some(body), &what) {
+            Ok(_) => Ok(()),
+            // An emulator started by an older siteup has no such route.
+            Err(EmulatorError::Control { status: 404, .. }) => Err(EmulatorError::BadAnswer {
+                what,
+                detail: "it has no registry route".into(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Plays AWS's reviewers: sets the production-access review of every region that has a
     /// request (GRANTED gives production access; the others leave the account in the sandbox).
     pub fn set_review(&self, status: ReviewStatus) -> Result<(), EmulatorError> {
@@ -561,9 +579,11 @@ impl Emulator {
     }
 
     /// The emulator's own state as JSON: `identities` (each with `identity`, `type`,
-    /// `verification`, `dkim.status`, `mail_from`), `accounts` (per region: `production_access`,
-    /// `review`), `verification_mails` (per address: `sent`, `resends`),
-    /// `identity_pool_roles`.
+    /// `verification`, `dkim.status`, `mail_from`, `expired`: `domain` once SES stopped
+    /// checking a domain, `link` once an address's link expired), `accounts` (per region:
+    /// `production_access`, `review`), `verification_mails` (per address: `sent`, `resends`),
+    /// `identity_pool_roles`, `clock` (`offset_seconds`, `now`) and `registry` (`host`,
+    /// `port`, `tld`, or null).
     pub fn control_state(&self) -> Result<Value, EmulatorError> {
         self.control("state", None, "report its state")
     }

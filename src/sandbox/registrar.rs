@@ -51,6 +51,10 @@ impl RegistrarReady {
     pub fn resolver(&self) -> SocketAddr {
         SocketAddr::new(IpAddr::V4(RESOLVER_IP), self.port)
     }
+    /// The TLD server: the registry, where the domain's delegation is published.
+    pub fn registry(&self) -> SocketAddr {
+        SocketAddr::new(IpAddr::V4(TLD_IP), self.port)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
