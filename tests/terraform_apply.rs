@@ -31,7 +31,9 @@ use siteup::sandbox::emulator::Emulator;
 use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
 use siteup::terraform::bootstrap::{self, BootstrapError, MigrationStep};
 use siteup::terraform::events::{Diagnostic, TfEvent, diagnostics_of};
-use siteup::terraform::plan_review::{Approval, ApprovedPlan, ChangeKind, PlanReview};
+use siteup::terraform::plan_review::{
+    Approval, ApprovedPlan, CONFIRM_WORD, ChangeKind, PlanReview,
+};
 use siteup::terraform::runner::{
     ExitKind, InitOptions, PlanOptions, RunOutcome, Terraform, TfCommand,
 };
@@ -664,4 +666,183 @@ fn the_override_is_canonical_hcl_and_terraform_accepts_it() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Issue 14, defect 3: a user who stays at the registrar for four days. ACM gives up on the
+/// certificate (VALIDATION_TIMED_OUT) and SES on the domain (DKIM FAILED) 72 hours after they
+/// were created; siteup reads that from the plan's refreshed state and plans again replacing
+/// them, so the next apply starts both waits over instead of failing for good.
+#[test]
+fn resources_aws_gave_up_on_after_72_hours_are_replaced_by_the_next_plan() {
+    no_instance_metadata();
+    let mut config = full_config();
+    config.parts = Parts::parse_list("site").expect("parts");
+    let sandbox = Sandbox::start(config);
+    let rt = runtime();
+    // The certificate and the identity without their DNS records: nothing can validate them.
+    let targets: Vec<String> = [
+        "aws_acm_certificate.main",
+        "aws_sesv2_email_identity.domain",
+    ]
+    .map(String::from)
+    .to_vec();
+    rt.block_on(async {
+        let (_, outcome) = sandbox
+            .tf
+            .spawn(&TfCommand::Init(InitOptions::default()))
+            .expect("terraform init starts")
+            .wait()
+            .await;
+        assert_eq!(
+            outcome.kind,
+            ExitKind::Success,
+            "init: {}",
+            outcome.reason()
+        );
+        let plan_file = sandbox.plan_file();
+        std::fs::create_dir_all(plan_file.parent().expect("a folder")).expect("plans folder");
+        let plan = |replace: Vec<String>| {
+            let options = PlanOptions {
+                out: Some(plan_file.clone()),
+                targets: targets.clone(),
+                replace,
+                ..PlanOptions::default()
+            };
+            let sandbox = &sandbox;
+            let plan_file = plan_file.clone();
+            async move {
+                let (events, outcome) = sandbox.plan(options).await;
+                assert_eq!(
+                    outcome.kind,
+                    ExitKind::Success,
+                    "plan: {}",
+                    outcome.reason()
+                );
+                sandbox
+                    .tf
+                    .review_plan(&plan_file, diagnostics_of(&events))
+                    .await
+                    .expect("terraform show -json of the plan")
+            }
+        };
+        let first = plan(Vec::new()).await;
+        assert!(first.expired.is_empty(), "{:?}", first.expired);
+        let (_, outcome) = sandbox
+            .tf
+            .spawn(&TfCommand::Apply(approve(&first)))
+            .expect("terraform apply starts")
+            .wait()
+            .await;
+        assert_eq!(
+            outcome.kind,
+            ExitKind::Success,
+            "apply: {}",
+            outcome.reason()
+        );
+
+        // A quick user: nothing has expired, nothing is replaced.
+        let quick = plan(Vec::new()).await;
+        assert!(quick.expired.is_empty(), "{:?}", quick.expired);
+
+        // Four days later.
+        advance_clock(&sandbox.emulator, 4 * 24 * 3600);
+        let late = plan(Vec::new()).await;
+        let expired: BTreeSet<(&str, bool)> = late
+            .expired
+            .iter()
+            .map(|e| (e.address.as_str(), e.replace))
+            .collect();
+        // The provider forgets a timed-out certificate and plans a new one by itself; the
+        // identity needs -replace.
+        assert_eq!(
+            expired,
+            BTreeSet::from([
+                ("aws_acm_certificate.main", false),
+                ("aws_sesv2_email_identity.domain", true)
+            ]),
+            "{:?}",
+            late.expired
+        );
+        assert!(
+            late.expired
+                .iter()
+                .any(|e| e.why.contains("VALIDATION_TIMED_OUT")),
+            "{:?}",
+            late.expired
+        );
+        assert!(
+            late.of_kind(ChangeKind::Create)
+                .any(|i| i.address == "aws_acm_certificate.main"),
+            "{:?}",
+            late.ordered()
+        );
+        let replace = late
+            .expired
+            .iter()
+            .filter(|e| e.replace)
+            .map(|e| e.address.clone())
+            .collect();
+        let replacing = plan(replace).await;
+        let changed: BTreeSet<(&str, ChangeKind)> = replacing
+            .ordered()
+            .iter()
+            .map(|i| (i.address.as_str(), i.kind))
+            .collect();
+        assert_eq!(
+            changed,
+            BTreeSet::from([
+                ("aws_acm_certificate.main", ChangeKind::Create),
+                ("aws_sesv2_email_identity.domain", ChangeKind::Replace)
+            ]),
+            "{:?}",
+            replacing.ordered()
+        );
+        let still: Vec<&str> = replacing
+            .expired
+            .iter()
+            .map(|e| e.address.as_str())
+            .collect();
+        assert_eq!(
+            still,
+            ["aws_acm_certificate.main"],
+            "explained, not replaced twice"
+        );
+        let (_, outcome) = sandbox
+            .tf
+            .spawn(&TfCommand::Apply(
+                replacing
+                    .approve(CONFIRM_WORD)
+                    .expect("the user types the word for the replacement"),
+            ))
+            .expect("terraform apply starts")
+            .wait()
+            .await;
+        assert_eq!(
+            outcome.kind,
+            ExitKind::Success,
+            "apply: {}",
+            outcome.reason()
+        );
+        let after = plan(Vec::new()).await;
+        assert!(
+            after.expired.is_empty(),
+            "the new certificate and identity wait afresh: {:?}",
+            after.expired
+        );
+    });
+}
+
+/// Moves the emulator's clock forward (its control endpoint; only tests compress time).
+fn advance_clock(emulator: &Emulator, seconds: u64) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let url = format!("{}/_siteup/clock", emulator.url());
+    agent
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .send(format!("{{\"advance_seconds\": {seconds}}}"))
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
 }

@@ -226,25 +226,32 @@ impl TerraformHandler {
                 problem: e.to_string(),
             })?;
         }
-        let options = PlanOptions {
+        let mut options = PlanOptions {
             out: Some(out.clone()),
             lock_timeout: Some(LOCK_TIMEOUT),
             targets: tfgen::phase_targets(&config, phase),
             ..PlanOptions::default()
         };
-        let handle = self.terraform().spawn(&TfCommand::Plan(options))?;
-        let (events, outcome) = handle.wait().await;
-        if !outcome.succeeded() {
-            return Err(match &outcome.lock {
-                Some(lock) if outcome.kind != ExitKind::Interrupted => Failure::StateLocked {
-                    holder: lock.describe(time::OffsetDateTime::now_utc()),
-                },
-                _ => run_failure("plan", &outcome),
-            });
+        let mut review = self.plan_and_review(&options, &out).await?;
+        // AWS gives up on a certificate or an SES domain left waiting for more than 72 hours
+        // (a long stay at the registrar): plan again replacing them. Quick users never pay for
+        // this second plan.
+        let mut replaced = Vec::new();
+        if review.expired.iter().any(|e| e.replace) {
+            replaced = std::mem::take(&mut review.expired);
+            replaced.retain(|e| e.replace);
+            options.replace = replaced.iter().map(|e| e.address.clone()).collect();
+            review = self.plan_and_review(&options, &out).await?;
         }
-        let diagnostics = crate::terraform::events::diagnostics_of(&events);
-        let review = self.terraform().review_plan(&out, diagnostics).await?;
         let mut facts = plan_facts(&review);
+        let explained: Vec<String> = replaced
+            .into_iter()
+            .chain(review.expired.iter().cloned())
+            .map(|e| e.why)
+            .collect();
+        for why in explained.into_iter().rev() {
+            facts.warnings.insert(0, why);
+        }
         if let Some(message) = adoption {
             facts.warnings.insert(0, message);
         }
@@ -262,6 +269,26 @@ impl TerraformHandler {
             plans.insert(phase, review);
         }
         Ok(facts)
+    }
+
+    /// One `terraform plan -out`, then its review.
+    async fn plan_and_review(
+        &self,
+        options: &PlanOptions,
+        out: &std::path::Path,
+    ) -> Result<PlanReview, Failure> {
+        let handle = self.terraform().spawn(&TfCommand::Plan(options.clone()))?;
+        let (events, outcome) = handle.wait().await;
+        if !outcome.succeeded() {
+            return Err(match &outcome.lock {
+                Some(lock) if outcome.kind != ExitKind::Interrupted => Failure::StateLocked {
+                    holder: lock.describe(time::OffsetDateTime::now_utc()),
+                },
+                _ => run_failure("plan", &outcome),
+            });
+        }
+        let diagnostics = crate::terraform::events::diagnostics_of(&events);
+        Ok(self.terraform().review_plan(out, diagnostics).await?)
     }
 
     async fn apply_phase(&self, phase: Phase, progress: ProgressSink) -> ApplyResult {

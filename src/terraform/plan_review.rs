@@ -394,6 +394,8 @@ pub struct PlanReview {
     items: Vec<ReviewItem>,
     /// Plan-time warnings and errors from the `plan -json` stream (deprecations show only there).
     pub diagnostics: Vec<Diagnostic>,
+    /// Resources AWS gave up on (read from the refreshed state) that this plan does not replace.
+    pub expired: Vec<Expired>,
     /// Terraform reported the plan as errored (incomplete): it must not be applied.
     pub errored: bool,
     saved: Option<SavedPlan>,
@@ -405,6 +407,146 @@ struct WirePlan {
     resource_changes: Vec<WireResourceChange>,
     #[serde(default)]
     errored: bool,
+    /// The state as the plan's refresh read it.
+    #[serde(default)]
+    prior_state: Option<WireState>,
+    /// What the refresh found changed outside terraform (objects gone show as "delete").
+    #[serde(default)]
+    resource_drift: Vec<WireDrift>,
+}
+
+#[derive(Deserialize)]
+struct WireDrift {
+    address: String,
+    #[serde(rename = "type", default)]
+    resource_type: String,
+    change: WireDriftChange,
+}
+
+#[derive(Deserialize)]
+struct WireDriftChange {
+    #[serde(default)]
+    actions: Vec<String>,
+    #[serde(default)]
+    before: serde_json::Value,
+}
+
+impl WireDrift {
+    /// A certificate that was still waiting for validation and is gone from the refreshed
+    /// state: the provider forgets a certificate ACM timed out (VALIDATION_TIMED_OUT), and the
+    /// plan requests a new one by itself.
+    fn expired(&self) -> Option<Expired> {
+        if self.resource_type != "aws_acm_certificate" || self.change.actions != ["delete"] {
+            return None;
+        }
+        let before = &self.change.before;
+        if before.get("status").and_then(|v| v.as_str()) != Some("PENDING_VALIDATION") {
+            return None;
+        }
+        let domain = before
+            .get("domain_name")
+            .and_then(|v| v.as_str())
+            .unwrap_or("the site");
+        Some(Expired {
+            address: self.address.clone(),
+            why: format!(
+                "The certificate for {domain} waited more than 72 hours for its DNS validation, so AWS stopped trying (VALIDATION_TIMED_OUT); this plan requests a new one, which validates within minutes now that the nameservers are live."
+            ),
+            replace: false,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct WireState {
+    #[serde(default)]
+    values: Option<WireStateValues>,
+}
+
+#[derive(Deserialize)]
+struct WireStateValues {
+    #[serde(default)]
+    root_module: Option<WireModule>,
+}
+
+#[derive(Deserialize)]
+struct WireModule {
+    #[serde(default)]
+    resources: Vec<WireStateResource>,
+}
+
+#[derive(Deserialize)]
+struct WireStateResource {
+    address: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(rename = "type", default)]
+    resource_type: String,
+    #[serde(default)]
+    values: serde_json::Value,
+}
+
+/// A resource AWS gave up on while it waited for a person: it can never succeed as it is, and
+/// only a new one (terraform's `-replace`) starts the wait again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expired {
+    pub address: String,
+    /// One sentence: what AWS did and what the next apply does about it.
+    pub why: String,
+    /// The plan must replace it (`-replace`); false when terraform already plans a new one.
+    pub replace: bool,
+}
+
+impl WireStateResource {
+    /// Whether AWS stopped waiting for this resource (read from the refreshed state): a
+    /// certificate still unvalidated 72 hours after its request (ACM: VALIDATION_TIMED_OUT), a
+    /// domain identity whose DKIM records SES did not find within 72 hours (DKIM FAILED).
+    fn expired(&self) -> Option<Expired> {
+        if self.mode == "data" {
+            return None;
+        }
+        let why = match self.resource_type.as_str() {
+            "aws_acm_certificate" => {
+                let status = self.values.get("status").and_then(|v| v.as_str())?;
+                if !matches!(status, "VALIDATION_TIMED_OUT" | "FAILED") {
+                    return None;
+                }
+                let domain = self
+                    .values
+                    .get("domain_name")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("the site");
+                format!(
+                    "The certificate for {domain} waited more than 72 hours for its DNS validation, so AWS stopped trying ({status}); this plan replaces it with a new one, which validates within minutes now that the nameservers are live."
+                )
+            }
+            "aws_sesv2_email_identity" => {
+                let status = self
+                    .values
+                    .get("dkim_signing_attributes")
+                    .and_then(|v| v.get(0))
+                    .and_then(|v| v.get("status"))
+                    .and_then(|v| v.as_str())?;
+                if status != "FAILED" {
+                    return None;
+                }
+                let name = self
+                    .values
+                    .get("email_identity")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("the domain");
+                format!(
+                    "SES looked for the DKIM records of {name} for 72 hours and then stopped (FAILED); this plan creates the identity again with new DKIM records, which SES verifies within minutes now that the nameservers are live."
+                )
+            }
+            _ => return None,
+        };
+        Some(Expired {
+            address: self.address.clone(),
+            why,
+            replace: true,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -477,8 +619,25 @@ impl PlanReview {
             })
             .collect();
         items.sort_by_key(order_key);
+        let replaced: std::collections::BTreeSet<&str> = items
+            .iter()
+            .filter(|i| i.kind.is_destructive())
+            .map(|i| i.address.as_str())
+            .collect();
+        let expired = wire
+            .prior_state
+            .and_then(|s| s.values)
+            .and_then(|v| v.root_module)
+            .map(|m| m.resources)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(WireStateResource::expired)
+            .chain(wire.resource_drift.iter().filter_map(WireDrift::expired))
+            .filter(|e| !replaced.contains(e.address.as_str()))
+            .collect();
         Ok(PlanReview {
             items,
+            expired,
             diagnostics: Vec::new(),
             errored: wire.errored,
             saved,
@@ -802,6 +961,93 @@ mod tests {
             "CloudFront distribution"
         );
         assert_eq!(human_type("aws_vpc_endpoint"), "vpc endpoint");
+    }
+
+    /// What the plan's refresh read: a certificate ACM gave up on, an SES domain whose DKIM
+    /// failed, and healthy ones; only the first two are expired, and not once the plan
+    /// replaces them.
+    #[test]
+    fn resources_aws_gave_up_on_are_found_in_the_refreshed_state() {
+        let state = |changes: &[(&str, &str, &[&str])]| {
+            let mut v: serde_json::Value =
+                serde_json::from_slice(&plan(changes)).expect("plan json");
+            v["prior_state"] = serde_json::json!({"values": {"root_module": {"resources": [
+                {"address": "aws_acm_certificate.main", "mode": "managed",
+                 "type": "aws_acm_certificate",
+                 "values": {"domain_name": "example.com", "status": "VALIDATION_TIMED_OUT"}},
+                {"address": "aws_acm_certificate.api", "mode": "managed",
+                 "type": "aws_acm_certificate",
+                 "values": {"domain_name": "api.example.com", "status": "PENDING_VALIDATION"}},
+                {"address": "aws_sesv2_email_identity.domain", "mode": "managed",
+                 "type": "aws_sesv2_email_identity",
+                 "values": {"email_identity": "example.com",
+                            "dkim_signing_attributes": [{"status": "FAILED"}]}},
+                {"address": "aws_sesv2_email_identity.inbox", "mode": "managed",
+                 "type": "aws_sesv2_email_identity",
+                 "values": {"email_identity": "you@example.net",
+                            "dkim_signing_attributes": [{"status": "SUCCESS"}]}},
+            ]}}});
+            v["resource_drift"] = serde_json::json!([
+                {"address": "aws_acm_certificate.api", "type": "aws_acm_certificate",
+                 "change": {"actions": ["delete"],
+                            "before": {"domain_name": "api.example.com",
+                                       "status": "PENDING_VALIDATION"}}},
+                {"address": "aws_s3_bucket.site", "type": "aws_s3_bucket",
+                 "change": {"actions": ["delete"], "before": {"bucket": "site"}}},
+            ]);
+            PlanReview::from_show_json(&serde_json::to_vec(&v).expect("json"), None)
+                .expect("parses")
+        };
+        let review = state(&[("aws_route53_record.www", "aws_route53_record", &["create"])]);
+        let expired: Vec<&str> = review.expired.iter().map(|e| e.address.as_str()).collect();
+        assert_eq!(
+            expired,
+            [
+                "aws_acm_certificate.main",
+                "aws_sesv2_email_identity.domain",
+                "aws_acm_certificate.api"
+            ]
+        );
+        let replace: Vec<bool> = review.expired.iter().map(|e| e.replace).collect();
+        assert_eq!(
+            replace,
+            [true, true, false],
+            "terraform recreates a forgotten one"
+        );
+        assert!(
+            review.expired[0]
+                .why
+                .starts_with("The certificate for example.com waited more than 72 hours"),
+            "{:?}",
+            review.expired[0]
+        );
+        assert!(
+            review.expired[1]
+                .why
+                .contains("SES looked for the DKIM records of example.com")
+        );
+        // Once the plan replaces them (-replace), nothing is left to report.
+        let replacing = state(&[
+            (
+                "aws_acm_certificate.main",
+                "aws_acm_certificate",
+                &["create", "delete"],
+            ),
+            (
+                "aws_sesv2_email_identity.domain",
+                "aws_sesv2_email_identity",
+                &["delete", "create"],
+            ),
+        ]);
+        let left: Vec<&str> = replacing
+            .expired
+            .iter()
+            .map(|e| e.address.as_str())
+            .collect();
+        assert_eq!(left, ["aws_acm_certificate.api"], "{:?}", replacing.expired);
+        // A plan without a prior state (the first one) has nothing expired.
+        let first = PlanReview::from_show_json(&plan(&[]), None).expect("parses");
+        assert!(first.expired.is_empty());
     }
 
     #[test]
