@@ -186,7 +186,7 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
         (
             "database.tf",
             format!(
-                "one DynamoDB table (keys `pk` and `sk`; index `{TABLE_INDEX}` on `sk` and `data`), \
+                "one DynamoDB table (keys `pk` and `sk`; index `{TABLE_INDEX}` on `sk` and `pk`), \
                  on-demand billing, point-in-time recovery, protected from destruction and with \
                  DynamoDB's deletion protection on."
             ),
