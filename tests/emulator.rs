@@ -766,3 +766,73 @@ fn cognito_domains_need_the_parent_a_record_and_certificates_in_use_stay() {
         "{out}"
     );
 }
+
+const NOT_EMPTY_SCRIPT: &str = r#"
+import json, boto3, botocore
+out = {}
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
+def change(zone, action, name, kind, value):
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
+        "Action": action, "ResourceRecordSet": {"Name": name, "Type": kind, "TTL": 60,
+                                                "ResourceRecords": [{"Value": value}]}}]})
+r53 = boto3.client("route53")
+zone = r53.create_hosted_zone(Name="example.test", CallerReference="not-empty")["HostedZone"]["Id"]
+change(zone, "CREATE", "www.example.test", "A", "192.0.2.1")
+out["zone_with_a_record"] = code(lambda: r53.delete_hosted_zone(Id=zone))
+change(zone, "DELETE", "www.example.test", "A", "192.0.2.1")
+change(zone, "CREATE", "dev.example.test", "NS", "ns1.elsewhere.test")
+out["zone_with_subdomain_ns"] = code(lambda: r53.delete_hosted_zone(Id=zone))
+change(zone, "DELETE", "dev.example.test", "NS", "ns1.elsewhere.test")
+out["zone_with_its_own_soa_and_ns_only"] = code(lambda: r53.delete_hosted_zone(Id=zone))
+
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket="plain-bucket")
+s3.put_object(Bucket="plain-bucket", Key="index.html", Body=b"hi")
+out["bucket_with_an_object"] = code(lambda: s3.delete_bucket(Bucket="plain-bucket"))
+s3.delete_object(Bucket="plain-bucket", Key="index.html")
+out["bucket_emptied"] = code(lambda: s3.delete_bucket(Bucket="plain-bucket"))
+
+s3.create_bucket(Bucket="versioned-bucket")
+s3.put_bucket_versioning(Bucket="versioned-bucket", VersioningConfiguration={"Status": "Enabled"})
+first = s3.put_object(Bucket="versioned-bucket", Key="state", Body=b"1")["VersionId"]
+second = s3.put_object(Bucket="versioned-bucket", Key="state", Body=b"2")["VersionId"]
+marker = s3.delete_object(Bucket="versioned-bucket", Key="state")["VersionId"]
+out["no_current_objects"] = s3.list_objects_v2(Bucket="versioned-bucket")["KeyCount"]
+out["bucket_with_versions_and_a_delete_marker"] = code(
+    lambda: s3.delete_bucket(Bucket="versioned-bucket"))
+for version in (first, second):
+    s3.delete_object(Bucket="versioned-bucket", Key="state", VersionId=version)
+out["bucket_with_a_delete_marker_only"] = code(lambda: s3.delete_bucket(Bucket="versioned-bucket"))
+s3.delete_object(Bucket="versioned-bucket", Key="state", VersionId=marker)
+out["versioned_bucket_emptied"] = code(lambda: s3.delete_bucket(Bucket="versioned-bucket"))
+print(json.dumps(out))
+"#;
+
+/// Things in use cannot be deleted: a hosted zone with records other than its own SOA and NS
+/// (moto lets a subdomain's NS records through: siteup's rule), a bucket with objects, object
+/// versions or delete markers (moto's own rule, kept by this test).
+#[test]
+fn zones_and_buckets_that_hold_something_cannot_be_deleted() {
+    let emulator = start();
+    let out = boto3(&emulator, NOT_EMPTY_SCRIPT, &[]);
+    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
+    for key in ["zone_with_a_record", "zone_with_subdomain_ns"] {
+        assert!(said(key).starts_with("HostedZoneNotEmpty"), "{key}: {out}");
+    }
+    assert_eq!(said("zone_with_its_own_soa_and_ns_only"), "ok", "{out}");
+    assert_eq!(out["no_current_objects"], 0, "{out}");
+    for key in [
+        "bucket_with_an_object",
+        "bucket_with_versions_and_a_delete_marker",
+        "bucket_with_a_delete_marker_only",
+    ] {
+        assert!(said(key).starts_with("BucketNotEmpty"), "{key}: {out}");
+    }
+    assert_eq!(said("bucket_emptied"), "ok", "{out}");
+    assert_eq!(said("versioned_bucket_emptied"), "ok", "{out}");
+}

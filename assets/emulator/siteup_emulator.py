@@ -19,7 +19,8 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     SESv2 identity tags are filed under the identity's ARN.
   * Rules real AWS enforces, each with its documentation source beside it: SES verifies a domain
     only from its DNS records (control_verify), a Cognito custom domain needs an A record at its
-    parent domain, an ACM certificate in use cannot be deleted.
+    parent domain, an ACM certificate in use cannot be deleted, a Route 53 zone holding records
+    other than its own SOA and NS cannot be deleted (moto lets a subdomain's NS records through).
   * Bucket policy conditions evaluated as AWS does (a statement whose conditions do not hold does
     not apply; requests count as HTTPS), so the generated "deny plain HTTP" statement does not
     deny everything.
@@ -82,7 +83,7 @@ import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 
-SCRIPT_VERSION = 3
+SCRIPT_VERSION = 4
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -206,7 +207,8 @@ def load_moto() -> None:
         MotoRequestHandler,
         create_backend_app,
     )
-    from moto.route53.models import route53_backends
+    from moto.route53.exceptions import HostedZoneNotEmpty
+    from moto.route53.models import Route53Backend, route53_backends
     from moto.core.exceptions import JsonRESTError
     from moto.acm.models import AWSCertificateManagerBackend
     from moto.apigateway.models import apigateway_backends
@@ -237,6 +239,8 @@ def load_moto() -> None:
         SESBackend=SESBackend,
         ses_backends=ses_backends,
         route53_backends=route53_backends,
+        Route53Backend=Route53Backend,
+        HostedZoneNotEmpty=HostedZoneNotEmpty,
         JsonRESTError=JsonRESTError,
         AcmBackend=AWSCertificateManagerBackend,
         apigateway_backends=apigateway_backends,
@@ -1281,6 +1285,23 @@ def wrap_acm_delete_certificate(original):
     return delete_certificate
 
 
+def wrap_route53_delete_hosted_zone(original):
+    # A hosted zone can be deleted only while it holds nothing but its default SOA and NS
+    # records: those of the zone's own name. moto lets any NS record through (a delegation to a
+    # subdomain, say). Source: Amazon Route 53 API Reference, DeleteHostedZone
+    # (https://docs.aws.amazon.com/Route53/latest/APIReference/API_DeleteHostedZone.html):
+    # "You can delete a hosted zone only if it contains only the default SOA record and NS
+    # resource record sets", else HostedZoneNotEmpty.
+    def delete_hosted_zone(self, id_):
+        zone = self.get_hosted_zone(id_)
+        apex = bare(zone.name)
+        for rrset in list(zone.rrsets):
+            if rrset.type not in ("SOA", "NS") or bare(rrset.name) != apex:
+                raise M["HostedZoneNotEmpty"]()
+        return original(self, id_)
+    return delete_hosted_zone
+
+
 def wrapped_methods():
     """(class, method name, factory): the factory gets moto's method and returns ours."""
     return [
@@ -1291,6 +1312,7 @@ def wrapped_methods():
          wrap_cognito_create_user_pool_domain),
         (M["cognitoidp_models"].CognitoIdpUserPoolDomain, "to_json", wrap_cognito_domain_to_json),
         (M["AcmBackend"], "delete_certificate", wrap_acm_delete_certificate),
+        (M["Route53Backend"], "delete_hosted_zone", wrap_route53_delete_hosted_zone),
         (M["lambda_models"].LambdaFunction, "__init__", wrap_lambda_init),
         (M["lambda_models"].LambdaFunction, "update_configuration",
          wrap_lambda_update_configuration),
