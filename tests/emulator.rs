@@ -836,3 +836,50 @@ fn zones_and_buckets_that_hold_something_cannot_be_deleted() {
     assert_eq!(said("bucket_emptied"), "ok", "{out}");
     assert_eq!(said("versioned_bucket_emptied"), "ok", "{out}");
 }
+
+const PROTECTED_SCRIPT: &str = r#"
+import json, boto3, botocore
+out = {}
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
+ddb = boto3.client("dynamodb")
+ddb.create_table(TableName="site", BillingMode="PAY_PER_REQUEST",
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], DeletionProtectionEnabled=True)
+out["protected_table"] = code(lambda: ddb.delete_table(TableName="site"))
+ddb.update_table(TableName="site", DeletionProtectionEnabled=False)
+out["unprotected_table"] = code(lambda: ddb.delete_table(TableName="site"))
+idp = boto3.client("cognito-idp")
+pool = idp.create_user_pool(PoolName="site", DeletionProtection="ACTIVE")["UserPool"]["Id"]
+out["protected_pool"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
+out["pool_still_there"] = idp.describe_user_pool(UserPoolId=pool)["UserPool"]["Id"] == pool
+idp.update_user_pool(UserPoolId=pool, DeletionProtection="INACTIVE")
+out["unprotected_pool"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
+print(json.dumps(out))
+"#;
+
+/// Deletion protection, which the generator turns on for the table and the user pool: a
+/// protected DynamoDB table (moto's own rule, kept here) or Cognito user pool (siteup's rule)
+/// cannot be deleted until the protection is turned off.
+#[test]
+fn protected_tables_and_user_pools_cannot_be_deleted() {
+    let emulator = start();
+    let out = boto3(&emulator, PROTECTED_SCRIPT, &[]);
+    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
+    assert!(
+        said("protected_table").starts_with("ValidationException"),
+        "{out}"
+    );
+    assert_eq!(said("unprotected_table"), "ok", "{out}");
+    assert!(
+        said("protected_pool").starts_with("InvalidParameterException")
+            && said("protected_pool").contains("deletion protection is activated"),
+        "{out}"
+    );
+    assert_eq!(out["pool_still_there"], true, "{out}");
+    assert_eq!(said("unprotected_pool"), "ok", "{out}");
+}

@@ -20,7 +20,8 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
   * Rules real AWS enforces, each with its documentation source beside it: SES verifies a domain
     only from its DNS records (control_verify), a Cognito custom domain needs an A record at its
     parent domain, an ACM certificate in use cannot be deleted, a Route 53 zone holding records
-    other than its own SOA and NS cannot be deleted (moto lets a subdomain's NS records through).
+    other than its own SOA and NS cannot be deleted (moto lets a subdomain's NS records through),
+    a Cognito user pool with deletion protection on cannot be deleted.
   * Bucket policy conditions evaluated as AWS does (a statement whose conditions do not hold does
     not apply; requests count as HTTPS), so the generated "deny plain HTTP" statement does not
     deny everything.
@@ -83,7 +84,7 @@ import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 
-SCRIPT_VERSION = 4
+SCRIPT_VERSION = 5
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -1302,6 +1303,24 @@ def wrap_route53_delete_hosted_zone(original):
     return delete_hosted_zone
 
 
+def wrap_cognito_delete_user_pool(original):
+    # A user pool with deletion protection on cannot be deleted until an UpdateUserPool turns it
+    # off; moto deletes it. Source: Amazon Cognito API Reference, CreateUserPool,
+    # DeletionProtection (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPool.html#CognitoUserPools-CreateUserPool-request-DeletionProtection):
+    # "When you try to delete a protected user pool in a DeleteUserPool API request, Amazon
+    # Cognito returns an InvalidParameterException error."
+    def delete_user_pool(self, user_pool_id):
+        pool = self.describe_user_pool(user_pool_id)
+        if (pool.extended_config or {}).get("DeletionProtection") == "ACTIVE":
+            raise M["JsonRESTError"](
+                "InvalidParameterException",
+                "The user pool cannot be deleted because deletion protection is activated. "
+                "Deletion protection must be inactivated first.",
+            )
+        return original(self, user_pool_id)
+    return delete_user_pool
+
+
 def wrapped_methods():
     """(class, method name, factory): the factory gets moto's method and returns ours."""
     return [
@@ -1311,6 +1330,8 @@ def wrapped_methods():
         (M["cognitoidp_models"].CognitoIdpBackend, "create_user_pool_domain",
          wrap_cognito_create_user_pool_domain),
         (M["cognitoidp_models"].CognitoIdpUserPoolDomain, "to_json", wrap_cognito_domain_to_json),
+        (M["cognitoidp_models"].CognitoIdpBackend, "delete_user_pool",
+         wrap_cognito_delete_user_pool),
         (M["AcmBackend"], "delete_certificate", wrap_acm_delete_certificate),
         (M["Route53Backend"], "delete_hosted_zone", wrap_route53_delete_hosted_zone),
         (M["lambda_models"].LambdaFunction, "__init__", wrap_lambda_init),
