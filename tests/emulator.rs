@@ -883,3 +883,66 @@ fn protected_tables_and_user_pools_cannot_be_deleted() {
     assert_eq!(out["pool_still_there"], true, "{out}");
     assert_eq!(said("unprotected_pool"), "ok", "{out}");
 }
+
+const NEW_ACCOUNT_SCRIPT: &str = r#"
+import json, os, urllib.request, boto3, botocore
+out = {}
+def control(path, body):
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/_siteup/" + path,
+        data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request) as answer:
+            return answer.status
+    except urllib.error.HTTPError as e:
+        return e.code
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return "%s %s: %s" % (e.response["ResponseMetadata"]["HTTPStatusCode"],
+                              e.response["Error"]["Code"], e.response["Error"]["Message"])
+cf = boto3.client("cloudfront")
+def config(ref):
+    return {"CallerReference": ref, "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}
+out["bad_switch"] = control("account", {"cloudfront_verified": "no"})
+out["switch_off"] = control("account", {"cloudfront_verified": False})
+out["create_new_account"] = code(lambda: cf.create_distribution(DistributionConfig=config("a")))
+out["create_with_tags_new_account"] = code(lambda: cf.create_distribution_with_tags(
+    DistributionConfigWithTags={"DistributionConfig": config("b"),
+                                "Tags": {"Items": [{"Key": "site", "Value": "x"}]}}))
+out["distributions_new_account"] = cf.list_distributions()["DistributionList"].get("Quantity", 0)
+out["switch_on"] = control("account", {"cloudfront_verified": True})
+out["create_verified"] = code(lambda: cf.create_distribution(DistributionConfig=config("c")))
+control("account", {"cloudfront_verified": False})
+control("reset", {})
+out["create_after_reset"] = code(lambda: cf.create_distribution(DistributionConfig=config("d")))
+print(json.dumps(out))
+"#;
+
+/// A new AWS account cannot create CloudFront distributions until AWS Support verifies it: the
+/// control endpoint's switch plays such an account (HTTP 403 AccessDenied, AWS's own message).
+#[test]
+fn a_new_account_cannot_create_a_cloudfront_distribution_until_verified() {
+    let emulator = start();
+    let out = boto3(&emulator, NEW_ACCOUNT_SCRIPT, &[]);
+    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
+    assert_eq!(out["bad_switch"], 400, "{out}");
+    assert_eq!(out["switch_off"], 200, "{out}");
+    for key in ["create_new_account", "create_with_tags_new_account"] {
+        assert_eq!(
+            said(key),
+            "403 AccessDenied: Your account must be verified before you can add new CloudFront resources. To verify your account, please contact AWS Support (https://console.aws.amazon.com/support/home#/) and include this error message.",
+            "{key}: {out}"
+        );
+    }
+    assert_eq!(out["distributions_new_account"], 0, "{out}");
+    assert_eq!(out["switch_on"], 200, "{out}");
+    assert_eq!(said("create_verified"), "ok", "{out}");
+    assert_eq!(said("create_after_reset"), "ok", "{out}");
+}

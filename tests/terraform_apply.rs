@@ -30,6 +30,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use siteup::failure::Failure;
 use siteup::sandbox::emulator::Emulator;
 use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
 use siteup::terraform::bootstrap::{self, BootstrapError, MigrationStep};
@@ -850,4 +851,97 @@ fn the_api_function_stores_and_reads_a_2_kib_item_in_the_generated_table() {
         "GET /items: {body}; the function logged: {logged}"
     );
     assert_eq!(body["items"][0]["data"].as_str(), Some(data.as_str()));
+}
+
+/// Sets the emulator's account switch: `false` plays a new AWS account that CloudFront has not
+/// verified yet.
+fn set_cloudfront_verified(emulator: &Emulator, verified: bool) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let url = format!("{}/_siteup/account", emulator.url());
+    agent
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .send(serde_json::json!({ "cloudfront_verified": verified }).to_string())
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+}
+
+/// A new AWS account: CloudFront refuses the distribution, and siteup's sentence says what it
+/// means and what to do (AWS Support, then `siteup up`); once the account is verified, the
+/// same apply goes through. The project keeps the generated providers and sandbox override and
+/// holds one plain distribution: the stack's own waits on its zone and certificate for a minute
+/// and more before it reaches the distribution, and CloudFront's refusal is the same.
+#[test]
+fn a_new_account_s_cloudfront_refusal_reads_as_what_to_do() {
+    no_instance_metadata();
+    let sandbox = Sandbox::start(full_config());
+    let keep = ["versions.tf", "providers.tf", tfgen::SANDBOX_OVERRIDE_FILE];
+    for entry in std::fs::read_dir(sandbox.tf_dir()).expect("the project") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.ends_with(".tf") && !keep.contains(&name) {
+            std::fs::remove_file(&path).expect("remove a generated file");
+        }
+    }
+    std::fs::write(
+        sandbox.tf_dir().join("cloudfront.tf"),
+        r#"resource "aws_cloudfront_distribution" "site" {
+  enabled             = true
+  wait_for_deployment = false
+  origin {
+    domain_name = "example-com-site.s3.us-east-1.amazonaws.com"
+    origin_id   = "site"
+  }
+  default_cache_behavior {
+    target_origin_id       = "site"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+  }
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+  tags = { site = "example.com" }
+}
+"#,
+    )
+    .expect("write cloudfront.tf");
+    set_cloudfront_verified(&sandbox.emulator, false);
+    let rt = runtime();
+    let (_, outcome) = rt.block_on(sandbox.apply_targets(Vec::new()));
+    assert_eq!(outcome.kind, ExitKind::Failed, "{}", outcome.reason());
+    let failure = Failure::of_run("apply", &outcome);
+    assert_eq!(
+        failure,
+        Failure::CloudFrontAccountUnverified,
+        "terraform said: {:#?}",
+        outcome.errors
+    );
+    let text = failure.to_string();
+    assert!(
+        text.contains("AWS Support") && text.contains("`siteup up`"),
+        "{text}"
+    );
+
+    // AWS Support verified the account: the next apply creates the distribution.
+    set_cloudfront_verified(&sandbox.emulator, true);
+    let (_, outcome) = rt.block_on(sandbox.apply_targets(Vec::new()));
+    assert_eq!(
+        outcome.kind,
+        ExitKind::Success,
+        "after verification: {}",
+        outcome.reason()
+    );
 }

@@ -21,7 +21,8 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     only from its DNS records (control_verify), a Cognito custom domain needs an A record at its
     parent domain, an ACM certificate in use cannot be deleted, a Route 53 zone holding records
     other than its own SOA and NS cannot be deleted (moto lets a subdomain's NS records through),
-    a Cognito user pool with deletion protection on cannot be deleted.
+    a Cognito user pool with deletion protection on cannot be deleted; a new account that
+    CloudFront has not verified cannot create a distribution (a switch of the control endpoint).
   * Bucket policy conditions evaluated as AWS does (a statement whose conditions do not hold does
     not apply; requests count as HTTPS), so the generated "deny plain HTTP" statement does not
     deny everything.
@@ -39,6 +40,10 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
                                             turns SUCCESS only when its DKIM (and MAIL FROM)
                                             records are right in its Route 53 zone (409 if not)
         POST /_siteup/review               {"status": PENDING|GRANTED|DENIED|FAILED, "region"?}
+        POST /_siteup/account              {"cloudfront_verified": false} plays a new AWS account
+                                            that CloudFront has not verified yet: creating a
+                                            distribution answers 403 AccessDenied (true: as a
+                                            verified account; reset turns it back to true)
         POST /_siteup/reset                moto's own reset plus ours
 
 Adding what a future terraform apply needs:
@@ -83,8 +88,9 @@ import urllib.request
 import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
+from xml.sax.saxutils import escape as xml_escape
 
-SCRIPT_VERSION = 5
+SCRIPT_VERSION = 6
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -129,6 +135,7 @@ V1_TO_V2_BEHAVIOR = {v: k for k, v in V2_TO_V1_BEHAVIOR.items()}
 STATE_LOCK = threading.RLock()
 ACCOUNTS: dict[str, dict] = {}  # region -> {"details", "review", "production"}
 MAILS: dict[str, int] = {}  # address -> verification mails "sent" (first one + resends)
+ACCOUNT_FLAGS: dict[str, bool] = {"cloudfront_verified": True}  # the account as AWS sees it
 
 # Filled by load_moto() once the imports are known to work.
 M: dict = {}
@@ -299,6 +306,17 @@ class ApiError(Exception):
         self.message = message
 
     def response(self, protocol: str) -> Response:
+        if protocol == "rest-xml":
+            body = (
+                '<?xml version="1.0"?>\n<ErrorResponse><Error><Type>Sender</Type>'
+                f"<Code>{xml_escape(self.code)}</Code><Message>{xml_escape(self.message)}</Message>"
+                f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+            ).encode("utf-8")
+            return Response(
+                self.status,
+                body,
+                [("Content-Type", "text/xml"), ("x-amzn-RequestId", str(uuid.uuid4()))],
+            )
         payload = {"__type": self.code, "message": self.message}
         if protocol == "json":
             return json_response(payload, self.status, "application/x-amz-json-1.1")
@@ -908,6 +926,34 @@ def reset_our_state() -> None:
     with STATE_LOCK:
         ACCOUNTS.clear()
         MAILS.clear()
+        ACCOUNT_FLAGS["cloudfront_verified"] = True
+
+
+# ---------------------------------------------------------------------------------------------
+# New accounts and CloudFront
+#
+# AWS verifies a new account before it lets it create CloudFront resources: until then,
+# CreateDistribution (and CreateDistributionWithTags, the same path with ?WithTags, which
+# terraform's provider uses) answers HTTP 403 AccessDenied with the message below, and only AWS
+# Support can lift it. Sources: Amazon CloudFront API Reference, CreateDistribution, Errors:
+# AccessDenied, HTTP 403 (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistribution.html);
+# the message as AWS answers it, in the acceptance-test output of hashicorp/terraform-provider-aws
+# pull request 36663 (https://github.com/hashicorp/terraform-provider-aws/pull/36663). No API
+# tells whether an account is verified, so nothing can probe it before the apply.
+
+CLOUDFRONT_UNVERIFIED_MESSAGE = (
+    "Your account must be verified before you can add new CloudFront resources. To verify your "
+    "account, please contact AWS Support (https://console.aws.amazon.com/support/home#/) and "
+    "include this error message."
+)
+
+
+def before_create_distribution(req):
+    with STATE_LOCK:
+        verified = ACCOUNT_FLAGS["cloudfront_verified"]
+    if not verified:
+        raise ApiError(403, "AccessDenied", CLOUDFRONT_UNVERIFIED_MESSAGE)
+    return None
 
 
 def after_moto_reset(req, status, headers, body):
@@ -942,6 +988,9 @@ RULES = [
     Rule("Cognito Identity GetIdentityPoolRoles", "cognito-identity", method="POST",
          target=COGNITO_TARGET + "GetIdentityPoolRoles", replace=get_identity_pool_roles,
          protocol="json"),
+    Rule("CloudFront CreateDistribution (a new account)", "cloudfront", method="POST",
+         path=r"/2020-05-31/distribution/?", before=before_create_distribution,
+         protocol="rest-xml"),
     Rule("moto reset", "moto-api", method="POST", path=r"/moto-api/reset/?",
          after=after_moto_reset),
 ]
@@ -1449,6 +1498,7 @@ def control_state(_body):
             "accounts": accounts,
             "verification_mails": mails,
             "identity_pool_roles": all_identity_pool_roles(),
+            "account": dict(ACCOUNT_FLAGS),
         }
 
 
@@ -1620,6 +1670,18 @@ def control_review(body):
     return 200, {"regions": result}
 
 
+def control_account(body):
+    verified = body.get("cloudfront_verified")
+    if not isinstance(verified, bool):
+        return 400, {
+            "error": "give the account's CloudFront verification as a boolean, e.g. "
+            "{\"cloudfront_verified\": false} for a new account"
+        }
+    with STATE_LOCK:
+        ACCOUNT_FLAGS["cloudfront_verified"] = verified
+        return 200, dict(ACCOUNT_FLAGS)
+
+
 def control_reset(_body):
     with STATE_LOCK:
         M["moto_api_backend"].reset()
@@ -1632,6 +1694,7 @@ CONTROL_ROUTES = {
     ("GET", "state"): control_state,
     ("POST", "identities/verify"): control_verify,
     ("POST", "review"): control_review,
+    ("POST", "account"): control_account,
     ("POST", "reset"): control_reset,
 }
 
