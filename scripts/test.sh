@@ -8,6 +8,7 @@
 #   CARGO_TARGET_DIR            build dir (default: ~/.cache/siteup/target, outside the clone)
 #   SITEUP_VENV                 the emulator's venv (default: ~/.cache/siteup/venv)
 #   SITEUP_TF_PROVIDER_MIRROR   a filesystem mirror holding registry.terraform.io/hashicorp/aws
+#   SITEUP_NODE_SDK             the API function's AWS SDK modules (default: ~/.cache/siteup/node-sdk)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -78,6 +79,23 @@ if [ ! -x "$SITEUP_VENV/bin/python" ] || ! cmp -s "$req" "$stamp"; then
   cp "$req" "$stamp"
 fi
 export SITEUP_EMULATOR_PYTHON="$SITEUP_VENV/bin/python"
+
+# --- the API function's AWS SDK for JavaScript (Lambda's nodejs runtime ships it; the tests run
+# the function's code with node against the emulator) ---
+export SITEUP_NODE_SDK="${SITEUP_NODE_SDK:-$HOME/.cache/siteup/node-sdk}"
+node_sdk_pkgs="@aws-sdk/client-dynamodb@3.1178.0 @aws-sdk/client-sesv2@3.1178.0"
+command -v node >/dev/null 2>&1 || die "node is not on PATH; install Node.js 20 or newer (the API function's tests run it)"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || die "node $(node --version) is too old; the API function's tests need Node.js 20 or newer"
+if [ "$(cat "$SITEUP_NODE_SDK/.siteup-packages" 2>/dev/null)" != "$node_sdk_pkgs" ]; then
+  say "installing $node_sdk_pkgs into $SITEUP_NODE_SDK"
+  command -v npm >/dev/null 2>&1 || die "npm is not on PATH; install npm to fetch the AWS SDK for JavaScript"
+  mkdir -p "$SITEUP_NODE_SDK"
+  # shellcheck disable=SC2086 # the list splits into packages on purpose
+  npm install --prefix "$SITEUP_NODE_SDK" --no-save --no-audit --no-fund --loglevel=error $node_sdk_pkgs >/dev/null \
+    || die "npm could not install $node_sdk_pkgs into $SITEUP_NODE_SDK"
+  printf '%s' "$node_sdk_pkgs" > "$SITEUP_NODE_SDK/.siteup-packages"
+fi
 
 # --- the tests ---
 command -v cargo-nextest >/dev/null 2>&1 || cargo nextest --version >/dev/null 2>&1 \

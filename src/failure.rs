@@ -10,6 +10,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::aws::AwsError;
+use crate::terraform::RunOutcome;
+use crate::terraform::refusals::{CLOUDFRONT_UNVERIFIED, KnownRefusal};
+use crate::terraform::runner::ExitKind;
 use crate::words::sentence;
 
 /// Why an effect of the journey failed.
@@ -24,6 +27,9 @@ pub enum Failure {
         command: &'static str,
         reason: String,
     },
+    /// CloudFront refused to create a distribution: AWS has not verified this (new) account for
+    /// CloudFront yet, and only AWS Support can.
+    CloudFrontAccountUnverified,
     /// A terraform run was interrupted before it finished.
     RunInterrupted { command: &'static str },
     /// terraform went away without an exit status.
@@ -80,6 +86,9 @@ impl fmt::Display for Failure {
             Failure::RunFailed { command, reason } => {
                 format!("terraform {command} failed: {}", sentence(reason))
             }
+            Failure::CloudFrontAccountUnverified => format!(
+                "AWS refused to create the CloudFront distribution because it has not verified this AWS account for CloudFront yet, as happens to new accounts: open a case with AWS Support at https://console.aws.amazon.com/support/home#/ asking them to verify the account for CloudFront and quoting \"{CLOUDFRONT_UNVERIFIED}\", then run `siteup up` once they confirm, to continue where the apply stopped."
+            ),
             Failure::RunInterrupted { command } => format!(
                 "terraform {command} was interrupted before it finished; run siteup again to continue."
             ),
@@ -133,6 +142,23 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+impl Failure {
+    /// The failure of a terraform run that did not succeed: an interrupted one says so, and an
+    /// AWS refusal siteup knows is explained in its own words.
+    pub fn of_run(command: &'static str, outcome: &RunOutcome) -> Failure {
+        if outcome.kind == ExitKind::Interrupted {
+            return Failure::RunInterrupted { command };
+        }
+        match KnownRefusal::of(outcome) {
+            Some(KnownRefusal::CloudFrontAccountUnverified) => Failure::CloudFrontAccountUnverified,
+            None => Failure::RunFailed {
+                command,
+                reason: outcome.reason(),
+            },
+        }
+    }
+}
 
 /// A failure is written out as its sentence (`status --json`, the journal).
 impl serde::Serialize for Failure {
@@ -214,6 +240,7 @@ mod tests {
                 reason: "error: boom".into(),
             },
             Failure::RunInterrupted { command: "apply" },
+            Failure::CloudFrontAccountUnverified,
             Failure::RunLost,
             Failure::StateLocked {
                 holder: "the state is locked by x".into(),
@@ -275,5 +302,50 @@ mod tests {
             assert!(!text.contains('\n'), "{text}");
             assert!(!text.contains(".."), "{text}");
         }
+    }
+
+    fn failed_run(errors: &[&str], kind: ExitKind) -> RunOutcome {
+        RunOutcome {
+            kind,
+            code: Some(1),
+            signal: None,
+            stderr: String::new(),
+            errors: errors.iter().map(ToString::to_string).collect(),
+            lock: None,
+            interrupt_requested: false,
+            saw_interrupt: false,
+            duration: std::time::Duration::from_secs(2),
+        }
+    }
+
+    /// A new account's CloudFront refusal reads as what it means and what to do, not as
+    /// terraform's error.
+    #[test]
+    fn an_unverified_cloudfront_account_says_to_ask_aws_support_then_run_siteup_up() {
+        let line = "aws_cloudfront_distribution.site: creating CloudFront Distribution: operation error CloudFront: CreateDistributionWithTags, https response error StatusCode: 403, RequestID: 797432d4, AccessDenied: Your account must be verified before you can add new CloudFront resources. To verify your account, please contact AWS Support (https://console.aws.amazon.com/support/home#/) and include this error message.";
+        let failure = Failure::of_run("apply", &failed_run(&[line], ExitKind::Failed));
+        assert_eq!(failure, Failure::CloudFrontAccountUnverified);
+        let text = failure.to_string();
+        for part in [
+            "has not verified this AWS account for CloudFront",
+            "AWS Support",
+            "https://console.aws.amazon.com/support/home#/",
+            "Your account must be verified before you can add new CloudFront resources",
+            "`siteup up`",
+        ] {
+            assert!(text.contains(part), "{part:?} in {text}");
+        }
+
+        // Other failures keep terraform's reason; an interrupt stays an interrupt.
+        let other = Failure::of_run("apply", &failed_run(&["boom"], ExitKind::Failed));
+        assert_eq!(
+            other,
+            Failure::RunFailed {
+                command: "apply",
+                reason: "boom".into()
+            }
+        );
+        let interrupted = Failure::of_run("apply", &failed_run(&[line], ExitKind::Interrupted));
+        assert_eq!(interrupted, Failure::RunInterrupted { command: "apply" });
     }
 }

@@ -1123,3 +1123,183 @@ fn the_registry_must_delegate_the_domain_before_ses_verifies_or_acm_issues() {
     drop(tld);
     drop(rt);
 }
+
+const NOT_EMPTY_SCRIPT: &str = r#"
+import json, boto3, botocore
+out = {}
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
+def change(zone, action, name, kind, value):
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
+        "Action": action, "ResourceRecordSet": {"Name": name, "Type": kind, "TTL": 60,
+                                                "ResourceRecords": [{"Value": value}]}}]})
+r53 = boto3.client("route53")
+zone = r53.create_hosted_zone(Name="example.test", CallerReference="not-empty")["HostedZone"]["Id"]
+change(zone, "CREATE", "www.example.test", "A", "192.0.2.1")
+out["zone_with_a_record"] = code(lambda: r53.delete_hosted_zone(Id=zone))
+change(zone, "DELETE", "www.example.test", "A", "192.0.2.1")
+change(zone, "CREATE", "dev.example.test", "NS", "ns1.elsewhere.test")
+out["zone_with_subdomain_ns"] = code(lambda: r53.delete_hosted_zone(Id=zone))
+change(zone, "DELETE", "dev.example.test", "NS", "ns1.elsewhere.test")
+out["zone_with_its_own_soa_and_ns_only"] = code(lambda: r53.delete_hosted_zone(Id=zone))
+
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket="plain-bucket")
+s3.put_object(Bucket="plain-bucket", Key="index.html", Body=b"hi")
+out["bucket_with_an_object"] = code(lambda: s3.delete_bucket(Bucket="plain-bucket"))
+s3.delete_object(Bucket="plain-bucket", Key="index.html")
+out["bucket_emptied"] = code(lambda: s3.delete_bucket(Bucket="plain-bucket"))
+
+s3.create_bucket(Bucket="versioned-bucket")
+s3.put_bucket_versioning(Bucket="versioned-bucket", VersioningConfiguration={"Status": "Enabled"})
+first = s3.put_object(Bucket="versioned-bucket", Key="state", Body=b"1")["VersionId"]
+second = s3.put_object(Bucket="versioned-bucket", Key="state", Body=b"2")["VersionId"]
+marker = s3.delete_object(Bucket="versioned-bucket", Key="state")["VersionId"]
+out["no_current_objects"] = s3.list_objects_v2(Bucket="versioned-bucket")["KeyCount"]
+out["bucket_with_versions_and_a_delete_marker"] = code(
+    lambda: s3.delete_bucket(Bucket="versioned-bucket"))
+for version in (first, second):
+    s3.delete_object(Bucket="versioned-bucket", Key="state", VersionId=version)
+out["bucket_with_a_delete_marker_only"] = code(lambda: s3.delete_bucket(Bucket="versioned-bucket"))
+s3.delete_object(Bucket="versioned-bucket", Key="state", VersionId=marker)
+out["versioned_bucket_emptied"] = code(lambda: s3.delete_bucket(Bucket="versioned-bucket"))
+print(json.dumps(out))
+"#;
+
+/// Things in use cannot be deleted: a hosted zone with records other than its own SOA and NS
+/// (moto lets a subdomain's NS records through: siteup's rule), a bucket with objects, object
+/// versions or delete markers (moto's own rule, kept by this test).
+#[test]
+fn zones_and_buckets_that_hold_something_cannot_be_deleted() {
+    let emulator = start();
+    let out = boto3(&emulator, NOT_EMPTY_SCRIPT, &[]);
+    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
+    for key in ["zone_with_a_record", "zone_with_subdomain_ns"] {
+        assert!(said(key).starts_with("HostedZoneNotEmpty"), "{key}: {out}");
+    }
+    assert_eq!(said("zone_with_its_own_soa_and_ns_only"), "ok", "{out}");
+    assert_eq!(out["no_current_objects"], 0, "{out}");
+    for key in [
+        "bucket_with_an_object",
+        "bucket_with_versions_and_a_delete_marker",
+        "bucket_with_a_delete_marker_only",
+    ] {
+        assert!(said(key).starts_with("BucketNotEmpty"), "{key}: {out}");
+    }
+    assert_eq!(said("bucket_emptied"), "ok", "{out}");
+    assert_eq!(said("versioned_bucket_emptied"), "ok", "{out}");
+}
+
+const PROTECTED_SCRIPT: &str = r#"
+import json, boto3, botocore
+out = {}
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
+ddb = boto3.client("dynamodb")
+ddb.create_table(TableName="site", BillingMode="PAY_PER_REQUEST",
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], DeletionProtectionEnabled=True)
+out["protected_table"] = code(lambda: ddb.delete_table(TableName="site"))
+ddb.update_table(TableName="site", DeletionProtectionEnabled=False)
+out["unprotected_table"] = code(lambda: ddb.delete_table(TableName="site"))
+idp = boto3.client("cognito-idp")
+pool = idp.create_user_pool(PoolName="site", DeletionProtection="ACTIVE")["UserPool"]["Id"]
+out["protected_pool"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
+out["pool_still_there"] = idp.describe_user_pool(UserPoolId=pool)["UserPool"]["Id"] == pool
+idp.update_user_pool(UserPoolId=pool, DeletionProtection="INACTIVE")
+out["unprotected_pool"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
+print(json.dumps(out))
+"#;
+
+/// Deletion protection, which the generator turns on for the table and the user pool: a
+/// protected DynamoDB table (moto's own rule, kept here) or Cognito user pool (siteup's rule)
+/// cannot be deleted until the protection is turned off.
+#[test]
+fn protected_tables_and_user_pools_cannot_be_deleted() {
+    let emulator = start();
+    let out = boto3(&emulator, PROTECTED_SCRIPT, &[]);
+    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
+    assert!(
+        said("protected_table").starts_with("ValidationException"),
+        "{out}"
+    );
+    assert_eq!(said("unprotected_table"), "ok", "{out}");
+    assert!(
+        said("protected_pool").starts_with("InvalidParameterException")
+            && said("protected_pool").contains("deletion protection is activated"),
+        "{out}"
+    );
+    assert_eq!(out["pool_still_there"], true, "{out}");
+    assert_eq!(said("unprotected_pool"), "ok", "{out}");
+}
+
+const NEW_ACCOUNT_SCRIPT: &str = r#"
+import json, os, urllib.request, boto3, botocore
+out = {}
+def control(path, body):
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/_siteup/" + path,
+        data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request) as answer:
+            return answer.status
+    except urllib.error.HTTPError as e:
+        return e.code
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return "%s %s: %s" % (e.response["ResponseMetadata"]["HTTPStatusCode"],
+                              e.response["Error"]["Code"], e.response["Error"]["Message"])
+cf = boto3.client("cloudfront")
+def config(ref):
+    return {"CallerReference": ref, "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}
+out["bad_switch"] = control("account", {"cloudfront_verified": "no"})
+out["switch_off"] = control("account", {"cloudfront_verified": False})
+out["create_new_account"] = code(lambda: cf.create_distribution(DistributionConfig=config("a")))
+out["create_with_tags_new_account"] = code(lambda: cf.create_distribution_with_tags(
+    DistributionConfigWithTags={"DistributionConfig": config("b"),
+                                "Tags": {"Items": [{"Key": "site", "Value": "x"}]}}))
+out["distributions_new_account"] = cf.list_distributions()["DistributionList"].get("Quantity", 0)
+out["switch_on"] = control("account", {"cloudfront_verified": True})
+out["create_verified"] = code(lambda: cf.create_distribution(DistributionConfig=config("c")))
+control("account", {"cloudfront_verified": False})
+control("reset", {})
+out["create_after_reset"] = code(lambda: cf.create_distribution(DistributionConfig=config("d")))
+print(json.dumps(out))
+"#;
+
+/// A new AWS account cannot create CloudFront distributions until AWS Support verifies it: the
+/// control endpoint's switch plays such an account (HTTP 403 AccessDenied, AWS's own message).
+#[test]
+fn a_new_account_cannot_create_a_cloudfront_distribution_until_verified() {
+    let emulator = start();
+    let out = boto3(&emulator, NEW_ACCOUNT_SCRIPT, &[]);
+    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
+    assert_eq!(out["bad_switch"], 400, "{out}");
+    assert_eq!(out["switch_off"], 200, "{out}");
+    for key in ["create_new_account", "create_with_tags_new_account"] {
+        assert_eq!(
+            said(key),
+            "403 AccessDenied: Your account must be verified before you can add new CloudFront resources. To verify your account, please contact AWS Support (https://console.aws.amazon.com/support/home#/) and include this error message.",
+            "{key}: {out}"
+        );
+    }
+    assert_eq!(out["distributions_new_account"], 0, "{out}");
+    assert_eq!(out["switch_on"], 200, "{out}");
+    assert_eq!(said("create_verified"), "ok", "{out}");
+    assert_eq!(said("create_after_reset"), "ok", "{out}");
+}

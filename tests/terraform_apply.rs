@@ -9,10 +9,13 @@
 //! - the local state is never deleted when the bucket's copy does not hold it, or when
 //!   backend.tf was edited;
 //! - the sandbox override appears in sandbox mode and goes away without it; the production files
-//!   never mention the emulator.
+//!   never mention the emulator;
+//! - the API function's own code (from the generated `api.zip`, run by node with the AWS SDK for
+//!   JavaScript) stores and reads back a 2 KiB item in the table as terraform creates it.
 //!
 //! Prerequisites (the tests fail, naming them, when missing): terraform on PATH, the provider
-//! mirror (see `siteup::terraform::cli_config`), the emulator's Python venv.
+//! mirror (see `siteup::terraform::cli_config`), the emulator's Python venv; for the API function,
+//! node 20 or newer and the SDK modules `scripts/test.sh` installs (`SITEUP_NODE_SDK`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
 
@@ -27,6 +30,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use siteup::failure::Failure;
 use siteup::sandbox::emulator::Emulator;
 use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
 use siteup::terraform::bootstrap::{self, BootstrapError, MigrationStep};
@@ -176,6 +180,48 @@ impl Sandbox {
             outcome.reason()
         );
         created
+    }
+
+    /// `init`, then a reviewed plan of `targets` only, approved and applied, as the journey's
+    /// phases do. Returns the apply's events and outcome (which may be a failure).
+    async fn apply_targets(&self, targets: Vec<String>) -> (Vec<TfEvent>, RunOutcome) {
+        let (_, outcome) = self
+            .tf
+            .spawn(&TfCommand::Init(InitOptions::default()))
+            .expect("terraform init starts")
+            .wait()
+            .await;
+        assert_eq!(
+            outcome.kind,
+            ExitKind::Success,
+            "init: {}",
+            outcome.reason()
+        );
+        let plan_file = self.dir.path().join(".siteup/plans/targets.tfplan");
+        std::fs::create_dir_all(plan_file.parent().expect("a folder")).expect("plans folder");
+        let (events, outcome) = self
+            .plan(PlanOptions {
+                out: Some(plan_file.clone()),
+                targets,
+                ..PlanOptions::default()
+            })
+            .await;
+        assert_eq!(
+            outcome.kind,
+            ExitKind::Success,
+            "plan: {}",
+            outcome.reason()
+        );
+        let review = self
+            .tf
+            .review_plan(&plan_file, diagnostics_of(&events))
+            .await
+            .expect("terraform show -json of the plan");
+        self.tf
+            .spawn(&TfCommand::Apply(approve(&review)))
+            .expect("terraform apply starts")
+            .wait()
+            .await
     }
 
     /// The product's state move.
@@ -665,6 +711,240 @@ fn the_override_is_canonical_hcl_and_terraform_accepts_it() {
         "terraform fmt -check: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The pinned AWS SDK for JavaScript modules the API function imports (the Lambda runtime ships
+/// them), as `scripts/test.sh` installs them: `$SITEUP_NODE_SDK/node_modules`, by default
+/// `~/.cache/siteup/node-sdk`.
+fn node_sdk_modules() -> PathBuf {
+    let dir = std::env::var_os("SITEUP_NODE_SDK")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/siteup/node-sdk")))
+        .expect("HOME or SITEUP_NODE_SDK is set");
+    let modules = dir.join("node_modules");
+    for module in ["@aws-sdk/client-dynamodb", "@aws-sdk/client-sesv2"] {
+        assert!(
+            modules.join(module).join("package.json").exists(),
+            "the API function's SDK module {module} is not installed in {}: run scripts/test.sh (it installs the pinned versions), or set SITEUP_NODE_SDK to a folder whose node_modules holds them",
+            modules.display()
+        );
+    }
+    modules
+}
+
+/// The generated `api.zip`, unpacked into `dir` next to a link to the SDK modules and a script
+/// that calls the handler with the event given as its argument and prints its answer.
+fn unpack_api_function(zip_path: &Path, dir: &Path) {
+    let file = std::fs::File::open(zip_path).expect("the generated api.zip");
+    let mut archive = zip::ZipArchive::new(file).expect("api.zip is a zip");
+    archive.extract(dir).expect("unpack api.zip");
+    std::os::unix::fs::symlink(node_sdk_modules(), dir.join("node_modules"))
+        .expect("link the SDK modules");
+    std::fs::write(
+        dir.join("invoke.mjs"),
+        "import { handler } from \"./index.mjs\";\n\
+         const answer = await handler(JSON.parse(process.argv[2]));\n\
+         process.stdout.write(JSON.stringify(answer));\n",
+    )
+    .expect("write invoke.mjs");
+}
+
+/// Runs the API function's handler once with node against the emulator, as Lambda would with
+/// the environment the stack gives it; returns its answer (statusCode, body) and what it logged.
+fn invoke_api_function(
+    dir: &Path,
+    emulator: &Emulator,
+    config: &SiteConfig,
+    event: &serde_json::Value,
+) -> (u16, serde_json::Value, String) {
+    let node = which::which("node").expect("node (20 or newer) is on PATH");
+    let mut cmd = std::process::Command::new(node);
+    cmd.arg("invoke.mjs")
+        .arg(event.to_string())
+        .current_dir(dir);
+    emulator.apply_aws_env(&mut cmd);
+    cmd.env("TABLE_NAME", config.name.as_str())
+        .env("SENDER", format!("no-reply@{}", config.domain.as_str()))
+        .env(
+            "ALLOWED_ORIGIN",
+            format!("https://{}", config.domain.as_str()),
+        );
+    let out = cmd.output().expect("node runs");
+    let logged = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "node failed: {logged}");
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("the handler's answer is JSON ({e}): {logged}"));
+    let status = u16::try_from(answer["statusCode"].as_u64().expect("a statusCode"))
+        .expect("an HTTP status");
+    let body = match answer["body"].as_str() {
+        Some("") | None => serde_json::Value::Null,
+        Some(text) => serde_json::from_str(text).expect("a JSON body"),
+    };
+    (status, body, logged)
+}
+
+/// An API Gateway proxy event from a signed-in caller (identity pool credentials).
+fn api_event(method: &str, path: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({
+        "httpMethod": method,
+        "path": path,
+        "headers": { "content-type": "application/json" },
+        "isBase64Encoded": false,
+        "body": body.map(ToString::to_string),
+        "requestContext": { "identity": {
+            "cognitoIdentityId": "us-east-1:0f6b1a2c-3d4e-4f50-8a61-7b8c9d0e1f23"
+        } },
+    })
+}
+
+/// The API's data never sits in a key: DynamoDB refuses an item whose sort key, of the table or
+/// of an index, is over 1024 bytes (moto enforces it too), and the function accepts up to 64 KiB.
+/// The table comes from the generated files through terraform, the code from the generated
+/// api.zip; only the API Gateway -> Lambda invocation is played by the test (moto runs Lambda
+/// functions in docker), with the proxy event API Gateway sends.
+#[test]
+fn the_api_function_stores_and_reads_a_2_kib_item_in_the_generated_table() {
+    no_instance_metadata();
+    let sandbox = Sandbox::start(full_config());
+    let function_dir = sandbox.dir.path().join("function");
+    std::fs::create_dir_all(&function_dir).expect("function folder");
+    unpack_api_function(&sandbox.tf_dir().join("api.zip"), &function_dir);
+    let rt = runtime();
+    let (_, outcome) =
+        rt.block_on(sandbox.apply_targets(vec!["aws_dynamodb_table.main".to_string()]));
+    assert_eq!(
+        outcome.kind,
+        ExitKind::Success,
+        "the table applies: {}",
+        outcome.reason()
+    );
+
+    // 2 KiB of UTF-8 (1024 characters of two bytes each).
+    let data = "\u{e9}".repeat(1024);
+    assert_eq!(data.len(), 2048);
+    let put = api_event(
+        "PUT",
+        "/items/abc",
+        Some(&serde_json::json!({ "data": data })),
+    );
+    let (status, body, logged) =
+        invoke_api_function(&function_dir, &sandbox.emulator, &sandbox.config, &put);
+    assert_eq!(
+        status, 200,
+        "PUT /items/abc: {body}; the function logged: {logged}"
+    );
+    assert_eq!(body["id"], "abc");
+
+    let get = api_event("GET", "/items/abc", None);
+    let (status, body, logged) =
+        invoke_api_function(&function_dir, &sandbox.emulator, &sandbox.config, &get);
+    assert_eq!(
+        status, 200,
+        "GET /items/abc: {body}; the function logged: {logged}"
+    );
+    assert_eq!(body["data"].as_str(), Some(data.as_str()));
+
+    let list = api_event("GET", "/items", None);
+    let (status, body, logged) =
+        invoke_api_function(&function_dir, &sandbox.emulator, &sandbox.config, &list);
+    assert_eq!(
+        status, 200,
+        "GET /items: {body}; the function logged: {logged}"
+    );
+    assert_eq!(body["items"][0]["data"].as_str(), Some(data.as_str()));
+}
+
+/// Sets the emulator's account switch: `false` plays a new AWS account that CloudFront has not
+/// verified yet.
+fn set_cloudfront_verified(emulator: &Emulator, verified: bool) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let url = format!("{}/_siteup/account", emulator.url());
+    agent
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .send(serde_json::json!({ "cloudfront_verified": verified }).to_string())
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+}
+
+/// A new AWS account: CloudFront refuses the distribution, and siteup's sentence says what it
+/// means and what to do (AWS Support, then `siteup up`); once the account is verified, the
+/// same apply goes through. The project keeps the generated providers and sandbox override and
+/// holds one plain distribution: the stack's own waits on its zone and certificate for a minute
+/// and more before it reaches the distribution, and CloudFront's refusal is the same.
+#[test]
+fn a_new_account_s_cloudfront_refusal_reads_as_what_to_do() {
+    no_instance_metadata();
+    let sandbox = Sandbox::start(full_config());
+    let keep = ["versions.tf", "providers.tf", tfgen::SANDBOX_OVERRIDE_FILE];
+    for entry in std::fs::read_dir(sandbox.tf_dir()).expect("the project") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.ends_with(".tf") && !keep.contains(&name) {
+            std::fs::remove_file(&path).expect("remove a generated file");
+        }
+    }
+    std::fs::write(
+        sandbox.tf_dir().join("cloudfront.tf"),
+        r#"resource "aws_cloudfront_distribution" "site" {
+  enabled             = true
+  wait_for_deployment = false
+  origin {
+    domain_name = "example-com-site.s3.us-east-1.amazonaws.com"
+    origin_id   = "site"
+  }
+  default_cache_behavior {
+    target_origin_id       = "site"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+  }
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+  tags = { site = "example.com" }
+}
+"#,
+    )
+    .expect("write cloudfront.tf");
+    set_cloudfront_verified(&sandbox.emulator, false);
+    let rt = runtime();
+    let (_, outcome) = rt.block_on(sandbox.apply_targets(Vec::new()));
+    assert_eq!(outcome.kind, ExitKind::Failed, "{}", outcome.reason());
+    let failure = Failure::of_run("apply", &outcome);
+    assert_eq!(
+        failure,
+        Failure::CloudFrontAccountUnverified,
+        "terraform said: {:#?}",
+        outcome.errors
+    );
+    let text = failure.to_string();
+    assert!(
+        text.contains("AWS Support") && text.contains("`siteup up`"),
+        "{text}"
+    );
+
+    // AWS Support verified the account: the next apply creates the distribution.
+    set_cloudfront_verified(&sandbox.emulator, true);
+    let (_, outcome) = rt.block_on(sandbox.apply_targets(Vec::new()));
+    assert_eq!(
+        outcome.kind,
+        ExitKind::Success,
+        "after verification: {}",
+        outcome.reason()
     );
 }
 

@@ -19,8 +19,12 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     SESv2 identity tags are filed under the identity's ARN.
   * Rules real AWS enforces, each with its documentation source beside it: SES verifies a domain
     only from its DNS records (control_verify), an address only when mail to it reaches a mailbox
-    (its domain has MX records, or is not in the emulator's zones), a Cognito custom domain needs an A record at its
-    parent domain, an ACM certificate in use cannot be deleted.
+    (its domain has MX records, or is not in the emulator's zones), a Cognito custom domain
+    needs an A record at its parent domain, an ACM certificate in use cannot be deleted, a
+    Route 53 zone holding records other than its own SOA and NS cannot be deleted (moto lets a
+    subdomain's NS records through), a Cognito user pool with deletion protection on cannot be
+    deleted; a new account that CloudFront has not verified cannot create a distribution (a
+    switch of the control endpoint).
   * AWS's clocks (read from the emulator's clock, see /_siteup/clock): ACM issues an
     AMAZON_ISSUED certificate only once every validation CNAME is in its Route 53 zone, the
     domain is delegated and moto's own wait (MOTO_ACM_VALIDATION_WAIT, 60 s) has passed; one
@@ -66,8 +70,12 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
                                             domain under ZONE is delegated to its Route 53
                                             zone's nameservers
         POST /_siteup/review               {"status": PENDING|GRANTED|DENIED|FAILED, "region"?}
-        POST /_siteup/reset                moto's own reset plus ours (and the clock's offset;
-                                            the registry's address stays)
+        POST /_siteup/account              {"cloudfront_verified": false} plays a new AWS account
+                                            that CloudFront has not verified yet: creating a
+                                            distribution answers 403 AccessDenied (true: as a
+                                            verified account; reset turns it back to true)
+        POST /_siteup/reset                moto's own reset plus ours (and the clock's offset
+                                            and the account switch; the registry's address stays)
 
 Adding what a future terraform apply needs:
   * a missing operation: write `def handler(req, **path_params) -> Response` (raise ApiError for
@@ -115,8 +123,9 @@ import urllib.request
 import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
+from xml.sax.saxutils import escape as xml_escape
 
-SCRIPT_VERSION = 5
+SCRIPT_VERSION = 7
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -167,6 +176,7 @@ CLOCK = {"offset": 0.0}
 # The sandbox registry's TLD server, {"host", "port"}, once siteup gives it (POST
 # /_siteup/registry); empty: the emulator runs alone and every zone counts as delegated.
 REGISTRY: dict = {}
+ACCOUNT_FLAGS: dict[str, bool] = {"cloudfront_verified": True}  # the account as AWS sees it
 
 # Filled by load_moto() once the imports are known to work.
 M: dict = {}
@@ -252,7 +262,8 @@ def load_moto() -> None:
         MotoRequestHandler,
         create_backend_app,
     )
-    from moto.route53.models import route53_backends
+    from moto.route53.exceptions import HostedZoneNotEmpty
+    from moto.route53.models import Route53Backend, route53_backends
     from moto.core.exceptions import JsonRESTError
     from moto.acm.models import AWSCertificateManagerBackend, CertBundle, acm_backends
     from moto import settings as moto_settings
@@ -284,6 +295,8 @@ def load_moto() -> None:
         SESBackend=SESBackend,
         ses_backends=ses_backends,
         route53_backends=route53_backends,
+        Route53Backend=Route53Backend,
+        HostedZoneNotEmpty=HostedZoneNotEmpty,
         JsonRESTError=JsonRESTError,
         AcmBackend=AWSCertificateManagerBackend,
         CertBundle=CertBundle,
@@ -344,6 +357,17 @@ class ApiError(Exception):
         self.message = message
 
     def response(self, protocol: str) -> Response:
+        if protocol == "rest-xml":
+            body = (
+                '<?xml version="1.0"?>\n<ErrorResponse><Error><Type>Sender</Type>'
+                f"<Code>{xml_escape(self.code)}</Code><Message>{xml_escape(self.message)}</Message>"
+                f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+            ).encode("utf-8")
+            return Response(
+                self.status,
+                body,
+                [("Content-Type", "text/xml"), ("x-amzn-RequestId", str(uuid.uuid4()))],
+            )
         payload = {"__type": self.code, "message": self.message}
         if protocol == "json":
             return json_response(payload, self.status, "application/x-amz-json-1.1")
@@ -1002,6 +1026,34 @@ def reset_our_state() -> None:
         MAILS.clear()
         MAIL_TIMES.clear()
         CLOCK["offset"] = 0.0
+        ACCOUNT_FLAGS["cloudfront_verified"] = True
+
+
+# ---------------------------------------------------------------------------------------------
+# New accounts and CloudFront
+#
+# AWS verifies a new account before it lets it create CloudFront resources: until then,
+# CreateDistribution (and CreateDistributionWithTags, the same path with ?WithTags, which
+# terraform's provider uses) answers HTTP 403 AccessDenied with the message below, and only AWS
+# Support can lift it. Sources: Amazon CloudFront API Reference, CreateDistribution, Errors:
+# AccessDenied, HTTP 403 (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistribution.html);
+# the message as AWS answers it, in the acceptance-test output of hashicorp/terraform-provider-aws
+# pull request 36663 (https://github.com/hashicorp/terraform-provider-aws/pull/36663). No API
+# tells whether an account is verified, so nothing can probe it before the apply.
+
+CLOUDFRONT_UNVERIFIED_MESSAGE = (
+    "Your account must be verified before you can add new CloudFront resources. To verify your "
+    "account, please contact AWS Support (https://console.aws.amazon.com/support/home#/) and "
+    "include this error message."
+)
+
+
+def before_create_distribution(req):
+    with STATE_LOCK:
+        verified = ACCOUNT_FLAGS["cloudfront_verified"]
+    if not verified:
+        raise ApiError(403, "AccessDenied", CLOUDFRONT_UNVERIFIED_MESSAGE)
+    return None
 
 
 def after_moto_reset(req, status, headers, body):
@@ -1036,6 +1088,9 @@ RULES = [
     Rule("Cognito Identity GetIdentityPoolRoles", "cognito-identity", method="POST",
          target=COGNITO_TARGET + "GetIdentityPoolRoles", replace=get_identity_pool_roles,
          protocol="json"),
+    Rule("CloudFront CreateDistribution (a new account)", "cloudfront", method="POST",
+         path=r"/2020-05-31/distribution/?", before=before_create_distribution,
+         protocol="rest-xml"),
     Rule("moto reset", "moto-api", method="POST", path=r"/moto-api/reset/?",
          after=after_moto_reset),
 ]
@@ -1380,6 +1435,41 @@ def wrap_acm_delete_certificate(original):
     return delete_certificate
 
 
+def wrap_route53_delete_hosted_zone(original):
+    # A hosted zone can be deleted only while it holds nothing but its default SOA and NS
+    # records: those of the zone's own name. moto lets any NS record through (a delegation to a
+    # subdomain, say). Source: Amazon Route 53 API Reference, DeleteHostedZone
+    # (https://docs.aws.amazon.com/Route53/latest/APIReference/API_DeleteHostedZone.html):
+    # "You can delete a hosted zone only if it contains only the default SOA record and NS
+    # resource record sets", else HostedZoneNotEmpty.
+    def delete_hosted_zone(self, id_):
+        zone = self.get_hosted_zone(id_)
+        apex = bare(zone.name)
+        for rrset in list(zone.rrsets):
+            if rrset.type not in ("SOA", "NS") or bare(rrset.name) != apex:
+                raise M["HostedZoneNotEmpty"]()
+        return original(self, id_)
+    return delete_hosted_zone
+
+
+def wrap_cognito_delete_user_pool(original):
+    # A user pool with deletion protection on cannot be deleted until an UpdateUserPool turns it
+    # off; moto deletes it. Source: Amazon Cognito API Reference, CreateUserPool,
+    # DeletionProtection (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPool.html#CognitoUserPools-CreateUserPool-request-DeletionProtection):
+    # "When you try to delete a protected user pool in a DeleteUserPool API request, Amazon
+    # Cognito returns an InvalidParameterException error."
+    def delete_user_pool(self, user_pool_id):
+        pool = self.describe_user_pool(user_pool_id)
+        if (pool.extended_config or {}).get("DeletionProtection") == "ACTIVE":
+            raise M["JsonRESTError"](
+                "InvalidParameterException",
+                "The user pool cannot be deleted because deletion protection is activated. "
+                "Deletion protection must be inactivated first.",
+            )
+        return original(self, user_pool_id)
+    return delete_user_pool
+
+
 def wrapped_methods():
     """(class, method name, factory): the factory gets moto's method and returns ours."""
     return [
@@ -1389,10 +1479,13 @@ def wrapped_methods():
         (M["cognitoidp_models"].CognitoIdpBackend, "create_user_pool_domain",
          wrap_cognito_create_user_pool_domain),
         (M["cognitoidp_models"].CognitoIdpUserPoolDomain, "to_json", wrap_cognito_domain_to_json),
+        (M["cognitoidp_models"].CognitoIdpBackend, "delete_user_pool",
+         wrap_cognito_delete_user_pool),
         (M["AcmBackend"], "delete_certificate", wrap_acm_delete_certificate),
         (M["AcmBackend"], "request_certificate", wrap_acm_request_certificate),
         (M["CertBundle"], "check", wrap_acm_check),
         (M["CertBundle"], "describe", wrap_acm_describe),
+        (M["Route53Backend"], "delete_hosted_zone", wrap_route53_delete_hosted_zone),
         (M["lambda_models"].LambdaFunction, "__init__", wrap_lambda_init),
         (M["lambda_models"].LambdaFunction, "update_configuration",
          wrap_lambda_update_configuration),
@@ -1510,6 +1603,7 @@ def control_state(_body):
             "accounts": accounts,
             "verification_mails": mails,
             "identity_pool_roles": all_identity_pool_roles(),
+            "account": dict(ACCOUNT_FLAGS),
         }
 
 
@@ -2053,6 +2147,18 @@ def control_review(body):
     return 200, {"regions": result}
 
 
+def control_account(body):
+    verified = body.get("cloudfront_verified")
+    if not isinstance(verified, bool):
+        return 400, {
+            "error": "give the account's CloudFront verification as a boolean, e.g. "
+            "{\"cloudfront_verified\": false} for a new account"
+        }
+    with STATE_LOCK:
+        ACCOUNT_FLAGS["cloudfront_verified"] = verified
+        return 200, dict(ACCOUNT_FLAGS)
+
+
 def control_reset(_body):
     with STATE_LOCK:
         M["moto_api_backend"].reset()
@@ -2067,6 +2173,7 @@ CONTROL_ROUTES = {
     ("POST", "clock"): control_clock,
     ("POST", "registry"): control_registry,
     ("POST", "review"): control_review,
+    ("POST", "account"): control_account,
     ("POST", "reset"): control_reset,
 }
 

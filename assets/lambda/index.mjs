@@ -13,6 +13,8 @@
 //                        can mail; answered 503 when siteup was given no inbox)
 //
 // Items live in the single table as pk = "USER#<identity>", sk = "ITEM#<id>", data = <data>.
+// Only pk and sk are keys (the table's, and the inverted index's: hash sk, range pk); data never
+// is: DynamoDB refuses an item whose sort key, of the table or an index, is over 1024 bytes.
 // The AWS SDK v3 ships with the nodejs22.x runtime: nothing to bundle.
 
 import {

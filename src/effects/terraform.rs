@@ -19,8 +19,8 @@ use crate::site::SiteConfig;
 use crate::terraform::plan_review::{Approval, CONFIRM_WORD};
 use crate::terraform::progress::ResourceStatus;
 use crate::terraform::{
-    ApplyProgress, ExitKind, InitOptions, PlanOptions, PlanReview, RunEvent, RunOutcome,
-    RunTracker, Terraform, TfCommand, TfEvent,
+    ApplyProgress, ExitKind, InitOptions, PlanOptions, PlanReview, RunEvent, RunTracker, Terraform,
+    TfCommand, TfEvent,
 };
 use crate::tfgen;
 use crate::wizard::Phase;
@@ -201,7 +201,7 @@ impl TerraformHandler {
         if outcome.succeeded() {
             Ok(())
         } else {
-            Err(run_failure("init", &outcome))
+            Err(Failure::of_run("init", &outcome))
         }
     }
 
@@ -284,7 +284,7 @@ impl TerraformHandler {
                 Some(lock) if outcome.kind != ExitKind::Interrupted => Failure::StateLocked {
                     holder: lock.describe(time::OffsetDateTime::now_utc()),
                 },
-                _ => run_failure("plan", &outcome),
+                _ => Failure::of_run("plan", &outcome),
             });
         }
         let diagnostics = crate::terraform::events::diagnostics_of(&events);
@@ -353,10 +353,7 @@ impl TerraformHandler {
         match outcome {
             Some(o) if o.succeeded() => ApplyResult::Applied,
             Some(o) if o.kind == ExitKind::Interrupted => ApplyResult::Interrupted,
-            Some(o) => ApplyResult::Failed(Failure::RunFailed {
-                command: "apply",
-                reason: o.reason(),
-            }),
+            Some(o) => ApplyResult::Failed(Failure::of_run("apply", &o)),
             None => ApplyResult::Failed(Failure::RunLost),
         }
     }
@@ -422,18 +419,6 @@ impl TerraformJobs for TerraformHandler {
 
     fn kill(&self) {
         let _ = self.runs.force_kill();
-    }
-}
-
-/// The failure of a terraform run that did not succeed: an interrupted one says so.
-fn run_failure(command: &'static str, outcome: &RunOutcome) -> Failure {
-    if outcome.kind == ExitKind::Interrupted {
-        Failure::RunInterrupted { command }
-    } else {
-        Failure::RunFailed {
-            command,
-            reason: outcome.reason(),
-        }
     }
 }
 

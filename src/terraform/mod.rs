@@ -6,6 +6,8 @@
 //! - [`plan_review`]: a saved plan grouped and ordered, dangers named, the approval gate.
 //! - [`progress`]: the apply, resource by resource, as a pure fold.
 //! - [`lock`]: "state locked" as a [`LockInfo`], its wording, and force-unlock safety.
+//! - [`refusals`]: AWS refusals siteup explains in its own words (an account CloudFront has not
+//!   verified).
 //! - [`version`]: finding terraform and checking it is 1.11 or newer.
 //! - [`quick`]: short read-only commands with a bound (stopped when they pass it).
 //! - [`runs`]: terraform's output files and run records; finding a terraform still running.
@@ -20,6 +22,7 @@ pub(crate) mod outputs;
 pub mod plan_review;
 pub mod progress;
 pub(crate) mod quick;
+pub(crate) mod refusals;
 pub mod runner;
 pub mod runs;
 pub(crate) mod version;

@@ -158,8 +158,8 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
             "SES: the domain identity with Easy DKIM (its three DKIM CNAME records are also its \
              verification: SES v2 has no separate verification TXT record), the MAIL FROM domain \
              `mail.` with its MX and SPF records, a DMARC record (`p=none`: monitor first, tighten \
-             later), the owner's inbox as an address identity (if given: while the account is in the \
-             SES sandbox, mail reaches only verified addresses) and the domain's own MX records \
+             later), the owner's inbox as an address identity (if given: until SES grants production \
+             access, mail reaches only verified addresses) and the domain's own MX records \
              (if any). No sender address is verified: the domain identity covers all of them."
                 .into(),
         ),
@@ -188,7 +188,7 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
         (
             "database.tf",
             format!(
-                "one DynamoDB table (keys `pk` and `sk`; index `{TABLE_INDEX}` on `sk` and `data`), \
+                "one DynamoDB table (keys `pk` and `sk`; index `{TABLE_INDEX}` on `sk` and `pk`), \
                  on-demand billing, point-in-time recovery, protected from destruction and with \
                  DynamoDB's deletion protection on."
             ),

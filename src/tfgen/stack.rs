@@ -477,8 +477,8 @@ pub(crate) fn email(c: &Ctx) -> TfFile {
         "email.tf",
         "Sending email with SES: the domain identity with Easy DKIM (its three CNAME records are\n\
          also what verifies the domain), a MAIL FROM domain with its MX and SPF records, a DMARC\n\
-         policy, the owner's inbox (verified so that mail reaches it while the account is in the\n\
-         SES sandbox), and what happens to mail sent to the domain.\n\
+         policy, the owner's inbox if one was given (verified so that mail reaches it before SES\n\
+         grants production access), and what happens to mail sent to the domain.\n\
          Nothing here waits for verification: SES verifies the domain by itself once the zone's\n\
          delegation is live.",
     );
@@ -854,10 +854,11 @@ pub(crate) fn database(c: &Ctx) -> TfFile {
     let mut f = TfFile::new(
         "database.tf",
         "One DynamoDB table for all the site's data (single-table design): items keyed by pk and\n\
-         sk, and a secondary index on sk and data to query the other way round. On-demand\n\
-         billing, point-in-time recovery, and protected from destruction twice: by Terraform\n\
-         (prevent_destroy) and by DynamoDB itself (deletion protection, which also stops a delete\n\
-         from the console, the CLI or another tool).",
+         sk, and a secondary index on sk and pk to query the other way round. An item's data is\n\
+         never a key: DynamoDB refuses an item whose sort key (of the table or of an index) is\n\
+         over 1024 bytes. On-demand billing, point-in-time recovery, and protected from\n\
+         destruction twice: by Terraform (prevent_destroy) and by DynamoDB itself (deletion\n\
+         protection, which also stops a delete from the console, the CLI or another tool).",
     );
     let attribute = |n: &str| {
         Block::new("attribute")
@@ -871,12 +872,15 @@ pub(crate) fn database(c: &Ctx) -> TfFile {
             .attr("range_key", s("sk"))
             .block(attribute("pk"))
             .block(attribute("sk"))
-            .block(attribute("data"))
+            // The inverted index. Source: Amazon DynamoDB Developer Guide, "Service, account,
+            // and table quotas" (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html):
+            // a partition key value is at most 2048 bytes and a sort key value at most 1024,
+            // index keys included; the API function stores up to 64 KiB of data per item.
             .block(
                 Block::new("global_secondary_index")
                     .attr("name", s(TABLE_INDEX))
                     .attr("hash_key", s("sk"))
-                    .attr("range_key", s("data"))
+                    .attr("range_key", s("pk"))
                     .attr("projection_type", s("ALL")),
             )
             .block(Block::new("point_in_time_recovery").attr("enabled", true))
