@@ -739,6 +739,40 @@ out["delete_cert_used_by_api"] = code(lambda: boto3.client("acm").delete_certifi
 print(json.dumps(out))
 "#;
 
+const PROTECTED_POOL_SCRIPT: &str = r#"
+import json, boto3, botocore
+out = {}
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
+idp = boto3.client("cognito-idp")
+pool = idp.create_user_pool(PoolName="users", DeletionProtection="ACTIVE")["UserPool"]["Id"]
+out["delete_protected"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
+out["still_there"] = idp.describe_user_pool(UserPoolId=pool)["UserPool"]["Id"] == pool
+idp.update_user_pool(UserPoolId=pool, DeletionProtection="INACTIVE")
+out["delete_unprotected"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
+print(json.dumps(out))
+"#;
+
+/// A user pool with deletion protection active cannot be deleted (moto deletes it); once the
+/// protection is off, it can.
+#[test]
+fn a_user_pool_with_deletion_protection_is_not_deleted() {
+    let emulator = start();
+    let out = boto3(&emulator, PROTECTED_POOL_SCRIPT, &[]);
+    assert!(
+        out["delete_protected"].as_str().is_some_and(|s| s
+            .starts_with("InvalidParameterException")
+            && s.contains("deletion protection")),
+        "{out}"
+    );
+    assert_eq!(out["still_there"], Value::Bool(true), "{out}");
+    assert_eq!(out["delete_unprotected"], "ok", "{out}");
+}
+
 /// Two rules of real AWS that moto lacks: a Cognito custom domain needs an A record at its
 /// parent domain, and a certificate in use (by a Cognito domain, an API Gateway domain name or
 /// a CloudFront distribution) cannot be deleted.

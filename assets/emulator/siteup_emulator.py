@@ -19,7 +19,9 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     SESv2 identity tags are filed under the identity's ARN.
   * Rules real AWS enforces, each with its documentation source beside it: SES verifies a domain
     only from its DNS records (control_verify), a Cognito custom domain needs an A record at its
-    parent domain, an ACM certificate in use cannot be deleted.
+    parent domain, an ACM certificate in use cannot be deleted, a Cognito user pool whose
+    deletion protection is active cannot be deleted (moto already refuses a protected DynamoDB
+    table).
   * Bucket policy conditions evaluated as AWS does (a statement whose conditions do not hold does
     not apply; requests count as HTTPS), so the generated "deny plain HTTP" statement does not
     deny everything.
@@ -82,7 +84,7 @@ import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 
-SCRIPT_VERSION = 3
+SCRIPT_VERSION = 4
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -1281,6 +1283,23 @@ def wrap_acm_delete_certificate(original):
     return delete_certificate
 
 
+def wrap_cognito_delete_user_pool(original):
+    # A user pool whose deletion protection is active cannot be deleted: Cognito answers
+    # InvalidParameterException until an UpdateUserPool sets DeletionProtection to INACTIVE.
+    # Source: Amazon Cognito Developer Guide, "User pool deletion protection"
+    # (https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-deletion-protection.html).
+    def delete_user_pool(self, user_pool_id):
+        pool = self.describe_user_pool(user_pool_id)
+        if (pool.extended_config or {}).get("DeletionProtection") == "ACTIVE":
+            raise M["JsonRESTError"](
+                "InvalidParameterException",
+                f"The user pool {user_pool_id} cannot be deleted because deletion protection is "
+                "activated. Deletion protection must be inactivated first.",
+            )
+        return original(self, user_pool_id)
+    return delete_user_pool
+
+
 def wrapped_methods():
     """(class, method name, factory): the factory gets moto's method and returns ours."""
     return [
@@ -1291,6 +1310,8 @@ def wrapped_methods():
          wrap_cognito_create_user_pool_domain),
         (M["cognitoidp_models"].CognitoIdpUserPoolDomain, "to_json", wrap_cognito_domain_to_json),
         (M["AcmBackend"], "delete_certificate", wrap_acm_delete_certificate),
+        (M["cognitoidp_models"].CognitoIdpBackend, "delete_user_pool",
+         wrap_cognito_delete_user_pool),
         (M["lambda_models"].LambdaFunction, "__init__", wrap_lambda_init),
         (M["lambda_models"].LambdaFunction, "update_configuration",
          wrap_lambda_update_configuration),

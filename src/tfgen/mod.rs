@@ -124,7 +124,8 @@ pub enum Phase {
     StateBootstrap,
     /// Everything that does not wait on a human: the zone, SES identities and all their records,
     /// certificate requests and their validation records (not the validations), buckets, table,
-    /// log group, Lambda, IAM and the REST API without its custom domain.
+    /// log group, Lambda, IAM and the REST API without its custom domain. Once a certificate's
+    /// user exists (the stack is live), everything: see [`phase_targets_given`].
     Foundation,
     /// Everything (no targets).
     Full,
