@@ -14,8 +14,10 @@
 //!   At the end: done, the same zone and nameservers throughout, nothing created twice.
 //! - `parts_changed_after_done_reach_done_again_in_both_directions`: one journey to done in
 //!   us-east-1 (where the API's name is on the certificate CloudFront and Cognito use), then the
-//!   API removed and added back in siteup.toml, each time `siteup up --yes` stopping for the
-//!   review of what it destroys or replaces and `siteup --plain` applying it to done; then the
+//!   API removed and added back in siteup.toml (the second time with a journal that does not
+//!   record the foundation, so the foundation phase runs on the live stack), each time
+//!   `siteup up --yes` stopping for the review of what it destroys or replaces and
+//!   `siteup --plain` applying it to done; then the
 //!   users part removed, which `up` refuses before applying anything (the user pool's deletion
 //!   protection), and put back.
 
@@ -308,8 +310,11 @@ fn parts_changed_after_done_reach_done_again_in_both_directions() {
 
     // Each change: `up --yes` stops for the review (it destroys or replaces), applying nothing;
     // the plain mode shows the plan, the user types the word, and the journey is done again.
-    let change = |parts: siteup::site::Parts, what: &str| {
+    let change = |parts: siteup::site::Parts, what: &str, forget_foundation: bool| {
         p.set_parts(parts);
+        if forget_foundation {
+            p.forget_foundation();
+        }
         let applies = p.applies();
         let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
         up.expect_code(WAITING);
@@ -351,14 +356,18 @@ fn parts_changed_after_done_reach_done_again_in_both_directions() {
         logging: false,
         ..all
     };
-    let status = change(without_api, "the API removed");
+    // Removing: the journal trusts the finished foundation, so the stack phase applies it.
+    let status = change(without_api, "the API removed", false);
     assert!(
         status["outputs"]["api_url"]
             .as_str()
             .is_none_or(str::is_empty),
         "no API any more: {status:#}"
     );
-    let status = change(all, "the API added back");
+    // Adding, in a project whose journal does not record the foundation (as in a new checkout
+    // of a live project): the foundation phase runs on the live stack, and must move CloudFront
+    // and the Cognito domain to the new certificate in the same apply.
+    let status = change(all, "the API added back", true);
     assert!(
         status["outputs"]["api_url"]
             .as_str()

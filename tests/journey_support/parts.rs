@@ -22,6 +22,17 @@ impl Project {
         settings::save(&self.root, &toml).expect("write siteup.toml");
     }
 
+    /// Drops the foundation step from the journal, as in a new checkout of a live project (the
+    /// journal is not committed): the next run plans the foundation phase again.
+    pub(crate) fn forget_foundation(&self) {
+        let mut journal = self.journal();
+        assert!(
+            journal.steps.remove("foundation").is_some(),
+            "the journal records the foundation"
+        );
+        journal.save(&self.state_dir()).expect("write the journal");
+    }
+
     /// `siteup --plain` with answers given as its questions come: every plan is approved (`y`,
     /// then the word a destructive plan asks for); any other question fails the test. Returns
     /// the finished run and the plan summaries it approved.
