@@ -43,6 +43,13 @@ pub enum Failure {
     },
     /// Moving the state to S3 stopped.
     StateMove { problem: String },
+    /// The plan deletes objects whose deletion protection is on (AWS would refuse halfway
+    /// through the apply): each as "human type (address)", and the siteup.toml lines that keep
+    /// them.
+    ProtectedDeletion {
+        objects: Vec<String>,
+        keep: Vec<&'static str>,
+    },
     /// An apply was asked for without a reviewed plan.
     NoReviewedPlan,
     /// The reviewed plan could not be approved.
@@ -98,6 +105,17 @@ impl fmt::Display for Failure {
                 "terraform {command} printed something siteup could not read ({problem}); run siteup again, and check that terraform is 1.11 or newer."
             ),
             Failure::StateMove { problem } => sentence(problem),
+            Failure::ProtectedDeletion { objects, keep } => {
+                let keep = if keep.is_empty() {
+                    "undo the change in siteup.toml".to_string()
+                } else {
+                    format!("put `{}` back in siteup.toml", keep.join("` and `"))
+                };
+                format!(
+                    "The plan would delete {}, whose deletion protection is on because it holds your data, so siteup applied nothing; {keep} and run siteup again, or, to delete the data for good, turn its deletion protection off in the AWS console first.",
+                    objects.join(" and ")
+                )
+            }
             Failure::NoReviewedPlan => {
                 "There is no reviewed plan to apply; plan again.".into()
             }
@@ -251,6 +269,14 @@ mod tests {
             },
             Failure::StateMove {
                 problem: "the copy differs".into(),
+            },
+            Failure::ProtectedDeletion {
+                objects: vec!["the Cognito user pool (aws_cognito_user_pool.main)".into()],
+                keep: vec!["users = true"],
+            },
+            Failure::ProtectedDeletion {
+                objects: vec!["the DynamoDB table (aws_dynamodb_table.main)".into()],
+                keep: vec![],
             },
             Failure::NoReviewedPlan,
             Failure::NotApproved {

@@ -12,6 +12,14 @@
 //!   apply; each time a new siteup resumes. `siteup up` stops at the nameserver checkpoint with
 //!   exit code 2 naming the four nameservers and continues after the sandbox registrar change.
 //!   At the end: done, the same zone and nameservers throughout, nothing created twice.
+//! - `parts_changed_after_done_reach_done_again_in_both_directions`: one journey to done in
+//!   us-east-1 (where the API's name is on the certificate CloudFront and Cognito use), then the
+//!   API removed and added back in siteup.toml (the second time with a journal that does not
+//!   record the foundation, so the foundation phase runs on the live stack), each time
+//!   `siteup up --yes` stopping for the review of what it destroys or replaces and
+//!   `siteup --plain` applying it to done; then the
+//!   users part removed, which `up` refuses before applying anything (the user pool's deletion
+//!   protection), and put back.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
 
@@ -20,6 +28,8 @@ mod checks;
 #[path = "journey_support/full.rs"]
 mod full;
 mod journey_support;
+#[path = "journey_support/parts.rs"]
+mod parts;
 #[path = "support/sandbox.rs"]
 mod sandbox;
 #[path = "support/tf.rs"]
@@ -36,6 +46,7 @@ use watch::SHORT_TIMEOUT;
 
 /// The exit codes of the headless commands (`siteup --help`).
 const DONE: i32 = 0;
+const FAILED: i32 = 1;
 const WAITING: i32 = 2;
 
 /// How long the test waits for siteup to reach a kill point.
@@ -276,6 +287,117 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
         "after 5 kills: done, zone {zone_id} kept, {} resources each once in the emulator",
         check.checked
     );
+}
+
+/// Issue 14, defect 4: adding or removing a part after the site is live. In us-east-1 the API's
+/// custom domain shares the main certificate, so each change replaces the certificate that
+/// CloudFront and the Cognito domain hold; the sandbox, like ACM, refuses to delete a
+/// certificate still attached, so a change that leaves a user behind fails here.
+#[test]
+fn parts_changed_after_done_reach_done_again_in_both_directions() {
+    let p = Project::new("parts");
+    let run = p.run(&["sandbox", "--headless", "--auto"], JOURNEY_TIMEOUT);
+    run.expect_code(DONE);
+    eprintln!("sandbox --headless --auto: done in {:.0} s", run.secs);
+    let all = p.config().parts;
+    assert_eq!(
+        all,
+        siteup::site::Parts::all(),
+        "the default answers have every part"
+    );
+    let zone = p.status()["outputs"]["zone_id"].clone();
+
+    // Each change: `up --yes` stops for the review (it destroys or replaces), applying nothing;
+    // the plain mode shows the plan, the user types the word, and the journey is done again.
+    let change = |parts: siteup::site::Parts, what: &str, forget_foundation: bool| {
+        p.set_parts(parts);
+        if forget_foundation {
+            p.forget_foundation();
+        }
+        let applies = p.applies();
+        let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
+        up.expect_code(WAITING);
+        assert!(
+            up.stdout.contains("destroys or replaces") && up.stdout.contains("nothing was applied"),
+            "{what}: `up --yes` stops for a review: {}",
+            up.describe()
+        );
+        assert_eq!(
+            p.applies(),
+            applies,
+            "{what}: nothing was applied before the review"
+        );
+        let (plain, approved) = p.approve_plans_in_plain_mode(JOURNEY_TIMEOUT);
+        plain.expect_code(DONE);
+        assert_eq!(
+            approved.len(),
+            1,
+            "{what}: one plan, one apply: {approved:?}\n{}",
+            plain.describe()
+        );
+        assert_eq!(p.applies(), applies + 1, "{what}: one apply");
+        let status = p.status();
+        p.assert_all_done(&status);
+        assert_eq!(status["outputs"]["zone_id"], zone, "{what}: the same zone");
+        // The state and the emulator hold what the files declare, each once: the old
+        // certificate is gone, the new one issued, nothing created twice.
+        let check = p.assert_whole_stack(&status);
+        eprintln!(
+            "{what}: {} ({} resources, {} certificate(s))",
+            approved[0],
+            check.checked,
+            check.count("certificates")
+        );
+        status
+    };
+    let without_api = siteup::site::Parts {
+        api: false,
+        logging: false,
+        ..all
+    };
+    // Removing: the journal trusts the finished foundation, so the stack phase applies it.
+    let status = change(without_api, "the API removed", false);
+    assert!(
+        status["outputs"]["api_url"]
+            .as_str()
+            .is_none_or(str::is_empty),
+        "no API any more: {status:#}"
+    );
+    // Adding, in a project whose journal does not record the foundation (as in a new checkout
+    // of a live project): the foundation phase runs on the live stack, and must move CloudFront
+    // and the Cognito domain to the new certificate in the same apply.
+    let status = change(all, "the API added back", true);
+    assert!(
+        status["outputs"]["api_url"]
+            .as_str()
+            .is_some_and(|u| !u.is_empty()),
+        "the API is back: {status:#}"
+    );
+
+    // Removing a part that holds data: the plan is refused before anything is applied, in one
+    // sentence saying what to do.
+    p.set_parts(siteup::site::Parts {
+        users: false,
+        ..without_api
+    });
+    let applies = p.applies();
+    let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
+    up.expect_code(FAILED);
+    let said = format!("{}{}", up.stdout, up.stderr);
+    assert!(
+        said.contains("deletion protection is on") && said.contains("users = true"),
+        "the refusal says why and what to do: {}",
+        up.describe()
+    );
+    assert_eq!(p.applies(), applies, "nothing was applied");
+    // Put back: done, nothing to apply, the stack whole.
+    p.set_parts(all);
+    let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
+    up.expect_code(DONE);
+    assert_eq!(p.applies(), applies, "nothing to apply");
+    let status = p.status();
+    p.assert_all_done(&status);
+    p.assert_whole_stack(&status);
 }
 
 impl journey_support::Running {

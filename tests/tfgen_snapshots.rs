@@ -568,6 +568,87 @@ fn the_names_siteup_reads_are_the_names_the_stack_writes() {
     assert!(tfgen::resource_addresses(&config).contains(&ZONE_ADDRESS.to_string()));
 }
 
+/// Changing the parts of a live stack (issue 14, defect 4). A certificate whose names change is
+/// replaced, and ACM refuses to delete the old one while anything holds it: every certificate
+/// is created before the old one is destroyed, every resource that holds one is named in
+/// `names::CERTIFICATE_USERS`, and when a stack with any of them changes to other parts (same
+/// region), the foundation phase moves every user in the same apply as the certificates it
+/// replaces or deletes. Before the stack is live, the foundation stays targeted.
+#[test]
+fn a_part_changed_on_a_live_stack_moves_every_certificate_user_in_the_same_apply() {
+    let configs = all_configs();
+    for (label, config) in &configs {
+        let blocks = resource_blocks(&render(config, Backend::Local));
+        for (address, body) in &blocks {
+            if address.starts_with("aws_acm_certificate.") {
+                assert!(
+                    body.contains("create_before_destroy = true"),
+                    "{label}: {address} is replaced create-before-destroy: {body}"
+                );
+            }
+            let holds_certificate = body.contains("aws_acm_certificate_validation.")
+                && !address.starts_with("aws_acm_certificate_validation.");
+            assert_eq!(
+                holds_certificate,
+                tfgen::names::CERTIFICATE_USERS.contains(&address.as_str()),
+                "{label}: {address} holds a certificate exactly when CERTIFICATE_USERS names it"
+            );
+        }
+        // Nothing applied yet, or only the foundation: the foundation stays targeted.
+        let foundation = tfgen::phase_targets(config, Phase::Foundation);
+        assert!(!foundation.is_empty());
+        assert_eq!(
+            tfgen::phase_targets_given(config, Phase::Foundation, &foundation),
+            foundation,
+            "{label}: a stack without certificate users keeps its foundation targets"
+        );
+    }
+    let mut checked = 0;
+    for (_, from) in &configs {
+        // The live stack: everything of `from` applied (with instance keys, as state list
+        // prints them).
+        let state: Vec<String> = tfgen::resource_addresses(from)
+            .into_iter()
+            .map(|a| {
+                if a.starts_with("aws_route53_record.certificate") {
+                    format!("{a}[\"{}\"]", from.domain.as_str())
+                } else {
+                    a
+                }
+            })
+            .collect();
+        if !tfgen::has_certificate_user(&state) {
+            continue;
+        }
+        for (_, to) in &configs {
+            if to.region != from.region || to.parts == from.parts {
+                continue;
+            }
+            let targets = tfgen::phase_targets_given(to, Phase::Foundation, &state);
+            if targets.is_empty() {
+                checked += 1;
+                continue; // everything, users included
+            }
+            let now: BTreeSet<String> = tfgen::resource_addresses(to).into_iter().collect();
+            let users: Vec<&str> = tfgen::names::CERTIFICATE_USERS
+                .into_iter()
+                .filter(|u| now.contains(*u) || state.iter().any(|s| s == u))
+                .collect();
+            for user in users {
+                assert!(
+                    targets.iter().any(|t| t == user),
+                    "{:?} -> {:?} in {}: the foundation apply of the live stack leaves {user} behind: {targets:?}",
+                    from.parts,
+                    to.parts,
+                    to.region.as_str()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "{checked} changes checked");
+}
+
 #[test]
 fn rendering_is_deterministic() {
     for (_, config) in all_configs().into_iter().take(4) {

@@ -125,7 +125,7 @@ from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 from xml.sax.saxutils import escape as xml_escape
 
-SCRIPT_VERSION = 7
+SCRIPT_VERSION = 8
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"

@@ -226,10 +226,18 @@ impl TerraformHandler {
                 problem: e.to_string(),
             })?;
         }
+        // A stack that already has a certificate's users (a part changed after the site went
+        // live, or a new checkout of a live project) is planned whole: see
+        // `tfgen::phase_targets_given`.
+        let state = if phase == Phase::Foundation {
+            self.terraform().state_list().await?
+        } else {
+            Vec::new()
+        };
         let mut options = PlanOptions {
             out: Some(out.clone()),
             lock_timeout: Some(LOCK_TIMEOUT),
-            targets: tfgen::phase_targets(&config, phase),
+            targets: tfgen::phase_targets_given(&config, phase, &state),
             ..PlanOptions::default()
         };
         let mut review = self.plan_and_review(&options, &out).await?;
@@ -243,6 +251,7 @@ impl TerraformHandler {
             options.replace = replaced.iter().map(|e| e.address.clone()).collect();
             review = self.plan_and_review(&options, &out).await?;
         }
+        refuse_protected_deletions(&review)?;
         let mut facts = plan_facts(&review);
         let explained: Vec<String> = replaced
             .into_iter()
@@ -420,6 +429,33 @@ impl TerraformJobs for TerraformHandler {
     fn kill(&self) {
         let _ = self.runs.force_kill();
     }
+}
+
+/// A plan that deletes an object whose deletion protection is on (the table, the user pool:
+/// the parts that hold data) would stop halfway through its apply, after deleting what comes
+/// before it: refuse it before anything is applied, saying how to keep the data.
+fn refuse_protected_deletions(review: &PlanReview) -> Result<(), Failure> {
+    let protected: Vec<_> = review.protected_deletions().collect();
+    if protected.is_empty() {
+        return Ok(());
+    }
+    let mut keep: Vec<&'static str> = protected
+        .iter()
+        .filter_map(|i| match i.resource_type.as_str() {
+            "aws_dynamodb_table" => Some("database = true"),
+            "aws_cognito_user_pool" => Some("users = true"),
+            _ => None,
+        })
+        .collect();
+    keep.sort_unstable();
+    keep.dedup();
+    Err(Failure::ProtectedDeletion {
+        objects: protected
+            .iter()
+            .map(|i| format!("the {} ({})", i.human_type, i.address))
+            .collect(),
+        keep,
+    })
 }
 
 /// The plan's facts for the core and the review pane.

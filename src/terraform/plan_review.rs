@@ -259,6 +259,10 @@ pub struct ReviewItem {
     pub danger: Option<Danger>,
     /// A deposed object (left over from a failed create-before-destroy) is being removed.
     pub deposed: bool,
+    /// The change destroys an object whose deletion protection is on (a DynamoDB table with
+    /// `deletion_protection_enabled`, a Cognito user pool with `deletion_protection = "ACTIVE"`):
+    /// AWS refuses the deletion, so an apply would stop half done.
+    pub deletion_protected: bool,
 }
 
 impl ReviewItem {
@@ -570,6 +574,19 @@ struct WireChange {
     /// Set when an `import` block takes an existing object under management.
     #[serde(default)]
     importing: Option<serde_json::Value>,
+    /// The object as it is now (null for a creation).
+    #[serde(default)]
+    before: Option<serde_json::Value>,
+}
+
+/// Whether `before` (a resource's attributes in the plan) has its deletion protection on.
+fn deletion_protection_on(before: Option<&serde_json::Value>) -> bool {
+    before.is_some_and(|b| {
+        b.get("deletion_protection_enabled") == Some(&serde_json::Value::Bool(true))
+            || b.get("deletion_protection")
+                .and_then(serde_json::Value::as_str)
+                == Some("ACTIVE")
+    })
 }
 
 fn kind_of(actions: &[String], importing: bool) -> Option<ChangeKind> {
@@ -607,7 +624,10 @@ impl PlanReview {
                 } else {
                     None
                 };
+                let deletion_protected =
+                    kind.is_destructive() && deletion_protection_on(rc.change.before.as_ref());
                 Some(ReviewItem {
+                    deletion_protected,
                     human_type: human_type(&rc.resource_type),
                     address: rc.address,
                     resource_type: rc.resource_type,
@@ -669,6 +689,11 @@ impl PlanReview {
         self.items
             .iter()
             .filter_map(|i| i.consequence().map(|c| (i, c)))
+    }
+
+    /// The changes that destroy an object whose deletion protection is on: AWS refuses them.
+    pub fn protected_deletions(&self) -> impl Iterator<Item = &ReviewItem> {
+        self.items.iter().filter(|i| i.deletion_protected)
     }
 
     pub fn is_destructive(&self) -> bool {
@@ -908,6 +933,43 @@ mod tests {
             review.render_text().contains("Adopted"),
             "{}",
             review.render_text()
+        );
+    }
+
+    #[test]
+    fn deleting_what_deletion_protection_holds_is_found_from_the_objects_as_they_are() {
+        let change = |address: &str, ty: &str, actions: &[&str], before: serde_json::Value| {
+            serde_json::json!({
+                "address": address, "mode": "managed", "type": ty, "name": "main",
+                "change": {"actions": actions, "before": before}
+            })
+        };
+        let json = serde_json::to_vec(&serde_json::json!({"resource_changes": [
+            change("aws_dynamodb_table.main", "aws_dynamodb_table", &["delete"],
+                serde_json::json!({"deletion_protection_enabled": true})),
+            change("aws_cognito_user_pool.main", "aws_cognito_user_pool", &["delete", "create"],
+                serde_json::json!({"deletion_protection": "ACTIVE"})),
+            // Protection off (turned off by the user): AWS deletes it.
+            change("aws_dynamodb_table.old", "aws_dynamodb_table", &["delete"],
+                serde_json::json!({"deletion_protection_enabled": false})),
+            change("aws_cognito_user_pool.old", "aws_cognito_user_pool", &["delete"],
+                serde_json::json!({"deletion_protection": "INACTIVE"})),
+            // Protected but only updated: nothing is deleted.
+            change("aws_dynamodb_table.kept", "aws_dynamodb_table", &["update"],
+                serde_json::json!({"deletion_protection_enabled": true})),
+            change("aws_route53_record.www", "aws_route53_record", &["create"],
+                serde_json::Value::Null),
+        ]}))
+        .expect("json");
+        let review = PlanReview::from_show_json(&json, None).expect("parses");
+        let mut protected: Vec<&str> = review
+            .protected_deletions()
+            .map(|i| i.address.as_str())
+            .collect();
+        protected.sort_unstable();
+        assert_eq!(
+            protected,
+            ["aws_cognito_user_pool.main", "aws_dynamodb_table.main"]
         );
     }
 

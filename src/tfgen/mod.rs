@@ -124,7 +124,8 @@ pub enum Phase {
     StateBootstrap,
     /// Everything that does not wait on a human: the zone, SES identities and all their records,
     /// certificate requests and their validation records (not the validations), buckets, table,
-    /// log group, Lambda, IAM and the REST API without its custom domain.
+    /// log group, Lambda, IAM and the REST API without its custom domain. Once a certificate's
+    /// user exists (the stack is live), everything: see [`phase_targets_given`].
     Foundation,
     /// Everything (no targets).
     Full,
@@ -194,12 +195,32 @@ pub fn resource_addresses(config: &SiteConfig) -> Vec<String> {
         .collect()
 }
 
-/// The `-target` addresses for `phase` (empty for [`Phase::Full`]: apply everything).
+/// The `-target` addresses for `phase` before anything is applied (empty for [`Phase::Full`]:
+/// apply everything). See [`phase_targets_given`] for a stack that exists.
 ///
 /// Each set is closed under the dependencies that need no human: Terraform adds a target's
 /// dependencies by itself, and nothing in [`Phase::Foundation`] depends on a certificate
 /// validation, CloudFront or Cognito.
 pub fn phase_targets(config: &SiteConfig, phase: Phase) -> Vec<String> {
+    phase_targets_given(config, phase, &[])
+}
+
+/// The `-target` addresses for `phase` when the state already holds `state` (the addresses
+/// `terraform state list` prints).
+///
+/// A certificate is replaced when its names change (a part that serves HTTPS added or removed)
+/// and deleted with the last part that needs it, while its users ([`names::CERTIFICATE_USERS`]:
+/// CloudFront, the Cognito and API custom domains) belong to the full phase. Once one of them
+/// exists, an apply targeted at the foundation would create the new certificate and then try to
+/// delete the old one while they still hold it, which ACM refuses (and the apply stops half
+/// done). So the foundation phase of a stack that has a certificate user applies everything:
+/// each user moves to the new certificate in the same apply, before the old one is deleted
+/// (`create_before_destroy`). Nothing in it waits on a human any more: the domain was delegated
+/// and the certificates validated when the users were created.
+pub fn phase_targets_given(config: &SiteConfig, phase: Phase, state: &[String]) -> Vec<String> {
+    if phase == Phase::Foundation && has_certificate_user(state) {
+        return Vec::new();
+    }
     let wanted = |tier: Tier| match phase {
         Phase::StateBootstrap => tier == Tier::State,
         Phase::Foundation => matches!(tier, Tier::State | Tier::Foundation),
@@ -212,4 +233,13 @@ pub fn phase_targets(config: &SiteConfig, phase: Phase) -> Vec<String> {
         .filter(|(_, tier)| wanted(*tier))
         .map(|(address, _)| address)
         .collect()
+}
+
+/// Whether `state` (addresses from `terraform state list`) holds a resource that uses a
+/// certificate.
+pub fn has_certificate_user(state: &[String]) -> bool {
+    state.iter().any(|address| {
+        let resource = address.split('[').next().unwrap_or(address);
+        names::CERTIFICATE_USERS.contains(&resource)
+    })
 }

@@ -10,6 +10,16 @@ pub const ZONE_NAME: &str = "main";
 /// The generated hosted zone's address: [`ZONE_TYPE`]`.`[`ZONE_NAME`].
 pub const ZONE_ADDRESS: &str = "aws_route53_zone.main";
 
+/// The resources that hold an ACM certificate (in the full tier): the CloudFront distribution,
+/// the Cognito custom domain and the API's custom domain. A certificate cannot be deleted while
+/// one of them holds it, so the apply that replaces or deletes a certificate must include them
+/// (see `tfgen::phase_targets_given`).
+pub const CERTIFICATE_USERS: [&str; 3] = [
+    "aws_cloudfront_distribution.site",
+    "aws_cognito_user_pool_domain.main",
+    "aws_api_gateway_domain_name.api",
+];
+
 /// The names of the stack's outputs (`outputs.tf`).
 pub mod output {
     /// The zone's four nameservers (a list).

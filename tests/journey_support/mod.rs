@@ -6,7 +6,8 @@
 //! The rest is in this folder, each file included with `#[path]` by the tests that use it:
 //! `full.rs` (the whole journey's time limit, the sandbox's folder and emulator), `watch.rs`
 //! (watching a running siteup, the journal), `shim.rs` (a terraform shim first on PATH) and
-//! `checks.rs` (journey.rs's readers of the status, run records and emulator).
+//! `checks.rs` (journey.rs's readers of the status, run records and emulator) and `parts.rs`
+//! (changing the parts in siteup.toml, and approving plans in the plain mode).
 //!
 //! Dropping a [`Project`] stops whatever the journey left running: terraform runs a killed siteup
 //! left behind (by their recorded process id), then the sandbox's emulator and DNS
