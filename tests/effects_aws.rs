@@ -34,6 +34,7 @@ impl DelegationCheck for Registry {
                 waiting_on: StepKind::Human,
                 headline: format!("{domain} -> {}", expected.join(" ")),
                 lines: vec![],
+                reopen: None,
             }
         })
     }
@@ -194,5 +195,28 @@ async fn without_an_inbox_the_inbox_step_is_satisfied_and_nothing_is_resent() {
         fake.state().calls.is_empty(),
         "nothing was asked of SES: {:?}",
         fake.state().calls
+    );
+}
+
+/// SES gave up on the domain after 72 hours: the check says so in one sentence and asks for
+/// the foundation to run again (its plan replaces the identity); a pending one asks nothing.
+#[tokio::test]
+async fn a_domain_ses_gave_up_on_asks_for_the_foundation_again() {
+    let (fake, _aws, checks) = world();
+    fake.state()
+        .domains
+        .insert("example.com".into(), domain(CheckState::Pending));
+    let r = checks.check(StepId::EmailDomain).await;
+    assert_eq!(r.reopen, None, "{r:?}");
+    fake.state()
+        .domains
+        .insert("example.com".into(), domain(CheckState::Failed));
+    let r = checks.check(StepId::EmailDomain).await;
+    assert!(!r.satisfied, "{r:?}");
+    assert_eq!(r.reopen, Some(StepId::Foundation), "{r:?}");
+    assert!(
+        r.headline
+            .starts_with("SES stopped looking for the DKIM records of example.com after 72 hours"),
+        "{r:?}"
     );
 }

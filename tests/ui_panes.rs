@@ -519,6 +519,7 @@ fn ses_reviewing() -> Journey {
             waiting_on: StepKind::Aws,
             headline: "AWS is reviewing the request (case 1234567890).".into(),
             lines: vec!["Submitted 1 h 35 min ago; reviews usually take under a day.".into()],
+            reopen: None,
         },
     );
     j

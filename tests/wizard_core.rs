@@ -115,6 +115,7 @@ impl World {
                             headline.into()
                         },
                         lines: vec![],
+                        reopen: None,
                     },
                 }
             }
@@ -450,6 +451,7 @@ fn a_checkpoint_that_could_not_be_checked_is_not_waiting_on_the_user() {
         waiting_on: StepKind::Human,
         headline: headline.into(),
         lines: vec![],
+        reopen: None,
     };
     let _ = update(
         &mut j,
@@ -486,6 +488,7 @@ fn recheck_delays(j: &mut Journey, step: StepId, n: usize) -> Vec<std::time::Dur
                         waiting_on: StepKind::Human,
                         headline: "set the nameservers at your registrar".into(),
                         lines: vec![],
+                        reopen: None,
                     },
                 },
                 now(),
@@ -554,6 +557,7 @@ fn a_waiting_checkpoint_is_rechecked_fast_then_backs_off_and_check_now_starts_ov
                 waiting_on: StepKind::Human,
                 headline: "delegated".into(),
                 lines: vec![],
+                reopen: None,
             },
         },
         now(),
@@ -564,4 +568,56 @@ fn a_waiting_checkpoint_is_rechecked_fast_then_backs_off_and_check_now_starts_ov
             .any(|e| matches!(e, Effect::Check { step: s, .. } if *s == step)),
         "{fx:?}"
     );
+}
+
+/// Issue 14, defect 3: SES gave up on the domain (72 hours at the registrar). The email
+/// checkpoint's report names the step to run again: the foundation is planned again (its plan
+/// replaces the identity), the checkpoint keeps waiting on AWS, and a second such report in the
+/// same session does not loop.
+#[test]
+fn a_checkpoint_aws_gave_up_on_plans_its_phase_again_once() {
+    let mut j = Journey::new(Mode::Interactive);
+    let records = done_records(&[
+        StepId::Preflight,
+        StepId::Profile,
+        StepId::Generate,
+        StepId::State,
+        StepId::Foundation,
+        StepId::Nameservers,
+    ]);
+    let _ = update(&mut j, resume_migrated(records), now());
+    let gave_up = || Event::Checked {
+        step: StepId::EmailDomain,
+        report: CheckReport {
+            satisfied: false,
+            unchecked: false,
+            waiting_on: StepKind::Aws,
+            headline: "SES stopped looking for the DKIM records of example.com after 72 hours."
+                .into(),
+            lines: vec![],
+            reopen: Some(StepId::Foundation),
+        },
+    };
+    // Settle whatever the resume started, then the check that finds the identity FAILED.
+    j.busy = None;
+    let fx = update(&mut j, gave_up(), now());
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Plan(Phase::Foundation))),
+        "the foundation is planned again: {fx:?}"
+    );
+    assert_eq!(j.status(StepId::Foundation), Status::Running);
+    assert_eq!(j.status(StepId::EmailDomain), Status::WaitingOnAws);
+    // The foundation applies again; SES still reports the old failure once more: no loop.
+    j.busy = None;
+    j.steps
+        .get_mut(&StepId::Foundation)
+        .expect("foundation")
+        .status = Status::Done;
+    let fx = update(&mut j, gave_up(), now());
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Plan(_))),
+        "planned again only once: {fx:?}"
+    );
+    assert_eq!(j.status(StepId::Foundation), Status::Done);
 }

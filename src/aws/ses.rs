@@ -93,6 +93,11 @@ impl DomainIdentityStatus {
                 .is_none_or(|m| m.state == CheckState::Success)
     }
 
+    /// SES stopped trying (72 hours without the records): only a new identity verifies.
+    pub fn gave_up(&self) -> bool {
+        self.exists && (self.dkim == CheckState::Failed || self.verification == CheckState::Failed)
+    }
+
     /// One sentence for the checklist.
     pub fn headline(&self) -> String {
         let d = &self.domain;
@@ -104,9 +109,9 @@ impl DomainIdentityStatus {
         if self.is_ready() {
             return format!("{d} is verified in SES, with DKIM and MAIL FROM.");
         }
-        if self.dkim == CheckState::Failed || self.verification == CheckState::Failed {
+        if self.gave_up() {
             return format!(
-                "SES could not verify {d} (its DKIM records were not found for 72 hours); check that the domain's nameservers are Route 53's, then recreate the identity with the next apply."
+                "SES stopped looking for the DKIM records of {d} after 72 hours; siteup plans the zone and email again to create the identity anew, and SES verifies it minutes after that apply."
             );
         }
         format!(

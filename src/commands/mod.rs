@@ -141,6 +141,7 @@ mod tests {
             waiting_on: StepKind::Aws,
             headline: "Could not reach AWS in eu-west-1 (no network); check your connection and try again.".into(),
             lines: vec![],
+            reopen: None,
         };
         let _ = update(
             &mut j,

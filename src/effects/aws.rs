@@ -9,9 +9,9 @@ use crate::aws::ProfileInfo;
 use crate::aws::{self, AwsApi, AwsEnv, HostedZone, SdkAws, SessionExpiry, Target};
 use crate::failure::Failure;
 use crate::project::settings;
-use crate::wizard::StepKind;
 use crate::wizard::state::CheckReport;
 use crate::wizard::update::ProfileFacts;
+use crate::wizard::{StepId, StepKind};
 
 /// What the journey asks of AWS.
 pub trait AwsChecks: Send + Sync {
@@ -242,6 +242,7 @@ impl AwsChecks for AwsHandler {
                 waiting_on: StepKind::Aws,
                 headline: status.headline(),
                 lines: status.lines(),
+                reopen: status.gave_up().then_some(StepId::Foundation),
             })
         })
     }
@@ -256,6 +257,7 @@ impl AwsChecks for AwsHandler {
                     waiting_on: StepKind::Human,
                     headline: "No inbox was given, so there is nothing to verify: mail from the site reaches only addresses of the domain until SES production access.".into(),
                     lines: vec![],
+                    reopen: None,
                 });
             };
             let s = self.api().await?.sender_identity(inbox.as_str()).await?;
@@ -265,6 +267,7 @@ impl AwsChecks for AwsHandler {
                 waiting_on: StepKind::Human,
                 headline: s.headline(),
                 lines: vec![],
+                reopen: None,
             })
         })
     }
@@ -284,6 +287,7 @@ impl AwsChecks for AwsHandler {
                 waiting_on,
                 headline: a.headline(),
                 lines: a.lines(),
+                reopen: None,
             })
         })
     }

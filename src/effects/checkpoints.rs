@@ -76,5 +76,6 @@ pub fn unchecked(waiting_on: StepKind, failure: &Failure) -> CheckReport {
         waiting_on,
         headline: failure.to_string(),
         lines: vec![],
+        reopen: None,
     }
 }

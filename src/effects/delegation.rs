@@ -49,6 +49,7 @@ impl DelegationCheck for DnsHandler {
                 waiting_on: StepKind::Human,
                 headline,
                 lines,
+                reopen: None,
             }
         })
     }

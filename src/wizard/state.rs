@@ -139,6 +139,10 @@ pub struct CheckReport {
     pub headline: String,
     /// More lines for the pane (both DNS views, DKIM and MAIL FROM, review status...).
     pub lines: Vec<String>,
+    /// AWS gave up waiting (a wait longer than 72 hours): the checkpoint can move on only after
+    /// this step runs again (it replaces what AWS gave up on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reopen: Option<StepId>,
 }
 
 /// One resource's row in the apply progress view.
@@ -319,6 +323,9 @@ pub struct Journey {
     pub check_attempts: BTreeMap<StepId, u32>,
     /// Checkpoints the sandbox already played the human for.
     pub played: std::collections::BTreeSet<StepId>,
+    /// Steps run again because a checkpoint found that AWS gave up waiting (once each per
+    /// session, so a replacement that did not help cannot loop).
+    pub reopened: std::collections::BTreeSet<StepId>,
     /// Set when the journey has stopped.
     pub stop: Option<Stop>,
     /// An effect that is running and whose result is awaited (one terraform job at a time).
@@ -359,6 +366,7 @@ impl Journey {
             checks_in_flight: Default::default(),
             check_attempts: Default::default(),
             played: Default::default(),
+            reopened: Default::default(),
             stop: None,
             busy: None,
             quit_requested: false,

@@ -478,6 +478,22 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
         }
         Event::Checked { step, report } => {
             j.checks_in_flight.remove(&step);
+            // AWS gave up waiting (more than 72 hours at the registrar): the step that created
+            // what it gave up on runs again, and its plan replaces it.
+            if let Some(again) = report.reopen
+                && !report.satisfied
+                && j.status(again) == Status::Done
+                && j.reopened.insert(again)
+            {
+                set(
+                    j,
+                    &mut fx,
+                    again,
+                    Status::NotYet,
+                    Some(format!("runs again: {}", report.headline)),
+                    now,
+                );
+            }
             let status = if report.satisfied {
                 Status::Done
             } else {

@@ -43,6 +43,7 @@ pub(crate) fn delegated() -> Journey {
                 "DKIM: pending (3 CNAME records published)".into(),
                 "MAIL FROM mail.example.com: pending (MX and SPF published)".into(),
             ],
+            reopen: None,
         },
     );
     j
@@ -59,6 +60,7 @@ pub(crate) fn ses_waiting() -> Journey {
             waiting_on: StepKind::Human,
             headline: "The account is in the SES sandbox: request production access.".into(),
             lines: vec!["Sending quota: 200 a day, only to verified addresses.".into()],
+            reopen: None,
         },
     );
     j

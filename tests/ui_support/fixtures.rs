@@ -342,6 +342,7 @@ pub(crate) fn checkpoint_report(satisfied: bool) -> CheckReport {
                 "Resolver: Your resolver (127.0.0.53) already sees your nameservers.".into(),
                 "Checked at 2026-11-20 09:12:40 UTC in 0.3 s.".into(),
             ],
+            reopen: None,
         }
     } else {
         CheckReport {
@@ -354,6 +355,7 @@ pub(crate) fn checkpoint_report(satisfied: bool) -> CheckReport {
                 "Resolver: Your resolver (127.0.0.53) is caching the old answer (dns1.registrar-servers.com and dns2.registrar-servers.com) for about 40 more minutes; it will see your nameservers after that, once the registry has them.".into(),
                 "Checked at 2026-11-20 09:12:40 UTC in 0.3 s.".into(),
             ],
+            reopen: None,
         }
     }
 }
@@ -389,6 +391,7 @@ pub(crate) fn nameservers_waiting() -> Journey {
             waiting_on: StepKind::Human,
             headline: "Click the link in the mail AWS sent to you@example.net.".into(),
             lines: vec!["The mail comes from no-reply-aws@amazon.com; look in spam too.".into()],
+            reopen: None,
         },
     );
     set(

@@ -87,6 +87,7 @@ impl FakeWorld {
             waiting_on: on,
             headline: headline.into(),
             lines: vec![],
+            reopen: None,
         }
     }
 
