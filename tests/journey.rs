@@ -327,7 +327,7 @@ fn parts_changed_after_done_reach_done_again_in_both_directions() {
             applies,
             "{what}: nothing was applied before the review"
         );
-        let (plain, approved) = p.approve_plans_in_plain_mode(JOURNEY_TIMEOUT);
+        let (plain, approved) = p.approve_plans_in_plain_mode(JOURNEY_TIMEOUT, false);
         plain.expect_code(DONE);
         assert_eq!(
             approved.len(),
@@ -398,6 +398,81 @@ fn parts_changed_after_done_reach_done_again_in_both_directions() {
     let status = p.status();
     p.assert_all_done(&status);
     p.assert_whole_stack(&status);
+}
+
+/// Issue 14, defect 3, with the default answers (no inbox): the user takes four days at the
+/// registrar. By then ACM has given up on the certificate and SES on the domain; once the
+/// nameservers are set, siteup finds the identity FAILED, plans the foundation again (replacing
+/// the identity; the provider requests a new certificate itself), and after that one reviewed
+/// apply the journey reaches done.
+#[test]
+fn four_days_at_the_registrar_still_reach_done() {
+    let p = Project::new("fourdays");
+    p.run(&["generate", "--domain", "example.com"], SHORT_TIMEOUT)
+        .expect_code(DONE);
+    assert!(
+        p.config().inbox.is_none(),
+        "the default answers name no inbox"
+    );
+    let first = p.run(&["sandbox", "--headless"], JOURNEY_TIMEOUT);
+    first.expect_code(WAITING);
+    assert!(
+        first.waiting_list().contains("Nameservers at registrar"),
+        "{}",
+        first.describe()
+    );
+    // The review is granted early (it waits on nothing but the foundation).
+    p.run(&["sandbox", "--play", "review"], SHORT_TIMEOUT)
+        .expect_code(DONE);
+    // Four days pass before the person changes the nameservers.
+    advance_emulator_clock(&p, 4 * 24 * 3600);
+    p.run(&["sandbox", "--play", "registrar"], SHORT_TIMEOUT)
+        .expect_code(DONE);
+    let applies = p.applies();
+    let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
+    up.expect_code(WAITING);
+    let said = format!("{}{}", up.stdout, up.stderr);
+    assert!(
+        said.contains("SES stopped looking for the DKIM records of example.com after 72 hours"),
+        "the failure is explained: {}",
+        up.describe()
+    );
+    assert!(
+        said.contains("destroys or replaces") && said.contains("nothing was applied"),
+        "the replacement waits for a review: {}",
+        up.describe()
+    );
+    assert_eq!(p.applies(), applies, "nothing applied before the review");
+    let (plain, approved) = p.approve_plans_in_plain_mode(JOURNEY_TIMEOUT, true);
+    plain.expect_code(DONE);
+    assert_eq!(
+        approved.len(),
+        2,
+        "the foundation again, then the stack: {approved:?}\n{}",
+        plain.describe()
+    );
+    assert!(
+        approved[0].contains("replace"),
+        "the foundation's plan replaces the identity: {approved:?}"
+    );
+    let status = p.status();
+    p.assert_all_done(&status);
+    p.assert_whole_stack(&status);
+}
+
+/// Moves the sandbox emulator's clock forward (its control endpoint).
+fn advance_emulator_clock(p: &Project, seconds: u64) {
+    let url = format!("{}/_siteup/clock", p.emulator().url());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    agent
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .send(format!("{{\"advance_seconds\": {seconds}}}"))
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
 }
 
 impl journey_support::Running {

@@ -36,7 +36,12 @@ impl Project {
     /// `siteup --plain` with answers given as its questions come: every plan is approved (`y`,
     /// then the word a destructive plan asks for); any other question fails the test. Returns
     /// the finished run and the plan summaries it approved.
-    pub(crate) fn approve_plans_in_plain_mode(&self, timeout: Duration) -> (Finished, Vec<String>) {
+    /// With `answer_checks`, a checkpoint's question is answered with Enter (check now).
+    pub(crate) fn approve_plans_in_plain_mode(
+        &self,
+        timeout: Duration,
+        answer_checks: bool,
+    ) -> (Finished, Vec<String>) {
         let mut run = self.spawn_with_open_stdin(&["--plain"]);
         let deadline = Instant::now() + timeout;
         let mut seen = 0;
@@ -63,6 +68,8 @@ impl Project {
                     "y"
                 } else if line.starts_with("Type destroy to apply") {
                     "destroy"
+                } else if answer_checks && line.contains(": Enter checks now") {
+                    ""
                 } else if line.contains("Type r to plan again")
                     || line.starts_with("Type r and Enter to try again")
                     || line.contains(": Enter checks now")
