@@ -144,6 +144,20 @@ impl AwsApi for FakeAws {
         Box::pin(async move { r })
     }
 
+    fn delete_failed_identity<'a>(&'a self, name: &'a str) -> AwsFuture<'a, bool> {
+        let r = self.call("delete_failed_identity").map(|mut s| {
+            let gave_up = s
+                .domains
+                .get(name)
+                .is_some_and(DomainIdentityStatus::gave_up);
+            if gave_up {
+                s.domains.remove(name);
+            }
+            gave_up
+        });
+        Box::pin(async move { r })
+    }
+
     fn resend_verification<'a>(&'a self, address: &'a str) -> AwsFuture<'a, SenderStatus> {
         let r = self.call("resend_verification").map(|mut s| {
             s.resends.push(address.to_string());

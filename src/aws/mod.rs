@@ -86,6 +86,11 @@ pub trait AwsApi: Send + Sync {
     /// and created again, which SES answers with a new mail). A verified address is left alone.
     fn resend_verification<'a>(&'a self, address: &'a str) -> AwsFuture<'a, SenderStatus>;
 
+    /// Deletes an SES identity that SES gave up verifying (FAILED), so the next apply creates it
+    /// anew: its replacement cannot be created first (the name is taken). Anything else is left
+    /// alone; Ok(false) says nothing was deleted.
+    fn delete_failed_identity<'a>(&'a self, name: &'a str) -> AwsFuture<'a, bool>;
+
     /// PutAccountDetails with the request and ProductionAccessEnabled = true.
     fn submit_production_access<'a>(
         &'a self,

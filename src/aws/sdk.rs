@@ -383,4 +383,19 @@ impl AwsApi for SdkAws {
     ) -> AwsFuture<'a, ()> {
         Box::pin(self.submit(request))
     }
+
+    fn delete_failed_identity<'a>(&'a self, name: &'a str) -> AwsFuture<'a, bool> {
+        Box::pin(async move {
+            if !self.domain(name).await?.gave_up() {
+                return Ok(false);
+            }
+            match self.ses.delete_email_identity().email_identity(name).send().await {
+                Ok(_) => Ok(true),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(aws_sdk_sesv2::operation::delete_email_identity::DeleteEmailIdentityError::is_not_found_exception) => Ok(false),
+                Err(e) => Err(self.fail(e, "SES", "ses:DeleteEmailIdentity")),
+            }
+        })
+    }
 }

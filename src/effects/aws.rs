@@ -41,6 +41,9 @@ pub trait AwsChecks: Send + Sync {
     fn submit_ses_request(&self, use_case: String) -> BoxFuture<'_, Result<String, Failure>>;
     /// Sends the inbox's verification mail again.
     fn resend_verification(&self) -> BoxFuture<'_, Result<(), Failure>>;
+    /// Deletes an SES identity that SES gave up verifying, so the next plan creates it anew
+    /// (Ok(false): it had not failed, nothing was deleted).
+    fn delete_failed_identity(&self, name: String) -> BoxFuture<'_, Result<bool, Failure>>;
 }
 
 /// How the handler reaches AWS.
@@ -318,6 +321,10 @@ impl AwsChecks for AwsHandler {
             let outcome = aws::submit_request(api.as_ref(), &request).await?;
             Ok(outcome.account().headline())
         })
+    }
+
+    fn delete_failed_identity(&self, name: String) -> BoxFuture<'_, Result<bool, Failure>> {
+        Box::pin(async move { Ok(self.api().await?.delete_failed_identity(&name).await?) })
     }
 
     fn resend_verification(&self) -> BoxFuture<'_, Result<(), Failure>> {

@@ -234,7 +234,7 @@ impl TerraformHandler {
         } else {
             Vec::new()
         };
-        let mut options = PlanOptions {
+        let options = PlanOptions {
             out: Some(out.clone()),
             lock_timeout: Some(LOCK_TIMEOUT),
             targets: tfgen::phase_targets_given(&config, phase, &state),
@@ -242,13 +242,18 @@ impl TerraformHandler {
         };
         let mut review = self.plan_and_review(&options, &out).await?;
         // AWS gives up on a certificate or an SES domain left waiting for more than 72 hours
-        // (a long stay at the registrar): plan again replacing them. Quick users never pay for
-        // this second plan.
+        // (a long stay at the registrar). The provider forgets a timed-out certificate and
+        // plans a new one itself. An SES identity cannot be replaced in place (a replacement
+        // created first finds its name taken, and the stack's create-before-destroy resources
+        // make terraform create first): siteup deletes the failed identity, which holds nothing,
+        // and plans again, so the plan creates it anew. Quick users never pay for this.
         let mut replaced = Vec::new();
         if review.expired.iter().any(|e| e.replace) {
             replaced = std::mem::take(&mut review.expired);
             replaced.retain(|e| e.replace);
-            options.replace = replaced.iter().map(|e| e.address.clone()).collect();
+            for e in &replaced {
+                self.aws.delete_failed_identity(e.name.clone()).await?;
+            }
             review = self.plan_and_review(&options, &out).await?;
         }
         refuse_protected_deletions(&review)?;

@@ -435,15 +435,38 @@ struct WireDriftChange {
     before: serde_json::Value,
 }
 
+/// Why an SES identity is created again, in one sentence.
+fn identity_why(identity: &str) -> String {
+    format!(
+        "SES looked for the DKIM records of {identity} for 72 hours and then stopped (FAILED); siteup deleted that identity, so this plan creates it again with new DKIM records, which SES verifies within minutes now that the nameservers are live."
+    )
+}
+
 impl WireDrift {
     /// A certificate that was still waiting for validation and is gone from the refreshed
     /// state: the provider forgets a certificate ACM timed out (VALIDATION_TIMED_OUT), and the
     /// plan requests a new one by itself.
     fn expired(&self) -> Option<Expired> {
-        if self.resource_type != "aws_acm_certificate" || self.change.actions != ["delete"] {
+        if self.change.actions != ["delete"] {
             return None;
         }
         let before = &self.change.before;
+        if self.resource_type == "aws_sesv2_email_identity" {
+            // Gone from AWS: siteup deletes one SES gave up on (WireStateResource::expired); the
+            // state still holds it as it was when last applied.
+            let identity = before.get("email_identity").and_then(|v| v.as_str())?;
+            return Some(Expired {
+                address: self.address.clone(),
+                why: format!(
+                    "The SES identity {identity} no longer exists in AWS (siteup deletes one that SES gave up verifying after 72 hours); this plan creates it again with new DKIM records, which SES verifies within minutes now that the nameservers are live."
+                ),
+                replace: false,
+                name: identity.to_string(),
+            });
+        }
+        if self.resource_type != "aws_acm_certificate" {
+            return None;
+        }
         if before.get("status").and_then(|v| v.as_str()) != Some("PENDING_VALIDATION") {
             return None;
         }
@@ -454,9 +477,10 @@ impl WireDrift {
         Some(Expired {
             address: self.address.clone(),
             why: format!(
-                "The certificate for {domain} waited more than 72 hours for its DNS validation, so AWS stopped trying (VALIDATION_TIMED_OUT); this plan requests a new one, which validates within minutes now that the nameservers are live."
+                "The certificate for {domain} waited more than 72 hours for its DNS validation, so AWS stopped trying (VALIDATION_TIMED_OUT); this plan requests a new one, which validates within minutes now that the nameservers are live, and the old one stays in ACM, unused and free, until you delete it in the ACM console."
             ),
             replace: false,
+            name: domain.to_string(),
         })
     }
 }
@@ -497,8 +521,10 @@ pub struct Expired {
     pub address: String,
     /// One sentence: what AWS did and what the next apply does about it.
     pub why: String,
-    /// The plan must replace it (`-replace`); false when terraform already plans a new one.
+    /// The plan must replace it; false when terraform already plans a new one.
     pub replace: bool,
+    /// The AWS name of the object (the SES identity, the certificate's domain).
+    pub name: String,
 }
 
 impl WireStateResource {
@@ -509,6 +535,7 @@ impl WireStateResource {
         if self.mode == "data" {
             return None;
         }
+        let mut name = String::new();
         let why = match self.resource_type.as_str() {
             "aws_acm_certificate" => {
                 let status = self.values.get("status").and_then(|v| v.as_str())?;
@@ -520,6 +547,7 @@ impl WireStateResource {
                     .get("domain_name")
                     .and_then(|v| v.as_str())
                     .unwrap_or("the site");
+                domain.clone_into(&mut name);
                 format!(
                     "The certificate for {domain} waited more than 72 hours for its DNS validation, so AWS stopped trying ({status}); this plan replaces it with a new one, which validates within minutes now that the nameservers are live."
                 )
@@ -534,14 +562,13 @@ impl WireStateResource {
                 if status != "FAILED" {
                     return None;
                 }
-                let name = self
+                let identity = self
                     .values
                     .get("email_identity")
                     .and_then(|v| v.as_str())
                     .unwrap_or("the domain");
-                format!(
-                    "SES looked for the DKIM records of {name} for 72 hours and then stopped (FAILED); this plan creates the identity again with new DKIM records, which SES verifies within minutes now that the nameservers are live."
-                )
+                identity.clone_into(&mut name);
+                identity_why(identity)
             }
             _ => return None,
         };
@@ -549,6 +576,7 @@ impl WireStateResource {
             address: self.address.clone(),
             why,
             replace: true,
+            name,
         })
     }
 }

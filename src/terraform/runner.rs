@@ -129,8 +129,6 @@ pub struct PlanOptions {
     pub parallelism: Option<u32>,
     /// `-target=ADDRESS` for each address (the journey's phases).
     pub targets: Vec<String>,
-    /// `-replace=ADDRESS` for each address (resources AWS gave up on).
-    pub replace: Vec<String>,
 }
 
 /// A terraform invocation.
@@ -232,9 +230,6 @@ impl TfCommand {
                 }
                 for t in &o.targets {
                     push(&format!("-target={t}"));
-                }
-                for r in &o.replace {
-                    push(&format!("-replace={r}"));
                 }
                 if let Some(out) = &o.out {
                     let mut arg = OsString::from("-out=");

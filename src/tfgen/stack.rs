@@ -210,6 +210,10 @@ struct Bucket<'a> {
     extra: Vec<Expr>,
     /// The policy's tier (later than the bucket's when a statement refers to CloudFront).
     policy_tier: Tier,
+    /// The lifecycle rules' tier. The provider waits about a minute after creating them until
+    /// S3 answers them back consistently; the state bucket's wait in the foundation apply
+    /// overlaps everything else there, instead of holding up the state bootstrap.
+    lifecycle_tier: Tier,
 }
 
 fn private_bucket(f: &mut TfFile, spec: Bucket) {
@@ -221,6 +225,7 @@ fn private_bucket(f: &mut TfFile, spec: Bucket) {
         protect,
         extra,
         policy_tier,
+        lifecycle_tier,
     } = spec;
     let bucket_id = format!("aws_s3_bucket.{name}.id");
     let bucket_arn = format!("aws_s3_bucket.{name}.arn");
@@ -256,38 +261,43 @@ fn private_bucket(f: &mut TfFile, spec: Bucket) {
         b.attr("bucket", r(&bucket_id))
             .block(Block::new("versioning_configuration").attr("status", s("Enabled")))
     });
-    f.resource(tier, "aws_s3_bucket_lifecycle_configuration", name, |b| {
-        b.attr("bucket", r(&bucket_id))
-            .block(
-                Block::new("rule")
-                    .attr("id", s("expire-old-versions"))
-                    .attr("status", s("Enabled"))
-                    .blank()
-                    .comment("The whole bucket (provider 5.x wants a filter or a prefix).")
-                    .block(Block::new("filter"))
-                    .blank()
-                    .block(
-                        Block::new("noncurrent_version_expiration")
-                            .attr("noncurrent_days", noncurrent_days),
-                    )
-                    .blank()
-                    .comment(
-                        "A delete marker whose old versions have all expired hides nothing: \
+    f.resource(
+        lifecycle_tier,
+        "aws_s3_bucket_lifecycle_configuration",
+        name,
+        |b| {
+            b.attr("bucket", r(&bucket_id))
+                .block(
+                    Block::new("rule")
+                        .attr("id", s("expire-old-versions"))
+                        .attr("status", s("Enabled"))
+                        .blank()
+                        .comment("The whole bucket (provider 5.x wants a filter or a prefix).")
+                        .block(Block::new("filter"))
+                        .blank()
+                        .block(
+                            Block::new("noncurrent_version_expiration")
+                                .attr("noncurrent_days", noncurrent_days),
+                        )
+                        .blank()
+                        .comment(
+                            "A delete marker whose old versions have all expired hides nothing: \
                          remove it.",
-                    )
-                    .block(Block::new("expiration").attr("expired_object_delete_marker", true))
-                    .block(
-                        Block::new("abort_incomplete_multipart_upload")
-                            .attr("days_after_initiation", ABORT_MULTIPART_DAYS),
-                    ),
-            )
-            .blank()
-            .comment("Versioning is on before the rules that act on old versions.")
-            .attr(
-                "depends_on",
-                refs(&[&format!("aws_s3_bucket_versioning.{name}")]),
-            )
-    });
+                        )
+                        .block(Block::new("expiration").attr("expired_object_delete_marker", true))
+                        .block(
+                            Block::new("abort_incomplete_multipart_upload")
+                                .attr("days_after_initiation", ABORT_MULTIPART_DAYS),
+                        ),
+                )
+                .blank()
+                .comment("Versioning is on before the rules that act on old versions.")
+                .attr(
+                    "depends_on",
+                    refs(&[&format!("aws_s3_bucket_versioning.{name}")]),
+                )
+        },
+    );
     let mut statements = extra;
     statements.push(obj(vec![
         ("Sid", s("DenyPlainHttp")),
@@ -406,6 +416,7 @@ pub(crate) fn state(c: &Ctx) -> TfFile {
             protect: true,
             extra: Vec::new(),
             policy_tier: Tier::State,
+            lifecycle_tier: Tier::Foundation,
         },
     );
     f
@@ -427,6 +438,7 @@ pub(crate) fn deploys(c: &Ctx) -> TfFile {
             protect: true,
             extra: Vec::new(),
             policy_tier: Tier::Foundation,
+            lifecycle_tier: Tier::Foundation,
         },
     );
     f
@@ -722,6 +734,7 @@ pub(crate) fn site(c: &Ctx) -> TfFile {
             protect: false,
             extra: vec![read],
             policy_tier: Tier::Full,
+            lifecycle_tier: Tier::Foundation,
         },
     );
     f.resource(

@@ -211,6 +211,10 @@ impl AwsChecks for FakeWorld {
     fn email_domain(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
         Box::pin(async move { Ok(self.report(StepId::EmailDomain)) })
     }
+    fn delete_failed_identity(&self, _name: String) -> BoxFuture<'_, Result<bool, Failure>> {
+        Box::pin(async { Ok(false) })
+    }
+
     fn inbox(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
         Box::pin(async move { Ok(self.report(StepId::Inbox)) })
     }
