@@ -246,26 +246,19 @@ impl TerraformHandler {
         // plans a new one itself. An SES identity cannot be replaced in place (a replacement
         // created first finds its name taken, and the stack's create-before-destroy resources
         // make terraform create first): siteup deletes the failed identity, which holds nothing,
-        // and plans again, so the plan creates it anew. Quick users never pay for this.
-        let mut replaced = Vec::new();
-        if review.expired.iter().any(|e| e.replace) {
-            replaced = std::mem::take(&mut review.expired);
-            replaced.retain(|e| e.replace);
-            for e in &replaced {
+        // and plans again, so the plan creates it anew; that plan's drift explains both. Quick
+        // users never pay for this.
+        if review.expired.iter().any(|e| e.delete_first) {
+            for e in review.expired.iter().filter(|e| e.delete_first) {
                 self.aws.delete_failed_identity(e.name.clone()).await?;
             }
             review = self.plan_and_review(&options, &out).await?;
         }
         refuse_protected_deletions(&review)?;
         let mut facts = plan_facts(&review);
-        let explained: Vec<String> = replaced
-            .into_iter()
-            .chain(review.expired.iter().cloned())
-            .map(|e| e.why)
-            .collect();
-        for why in explained.into_iter().rev() {
-            facts.warnings.insert(0, why);
-        }
+        facts
+            .warnings
+            .splice(0..0, review.expired.iter().map(|e| e.why.clone()));
         if let Some(message) = adoption {
             facts.warnings.insert(0, message);
         }

@@ -460,7 +460,7 @@ impl WireDrift {
                 why: format!(
                     "The SES identity {identity} no longer exists in AWS (siteup deletes one that SES gave up verifying after 72 hours); this plan creates it again with new DKIM records, which SES verifies within minutes now that the nameservers are live."
                 ),
-                replace: false,
+                delete_first: false,
                 name: identity.to_string(),
             });
         }
@@ -479,7 +479,7 @@ impl WireDrift {
             why: format!(
                 "The certificate for {domain} waited more than 72 hours for its DNS validation, so AWS stopped trying (VALIDATION_TIMED_OUT); this plan requests a new one, which validates within minutes now that the nameservers are live, and the old one stays in ACM, unused and free, until you delete it in the ACM console."
             ),
-            replace: false,
+            delete_first: false,
             name: domain.to_string(),
         })
     }
@@ -521,8 +521,10 @@ pub struct Expired {
     pub address: String,
     /// One sentence: what AWS did and what the next apply does about it.
     pub why: String,
-    /// The plan must replace it; false when terraform already plans a new one.
-    pub replace: bool,
+    /// siteup must delete it before planning again (it cannot be replaced in place: its
+    /// replacement would be created first under a name still taken); false when terraform
+    /// already plans a new one by itself.
+    pub delete_first: bool,
     /// The AWS name of the object (the SES identity, the certificate's domain).
     pub name: String,
 }
@@ -575,7 +577,7 @@ impl WireStateResource {
         Some(Expired {
             address: self.address.clone(),
             why,
-            replace: true,
+            delete_first: true,
             name,
         })
     }
@@ -1098,7 +1100,7 @@ mod tests {
                 "aws_acm_certificate.api"
             ]
         );
-        let replace: Vec<bool> = review.expired.iter().map(|e| e.replace).collect();
+        let replace: Vec<bool> = review.expired.iter().map(|e| e.delete_first).collect();
         assert_eq!(
             replace,
             [true, true, false],
