@@ -235,11 +235,29 @@ r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": chang
     boto3(emulator, SCRIPT, &[&records]);
 }
 
+/// What every boto3 script starts with: the imports, and `code(f)`, which runs `f` and answers
+/// "ok" or AWS's error as "Code: Message".
+const BOTO3_PRELUDE: &str = r#"import json, boto3, botocore
+def code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
+"#;
+
+/// What a script's `out[key]` says (empty when it is not a string).
+fn said(out: &Value, key: &str) -> String {
+    out[key].as_str().unwrap_or_default().to_string()
+}
+
 /// Runs a boto3 script against the emulator with the emulator's venv; what it printed, as JSON
 /// (`null` when it printed nothing).
 fn boto3(emulator: &Emulator, script: &str, args: &[&str]) -> Value {
     let mut cmd = Command::new(test_python());
-    cmd.arg("-c").arg(script).args(args);
+    cmd.arg("-c")
+        .arg(format!("{BOTO3_PRELUDE}{script}"))
+        .args(args);
     emulator.apply_aws_env(&mut cmd);
     let output = cmd.output().expect("run boto3 from the emulator's venv");
     assert!(
@@ -741,12 +759,6 @@ fn the_script_refuses_to_listen_beyond_loopback() {
 const IN_USE_SCRIPT: &str = r#"
 import json, boto3, botocore
 out = {}
-def code(f):
-    try:
-        f()
-        return "ok"
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
 r53 = boto3.client("route53")
 zone = r53.create_hosted_zone(Name="example.test", CallerReference="in-use")["HostedZone"]["Id"]
 acm = boto3.client("acm", region_name="us-east-1")
@@ -779,23 +791,23 @@ print(json.dumps(out))
 fn cognito_domains_need_the_parent_a_record_and_certificates_in_use_stay() {
     let emulator = start();
     let out = boto3(&emulator, IN_USE_SCRIPT, &[]);
-    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
     assert!(
-        said("domain_without_parent_a").starts_with("InvalidParameterException")
-            && said("domain_without_parent_a").contains("parent domain example.test"),
+        said(&out, "domain_without_parent_a").starts_with("InvalidParameterException")
+            && said(&out, "domain_without_parent_a").contains("parent domain example.test"),
         "{out}"
     );
-    assert_eq!(said("domain_with_parent_a"), "ok", "{out}");
+    assert_eq!(said(&out, "domain_with_parent_a"), "ok", "{out}");
     assert!(
-        said("delete_cert_used_by_cognito").starts_with("ResourceInUseException")
-            && said("delete_cert_used_by_cognito")
+        said(&out, "delete_cert_used_by_cognito").starts_with("ResourceInUseException")
+            && said(&out, "delete_cert_used_by_cognito")
                 .contains("Cognito user pool domain auth.example.test"),
         "{out}"
     );
-    assert_eq!(said("delete_cert_unused"), "ok", "{out}");
+    assert_eq!(said(&out, "delete_cert_unused"), "ok", "{out}");
     assert!(
-        said("delete_cert_used_by_api").starts_with("ResourceInUseException")
-            && said("delete_cert_used_by_api").contains("API Gateway domain name api.example.test"),
+        said(&out, "delete_cert_used_by_api").starts_with("ResourceInUseException")
+            && said(&out, "delete_cert_used_by_api")
+                .contains("API Gateway domain name api.example.test"),
         "{out}"
     );
 }
@@ -1127,12 +1139,6 @@ fn the_registry_must_delegate_the_domain_before_ses_verifies_or_acm_issues() {
 const NOT_EMPTY_SCRIPT: &str = r#"
 import json, boto3, botocore
 out = {}
-def code(f):
-    try:
-        f()
-        return "ok"
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
 def change(zone, action, name, kind, value):
     r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
         "Action": action, "ResourceRecordSet": {"Name": name, "Type": kind, "TTL": 60,
@@ -1177,32 +1183,35 @@ print(json.dumps(out))
 fn zones_and_buckets_that_hold_something_cannot_be_deleted() {
     let emulator = start();
     let out = boto3(&emulator, NOT_EMPTY_SCRIPT, &[]);
-    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
     for key in ["zone_with_a_record", "zone_with_subdomain_ns"] {
-        assert!(said(key).starts_with("HostedZoneNotEmpty"), "{key}: {out}");
+        assert!(
+            said(&out, key).starts_with("HostedZoneNotEmpty"),
+            "{key}: {out}"
+        );
     }
-    assert_eq!(said("zone_with_its_own_soa_and_ns_only"), "ok", "{out}");
+    assert_eq!(
+        said(&out, "zone_with_its_own_soa_and_ns_only"),
+        "ok",
+        "{out}"
+    );
     assert_eq!(out["no_current_objects"], 0, "{out}");
     for key in [
         "bucket_with_an_object",
         "bucket_with_versions_and_a_delete_marker",
         "bucket_with_a_delete_marker_only",
     ] {
-        assert!(said(key).starts_with("BucketNotEmpty"), "{key}: {out}");
+        assert!(
+            said(&out, key).starts_with("BucketNotEmpty"),
+            "{key}: {out}"
+        );
     }
-    assert_eq!(said("bucket_emptied"), "ok", "{out}");
-    assert_eq!(said("versioned_bucket_emptied"), "ok", "{out}");
+    assert_eq!(said(&out, "bucket_emptied"), "ok", "{out}");
+    assert_eq!(said(&out, "versioned_bucket_emptied"), "ok", "{out}");
 }
 
 const PROTECTED_SCRIPT: &str = r#"
 import json, boto3, botocore
 out = {}
-def code(f):
-    try:
-        f()
-        return "ok"
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]
 ddb = boto3.client("dynamodb")
 ddb.create_table(TableName="site", BillingMode="PAY_PER_REQUEST",
     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
@@ -1226,19 +1235,18 @@ print(json.dumps(out))
 fn protected_tables_and_user_pools_cannot_be_deleted() {
     let emulator = start();
     let out = boto3(&emulator, PROTECTED_SCRIPT, &[]);
-    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
     assert!(
-        said("protected_table").starts_with("ValidationException"),
+        said(&out, "protected_table").starts_with("ValidationException"),
         "{out}"
     );
-    assert_eq!(said("unprotected_table"), "ok", "{out}");
+    assert_eq!(said(&out, "unprotected_table"), "ok", "{out}");
     assert!(
-        said("protected_pool").starts_with("InvalidParameterException")
-            && said("protected_pool").contains("deletion protection is activated"),
+        said(&out, "protected_pool").starts_with("InvalidParameterException")
+            && said(&out, "protected_pool").contains("deletion protection is activated"),
         "{out}"
     );
     assert_eq!(out["pool_still_there"], true, "{out}");
-    assert_eq!(said("unprotected_pool"), "ok", "{out}");
+    assert_eq!(said(&out, "unprotected_pool"), "ok", "{out}");
 }
 
 const NEW_ACCOUNT_SCRIPT: &str = r#"
@@ -1288,18 +1296,17 @@ print(json.dumps(out))
 fn a_new_account_cannot_create_a_cloudfront_distribution_until_verified() {
     let emulator = start();
     let out = boto3(&emulator, NEW_ACCOUNT_SCRIPT, &[]);
-    let said = |key: &str| out[key].as_str().unwrap_or_default().to_string();
     assert_eq!(out["bad_switch"], 400, "{out}");
     assert_eq!(out["switch_off"], 200, "{out}");
     for key in ["create_new_account", "create_with_tags_new_account"] {
         assert_eq!(
-            said(key),
+            said(&out, key),
             "403 AccessDenied: Your account must be verified before you can add new CloudFront resources. To verify your account, please contact AWS Support (https://console.aws.amazon.com/support/home#/) and include this error message.",
             "{key}: {out}"
         );
     }
     assert_eq!(out["distributions_new_account"], 0, "{out}");
     assert_eq!(out["switch_on"], 200, "{out}");
-    assert_eq!(said("create_verified"), "ok", "{out}");
-    assert_eq!(said("create_after_reset"), "ok", "{out}");
+    assert_eq!(said(&out, "create_verified"), "ok", "{out}");
+    assert_eq!(said(&out, "create_after_reset"), "ok", "{out}");
 }

@@ -25,6 +25,8 @@ mod emulator;
 mod tf;
 #[path = "support/tf_emulator.rs"]
 mod tf_emulator;
+#[path = "support/tf_sandbox.rs"]
+mod tf_sandbox;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -36,24 +38,9 @@ use siteup::site::{Domain, InboundMail, Parts, Region, SiteConfig};
 use siteup::terraform::bootstrap::{self, BootstrapError, MigrationStep};
 use siteup::terraform::events::{Diagnostic, TfEvent, diagnostics_of};
 use siteup::terraform::plan_review::{Approval, ApprovedPlan, ChangeKind, PlanReview};
-use siteup::terraform::runner::{
-    ExitKind, InitOptions, PlanOptions, RunOutcome, Terraform, TfCommand,
-};
+use siteup::terraform::runner::{ExitKind, PlanOptions, RunOutcome, Terraform, TfCommand};
 use siteup::tfgen::{self, Backend, GenerateOptions, Phase, sandbox_override};
-
-/// Every test process that may touch AWS code sets this before any thread starts.
-fn no_instance_metadata() {
-    // SAFETY: called first thing in each test, before this test starts any thread.
-    unsafe { std::env::set_var("AWS_EC2_METADATA_DISABLED", "true") };
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
+use tf_sandbox::{no_instance_metadata, runtime};
 
 fn full_config() -> SiteConfig {
     SiteConfig::with_defaults(
@@ -110,34 +97,13 @@ impl Sandbox {
 
     /// The generated files with local state, and the sandbox override.
     fn generate(&self) {
-        let files = tfgen::render(
-            &self.config,
-            &GenerateOptions {
-                backend: Backend::Local,
-            },
-        )
-        .expect("render");
-        let report = tfgen::write_project(&self.tf_dir(), &files, false).expect("write project");
-        assert!(!report.has_conflicts());
-        sandbox_override::write(&self.tf_dir(), &self.config, Some(&self.emulator.url()))
-            .expect("write the sandbox override");
+        tf_sandbox::write_files(&self.tf_dir(), &self.config, &self.emulator.url());
     }
 
     /// The journey's state phase (src/live.rs): `init` with local state, then a reviewed plan
     /// of the state bucket only, approved and applied. Returns what the plan created.
     async fn apply_state_bucket(&self) -> Vec<String> {
-        let (_, outcome) = self
-            .tf
-            .spawn(&TfCommand::Init(InitOptions::default()))
-            .expect("terraform init starts")
-            .wait()
-            .await;
-        assert_eq!(
-            outcome.kind,
-            ExitKind::Success,
-            "init: {}",
-            outcome.reason()
-        );
+        tf_sandbox::init(&self.tf).await;
         let plan_file = self.plan_file();
         std::fs::create_dir_all(plan_file.parent().expect("a folder")).expect("plans folder");
         let (events, outcome) = self
@@ -188,18 +154,7 @@ impl Sandbox {
     /// `init`, then a reviewed plan of `targets` only, approved and applied, as the journey's
     /// phases do. Returns the apply's events and outcome (which may be a failure).
     async fn apply_targets(&self, targets: Vec<String>) -> (Vec<TfEvent>, RunOutcome) {
-        let (_, outcome) = self
-            .tf
-            .spawn(&TfCommand::Init(InitOptions::default()))
-            .expect("terraform init starts")
-            .wait()
-            .await;
-        assert_eq!(
-            outcome.kind,
-            ExitKind::Success,
-            "init: {}",
-            outcome.reason()
-        );
+        tf_sandbox::init(&self.tf).await;
         let plan_file = self.dir.path().join(".siteup/plans/targets.tfplan");
         std::fs::create_dir_all(plan_file.parent().expect("a folder")).expect("plans folder");
         let (events, outcome) = self
@@ -972,18 +927,7 @@ fn resources_aws_gave_up_on_after_72_hours_are_created_anew_by_the_next_plan() {
     .map(String::from)
     .to_vec();
     rt.block_on(async {
-        let (_, outcome) = sandbox
-            .tf
-            .spawn(&TfCommand::Init(InitOptions::default()))
-            .expect("terraform init starts")
-            .wait()
-            .await;
-        assert_eq!(
-            outcome.kind,
-            ExitKind::Success,
-            "init: {}",
-            outcome.reason()
-        );
+        tf_sandbox::init(&sandbox.tf).await;
         let plan_file = sandbox.plan_file();
         std::fs::create_dir_all(plan_file.parent().expect("a folder")).expect("plans folder");
         let plan = || {
@@ -1041,7 +985,7 @@ fn resources_aws_gave_up_on_after_72_hours_are_created_anew_by_the_next_plan() {
         let expired: BTreeSet<(&str, bool)> = late
             .expired
             .iter()
-            .map(|e| (e.address.as_str(), e.replace))
+            .map(|e| (e.address.as_str(), e.delete_first))
             .collect();
         assert_eq!(
             expired,

@@ -19,6 +19,8 @@ mod emulator;
 mod tf;
 #[path = "support/tf_emulator.rs"]
 mod tf_emulator;
+#[path = "support/tf_sandbox.rs"]
+mod tf_sandbox;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -27,22 +29,9 @@ use siteup::sandbox::emulator::Emulator;
 use siteup::site::{Domain, Parts, Region, SiteConfig};
 use siteup::terraform::events::diagnostics_of;
 use siteup::terraform::plan_review::{Approval, PlanReview};
-use siteup::terraform::runner::{ExitKind, InitOptions, PlanOptions, Terraform, TfCommand};
-use siteup::tfgen::{self, Backend, GenerateOptions, Phase, sandbox_override};
-
-/// Every test process that may touch AWS code sets this before any thread starts.
-fn no_instance_metadata() {
-    // SAFETY: called first thing in each test, before this test starts any thread.
-    unsafe { std::env::set_var("AWS_EC2_METADATA_DISABLED", "true") };
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
+use siteup::terraform::runner::{ExitKind, PlanOptions, Terraform, TfCommand};
+use siteup::tfgen::{self, Phase};
+use tf_sandbox::{no_instance_metadata, runtime};
 
 fn config(region: &str, parts: Parts) -> SiteConfig {
     let mut c = SiteConfig::with_defaults(
@@ -91,32 +80,7 @@ impl Sandbox {
 
     /// Writes (or rewrites, as `siteup up` does after siteup.toml changed) the files for `config`.
     fn generate(&self, config: &SiteConfig) {
-        let files = tfgen::render(
-            config,
-            &GenerateOptions {
-                backend: Backend::Local,
-            },
-        )
-        .expect("render");
-        let report = tfgen::write_project(&self.tf_dir(), &files, false).expect("write project");
-        assert!(!report.has_conflicts());
-        sandbox_override::write(&self.tf_dir(), config, Some(&self.emulator.url()))
-            .expect("write the sandbox override");
-    }
-
-    async fn init(&self) {
-        let (_, outcome) = self
-            .tf
-            .spawn(&TfCommand::Init(InitOptions::default()))
-            .expect("terraform init starts")
-            .wait()
-            .await;
-        assert_eq!(
-            outcome.kind,
-            ExitKind::Success,
-            "init: {}",
-            outcome.reason()
-        );
+        tf_sandbox::write_files(&self.tf_dir(), config, &self.emulator.url());
     }
 
     /// Plans `phase` for `config` with the journey's targets, approves the plan as the user
@@ -305,7 +269,7 @@ impl Sandbox {
     /// The journey to done for `config`: the foundation phase, then the full phase.
     async fn journey(&self, config: &SiteConfig) {
         self.generate(config);
-        self.init().await;
+        tf_sandbox::init(&self.tf).await;
         self.apply_phase(config, Phase::Foundation, "first journey")
             .await;
         self.apply_phase(config, Phase::Full, "first journey").await;
