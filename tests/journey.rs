@@ -7,9 +7,9 @@
 //!   uninterrupted `siteup sandbox --headless --auto`, then `siteup status --json` and the
 //!   emulator's contents against the generated files.
 //! - `killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_registrar`:
-//!   siteup is killed with SIGKILL after generation, during the state bootstrap, during the
-//!   foundation apply, while the wizard polls the nameserver checkpoint, and during the stack
-//!   apply; each time a new siteup resumes. `siteup up` stops at the nameserver checkpoint with
+//!   siteup is killed with SIGKILL after generation, during the foundation apply (with local
+//!   state), during the state's move to S3, while the wizard polls the nameserver checkpoint,
+//!   and during the stack apply; each time a new siteup resumes. `siteup up` stops at the nameserver checkpoint with
 //!   exit code 2 naming the four nameservers and continues after the sandbox registrar change.
 //!   At the end: done, the same zone and nameservers throughout, nothing created twice.
 //! - `parts_changed_after_done_reach_done_again_in_both_directions`: one journey to done in
@@ -107,11 +107,12 @@ fn sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack() {
         "the emulator holds all {} resources of the state",
         check.checked
     );
-    // Everything that does not wait on a human is applied together.
+    // Everything that does not wait on a human is applied together: the foundation (with the
+    // state bucket) and the stack.
     let applies = p.applies();
-    assert!(
-        (1..=5).contains(&applies),
-        "the journey ran terraform apply {applies} times (the aim is at most 5)"
+    assert_eq!(
+        applies, 2,
+        "the journey ran terraform apply {applies} times"
     );
 }
 
@@ -138,10 +139,11 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
     );
     let auto = ["sandbox", "--headless", "--auto"];
 
-    // 1. Killed right after generation.
+    // 1. Killed right after the sandbox wrote its files (its override beside the generated ones).
+    let override_file = p.terraform_dir().join(siteup::tfgen::SANDBOX_OVERRIDE_FILE);
     let mut run = p.spawn(&auto);
-    run.wait_until("the terraform files are generated", TO_KILL_POINT, || {
-        p.step_state("generate").as_deref() == Some("done")
+    run.wait_until("the sandbox's files are written", TO_KILL_POINT, || {
+        override_file.is_file() && p.step_state("generate").as_deref() == Some("done")
     });
     run.sigkill();
     assert!(
@@ -149,17 +151,8 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
         "the files were written before the kill"
     );
 
-    // 2. Killed during the state bootstrap (its apply, with local state, is running).
-    let marks = p.record_marks();
-    let mut run = p.spawn(&auto);
-    run.wait_until("the state bucket's apply is running", TO_KILL_POINT, || {
-        p.step_state("state").as_deref() == Some("running")
-            && p.new_running(&marks, "apply").is_some()
-    });
-    run.sigkill();
-    assert_ne!(p.step_state("state").as_deref(), Some("done"));
-
-    // 3. Killed during the foundation apply, once the hosted zone exists.
+    // 2. Killed during the foundation apply (with local state: it also creates the state
+    //    bucket), once the hosted zone exists.
     let marks = p.record_marks();
     let mut run = p.spawn(&auto);
     let mut zone_id = None;
@@ -200,8 +193,22 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
         status
     };
 
-    // `siteup up` finishes what the killed run started (it waits for the terraform that is
-    // still applying) and stops at the nameserver checkpoint: exit 2, naming the nameservers.
+    // 3. Killed while the state moves to S3 (its `init -migrate-state` runs): `siteup up`
+    //    first waits for the foundation apply the killed run left going, plans and applies what
+    //    is left of it, then starts the move.
+    let marks = p.record_marks();
+    let mut up = p.spawn(&["up", "--yes"]);
+    up.wait_until("the state's move to S3 has started", TO_KILL_POINT, || {
+        p.step_state("state").as_deref() == Some("running")
+            && p.new_running(&marks, "init").is_some()
+    });
+    up.sigkill();
+    assert_ne!(p.step_state("state").as_deref(), Some("done"));
+    same_zone("after siteup was killed during the state's move");
+
+    // `siteup up` finishes the move (it waits for the terraform the killed run left going,
+    // verifies the bucket's copy before deleting the local one) and stops at the nameserver
+    // checkpoint: exit 2, naming the nameservers.
     let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
     up.expect_code(WAITING);
     // Its closing message (after "Waiting:") names the checkpoint and the four nameservers.
@@ -219,11 +226,16 @@ fn killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_r
         );
     }
     assert_eq!(p.step_state("foundation").as_deref(), Some("done"));
+    assert_eq!(p.step_state("state").as_deref(), Some("done"));
+    assert!(
+        !p.terraform_dir().join("terraform.tfstate").exists(),
+        "the local state is gone once its S3 copy was verified"
+    );
     assert_eq!(
         p.step_state("nameservers").as_deref(),
         Some("waiting-on-you")
     );
-    let status = same_zone("after `siteup up` resumed the killed foundation apply");
+    let status = same_zone("after `siteup up` resumed the killed state move");
     assert_eq!(status["done"], false);
 
     // 4. Killed while the wizard (plain mode, input open) polls the nameserver checkpoint.

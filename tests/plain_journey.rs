@@ -101,8 +101,8 @@ fn plain_mode_completes_the_sandbox_journey_with_answers_on_standard_input() {
         log_tail(&dir, 30)
     );
     assert!(
-        out.contains("Plan for State bucket:") && out.contains("Apply this plan? [y/N]"),
-        "the first question is the state bucket's plan:\n{out}"
+        out.contains("Plan for Zone, email, storage:") && out.contains("Apply this plan? [y/N]"),
+        "the first question is the foundation's plan:\n{out}"
     );
     assert!(
         out.contains("Standard input ended and a question is waiting for an answer."),
@@ -235,7 +235,7 @@ fn plain_mode_completes_the_sandbox_journey_with_answers_on_standard_input() {
     );
 
     // Every plan was shown and approved from standard input.
-    for step in ["State bucket", "Zone, email, storage", "Site, users, API"] {
+    for step in ["Zone, email, storage", "Site, users, API"] {
         assert!(
             all.contains(&format!("Plan for {step}:")),
             "the plan for {step} was shown:\n{all}"
@@ -243,8 +243,8 @@ fn plain_mode_completes_the_sandbox_journey_with_answers_on_standard_input() {
     }
     assert_eq!(
         answered.iter().filter(|a| *a == "plan: y").count(),
-        3,
-        "three plans approved: {answered:?}"
+        2,
+        "two plans approved: {answered:?}"
     );
     // The four nameservers, and the sandbox playing the person at each checkpoint.
     let i = transcript

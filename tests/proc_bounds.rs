@@ -77,7 +77,7 @@ fn siteup(dir: &Path, args: &[&str], env: &[(&str, &str)], path_prefix: Option<&
 }
 
 /// A folder where `siteup generate --domain example.com` wrote the answers and the files, and
-/// whose journal then says the state step is running (siteup was killed while planning it).
+/// whose journal then says the foundation step is running (siteup was killed while planning it).
 fn project_with_a_running_step() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let generated = siteup(
@@ -93,7 +93,7 @@ fn project_with_a_running_step() -> tempfile::TempDir {
     for step in ["preflight", "profile", "site", "generate"] {
         journal.record(step, Status::Done, None, at);
     }
-    journal.record("state", Status::Running, Some("planning".into()), at);
+    journal.record("foundation", Status::Running, Some("planning".into()), at);
     journal.save(&state_dir).expect("save journal");
     dir
 }
@@ -114,17 +114,17 @@ fn status_answers_for_a_running_step_nothing_works_on_and_says_it_was_interrupte
     let state_line = text
         .stdout
         .lines()
-        .skip_while(|l| !l.contains("State bucket"))
+        .skip_while(|l| !l.contains("Zone, email, storage"))
         .take(2)
         .collect::<Vec<_>>()
         .join("\n");
     assert!(
         state_line.contains("interrupted") && state_line.contains("siteup up"),
-        "the state step is reported interrupted, with what to do: {}",
+        "the foundation step is reported interrupted, with what to do: {}",
         text.stdout
     );
     assert!(
-        text.stdout.contains("[stop] State bucket"),
+        text.stdout.contains("[stop] Zone, email, storage"),
         "{}",
         text.stdout
     );
@@ -135,9 +135,9 @@ fn status_answers_for_a_running_step_nothing_works_on_and_says_it_was_interrupte
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("status JSON");
     let state = v["steps"]
         .as_array()
-        .and_then(|s| s.iter().find(|s| s["id"] == "state"))
+        .and_then(|s| s.iter().find(|s| s["id"] == "foundation"))
         .cloned()
-        .expect("the state step");
+        .expect("the foundation step");
     assert_eq!(state["state"], "failed", "{state:#}");
     assert_eq!(state["interrupted"], true, "{state:#}");
     assert!(
@@ -151,7 +151,7 @@ fn status_answers_for_a_running_step_nothing_works_on_and_says_it_was_interrupte
     // status only reads: the journal still says what the killed siteup left.
     let journal = Journal::load(&ProjectPaths::new(dir.path()).state_dir()).expect("journal");
     assert_eq!(
-        journal.step("state").and_then(|r| r.state),
+        journal.step("foundation").and_then(|r| r.state),
         Some(Status::Running)
     );
 }
@@ -168,9 +168,9 @@ fn status_answers_while_a_live_siteup_works_on_the_step_and_says_so() {
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("status JSON");
     let state = v["steps"]
         .as_array()
-        .and_then(|s| s.iter().find(|s| s["id"] == "state"))
+        .and_then(|s| s.iter().find(|s| s["id"] == "foundation"))
         .cloned()
-        .expect("the state step");
+        .expect("the foundation step");
     assert_eq!(state["state"], "running", "{state:#}");
     assert!(
         state["detail"]

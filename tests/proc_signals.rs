@@ -115,7 +115,11 @@ fn ctrl_c_reaches_terraform(command: &str) {
         done.describe()
     );
     no_step_running(&p);
-    let state = p.journal().step("state").cloned().expect("the state step");
+    let state = p
+        .journal()
+        .step("foundation")
+        .cloned()
+        .expect("the foundation step");
     assert_eq!(state.state, Some(Status::Failed), "{state:?}");
     assert!(
         state
@@ -161,7 +165,11 @@ fn sigterm_during_terraform_plan_leaves_terraform_running_and_records_the_step_i
     );
 
     no_step_running(&p);
-    let state = p.journal().step("state").cloned().expect("the state step");
+    let state = p
+        .journal()
+        .step("foundation")
+        .cloned()
+        .expect("the foundation step");
     assert_eq!(state.state, Some(Status::Failed), "{state:?}");
     assert!(
         state
@@ -179,9 +187,9 @@ fn sigterm_during_terraform_plan_leaves_terraform_running_and_records_the_step_i
         let v: serde_json::Value = serde_json::from_str(&status.stdout).expect("status JSON");
         v["steps"]
             .as_array()
-            .and_then(|s| s.iter().find(|s| s["id"] == "state"))
+            .and_then(|s| s.iter().find(|s| s["id"] == "foundation"))
             .cloned()
-            .expect("the state step")
+            .expect("the foundation step")
     };
     let step = state_step();
     assert_eq!(step["state"], "running", "{step:#}");
@@ -224,7 +232,11 @@ fn sighup_in_plain_mode_during_terraform_plan_ends_siteup_and_leaves_no_step_run
     );
     assert_eq!(signals_seen(fake.path()), "", "terraform was left alone");
     no_step_running(&p);
-    let state = p.journal().step("state").cloned().expect("the state step");
+    let state = p
+        .journal()
+        .step("foundation")
+        .cloned()
+        .expect("the foundation step");
     assert!(
         state
             .detail

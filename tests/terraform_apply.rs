@@ -39,7 +39,7 @@ use siteup::terraform::bootstrap::{self, BootstrapError, MigrationStep};
 use siteup::terraform::events::{Diagnostic, TfEvent, diagnostics_of};
 use siteup::terraform::plan_review::{Approval, ApprovedPlan, ChangeKind, PlanReview};
 use siteup::terraform::runner::{ExitKind, PlanOptions, RunOutcome, Terraform, TfCommand};
-use siteup::tfgen::{self, Backend, GenerateOptions, Phase, sandbox_override};
+use siteup::tfgen::{self, Backend, GenerateOptions, sandbox_override};
 use tf_sandbox::{no_instance_metadata, runtime};
 
 fn full_config() -> SiteConfig {
@@ -109,7 +109,7 @@ impl Sandbox {
         let (events, outcome) = self
             .plan(PlanOptions {
                 out: Some(plan_file.clone()),
-                targets: tfgen::phase_targets(&self.config, Phase::StateBootstrap),
+                targets: tfgen::state_bucket_addresses(&self.config),
                 ..PlanOptions::default()
             })
             .await;
@@ -183,7 +183,7 @@ impl Sandbox {
     }
 
     /// The product's state move.
-    async fn migrate(&self) -> Result<(), BootstrapError> {
+    async fn migrate(&self) -> Result<Vec<String>, BootstrapError> {
         bootstrap::migrate(&self.tf, &self.config, &self.tf_dir()).await
     }
 
@@ -261,7 +261,7 @@ impl Sandbox {
     /// through the S3 backend with nothing to do.
     async fn assert_bootstrapped(&self) {
         let remote = self.remote_state_object();
-        for target in tfgen::phase_targets(&self.config, Phase::StateBootstrap) {
+        for target in tfgen::state_bucket_addresses(&self.config) {
             assert!(
                 remote.contains(&target),
                 "{target} is in the remote state: {remote:?}"
@@ -280,7 +280,7 @@ impl Sandbox {
         let (_, outcome) = self
             .plan(PlanOptions {
                 detailed_exitcode: true,
-                targets: tfgen::phase_targets(&self.config, Phase::StateBootstrap),
+                targets: tfgen::state_bucket_addresses(&self.config),
                 ..PlanOptions::default()
             })
             .await;
@@ -327,16 +327,21 @@ fn the_whole_stack_bootstraps_applies_in_sandbox_mode_and_plans_clean() {
         let t = Instant::now();
         let bootstrap_created: BTreeSet<String> =
             sandbox.apply_state_bucket().await.into_iter().collect();
-        sandbox
+        let verified: BTreeSet<String> = sandbox
             .migrate()
             .await
-            .unwrap_or_else(|e| panic!("the state move: {e}"));
-        let targets: BTreeSet<String> = tfgen::phase_targets(&config, Phase::StateBootstrap)
+            .unwrap_or_else(|e| panic!("the state move: {e}"))
             .into_iter()
             .collect();
+        let targets: BTreeSet<String> =
+            tfgen::state_bucket_addresses(&config).into_iter().collect();
         assert_eq!(
             bootstrap_created, targets,
             "the bootstrap creates the state bucket only"
+        );
+        assert_eq!(
+            verified, targets,
+            "the move returns the remote state's instances it verified"
         );
         sandbox.assert_bootstrapped().await;
         eprintln!("bootstrap: {:.1} s", t.elapsed().as_secs_f64());
@@ -482,7 +487,7 @@ fn the_state_move_resumes_after_an_interruption_at_every_sub_step() {
         }
         // The state is in the bucket now; the local copy is still there.
         let remote = sandbox.remote_state_object();
-        for target in tfgen::phase_targets(&sandbox.config, Phase::StateBootstrap) {
+        for target in tfgen::state_bucket_addresses(&sandbox.config) {
             assert!(remote.contains(&target), "{target} moved: {remote:?}");
         }
         // Killed in the middle of the last sub-step: one of the two files deleted.

@@ -269,7 +269,7 @@ fn phase_targets_exist_and_are_closed_under_dependencies() {
             "{label}: resource_addresses lists every block"
         );
 
-        let state = tfgen::phase_targets(&config, Phase::StateBootstrap);
+        let state = tfgen::state_bucket_addresses(&config);
         assert_eq!(
             state,
             [

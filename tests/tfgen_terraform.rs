@@ -196,8 +196,13 @@ fn check_phase_targets(tf: &Terraform, config: &SiteConfig, project: &Path) {
             "{address} is in terraform's graph"
         );
     }
-    for phase in [Phase::StateBootstrap, Phase::Foundation] {
-        let targets = tfgen::phase_targets(config, phase);
+    for (phase, targets) in [
+        ("state bucket", tfgen::state_bucket_addresses(config)),
+        (
+            "foundation",
+            tfgen::phase_targets(config, Phase::Foundation),
+        ),
+    ] {
         assert!(!targets.is_empty());
         let allowed: BTreeSet<&String> = targets.iter().collect();
         let mut queue: VecDeque<&String> = targets.iter().collect();
@@ -209,13 +214,13 @@ fn check_phase_targets(tf: &Terraform, config: &SiteConfig, project: &Path) {
             assert!(nodes.contains(node), "{node} is in terraform's graph");
             assert!(
                 allowed.contains(node),
-                "{phase:?}: terraform would also apply {node}, which is not in the phase"
+                "{phase}: terraform would also apply {node}, which is not in the phase"
             );
             for dep in edges.get(node).into_iter().flatten() {
                 queue.push_back(dep);
             }
         }
-        if phase == Phase::Foundation {
+        if phase == "foundation" {
             for node in &seen {
                 for forbidden in [
                     "aws_acm_certificate_validation.",

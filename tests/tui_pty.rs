@@ -77,11 +77,10 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
     let bin = siteup_bin();
     let args = ["sandbox", "--dir", dir_arg.as_str()];
 
-    // First terminal: from the first screen through the two first plans to the nameservers.
+    // First terminal: from the first screen through the foundation's plan to the nameservers.
     let mut term = Tmux::start(&project.work(), &project.env(), &bin, &args);
     let first_pid = term.program_pid();
     project.track(first_pid);
-    approve_plan(&term, "State bucket", &ctx);
     approve_plan(&term, "Zone, email, storage", &ctx);
 
     let waiting_title = format!("{NAMESERVERS} · waiting on you");

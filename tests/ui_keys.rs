@@ -324,7 +324,7 @@ fn tab_moves_between_panes_and_esc_follows_again() {
     assert_eq!(u.shown(&j), StepId::EmailDomain);
     press(&mut u, &j, KeyCode::BackTab);
     press(&mut u, &j, KeyCode::Left);
-    assert_eq!(u.shown(&j), StepId::Foundation);
+    assert_eq!(u.shown(&j), StepId::State);
     press(&mut u, &j, KeyCode::Esc);
     assert_eq!(u.selected, None);
     assert_eq!(u.shown(&j), StepId::Nameservers);

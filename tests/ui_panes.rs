@@ -116,8 +116,8 @@ fn generated_files_with_diff() {
 #[test]
 fn plan_review_plain() {
     snap(
-        "plan_state",
-        &plan_review(Phase::StateBootstrap, false),
+        "plan_foundation",
+        &plan_review(Phase::Foundation, false),
         &ui(),
     );
 }

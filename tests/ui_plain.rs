@@ -119,7 +119,11 @@ async fn answers_on_stdin_reach_done() {
     assert_eq!(waits, 1, "{out}");
     let w = world.state.lock().expect("lock");
     assert_eq!(w.saved_site.as_deref(), Some("example.com"));
-    assert_eq!(w.applies.len(), 3);
+    assert_eq!(
+        w.applies.len(),
+        2,
+        "the foundation (with the state bucket), then the stack"
+    );
     assert_eq!(
         w.played,
         vec![StepId::Nameservers, StepId::Inbox, StepId::SesProduction]

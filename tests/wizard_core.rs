@@ -20,6 +20,8 @@ struct World {
     offline: bool,
     applies: Vec<Phase>,
     plans: Vec<Phase>,
+    /// Every terraform run asked for, in order: `plan foundation`, `apply full`, `migrate`.
+    runs: Vec<String>,
     played: BTreeSet<StepId>,
 }
 
@@ -34,6 +36,7 @@ impl World {
             offline: false,
             applies: vec![],
             plans: vec![],
+            runs: vec![],
             played: BTreeSet::new(),
         }
     }
@@ -48,6 +51,7 @@ impl World {
             Effect::Generate => Event::Generated(Ok(vec![])),
             Effect::Plan(phase) => {
                 self.plans.push(*phase);
+                self.runs.push(format!("plan {}", phase.id()));
                 let mut plan = PlanFacts {
                     create: 3,
                     ..PlanFacts::default()
@@ -63,12 +67,16 @@ impl World {
             }
             Effect::Apply(phase) => {
                 self.applies.push(*phase);
+                self.runs.push(format!("apply {}", phase.id()));
                 Event::ApplyFinished {
                     phase: *phase,
                     result: ApplyResult::Applied,
                 }
             }
-            Effect::MigrateState => Event::StateMigrated(Ok(())),
+            Effect::MigrateState => {
+                self.runs.push("migrate".into());
+                Event::StateMigrated(Ok(()))
+            }
             Effect::ReadOutputs => Event::OutputsRead(Ok(OutputFacts {
                 nameservers: vec![
                     "ns-1.awsdns-01.org".into(),
@@ -217,10 +225,52 @@ fn headless_up_stops_at_the_nameservers_naming_them() {
         msg.contains("ns-1.awsdns-01.org") && msg.contains("ns-4.awsdns-04.net"),
         "{msg}"
     );
-    assert_eq!(w.applies, vec![Phase::StateBootstrap, Phase::Foundation]);
+    assert_eq!(w.applies, vec![Phase::Foundation]);
     assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
     assert_eq!(j.status(StepId::Stack), Status::NotYet);
     assert_eq!(j.facts.nameservers.len(), 4);
+}
+
+/// Issue 15: two applies. The foundation apply creates the state bucket with local state, and
+/// the state moves into it right after, before anything else runs terraform.
+#[test]
+fn the_state_moves_to_s3_right_after_the_foundation_apply_and_before_the_stack() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    w.delegated = true;
+    w.domain_verified = true;
+    w.address_verified = true;
+    w.production = true;
+    let stop = drive(&mut j, &mut w, resume(true));
+    assert_eq!(stop, Some(Stop::Done));
+    assert_eq!(
+        w.runs,
+        [
+            "plan foundation",
+            "apply foundation",
+            "migrate",
+            "plan full",
+            "apply full"
+        ]
+    );
+    assert!(j.facts.state_migrated);
+}
+
+/// Killed after the foundation apply but before the state moved: the resumed journey moves it
+/// (the move checks its files and does what is left) without planning the foundation again.
+#[test]
+fn killed_between_the_foundation_apply_and_the_state_move_the_resume_moves_the_state() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    let records = done_records(&[StepId::Generate, StepId::Foundation]);
+    let mut event = resume(true);
+    if let Event::Resume { records: r, .. } = &mut event {
+        *r = records;
+    }
+    let stop = drive(&mut j, &mut w, event).expect("stops");
+    assert_eq!(w.runs, ["migrate"], "{stop:?}");
+    assert_eq!(j.status(StepId::State), Status::Done);
+    assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
 }
 
 #[test]
@@ -274,10 +324,7 @@ fn the_auto_sandbox_plays_every_human_and_reaches_done() {
     let mut w = World::new();
     let stop = drive(&mut j, &mut w, resume(true));
     assert_eq!(stop, Some(Stop::Done));
-    assert_eq!(
-        w.applies,
-        vec![Phase::StateBootstrap, Phase::Foundation, Phase::Full]
-    );
+    assert_eq!(w.applies, vec![Phase::Foundation, Phase::Full]);
     assert!(w.played.contains(&StepId::Nameservers));
     assert!(w.played.contains(&StepId::Inbox));
     assert!(w.played.contains(&StepId::SesProduction));
@@ -288,10 +335,10 @@ fn interactive_plans_wait_for_the_user_and_checkpoints_keep_polling() {
     let mut j = Journey::new(Mode::Interactive);
     let mut w = World::new();
     assert_eq!(drive(&mut j, &mut w, resume(true)), None);
-    assert_eq!(j.status(StepId::State), Status::WaitingOnYou);
+    assert_eq!(j.status(StepId::Foundation), Status::WaitingOnYou);
     assert!(j.facts.pending_plan.is_some());
     assert!(w.applies.is_empty());
-    assert_eq!(j.current_step(), StepId::State);
+    assert_eq!(j.current_step(), StepId::Foundation);
     // Approve every plan as the user would.
     let mut approvals = 0;
     while let Some((phase, _)) = j.facts.pending_plan.clone() {
@@ -598,8 +645,12 @@ fn a_checkpoint_aws_gave_up_on_plans_its_phase_again_once() {
             reopen: Some(StepId::Foundation),
         },
     };
-    // Settle whatever the resume started, then the check that finds the identity FAILED.
+    // Settle whatever the resume started (the profile verified and the files written again),
+    // then the check that finds the identity FAILED.
     j.busy = None;
+    for step in [StepId::Profile, StepId::Generate] {
+        j.steps.entry(step).or_default().status = Status::Done;
+    }
     let fx = update(&mut j, gave_up(), now());
     assert!(
         fx.iter()

@@ -55,7 +55,7 @@ fn plan_ready(j: &mut Journey) -> Vec<Effect> {
     update(
         j,
         Event::PlanReady {
-            phase: Phase::StateBootstrap,
+            phase: Phase::Foundation,
             plan: PlanFacts {
                 create: 2,
                 ..PlanFacts::default()
@@ -73,24 +73,24 @@ fn applying(mode: Mode) -> Journey {
         let fx = update(
             &mut j,
             Event::PlanDecision {
-                phase: Phase::StateBootstrap,
+                phase: Phase::Foundation,
                 approve: true,
             },
             now(),
         );
         assert!(
             fx.iter()
-                .any(|e| matches!(e, Effect::Apply(Phase::StateBootstrap))),
+                .any(|e| matches!(e, Effect::Apply(Phase::Foundation))),
             "{fx:?}"
         );
     } else {
         assert!(
             fx.iter()
-                .any(|e| matches!(e, Effect::Apply(Phase::StateBootstrap))),
+                .any(|e| matches!(e, Effect::Apply(Phase::Foundation))),
             "{fx:?}"
         );
     }
-    assert_eq!(j.status(StepId::State), Status::Running);
+    assert_eq!(j.status(StepId::Foundation), Status::Running);
     j
 }
 
@@ -115,19 +115,19 @@ fn quit_while_terraform_applies_interrupts_it_and_stops_only_once_it_saved_its_s
     let fx = update(
         &mut j,
         Event::ApplyFinished {
-            phase: Phase::StateBootstrap,
+            phase: Phase::Foundation,
             result: ApplyResult::Interrupted,
         },
         now(),
     );
     assert_eq!(stopped(&fx), Some(&Stop::Quit), "{fx:?}");
-    assert_eq!(j.status(StepId::State), Status::Failed);
+    assert_eq!(j.status(StepId::Foundation), Status::Failed);
     assert!(
-        j.state(StepId::State)
+        j.state(StepId::Foundation)
             .detail
             .is_some_and(|d| d.starts_with("interrupted")),
         "{:?}",
-        j.state(StepId::State)
+        j.state(StepId::Foundation)
     );
 }
 
@@ -139,20 +139,20 @@ fn an_interrupted_apply_keeps_the_wizard_open_and_a_retry_plans_again() {
     let fx = update(
         &mut j,
         Event::ApplyFinished {
-            phase: Phase::StateBootstrap,
+            phase: Phase::Foundation,
             result: ApplyResult::Interrupted,
         },
         now(),
     );
     assert_eq!(stopped(&fx), None, "the wizard stays open: {fx:?}");
-    assert_eq!(j.status(StepId::State), Status::Failed);
-    let fx = update(&mut j, Event::Retry(StepId::State), now());
+    assert_eq!(j.status(StepId::Foundation), Status::Failed);
+    let fx = update(&mut j, Event::Retry(StepId::Foundation), now());
     assert!(
         fx.iter()
-            .any(|e| matches!(e, Effect::Plan(Phase::StateBootstrap))),
+            .any(|e| matches!(e, Effect::Plan(Phase::Foundation))),
         "{fx:?}"
     );
-    assert_eq!(j.status(StepId::State), Status::Running);
+    assert_eq!(j.status(StepId::Foundation), Status::Running);
 }
 
 #[test]
@@ -161,7 +161,7 @@ fn an_interrupted_headless_apply_stops_the_run() {
     let fx = update(
         &mut j,
         Event::ApplyFinished {
-            phase: Phase::StateBootstrap,
+            phase: Phase::Foundation,
             result: ApplyResult::Interrupted,
         },
         now(),
@@ -181,19 +181,19 @@ fn a_failed_apply_fails_its_step_with_terraform_s_sentence_and_nothing_after_it_
     let fx = update(
         &mut j,
         Event::ApplyFinished {
-            phase: Phase::StateBootstrap,
+            phase: Phase::Foundation,
             result: ApplyResult::Failed(failure),
         },
         now(),
     );
     assert_eq!(stopped(&fx), Some(&Stop::Failed(why.into())), "{fx:?}");
-    assert_eq!(j.status(StepId::State), Status::Failed);
+    assert_eq!(j.status(StepId::Foundation), Status::Failed);
     assert!(
         !fx.iter()
             .any(|e| matches!(e, Effect::MigrateState | Effect::Plan(_))),
         "{fx:?}"
     );
-    assert_eq!(j.status(StepId::Foundation), Status::NotYet);
+    assert_eq!(j.status(StepId::State), Status::NotYet);
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn a_failed_plan_fails_its_step_and_a_headless_run_stops_with_the_reason() {
     let fx = update(
         &mut j,
         Event::PlanFailed {
-            phase: Phase::StateBootstrap,
+            phase: Phase::Foundation,
             error: Failure::RunFailed {
                 command: "plan",
                 reason: "the S3 bucket name is not valid".into(),
@@ -212,7 +212,7 @@ fn a_failed_plan_fails_its_step_and_a_headless_run_stops_with_the_reason() {
         now(),
     );
     assert_eq!(stopped(&fx), Some(&Stop::Failed(why.into())), "{fx:?}");
-    assert_eq!(j.status(StepId::State), Status::Failed);
+    assert_eq!(j.status(StepId::Foundation), Status::Failed);
     assert!(j.busy.is_none(), "nothing is left running");
 }
 

@@ -65,10 +65,29 @@ pub struct TerraformHandler {
     plans: Mutex<HashMap<Phase, PlanReview>>,
     aws: Arc<dyn AwsChecks>,
     delegation: Arc<dyn DelegationCheck>,
+    /// What siteup already knows, so that it runs terraform only where a run buys safety or
+    /// information: see [`Known`].
+    known: Mutex<Known>,
+}
+
+/// What this siteup saw terraform write, kept so that the journey does not run terraform again
+/// to learn it. Each is dropped when a new apply starts.
+#[derive(Default)]
+struct Known {
+    /// The outputs the last apply printed in its `-json` stream (the state's outputs after it).
+    outputs: Option<crate::terraform::outputs::Outputs>,
+    /// The remote state's instances, as the state's move verified them.
+    state: Option<Vec<String>>,
+    /// When the last apply ended successfully: a plan soon after it plans from the state it
+    /// wrote, without reading every object back from AWS.
+    applied_at: Option<std::time::Instant>,
 }
 
 /// Lock timeout for terraform operations: long enough to outwait a short-lived holder.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long after an apply a plan trusts the state that apply wrote (`-refresh=false`).
+const FRESH_AFTER_APPLY: Duration = Duration::from_secs(10 * 60);
 
 impl TerraformHandler {
     pub fn new(
@@ -84,6 +103,7 @@ impl TerraformHandler {
             plans: Mutex::new(HashMap::new()),
             aws,
             delegation,
+            known: Mutex::new(Known::default()),
         }
     }
 
@@ -121,18 +141,17 @@ impl TerraformHandler {
     /// hand, by another tool, or by an earlier attempt whose state was lost), adopt it with an
     /// import block instead of creating a second zone with new nameservers. Returns what to tell
     /// the user.
-    async fn adopt_existing_zone(&self, config: &SiteConfig) -> Result<Option<String>, Failure> {
+    async fn adopt_existing_zone(
+        &self,
+        config: &SiteConfig,
+        state: &[String],
+    ) -> Result<Option<String>, Failure> {
         let import_file = self
             .project
             .paths()
             .terraform_dir()
             .join(tfgen::adopt::ADOPT_FILE);
-        let managed = self
-            .terraform()
-            .state_list()
-            .await?
-            .iter()
-            .any(|a| a == tfgen::names::ZONE_ADDRESS);
+        let managed = state.iter().any(|a| a == tfgen::names::ZONE_ADDRESS);
         if managed {
             return Ok(None);
         }
@@ -167,6 +186,33 @@ impl TerraformHandler {
             domain,
             std::slice::from_ref(zone),
         ))
+    }
+
+    /// The state's resource instances, from what siteup already knows where it can: the local
+    /// state file while the backend is local (terraform would read that file), the instances
+    /// the state's move verified; `terraform state list` otherwise.
+    async fn state_addresses(&self) -> Result<Vec<String>, Failure> {
+        let dir = self.project.paths().terraform_dir();
+        if !crate::terraform::bootstrap::is_s3_backend(&dir)
+            && let Ok(local) = crate::terraform::bootstrap::local_state_instances(&dir)
+        {
+            return Ok(local);
+        }
+        if let Some(known) = self.known.lock().ok().and_then(|k| k.state.clone()) {
+            return Ok(known);
+        }
+        Ok(self.terraform().state_list().await?)
+    }
+
+    /// Whether this siteup's last apply ended moments ago, so a plan now need not read back
+    /// from AWS what that apply just wrote. Nothing AWS gives up on (72 hours) or a person
+    /// changes in the console is likely in that window; any later plan refreshes.
+    fn just_applied(&self) -> bool {
+        self.known
+            .lock()
+            .ok()
+            .and_then(|k| k.applied_at)
+            .is_some_and(|t| t.elapsed() < FRESH_AFTER_APPLY)
     }
 
     /// Waits for a terraform that an earlier siteup started here and that is still running
@@ -206,19 +252,13 @@ impl TerraformHandler {
     }
 
     async fn plan_phase(&self, phase: Phase) -> Result<PlanFacts, Failure> {
-        if phase == Phase::StateBootstrap && self.project.state_migrated() {
-            return Ok(PlanFacts::default());
-        }
         // A new piece of work: an interrupt of an earlier one no longer applies.
         self.runs.reset();
         self.wait_for_running().await;
         self.ensure_init().await?;
         let config = self.project.config()?;
-        let adoption = if matches!(phase, Phase::Foundation | Phase::Full) {
-            self.adopt_existing_zone(&config).await?
-        } else {
-            None
-        };
+        let state = self.state_addresses().await?;
+        let adoption = self.adopt_existing_zone(&config, &state).await?;
         let out = self.plan_file(phase);
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Failure::Write {
@@ -229,15 +269,11 @@ impl TerraformHandler {
         // A stack that already has a certificate's users (a part changed after the site went
         // live, or a new checkout of a live project) is planned whole: see
         // `tfgen::phase_targets_given`.
-        let state = if phase == Phase::Foundation {
-            self.terraform().state_list().await?
-        } else {
-            Vec::new()
-        };
         let options = PlanOptions {
             out: Some(out.clone()),
             lock_timeout: Some(LOCK_TIMEOUT),
             targets: tfgen::phase_targets_given(&config, phase, &state),
+            skip_refresh: self.just_applied(),
             ..PlanOptions::default()
         };
         let mut review = self.plan_and_review(&options, &out).await?;
@@ -316,6 +352,10 @@ impl TerraformHandler {
             }
         };
         self.runs.reset();
+        // The apply changes the state: what siteup knew of it no longer holds.
+        if let Ok(mut known) = self.known.lock() {
+            *known = Known::default();
+        }
         let mut handle = match self.terraform().spawn(&TfCommand::Apply(approved)) {
             Ok(h) => h,
             Err(e) => return ApplyResult::Failed(e.into()),
@@ -327,9 +367,15 @@ impl TerraformHandler {
             .unwrap_or_default();
         let mut fold = ApplyProgress::new();
         let mut last_rows = ApplyRows::default();
+        let mut outputs = None;
         let outcome = loop {
             match handle.next_event().await {
                 Some(RunEvent::Line(ev)) => {
+                    if let TfEvent::Outputs(map) = &ev
+                        && let Some(o) = crate::terraform::outputs::from_apply(map)
+                    {
+                        outputs = Some(o);
+                    }
                     fold.on_event(&ev);
                     if matches!(ev, TfEvent::Unknown(_) | TfEvent::NotJson(_)) {
                         continue;
@@ -358,30 +404,43 @@ impl TerraformHandler {
         }
         let _ = progress.send(rows_of(&fold, phase, &durations));
         match outcome {
-            Some(o) if o.succeeded() => ApplyResult::Applied,
+            Some(o) if o.succeeded() => {
+                if let Ok(mut known) = self.known.lock() {
+                    known.outputs = outputs;
+                    known.applied_at = Some(std::time::Instant::now());
+                }
+                ApplyResult::Applied
+            }
             Some(o) if o.kind == ExitKind::Interrupted => ApplyResult::Interrupted,
             Some(o) => ApplyResult::Failed(Failure::of_run("apply", &o)),
             None => ApplyResult::Failed(Failure::RunLost),
         }
     }
 
+    /// The stack's outputs: those the last apply printed, else `terraform output -json`.
     async fn outputs(&self) -> Result<OutputFacts, Failure> {
-        let out = self
-            .terraform()
-            .capture(&["output", "-json", "-no-color"])
-            .await?;
-        if out.code != Some(0) {
-            return Err(Failure::RunFailed {
-                command: "output",
-                reason: out.stderr,
-            });
-        }
-        let parsed = crate::terraform::outputs::parse(&out.stdout).map_err(|e| {
-            Failure::UnreadableOutput {
-                command: "output",
-                problem: e.to_string(),
+        let applied = self.known.lock().ok().and_then(|mut k| k.outputs.take());
+        let parsed = match applied {
+            Some(parsed) => parsed,
+            None => {
+                let out = self
+                    .terraform()
+                    .capture(&["output", "-json", "-no-color"])
+                    .await?;
+                if out.code != Some(0) {
+                    return Err(Failure::RunFailed {
+                        command: "output",
+                        reason: out.stderr,
+                    });
+                }
+                crate::terraform::outputs::parse(&out.stdout).map_err(|e| {
+                    Failure::UnreadableOutput {
+                        command: "output",
+                        problem: e.to_string(),
+                    }
+                })?
             }
-        })?;
+        };
         if !parsed.nameservers.is_empty() {
             self.project.remember_nameservers(&parsed.nameservers);
         }
@@ -406,12 +465,15 @@ impl TerraformJobs for TerraformHandler {
         Box::pin(async move {
             let config = self.project.config()?;
             self.runs.reset();
-            crate::terraform::bootstrap::migrate(
+            let verified = crate::terraform::bootstrap::migrate(
                 &self.terraform(),
                 &config,
                 &self.project.paths().terraform_dir(),
             )
             .await?;
+            if let Ok(mut known) = self.known.lock() {
+                known.state = Some(verified);
+            }
             Ok(())
         })
     }
@@ -489,7 +551,6 @@ fn plan_facts(review: &PlanReview) -> PlanFacts {
 /// How long an apply of a phase can take on AWS (CloudFront dominates the full stack).
 fn expected_apply_time(phase: Phase) -> Duration {
     match phase {
-        Phase::StateBootstrap => Duration::from_secs(5 * 60),
         Phase::Foundation => Duration::from_secs(15 * 60),
         Phase::Full => Duration::from_secs(45 * 60),
     }

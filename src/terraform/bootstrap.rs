@@ -1,9 +1,9 @@
 //! The state bootstrap: the state bucket is created with local state, then the state moves into
 //! it, and only once the bucket is seen to hold every resource are the local files deleted.
 //!
-//! The journey plans and applies the state bucket (`-target`,
-//! [`crate::tfgen::Phase::StateBootstrap`]) with local state through its own reviewed plan, then
-//! calls [`migrate`], which runs the [`MigrationStep`]s in order:
+//! The journey's foundation apply ([`crate::tfgen::Phase::Foundation`]) creates the state bucket
+//! with everything else that waits on no human, with local state, through its reviewed plan;
+//! right after it the journey calls [`migrate`], which runs the [`MigrationStep`]s in order:
 //!
 //! 1. write `backend.tf` (the generated project with the S3 backend; in sandbox mode the
 //!    override is rewritten with the emulator's backend), unless the user edited it;
@@ -27,7 +27,7 @@ use serde_json::Value;
 use super::error::TfError;
 use super::runner::{InitOptions, Terraform, TfCommand};
 use crate::site::SiteConfig;
-use crate::tfgen::{self, Backend, GenerateOptions, Phase, TfgenError, sandbox_override};
+use crate::tfgen::{self, Backend, GenerateOptions, TfgenError, sandbox_override};
 
 /// The local state file terraform writes without a backend.
 pub const LOCAL_STATE: &str = "terraform.tfstate";
@@ -90,25 +90,29 @@ pub async fn migrate(
     terraform: &Terraform,
     config: &SiteConfig,
     terraform_dir: &Path,
-) -> Result<(), BootstrapError> {
+) -> Result<Vec<String>, BootstrapError> {
     wait_for_running(terraform).await;
+    let mut verified = Vec::new();
     for step in MigrationStep::ALL {
-        migration_step(step, terraform, config, terraform_dir).await?;
+        if let Some(instances) = migration_step(step, terraform, config, terraform_dir).await? {
+            verified = instances;
+        }
     }
-    Ok(())
+    Ok(verified)
 }
 
-/// Runs one sub-step of [`migrate`] (the others before it are assumed done).
+/// Runs one sub-step of [`migrate`] (the others before it are assumed done). The last one
+/// returns the remote state's instances it verified.
 pub async fn migration_step(
     step: MigrationStep,
     terraform: &Terraform,
     config: &SiteConfig,
     terraform_dir: &Path,
-) -> Result<(), BootstrapError> {
+) -> Result<Option<Vec<String>>, BootstrapError> {
     match step {
-        MigrationStep::WriteBackend => write_backend(config, terraform_dir),
-        MigrationStep::MigrateState => migrate_state(terraform).await,
-        MigrationStep::RemoveLocalState => remove_local_state(terraform, config).await,
+        MigrationStep::WriteBackend => write_backend(config, terraform_dir).map(|()| None),
+        MigrationStep::MigrateState => migrate_state(terraform).await.map(|()| None),
+        MigrationStep::RemoveLocalState => remove_local_state(terraform, config).await.map(Some),
     }
 }
 
@@ -262,6 +266,17 @@ pub fn local_state_resources(dir: &Path) -> Option<(PathBuf, StateSummary)> {
     None
 }
 
+/// The instances of the local state (`terraform.tfstate`, what terraform reads while the
+/// backend is local), read from the file: no terraform run. No file: an empty state.
+pub fn local_state_instances(dir: &Path) -> Result<Vec<String>, String> {
+    match std::fs::read(dir.join(LOCAL_STATE)) {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(Vec::new()),
+        Ok(bytes) => Ok(summarize_state(&bytes)?.instances.into_iter().collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// `terraform state pull`, summarised.
 pub async fn remote_state(tf: &Terraform) -> Result<StateSummary, BootstrapError> {
     let out = tf
@@ -290,9 +305,7 @@ pub async fn verify_remote(
         ));
     }
     let remote = remote_state(tf).await?;
-    let mut wanted: BTreeSet<String> = tfgen::phase_targets(config, Phase::StateBootstrap)
-        .into_iter()
-        .collect();
+    let mut wanted: BTreeSet<String> = tfgen::state_bucket_addresses(config).into_iter().collect();
     if let Some((path, local)) = local_state_resources(dir) {
         wanted.extend(local.instances.iter().cloned());
         let differing: Vec<&String> = local
@@ -336,7 +349,7 @@ pub async fn verify_remote(
 }
 
 /// Whether terraform's working directory is initialised with the S3 backend.
-fn is_s3_backend(dir: &Path) -> bool {
+pub fn is_s3_backend(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join(".terraform/terraform.tfstate"))
         .ok()
         .and_then(|t| serde_json::from_str::<Value>(&t).ok())
@@ -345,12 +358,15 @@ fn is_s3_backend(dir: &Path) -> bool {
 
 /// Sub-step 3: verifies the remote state ([`verify_remote`]), then deletes `terraform.tfstate`
 /// and `terraform.tfstate.backup`. With neither left, it only verifies that the remote state
-/// holds the state bucket.
-pub async fn remove_local_state(tf: &Terraform, config: &SiteConfig) -> Result<(), BootstrapError> {
+/// holds the state bucket. Returns the remote state's instances, as verified.
+pub async fn remove_local_state(
+    tf: &Terraform,
+    config: &SiteConfig,
+) -> Result<Vec<String>, BootstrapError> {
     let dir = tf.working_dir();
     let paths = [dir.join(LOCAL_STATE), dir.join(LOCAL_STATE_BACKUP)];
     // Never delete a local state before the bucket is seen to hold it.
-    verify_remote(tf, config).await?;
+    let instances = verify_remote(tf, config).await?;
     for path in paths {
         match std::fs::remove_file(&path) {
             Ok(()) => {}
@@ -364,7 +380,7 @@ pub async fn remove_local_state(tf: &Terraform, config: &SiteConfig) -> Result<(
             }
         }
     }
-    Ok(())
+    Ok(instances)
 }
 
 #[cfg(test)]

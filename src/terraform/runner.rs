@@ -121,6 +121,9 @@ pub struct PlanOptions {
     pub detailed_exitcode: bool,
     pub destroy: bool,
     pub refresh_only: bool,
+    /// `-refresh=false`: plan from the state as it is, without reading every object back from
+    /// AWS (right after an apply wrote it).
+    pub skip_refresh: bool,
     /// `-var NAME=VALUE`.
     pub vars: Vec<(String, String)>,
     /// `-lock-timeout=Ns`.
@@ -217,6 +220,9 @@ impl TfCommand {
                 }
                 if o.refresh_only {
                     push("-refresh-only");
+                }
+                if o.skip_refresh {
+                    push("-refresh=false");
                 }
                 if let Some(t) = o.lock_timeout {
                     push(&format!("-lock-timeout={}s", t.as_secs().max(1)));
@@ -1510,6 +1516,7 @@ mod tests {
         let plan = TfCommand::Plan(PlanOptions {
             out: Some("plan.bin".into()),
             detailed_exitcode: true,
+            skip_refresh: true,
             vars: vec![("a".into(), "b".into())],
             lock_timeout: Some(Duration::from_secs(5)),
             ..PlanOptions::default()
@@ -1528,6 +1535,7 @@ mod tests {
                 "-json",
                 "-no-color",
                 "-detailed-exitcode",
+                "-refresh=false",
                 "-lock-timeout=5s",
                 "-var",
                 "a=b",

@@ -120,9 +120,9 @@ pub enum TfgenError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
-    /// The state bucket and its settings only, applied with local state.
-    StateBootstrap,
-    /// Everything that does not wait on a human: the zone, SES identities and all their records,
+    /// Everything that does not wait on a human: the state bucket and its settings (applied with
+    /// local state: the state moves into the bucket right after this apply), the zone, SES
+    /// identities and all their records,
     /// certificate requests and their validation records (not the validations), buckets, table,
     /// log group, Lambda, IAM and the REST API without its custom domain. Once a certificate's
     /// user exists (the stack is live), everything: see [`phase_targets_given`].
@@ -132,10 +132,9 @@ pub enum Phase {
 }
 
 impl Phase {
-    /// The phase's id in file names (`state-bootstrap.tfplan`).
+    /// The phase's id in file names (`foundation.tfplan`).
     pub fn id(self) -> &'static str {
         match self {
-            Phase::StateBootstrap => "state-bootstrap",
             Phase::Foundation => "foundation",
             Phase::Full => "full",
         }
@@ -221,11 +220,21 @@ pub fn phase_targets_given(config: &SiteConfig, phase: Phase, state: &[String]) 
     if phase == Phase::Foundation && has_certificate_user(state) {
         return Vec::new();
     }
-    let wanted = |tier: Tier| match phase {
-        Phase::StateBootstrap => tier == Tier::State,
-        Phase::Foundation => matches!(tier, Tier::State | Tier::Foundation),
-        Phase::Full => false,
-    };
+    match phase {
+        Phase::Foundation => addresses_of(config, |tier| {
+            matches!(tier, Tier::State | Tier::Foundation)
+        }),
+        Phase::Full => Vec::new(),
+    }
+}
+
+/// The state bucket and its settings: what the state's move to S3 needs to exist, and what the
+/// remote state must hold once the move is done.
+pub fn state_bucket_addresses(config: &SiteConfig) -> Vec<String> {
+    addresses_of(config, |tier| tier == Tier::State)
+}
+
+fn addresses_of(config: &SiteConfig, wanted: impl Fn(Tier) -> bool) -> Vec<String> {
     let ctx = Ctx::new(config);
     stack::tf_files(&ctx, &GenerateOptions::default())
         .into_iter()

@@ -7,8 +7,8 @@
 //!  ✓ AWS profile                   │                                             │
 //!  ✓ Site answers                  │   1  ns-1.awsdns-01.org                     │
 //!  ✓ Terraform files               │   2  ns-2.awsdns-02.co.uk                   │
-//!  ✓ State bucket                  │   ...                                       │
-//!  ✓ Zone, email, storage          │                                             │
+//!  ✓ Zone, email, storage          │   ...                                       │
+//!  ✓ State moved to S3             │                                             │
 //!  ● Nameservers at registrar  12m │ Delegation: not live yet                    │
 //!  · Email domain verified         │   registry: ...                             │
 //!  ● Your inbox verified        3m │   resolver: ...                             │

@@ -652,8 +652,8 @@ mod tests {
             StepId::Profile,
             StepId::Site,
             StepId::Generate,
-            StepId::State,
             StepId::Foundation,
+            StepId::State,
         ] {
             j.steps.entry(s).or_default().status = Status::Done;
         }

@@ -142,8 +142,8 @@ mod tests {
         StepId::Profile,
         StepId::Site,
         StepId::Generate,
-        StepId::State,
         StepId::Foundation,
+        StepId::State,
     ];
 
     #[test]
@@ -172,15 +172,15 @@ mod tests {
     #[test]
     fn a_plan_under_review_offers_apply_or_not_and_a_declined_one_a_new_plan() {
         let mut j = journey(&FOUNDED[..4]);
-        set(&mut j, StepId::State, Status::WaitingOnYou);
-        j.facts.pending_plan = Some((Phase::StateBootstrap, PlanFacts::default()));
+        set(&mut j, StepId::Foundation, Status::WaitingOnYou);
+        j.facts.pending_plan = Some((Phase::Foundation, PlanFacts::default()));
         assert_eq!(
-            j.actions(StepId::State),
+            j.actions(StepId::Foundation),
             vec![ApprovePlan, DeclinePlan, Quit]
         );
-        assert_eq!(j.actions(StepId::Foundation), vec![Quit], "not its plan");
+        assert_eq!(j.actions(StepId::Stack), vec![Quit], "not its plan");
         j.facts.pending_plan = None;
-        assert_eq!(j.actions(StepId::State), vec![Retry, Quit]);
+        assert_eq!(j.actions(StepId::Foundation), vec![Retry, Quit]);
         // A waiting step that runs no terraform is not retried.
         set(&mut j, StepId::Site, Status::WaitingOnYou);
         assert_eq!(j.actions(StepId::Site), vec![EditAnswers, Quit]);
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn answers_sent_while_terraform_runs_wait_for_it() {
-        let mut j = journey(&FOUNDED[..5]);
+        let mut j = journey(&FOUNDED[..4]);
         set(&mut j, StepId::Foundation, Status::Running);
         j.busy = Some(StepId::Foundation);
         let config = crate::site::SiteConfig::with_defaults(
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn running_terraform_can_be_stopped_at_its_step_only() {
-        let mut j = journey(&FOUNDED[..5]);
+        let mut j = journey(&FOUNDED[..4]);
         set(&mut j, StepId::Foundation, Status::Running);
         j.busy = Some(StepId::Foundation);
         assert_eq!(j.actions(StepId::Foundation), vec![StopTerraform, Quit]);
@@ -316,13 +316,13 @@ mod tests {
         }
         for plan in [false, true] {
             let mut j = journey(&FOUNDED[..4]);
-            set(&mut j, StepId::State, Status::WaitingOnYou);
+            set(&mut j, StepId::Foundation, Status::WaitingOnYou);
             if plan {
                 let p = PlanFacts {
                     create: 1,
                     ..PlanFacts::default()
                 };
-                j.facts.pending_plan = Some((Phase::StateBootstrap, p));
+                j.facts.pending_plan = Some((Phase::Foundation, p));
             }
             states.push(j);
         }
@@ -347,10 +347,10 @@ mod tests {
         for (approve, action) in [(true, ApprovePlan), (false, DeclinePlan)] {
             events.push((
                 Event::PlanDecision {
-                    phase: Phase::StateBootstrap,
+                    phase: Phase::Foundation,
                     approve,
                 },
-                StepId::State,
+                StepId::Foundation,
                 action,
             ));
         }

@@ -52,7 +52,6 @@ pub trait PhaseStep: Sized {
 impl PhaseStep for Phase {
     fn step(self) -> StepId {
         match self {
-            Phase::StateBootstrap => StepId::State,
             Phase::Foundation => StepId::Foundation,
             Phase::Full => StepId::Stack,
         }
@@ -60,7 +59,6 @@ impl PhaseStep for Phase {
 
     fn of_step(step: StepId) -> Option<Self> {
         match step {
-            StepId::State => Some(Phase::StateBootstrap),
             StepId::Foundation => Some(Phase::Foundation),
             StepId::Stack => Some(Phase::Full),
             _ => None,

@@ -2,16 +2,18 @@
 //!
 //! ```text
 //!  preflight ─┬─ profile ──────────────┐
-//!             └─ site ── generate ─────┴─ state ── foundation ─┬─ nameservers ── email-domain ─┐
-//!                                                               ├─ inbox                       ├─ stack ─┐
-//!                                                               └─ ses-production              │         ├─ done
-//!                                                                  (nameservers ───────────────┘)        │
+//!             └─ site ── generate ─────┴─ foundation ─┬─ state ───────────────────────────────┐
+//!                                                      ├─ nameservers ── email-domain ─────────┴─ stack ─┐
+//!                                                      ├─ inbox ─────────────────────────────────────────┼─ done
+//!                                                      └─ ses-production ────────────────────────────────┘
 //! ```
 //! Human waits start as early as their dependencies allow: the SES identities and their records
 //! are created with the zone (foundation), so the inbox's verification mail is sent and the sandbox
 //! exit can be requested while the user is still at the registrar, and the domain verifies
 //! itself the moment delegation is live. Everything that does not wait on a human is applied
-//! together: three applies in all (state bucket, foundation, stack).
+//! together: two applies in all. The foundation apply also creates the state bucket, with local
+//! state; the state step moves the state into it right after (while the user is at the
+//! registrar), verified before any local file is deleted.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,8 +25,8 @@ pub enum StepId {
     Profile,
     Site,
     Generate,
-    State,
     Foundation,
+    State,
     Nameservers,
     EmailDomain,
     #[serde(alias = "sender-address")]
@@ -52,8 +54,8 @@ impl StepId {
         StepId::Profile,
         StepId::Site,
         StepId::Generate,
-        StepId::State,
         StepId::Foundation,
+        StepId::State,
         StepId::Nameservers,
         StepId::EmailDomain,
         StepId::Inbox,
@@ -69,8 +71,8 @@ impl StepId {
             StepId::Profile => "profile",
             StepId::Site => "site",
             StepId::Generate => "generate",
-            StepId::State => "state",
             StepId::Foundation => "foundation",
+            StepId::State => "state",
             StepId::Nameservers => "nameservers",
             StepId::EmailDomain => "email-domain",
             StepId::Inbox => "inbox",
@@ -96,8 +98,8 @@ impl StepId {
             StepId::Profile => "AWS profile",
             StepId::Site => "Site answers",
             StepId::Generate => "Terraform files",
-            StepId::State => "State bucket",
             StepId::Foundation => "Zone, email, storage",
+            StepId::State => "State moved to S3",
             StepId::Nameservers => "Nameservers at registrar",
             StepId::EmailDomain => "Email domain verified",
             StepId::Inbox => "Your inbox verified",
@@ -135,13 +137,13 @@ impl StepId {
             StepId::Profile => &[StepId::Preflight],
             StepId::Site => &[StepId::Preflight],
             StepId::Generate => &[StepId::Site],
-            StepId::State => &[StepId::Generate, StepId::Profile],
-            StepId::Foundation => &[StepId::State],
+            StepId::Foundation => &[StepId::Generate, StepId::Profile],
+            StepId::State => &[StepId::Foundation],
             StepId::Nameservers => &[StepId::Foundation],
             StepId::EmailDomain => &[StepId::Nameservers],
             StepId::Inbox => &[StepId::Foundation],
             StepId::SesProduction => &[StepId::Foundation],
-            StepId::Stack => &[StepId::Nameservers, StepId::EmailDomain],
+            StepId::Stack => &[StepId::State, StepId::Nameservers, StepId::EmailDomain],
             StepId::Done => &[StepId::Stack, StepId::Inbox, StepId::SesProduction],
         }
     }

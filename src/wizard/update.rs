@@ -764,7 +764,23 @@ fn schedule(j: &mut Journey, fx: &mut Vec<Effect>, now: OffsetDateTime) {
                 set(j, fx, step, Status::Running, None, now);
                 fx.push(Effect::Generate);
             }
-            StepId::State | StepId::Foundation | StepId::Stack if j.busy.is_none() => {
+            // The state moves to S3 right after the foundation apply created its bucket.
+            StepId::State if j.facts.state_migrated => {
+                set(j, fx, step, Status::Done, None, now);
+            }
+            StepId::State if j.busy.is_none() => {
+                j.busy = Some(step);
+                set(
+                    j,
+                    fx,
+                    step,
+                    Status::Running,
+                    Some("moving the state to S3".into()),
+                    now,
+                );
+                fx.push(Effect::MigrateState);
+            }
+            StepId::Foundation | StepId::Stack if j.busy.is_none() => {
                 let phase = Phase::of_step(step).unwrap_or(Phase::Full);
                 j.busy = Some(step);
                 set(j, fx, step, Status::Running, Some("planning".into()), now);
@@ -827,30 +843,15 @@ pub fn waiting_message(j: &Journey) -> String {
 fn after_apply(j: &mut Journey, fx: &mut Vec<Effect>, phase: Phase, now: OffsetDateTime) {
     let step = phase.step();
     j.busy = Some(step);
-    match phase {
-        Phase::StateBootstrap => {
-            set(
-                j,
-                fx,
-                step,
-                Status::Running,
-                Some("moving the state to S3".into()),
-                now,
-            );
-            fx.push(Effect::MigrateState);
-        }
-        Phase::Foundation | Phase::Full => {
-            set(
-                j,
-                fx,
-                step,
-                Status::Running,
-                Some("reading outputs".into()),
-                now,
-            );
-            fx.push(Effect::ReadOutputs);
-        }
-    }
+    set(
+        j,
+        fx,
+        step,
+        Status::Running,
+        Some("reading outputs".into()),
+        now,
+    );
+    fx.push(Effect::ReadOutputs);
 }
 
 fn finish_auto(

@@ -1,5 +1,6 @@
-//! A terraform phase (state bucket, foundation, stack): its plan review while one awaits a
-//! decision, its apply progress while it runs, and where it stands otherwise.
+//! A step that runs terraform (the foundation, the state's move to S3, the stack): its plan
+//! review while one awaits a decision, its apply progress while it runs, and where it stands
+//! otherwise.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,11 +13,11 @@ use crate::wizard::{Journey, Phase, PhaseStep, Status, StepId};
 /// What a phase does, in one or two sentences.
 pub(crate) fn describe(step: StepId) -> &'static str {
     match step {
-        StepId::State => {
-            "Creates the S3 bucket that holds Terraform's state (applied with local state), then moves the state into it and removes the local copies."
-        }
         StepId::Foundation => {
             "Creates the hosted zone, the email identities and their records, the buckets and the tables: everything that does not wait on you. The zone is protected so its nameservers never change."
+        }
+        StepId::State => {
+            "Moves Terraform's state from this folder into its S3 bucket (created by the foundation apply), and removes the local copies once the bucket is seen to hold everything."
         }
         StepId::Stack => {
             "Validates the certificate, then creates CloudFront, the user pool and the API's domain. CloudFront alone takes 5 to 30 minutes on AWS."
@@ -27,18 +28,20 @@ pub(crate) fn describe(step: StepId) -> &'static str {
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let step = ui.shown(j);
-    let Some(phase) = Phase::of_step(step) else {
-        return;
-    };
-    if let Some((p, facts)) = &j.facts.pending_plan
+    // The state's move applies no plan of its own.
+    let phase = Phase::of_step(step);
+    if let (Some(phase), Some((p, facts))) = (phase, &j.facts.pending_plan)
         && *p == phase
     {
         plan::render(frame, area, j, ui, phase, facts);
         return;
     }
     let status = j.status(step);
-    let has_rows = j.facts.apply.phase == Some(phase) && !j.facts.apply.rows.is_empty();
-    if has_rows && matches!(status, Status::Running | Status::Failed | Status::Done) {
+    let has_rows =
+        phase.is_some() && j.facts.apply.phase == phase && !j.facts.apply.rows.is_empty();
+    if let Some(phase) = phase.filter(|_| has_rows)
+        && matches!(status, Status::Running | Status::Failed | Status::Done)
+    {
         apply::render(frame, area, j, ui, phase);
         return;
     }
@@ -81,7 +84,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
                 .apply
                 .summary
                 .as_ref()
-                .filter(|_| j.facts.apply.phase == Some(phase))
+                .filter(|_| phase.is_some() && j.facts.apply.phase == phase)
             {
                 lines.push(Line::from(s.clone()));
             }
