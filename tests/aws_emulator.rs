@@ -20,7 +20,7 @@ use siteup::aws::production::{SubmitOutcome, submit_request};
 use siteup::aws::route53::existing_zones_message;
 use siteup::aws::ses::{CheckState, review_guidance};
 use siteup::aws::{
-    AwsApi, AwsEnv, AwsError, AwsSession, ConnectOptions, ProductionAccessRequest, ProfileChoice,
+    AwsApi, AwsError, AwsSession, ConnectOptions, ProductionAccessRequest, ProfileChoice,
     ReviewState, SdkAws, Target, ZoneImport, connect, connect_with, render_ses_request, ses_status,
 };
 use siteup::sandbox::emulator::{Emulator, ReviewStatus};
@@ -31,13 +31,10 @@ const REGION: &str = "us-east-1";
 
 fn sandbox_session(emulator: &Emulator) -> AwsSession {
     runtime()
-        .block_on(connect(
-            &AwsEnv::from_vars(&[]),
-            &Target::Sandbox {
-                url: emulator.url(),
-                region: REGION.into(),
-            },
-        ))
+        .block_on(connect(&Target::Sandbox {
+            url: emulator.url(),
+            region: REGION.into(),
+        }))
         .expect("sandbox session")
 }
 
@@ -73,8 +70,8 @@ fn caller_identity_through_the_strict_loader() {
     let recorder = Recorder::new();
     let session = rt
         .block_on(connect_with(
-            &home.env(&[]),
             &Target::Profile {
+                env: home.env(&[]),
                 choice: ProfileChoice::Named("keys".into()),
                 default_region: "eu-west-1".into(),
             },
