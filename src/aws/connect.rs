@@ -154,14 +154,6 @@ impl AwsSession {
     pub fn expiry(&self) -> Option<&SessionExpiry> {
         self.expiry.as_ref()
     }
-
-    /// The emulator URL in sandbox mode.
-    pub fn emulator_url(&self) -> Option<&str> {
-        match &self.context.endpoint {
-            Endpoint::Emulator { url } => Some(url),
-            Endpoint::Aws { .. } => None,
-        }
-    }
 }
 
 /// The retry policy: standard mode, [`MAX_ATTEMPTS`] attempts, exponential backoff with jitter

@@ -8,7 +8,7 @@
 //! let aws = SdkConnector.open(&target, site.region.as_str()).await?; // connect + SDK clients
 //! let who = aws.verify_identity().await?;                      // account, ARN, root warning
 //! let zones = aws.find_zones("example.com").await?;            // adopt instead of create
-//! let ses = ses_status(aws.as_ref(), "example.com", "no-reply@example.com").await?;
+//! let ses = aws.domain_identity("example.com").await?;          // the email checkpoint
 //! ```
 //!
 //! The AWS handler reaches AWS only through a [`Connector`], which hands out an [`AwsApi`]:
@@ -47,7 +47,7 @@ pub use production::{ProductionAccessRequest, SubmitOutcome, render_ses_request,
 pub use profiles::{ProfileChoice, ProfileInfo, ProfileKind, ProfileList};
 pub use route53::{HostedZone, ZoneImport};
 pub use sdk::{SdkAws, SdkConnector};
-pub use ses::{AccountStatus, DomainIdentityStatus, ReviewState, SenderStatus, SesStatus};
+pub use ses::{AccountStatus, DomainIdentityStatus, ReviewState, SenderStatus};
 
 /// A boxed future of an AWS call (keeps [`AwsApi`] usable as `dyn AwsApi`).
 pub type AwsFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
@@ -108,20 +108,4 @@ pub trait Connector: Send + Sync {
         target: &'a Target,
         ses_region: &'a str,
     ) -> AwsFuture<'a, Arc<dyn AwsApi>>;
-}
-
-/// The domain, sender and account status together, for the email checkpoints.
-pub async fn ses_status(
-    api: &dyn AwsApi,
-    domain: &str,
-    sender: &str,
-) -> Result<SesStatus, AwsError> {
-    let domain = api.domain_identity(domain).await?;
-    let sender = api.sender_identity(sender).await?;
-    let account = api.account_status().await?;
-    Ok(SesStatus {
-        domain,
-        sender,
-        account,
-    })
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use siteup::aws::identity::CallerIdentity;
 use siteup::aws::route53::{bare_zone_id, zone_name_matches};
-use siteup::aws::ses::Review;
+use siteup::aws::ses::{Review, SendQuota};
 use siteup::aws::{
     AccountStatus, AwsApi, AwsError, AwsFuture, Connector, DomainIdentityStatus, HostedZone,
     ProductionAccessRequest, ReviewState, SenderStatus, Target, VerifiedIdentity,
@@ -45,7 +45,20 @@ impl Default for FakeState {
             zones: Vec::new(),
             domains: HashMap::new(),
             senders: HashMap::new(),
-            account: AccountStatus::new_in_sandbox(),
+            // A new account as SES starts it: in the sandbox, 200 messages a day, 1 a second.
+            account: AccountStatus {
+                production_access: false,
+                sending_enabled: true,
+                quota: Some(SendQuota {
+                    max_24_hour_send: 200.0,
+                    max_send_rate: 1.0,
+                    sent_last_24_hours: 0.0,
+                }),
+                enforcement_status: Some("HEALTHY".into()),
+                review: None,
+                details: None,
+                suppressed_reasons: Vec::new(),
+            },
             fail_next: None,
             submissions: Vec::new(),
             resends: Vec::new(),
