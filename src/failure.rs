@@ -73,7 +73,8 @@ pub enum Failure {
     Preflight { problem: String },
     /// The sandbox could not play its part.
     Sandbox { problem: String },
-    /// A human step can be played only in a sandbox.
+    /// A human step can be played only in a sandbox, and the project has none (`siteup sandbox
+    /// --play` in a folder that is no rehearsal).
     NotASandbox,
     /// The sandbox has nothing to play for this step.
     NothingToPlay { step: &'static str },
@@ -140,7 +141,7 @@ impl fmt::Display for Failure {
                 "The sandbox could not play its part: {}",
                 sentence(problem)
             ),
-            Failure::NotASandbox => "Only the sandbox can play this step for you; do it yourself (the pane says how) and check again.".into(),
+            Failure::NotASandbox => "This folder has no sandbox, and only a sandbox can play a human step; do the step yourself (the wizard says how), or rehearse in a folder of its own with `siteup sandbox`.".into(),
             Failure::NothingToPlay { step } => {
                 format!("The sandbox has nothing to play for {step}.")
             }

@@ -20,8 +20,9 @@ use siteup::aws::production::{SubmitOutcome, submit_request};
 use siteup::aws::route53::existing_zones_message;
 use siteup::aws::ses::{CheckState, review_guidance};
 use siteup::aws::{
-    AwsApi, AwsEnv, AwsError, AwsSession, ConnectOptions, ProductionAccessRequest, ProfileChoice,
-    ReviewState, SdkAws, Target, ZoneImport, connect, connect_with, render_ses_request, ses_status,
+    AwsApi, AwsError, AwsSession, ConnectOptions, DomainIdentityStatus, ProductionAccessRequest,
+    ProfileChoice, ReviewState, SdkAws, SenderStatus, Target, ZoneImport, connect, connect_with,
+    render_ses_request,
 };
 use siteup::sandbox::emulator::{Emulator, ReviewStatus};
 use siteup::site::{Domain, Region, SiteConfig};
@@ -31,14 +32,26 @@ const REGION: &str = "us-east-1";
 
 fn sandbox_session(emulator: &Emulator) -> AwsSession {
     runtime()
-        .block_on(connect(
-            &AwsEnv::from_vars(&[]),
-            &Target::Sandbox {
-                url: emulator.url(),
-                region: REGION.into(),
-            },
-        ))
+        .block_on(connect(&Target::Sandbox {
+            url: emulator.url(),
+            region: REGION.into(),
+        }))
         .expect("sandbox session")
+}
+
+/// The SES domain and sender identities, as the email checkpoints read them.
+fn ses_identities(
+    rt: &tokio::runtime::Runtime,
+    aws: &SdkAws,
+    domain: &str,
+    sender: &str,
+) -> (DomainIdentityStatus, SenderStatus) {
+    (
+        rt.block_on(aws.domain_identity(domain))
+            .expect("domain identity"),
+        rt.block_on(aws.sender_identity(sender))
+            .expect("sender identity"),
+    )
 }
 
 fn site() -> SiteConfig {
@@ -60,7 +73,6 @@ fn caller_identity_through_the_strict_loader() {
 
     // The sandbox target: the emulator's throwaway keys.
     let session = sandbox_session(&emulator);
-    assert_eq!(session.emulator_url(), Some(emulator.url().as_str()));
     let who = rt
         .block_on(SdkAws::new(&session).verify_identity())
         .expect("GetCallerIdentity");
@@ -73,8 +85,8 @@ fn caller_identity_through_the_strict_loader() {
     let recorder = Recorder::new();
     let session = rt
         .block_on(connect_with(
-            &home.env(&[]),
             &Target::Profile {
+                env: home.env(&[]),
                 choice: ProfileChoice::Named("keys".into()),
                 default_region: "eu-west-1".into(),
             },
@@ -221,11 +233,9 @@ fn ses_identities_pending_then_verified() {
     let sender = "owner@example.net"; // the owner's inbox: a mailbox outside the zone
 
     // Before terraform creates them: missing, not an error.
-    let status = rt
-        .block_on(ses_status(&aws, domain, sender))
-        .expect("status");
-    assert!(!status.domain.exists);
-    assert!(!status.sender.exists);
+    let (domain_status, sender_status) = ses_identities(&rt, &aws, domain, sender);
+    assert!(!domain_status.exists);
+    assert!(!sender_status.exists);
 
     for identity in [domain, sender] {
         rt.block_on(ses.create_email_identity().email_identity(identity).send())
@@ -348,13 +358,11 @@ fn ses_identities_pending_then_verified() {
     // The human clicks the link; the DNS records are found.
     emulator.verify_identity(domain).expect("verify domain");
     emulator.verify_identity(sender).expect("verify sender");
-    let status = rt
-        .block_on(ses_status(&aws, domain, sender))
-        .expect("status");
-    assert!(status.domain.is_ready(), "{:?}", status.domain);
-    assert_eq!(status.domain.dkim, CheckState::Success);
-    assert!(status.sender.verified);
-    assert_eq!(status.sender.headline(), "owner@example.net is verified.");
+    let (domain_status, sender_status) = ses_identities(&rt, &aws, domain, sender);
+    assert!(domain_status.is_ready(), "{domain_status:?}");
+    assert_eq!(domain_status.dkim, CheckState::Success);
+    assert!(sender_status.verified);
+    assert_eq!(sender_status.headline(), "owner@example.net is verified.");
 
     // A verified address is left alone by resend.
     let kept = rt

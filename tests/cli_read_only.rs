@@ -72,3 +72,40 @@ fn status_and_doctor_leave_a_generated_project_untouched() {
         }
     }
 }
+
+/// `siteup sandbox --play` in a project that is no sandbox rehearsal: nothing can play the step,
+/// siteup says so in its one sentence (exit 1), and the project is left as it was but for the
+/// log (`.siteup/siteup.log`, which every command that may act writes).
+#[test]
+fn playing_a_step_outside_a_sandbox_is_refused_and_changes_nothing_but_the_log() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let dir = parent.path().join("project");
+    let out = siteup(&dir, &["generate", "--domain", "example.com"]);
+    assert!(out.status.success(), "generate failed: {out:?}");
+    let before = snapshot(&dir);
+    for what in ["registrar", "inbox", "review"] {
+        let out = siteup(&dir, &["sandbox", "--play", what]);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "siteup: This folder has no sandbox, and only a sandbox can play a human step; do the \
+             step yourself (the wizard says how), or rehearse in a folder of its own with \
+             `siteup sandbox`.\n",
+            "--play {what}"
+        );
+        assert!(out.stdout.is_empty(), "{out:?}");
+        let after = snapshot(&dir);
+        let changed: Vec<_> = after
+            .iter()
+            .filter(|(path, entry)| before.get(*path) != Some(*entry))
+            .filter(|(path, _)| {
+                *path != &dir.join(".siteup") && *path != &dir.join(".siteup").join("siteup.log")
+            })
+            .map(|(path, _)| path)
+            .collect();
+        assert!(
+            changed.is_empty(),
+            "`siteup sandbox --play {what}` changed {changed:?}"
+        );
+    }
+}

@@ -1,16 +1,22 @@
-//! The AWS handler and the checkpoint routing over `aws::fake::FakeAws`, the AWS handler's test
-//! double: what each checkpoint's check reports as AWS's answers change, what a failed call
-//! becomes, and what a submitted production-access request carries.
+//! The AWS handler and the checkpoint routing over `FakeAws` (`aws_common/fake.rs`), a scripted
+//! AWS that the handler opens through its connector, where production opens the SDK's: what each
+//! checkpoint's check reports as AWS's answers change, what a failed call becomes, and what a
+//! submitted production-access request carries.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
 
+#[path = "aws_common/fake.rs"]
+mod fake;
+
 use std::sync::Arc;
 
-use siteup::aws::fake::{FakeAws, FakeState};
-use siteup::aws::ses::{CheckState, DomainIdentityStatus, SenderStatus};
-use siteup::aws::{AwsError, HostedZone};
+use fake::{FakeAws, FakeConnector, FakeState};
+use siteup::aws::ses::{CheckState, DomainIdentityStatus, Review, ReviewState, SenderStatus};
+use siteup::aws::{AwsEnv, AwsError, HostedZone};
 use siteup::effects::checkpoints::LiveCheckpoints;
-use siteup::effects::{AwsChecks, AwsHandler, BoxFuture, Checkpoints, DelegationCheck, Project};
+use siteup::effects::{
+    AwsChecks, AwsHandler, BoxFuture, Checkpoints, Connect, DelegationCheck, Project,
+};
 use siteup::failure::Failure;
 use siteup::project::ProjectPaths;
 use siteup::project::settings::SiteupToml;
@@ -43,7 +49,14 @@ impl DelegationCheck for Registry {
     }
 }
 
-fn world() -> (Arc<FakeAws>, Arc<AwsHandler>, LiveCheckpoints) {
+struct World {
+    fake: Arc<FakeAws>,
+    connector: Arc<FakeConnector>,
+    aws: Arc<AwsHandler>,
+    checks: LiveCheckpoints,
+}
+
+fn world() -> World {
     let mut config = SiteConfig::with_defaults(
         Domain::parse("example.com").expect("domain"),
         Region::parse("us-east-1").expect("region"),
@@ -52,16 +65,27 @@ fn world() -> (Arc<FakeAws>, Arc<AwsHandler>, LiveCheckpoints) {
     world_with(config)
 }
 
-fn world_with(config: SiteConfig) -> (Arc<FakeAws>, Arc<AwsHandler>, LiveCheckpoints) {
+fn world_with(config: SiteConfig) -> World {
     // The answers as a read-only command holds them: no file is read or written.
     let project = Arc::new(Project::new(
         ProjectPaths::new(std::path::Path::new("/nonexistent/siteup-test")),
         Some(Some(SiteupToml::from_config(&config, None))),
     ));
     let fake = Arc::new(FakeAws::new(FakeState::default()));
-    let aws = Arc::new(AwsHandler::connected(project.clone(), fake.clone()));
+    let connector = Arc::new(FakeConnector::new(fake.clone()));
+    // As production wires it for a real account, with no profile named and no AWS files.
+    let connect = Connect::Profile {
+        env: AwsEnv::from_vars(&[]),
+        profile: None,
+    };
+    let aws = Arc::new(AwsHandler::new(project.clone(), connect, connector.clone()));
     let checks = LiveCheckpoints::new(project, aws.clone(), Arc::new(Registry));
-    (fake, aws, checks)
+    World {
+        fake,
+        connector,
+        aws,
+        checks,
+    }
 }
 
 fn domain(state: CheckState) -> DomainIdentityStatus {
@@ -76,7 +100,7 @@ fn domain(state: CheckState) -> DomainIdentityStatus {
 
 #[tokio::test]
 async fn the_email_domain_waits_on_aws_until_ses_verifies_it() {
-    let (fake, _aws, checks) = world();
+    let World { fake, checks, .. } = world();
     fake.state()
         .domains
         .insert("example.com".into(), domain(CheckState::Pending));
@@ -97,7 +121,7 @@ async fn the_email_domain_waits_on_aws_until_ses_verifies_it() {
 
 #[tokio::test]
 async fn the_inbox_waits_on_the_user_until_the_link_is_clicked() {
-    let (fake, _aws, checks) = world();
+    let World { fake, checks, .. } = world();
     let address = "owner@example.net";
     let mut sender = SenderStatus::missing(address);
     sender.exists = true;
@@ -115,7 +139,7 @@ async fn the_inbox_waits_on_the_user_until_the_link_is_clicked() {
 
 #[tokio::test]
 async fn a_failed_aws_call_leaves_the_step_unchecked_with_aws_s_sentence() {
-    let (fake, _aws, checks) = world();
+    let World { fake, checks, .. } = world();
     let error = AwsError::Throttled {
         service: "SES".into(),
     };
@@ -129,7 +153,7 @@ async fn a_failed_aws_call_leaves_the_step_unchecked_with_aws_s_sentence() {
 
 #[tokio::test]
 async fn the_nameserver_check_expects_the_zone_s_nameservers_from_route53() {
-    let (fake, _aws, checks) = world();
+    let World { fake, checks, .. } = world();
     let r = checks.check(StepId::Nameservers).await;
     assert!(r.unchecked, "no zone yet: {r:?}");
     assert_eq!(
@@ -154,7 +178,7 @@ async fn the_nameserver_check_expects_the_zone_s_nameservers_from_route53() {
 
 #[tokio::test]
 async fn a_submitted_request_carries_the_user_s_text_and_says_what_happens_next() {
-    let (fake, aws, _checks) = world();
+    let World { fake, aws, .. } = world();
     let composed = aws.compose_ses_request().await.expect("composed");
     assert!(composed.contains("example.com"), "{composed}");
     let said = aws
@@ -172,7 +196,7 @@ async fn a_submitted_request_carries_the_user_s_text_and_says_what_happens_next(
 
 #[tokio::test]
 async fn a_check_of_a_step_that_is_no_checkpoint_says_so() {
-    let (_fake, _aws, checks) = world();
+    let World { checks, .. } = world();
     let r = checks.check(StepId::Generate).await;
     assert!(r.unchecked, "{r:?}");
     assert!(r.headline.ends_with("is not a checkpoint."), "{r:?}");
@@ -182,7 +206,9 @@ async fn a_check_of_a_step_that_is_no_checkpoint_says_so() {
 /// covers the sender, and there is no mail to resend.
 #[tokio::test]
 async fn without_an_inbox_the_inbox_step_is_satisfied_and_nothing_is_resent() {
-    let (fake, aws, checks) = world_with(SiteConfig::with_defaults(
+    let World {
+        fake, aws, checks, ..
+    } = world_with(SiteConfig::with_defaults(
         Domain::parse("example.com").expect("domain"),
         Region::parse("us-east-1").expect("region"),
     ));
@@ -202,7 +228,7 @@ async fn without_an_inbox_the_inbox_step_is_satisfied_and_nothing_is_resent() {
 /// the foundation to run again (its plan replaces the identity); a pending one asks nothing.
 #[tokio::test]
 async fn a_domain_ses_gave_up_on_asks_for_the_foundation_again() {
-    let (fake, _aws, checks) = world();
+    let World { fake, checks, .. } = world();
     fake.state()
         .domains
         .insert("example.com".into(), domain(CheckState::Pending));
@@ -219,4 +245,62 @@ async fn a_domain_ses_gave_up_on_asks_for_the_foundation_again() {
             .starts_with("SES stopped looking for the DKIM records of example.com after 72 hours"),
         "{r:?}"
     );
+}
+
+/// The handler opens AWS once, through its connector, as production does: with no profile named
+/// it connects as `default`, with SES in the site's region; later checks reuse the session.
+#[tokio::test]
+async fn the_handler_connects_once_as_the_default_profile_in_the_site_s_region() {
+    let World {
+        connector, checks, ..
+    } = world_with(SiteConfig::with_defaults(
+        Domain::parse("example.com").expect("domain"),
+        Region::parse("eu-west-1").expect("region"),
+    ));
+    checks.check(StepId::EmailDomain).await;
+    checks.check(StepId::SesProduction).await;
+    assert_eq!(
+        *connector.opened.lock().expect("opened"),
+        vec![("default".to_string(), "eu-west-1".to_string())]
+    );
+}
+
+/// A second request is not sent while the first is in review; the handler says where it stands.
+#[tokio::test]
+async fn a_request_in_review_is_not_submitted_again() {
+    let World { fake, aws, .. } = world();
+    aws.submit_ses_request("We send sign-up mail only.".into())
+        .await
+        .expect("submitted");
+    let again = aws
+        .submit_ses_request("We send sign-up mail only.".into())
+        .await
+        .expect("no error");
+    assert_eq!(fake.state().submissions.len(), 1);
+    assert_eq!(
+        fake.state().account.review.as_ref().map(|r| &r.status),
+        Some(&ReviewState::Pending)
+    );
+    assert_eq!(again, fake.state().account.headline());
+}
+
+/// After a denial SES refuses a new request: the failure names the case to reopen.
+#[tokio::test]
+async fn a_conflict_after_denial_carries_the_case() {
+    let World { fake, aws, .. } = world();
+    fake.state().account.review = Some(Review {
+        status: ReviewState::Denied,
+        case_id: Some("C-9".into()),
+    });
+    let err = aws
+        .submit_ses_request("We send sign-up mail only.".into())
+        .await
+        .expect_err("conflict");
+    assert_eq!(
+        err,
+        Failure::Aws(AwsError::ProductionAccessConflict {
+            case_id: Some("C-9".into())
+        })
+    );
+    assert!(err.to_string().contains("displayId=C-9"), "{err}");
 }

@@ -9,8 +9,9 @@
 //!    moved to S3; zone; certificate; email; site bucket; CloudFront; database; users and
 //!    identity pool; Lambda and API; logs), through the same shim and the sandbox override.
 //!
-//! It prints a table: plans, applies, other terraform runs (init, output, show, ...), their
-//! wall times, and the journey's whole wall time.
+//! It prints a table: plans, applies (and, of the journey's, the stack apply alone: the apply
+//! of the stack phase's saved plan), other terraform runs (init, output, show, ...), their wall
+//! times, and the journey's whole wall time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
 
@@ -31,7 +32,7 @@ use std::time::Instant;
 use full::JOURNEY_TIMEOUT;
 use journey_support::{Project, tail};
 use siteup::site::{Domain, Region, SiteConfig};
-use siteup::tfgen::{self, Backend, GenerateOptions};
+use siteup::tfgen::{self, Backend, GenerateOptions, Phase};
 
 /// One logged terraform invocation.
 #[derive(Debug, Clone)]
@@ -132,6 +133,21 @@ impl Totals {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// The journey's stack apply: the apply runs of the stack phase's saved plan (its file is the
+/// last argument, `<phase id>.tfplan`), counted and timed (one, unless it was retried).
+fn stack_applies(runs: &[Invocation]) -> (usize, f64) {
+    let plan = format!("{}.tfplan", Phase::Full.id());
+    runs.iter()
+        .filter(|r| r.subcommand == "apply")
+        .filter(|r| {
+            r.args
+                .split_whitespace()
+                .last()
+                .is_some_and(|last| last.ends_with(&format!("/{plan}")))
+        })
+        .fold((0, 0.0), |(n, secs), r| (n + 1, secs + r.secs))
 }
 
 /// `resource "TYPE" "NAME"` lines of a .tf file, as addresses.
@@ -308,6 +324,12 @@ fn journey_benchmark() {
 
     let j = Totals::of(&journey);
     let b = Totals::of(&blog);
+    let stack = stack_applies(&journey);
+    assert!(
+        stack.0 > 0,
+        "the shim logged no apply of the stack phase's plan ({}.tfplan)",
+        Phase::Full.id()
+    );
     let row = |name: &str, j: String, b: String| format!("| {name:<34} | {j:>18} | {b:>18} |");
     let count_time = |c: (usize, f64)| format!("{} ({:.0} s)", c.0, c.1);
     let lines = [
@@ -324,6 +346,12 @@ fn journey_benchmark() {
             "terraform apply runs (time)",
             count_time(j.applies),
             count_time(b.applies),
+        ),
+        // The blog has no stack phase: its applies are one per section.
+        row(
+            "  of which the stack apply (time)",
+            count_time(stack),
+            "-".into(),
         ),
         row(
             "plans + applies, total time",

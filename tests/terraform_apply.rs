@@ -962,13 +962,10 @@ fn resources_aws_gave_up_on_after_72_hours_are_created_anew_by_the_next_plan() {
         assert!(first.expired.is_empty(), "{:?}", first.expired);
         sandbox.apply(&first).await;
 
-        let session = siteup::aws::connect(
-            &siteup::aws::AwsEnv::from_vars(&[]),
-            &siteup::aws::Target::Sandbox {
-                url: sandbox.emulator.url(),
-                region: "us-east-1".into(),
-            },
-        )
+        let session = siteup::aws::connect(&siteup::aws::Target::Sandbox {
+            url: sandbox.emulator.url(),
+            region: "us-east-1".into(),
+        })
         .await
         .expect("a session with the emulator");
         let aws = siteup::aws::SdkAws::new(&session);

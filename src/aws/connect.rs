@@ -53,11 +53,12 @@ pub fn behavior_version() -> BehaviorVersion {
 }
 
 /// What to connect with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Target {
-    /// A profile (or the environment credentials) on real AWS; `default_region` is used when
-    /// the profile names none.
+    /// A profile (or the environment credentials) on real AWS, read from `env`'s files and
+    /// variables; `default_region` is used when the profile names none.
     Profile {
+        env: AwsEnv,
         choice: ProfileChoice,
         default_region: String,
     },
@@ -153,14 +154,6 @@ impl AwsSession {
     pub fn expiry(&self) -> Option<&SessionExpiry> {
         self.expiry.as_ref()
     }
-
-    /// The emulator URL in sandbox mode.
-    pub fn emulator_url(&self) -> Option<&str> {
-        match &self.context.endpoint {
-            Endpoint::Emulator { url } => Some(url),
-            Endpoint::Aws { .. } => None,
-        }
-    }
 }
 
 /// The retry policy: standard mode, [`MAX_ATTEMPTS`] attempts, exponential backoff with jitter
@@ -199,14 +192,13 @@ pub fn http_client() -> SharedHttpClient {
 }
 
 /// Connects with the default options.
-pub async fn connect(env: &AwsEnv, target: &Target) -> Result<AwsSession, AwsError> {
-    connect_with(env, target, ConnectOptions::default()).await
+pub async fn connect(target: &Target) -> Result<AwsSession, AwsError> {
+    connect_with(target, ConnectOptions::default()).await
 }
 
 /// Loads the credentials for `target` once (so that a broken profile fails here, with its own
 /// message) and returns the session every client is built from.
 pub async fn connect_with(
-    env: &AwsEnv,
     target: &Target,
     options: ConnectOptions,
 ) -> Result<AwsSession, AwsError> {
@@ -214,6 +206,7 @@ pub async fn connect_with(
     match target {
         Target::Sandbox { url, region } => connect_sandbox(url, region, client, &options),
         Target::Profile {
+            env,
             choice,
             default_region,
         } => connect_profile(env, choice, default_region, client, &options).await,

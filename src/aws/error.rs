@@ -885,28 +885,6 @@ impl fmt::Display for AwsError {
     }
 }
 
-impl AwsError {
-    /// Whether trying again later, unchanged, can succeed (network, throttling, outages).
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Throttled { .. }
-                | Self::ServiceUnavailable { .. }
-                | Self::Unreachable { .. }
-                | Self::Timeout { .. }
-                | Self::CredentialsTimedOut { .. }
-        )
-    }
-
-    /// Whether the user must sign in again (SSO or expired session).
-    pub fn needs_sign_in(&self) -> bool {
-        matches!(
-            self,
-            Self::SsoExpired { .. } | Self::SsoNotSignedIn { .. } | Self::ExpiredToken { .. }
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -997,7 +975,6 @@ mod tests {
             }
         );
         assert!(e.to_string().contains("HTTP 503"));
-        assert!(e.is_transient());
     }
 
     #[test]
@@ -1029,7 +1006,6 @@ mod tests {
         );
         let plain = classify_word(service_error("ExpiredTokenException", 400));
         assert!(plain.to_string().contains("have expired"), "{plain}");
-        assert!(plain.needs_sign_in());
     }
 
     #[test]

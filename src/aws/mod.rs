@@ -4,15 +4,16 @@
 //! ```text
 //! let env = AwsEnv::real();
 //! let profiles = profiles::discover(&env).await?;              // the picker
-//! let session = connect(&env, &Target::Profile { choice, default_region }).await?;
-//! let aws = SdkAws::with_ses_region(&session, site.region.as_str());
+//! let target = Target::Profile { env, choice, default_region };
+//! let aws = SdkConnector.open(&target, site.region.as_str()).await?; // connect + SDK clients
 //! let who = aws.verify_identity().await?;                      // account, ARN, root warning
 //! let zones = aws.find_zones("example.com").await?;            // adopt instead of create
-//! let ses = ses_status(&aws, "example.com", "no-reply@example.com").await?;
+//! let ses = aws.domain_identity("example.com").await?;          // the email checkpoint
 //! ```
 //!
-//! The wizard core talks to [`AwsApi`] only, so tests drive it with [`fake::FakeAws`]. Every
-//! failure is an [`AwsError`] whose `Display` is one sentence with the next step.
+//! The AWS handler reaches AWS only through a [`Connector`], which hands out an [`AwsApi`]:
+//! [`SdkConnector`] in production; tests give one that hands out a scripted API. Every failure
+//! is an [`AwsError`] whose `Display` is one sentence with the next step.
 
 /// Throwaway credentials the sandbox's emulator accepts (moto maps them to account
 /// 123456789012). They live here, below the sandbox, because the credentials loader and the
@@ -24,7 +25,6 @@ pub const SANDBOX_SECRET_ACCESS_KEY: &str = "siteup-sandbox-secret-not-a-real-ke
 pub mod connect;
 pub mod env;
 pub mod error;
-pub mod fake;
 pub mod identity;
 pub(crate) mod process;
 pub mod production;
@@ -35,6 +35,7 @@ pub mod ses;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 pub use connect::{AwsSession, ConnectOptions, Target, Timeouts, connect, connect_with};
 pub use env::AwsEnv;
@@ -45,8 +46,8 @@ pub use identity::{
 pub use production::{ProductionAccessRequest, SubmitOutcome, render_ses_request, submit_request};
 pub use profiles::{ProfileChoice, ProfileInfo, ProfileKind, ProfileList};
 pub use route53::{HostedZone, ZoneImport};
-pub use sdk::SdkAws;
-pub use ses::{AccountStatus, DomainIdentityStatus, ReviewState, SenderStatus, SesStatus};
+pub use sdk::{SdkAws, SdkConnector};
+pub use ses::{AccountStatus, DomainIdentityStatus, ReviewState, SenderStatus};
 
 /// A boxed future of an AWS call (keeps [`AwsApi`] usable as `dyn AwsApi`).
 pub type AwsFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
@@ -61,8 +62,7 @@ pub struct VerifiedIdentity {
     pub warning: Option<String>,
 }
 
-/// Everything the journey asks AWS. Implemented by [`SdkAws`] (the SDK) and
-/// [`fake::FakeAws`] (scripted, for tests of the wizard core).
+/// Everything the journey asks AWS. Implemented by [`SdkAws`] (the SDK); tests script their own.
 pub trait AwsApi: Send + Sync {
     /// STS GetCallerIdentity with the session's expiry and the root warning.
     fn verify_identity(&self) -> AwsFuture<'_, VerifiedIdentity>;
@@ -98,18 +98,14 @@ pub trait AwsApi: Send + Sync {
     ) -> AwsFuture<'a, ()>;
 }
 
-/// The domain, sender and account status together, for the email checkpoints.
-pub async fn ses_status(
-    api: &dyn AwsApi,
-    domain: &str,
-    sender: &str,
-) -> Result<SesStatus, AwsError> {
-    let domain = api.domain_identity(domain).await?;
-    let sender = api.sender_identity(sender).await?;
-    let account = api.account_status().await?;
-    Ok(SesStatus {
-        domain,
-        sender,
-        account,
-    })
+/// Opens the [`AwsApi`] of a target: the one way the AWS handler reaches AWS. [`SdkConnector`]
+/// loads the credentials with the strict loader ([`connect`]) and talks through the SDK.
+pub trait Connector: Send + Sync {
+    /// Connects to `target` (a profile that cannot load fails here, with its own sentence), with
+    /// SES calls going to `ses_region`.
+    fn open<'a>(
+        &'a self,
+        target: &'a Target,
+        ses_region: &'a str,
+    ) -> AwsFuture<'a, Arc<dyn AwsApi>>;
 }

@@ -131,9 +131,10 @@ pub fn existing_zones_message(domain: &str, zones: &[HostedZone]) -> Option<Stri
             }
         )),
         several => {
-            let ids: Vec<&str> = several.iter().map(|z| z.id.as_str()).collect();
+            let mut ids: Vec<&str> = several.iter().map(|z| z.id.as_str()).collect();
+            ids.sort_unstable();
             Some(format!(
-                "Route 53 has {} hosted zones for {domain} ({}); only the one whose nameservers are set at your registrar answers, so choose that one to adopt and delete the others once nothing uses them.",
+                "Route 53 has {} hosted zones for {domain} ({}) and the registry delegates the domain to none of them, so siteup cannot tell which one to adopt; delete the zones you do not use, or point your registrar at the one to keep, and run siteup again.",
                 several.len(),
                 ids.join(", ")
             ))

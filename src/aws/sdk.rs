@@ -5,7 +5,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::connect::AwsSession;
+use std::sync::Arc;
+
+use super::connect::{AwsSession, Target, connect};
 use super::error::{AwsError, CallContext, classify_sdk_error, word};
 use super::identity::CallerIdentity;
 use super::production::{ContactLanguage, MailType, ProductionAccessRequest};
@@ -14,10 +16,28 @@ use super::ses::{
     AccountStatus, CheckState, DomainIdentityStatus, MailFromStatus, Review, ReviewState,
     SendQuota, SenderStatus, SubmittedDetails,
 };
-use super::{AwsApi, AwsFuture, VerifiedIdentity};
+use super::{AwsApi, AwsFuture, Connector, VerifiedIdentity};
 
 /// Pages of ListHostedZonesByName siteup reads at most (100 zones each).
 const MAX_ZONE_PAGES: usize = 50;
+
+/// The production [`Connector`]: the strict loader, then the SDK's clients ([`SdkAws`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SdkConnector;
+
+impl Connector for SdkConnector {
+    fn open<'a>(
+        &'a self,
+        target: &'a Target,
+        ses_region: &'a str,
+    ) -> AwsFuture<'a, Arc<dyn AwsApi>> {
+        Box::pin(async move {
+            let session = connect(target).await?;
+            let api: Arc<dyn AwsApi> = Arc::new(SdkAws::with_ses_region(&session, ses_region));
+            Ok(api)
+        })
+    }
+}
 
 /// The SDK clients for one session. SES calls go to `ses_region` (the site's region).
 #[derive(Debug, Clone)]

@@ -255,8 +255,9 @@ pub struct AccountStatus {
 
 impl AccountStatus {
     /// A new account as SES starts it: in the sandbox, sending enabled, 200 messages a day and
-    /// 1 a second, healthy, no review asked for.
-    pub fn new_in_sandbox() -> AccountStatus {
+    /// 1 a second, healthy, no review asked for (the unit tests' starting point).
+    #[cfg(test)]
+    pub(crate) fn new_in_sandbox() -> AccountStatus {
         AccountStatus {
             production_access: false,
             sending_enabled: true,
@@ -372,14 +373,6 @@ pub fn review_guidance(account: &AccountStatus) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// Everything the email checkpoints show.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SesStatus {
-    pub domain: DomainIdentityStatus,
-    pub sender: SenderStatus,
-    pub account: AccountStatus,
 }
 
 /// 50000.0 -> "50,000"; 14.0 -> "14"; 0.5 -> "0.5".

@@ -117,7 +117,7 @@ async fn check_credentials(
     recorded: Option<&SiteupToml>,
     env: &crate::aws::AwsEnv,
 ) -> Option<Finding> {
-    let named = crate::commands::session::chosen_profile(global, env, false, recorded);
+    let named = crate::commands::session::chosen_profile(global, env, recorded);
     let choice = match named {
         Some(name) => crate::aws::ProfileChoice::parse(&name),
         None => {
@@ -132,10 +132,11 @@ async fn check_credentials(
         None => crate::site::DEFAULT_REGION.to_string(),
     };
     let target = crate::aws::Target::Profile {
+        env: env.clone(),
         choice: choice.clone(),
         default_region,
     };
-    Some(match crate::aws::connect(env, &target).await {
+    Some(match crate::aws::connect(&target).await {
         Ok(session) => Finding {
             check: "aws-credentials",
             severity: Severity::Ok,

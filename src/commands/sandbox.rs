@@ -14,6 +14,7 @@ use crate::cli::{GlobalArgs, PlayWhat, SandboxArgs};
 use crate::commands::session::{self, emulator_ready_file, sandbox_dir};
 use crate::commands::{CommandError, Outcome};
 use crate::effects::SandboxLink;
+use crate::failure::Failure;
 use crate::project::{ProjectPaths, settings};
 use crate::sandbox::emulator::{Emulator, EmulatorOptions};
 use crate::sandbox::registrar::{self, RegistrarFiles};
@@ -232,9 +233,7 @@ pub async fn run(global: &GlobalArgs, args: &SandboxArgs) -> Result<Outcome, Com
 pub async fn play(global: &GlobalArgs, what: PlayWhat) -> Result<Outcome, CommandError> {
     let session = session::open_read_only(global)?;
     let Some(player) = session.live.handlers.player.clone() else {
-        return Err(CommandError::Message(
-            "This folder has no running sandbox; run `siteup sandbox` first.".into(),
-        ));
+        return Err(Failure::NotASandbox.into());
     };
     let step = match what {
         PlayWhat::Registrar => StepId::Nameservers,

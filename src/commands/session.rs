@@ -71,18 +71,14 @@ impl Session {
     }
 }
 
-/// The AWS profile a command uses: the sandbox's own, else `--profile`, else `AWS_PROFILE`, else
-/// the one recorded in siteup.toml (`recorded`, from the settings the caller already loaded);
-/// `None` when none is named (the wizard then asks).
+/// The AWS profile a command uses on real AWS: `--profile`, else `AWS_PROFILE`, else the one
+/// recorded in siteup.toml (`recorded`, from the settings the caller already loaded); `None` when
+/// none is named (the wizard then asks). A sandbox session uses [`SANDBOX_PROFILE`] instead.
 pub fn chosen_profile(
     global: &GlobalArgs,
     aws_env: &AwsEnv,
-    sandbox: bool,
     recorded: Option<&SiteupToml>,
 ) -> Option<String> {
-    if sandbox {
-        return Some(SANDBOX_PROFILE.to_string());
-    }
     global
         .profile
         .clone()
@@ -240,15 +236,14 @@ fn open_with(
         }
         None => (None, Vec::new(), Vec::new()),
     };
-    let aws_env = match &sandbox {
-        // The sandbox never reads the user's AWS files or keys.
-        Some(_) => AwsEnv::from_vars(&[("AWS_EC2_METADATA_DISABLED", "true")]),
-        None => AwsEnv::real(),
-    };
     // The only read of siteup.toml for the whole command.
     let settings = settings::load(paths.root());
     let recorded = settings.as_ref().ok().and_then(Option::as_ref);
-    let profile = chosen_profile(global, &aws_env, sandbox.is_some(), recorded);
+    let profile = match &sandbox {
+        // The sandbox never reads the user's AWS files or keys.
+        Some(_) => Some(SANDBOX_PROFILE.to_string()),
+        None => chosen_profile(global, &AwsEnv::real(), recorded),
+    };
     let live = Handlers::live(LiveOptions {
         paths: paths.clone(),
         sandbox: sandbox.clone(),
@@ -257,7 +252,6 @@ fn open_with(
         tf_cli_config,
         tf_env,
         tf_env_remove,
-        aws_env,
         profile: profile.clone(),
         // A read-only command never reads siteup.toml again; a journey re-reads what it changes.
         settings_at_open: match (command, &settings) {

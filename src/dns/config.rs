@@ -166,14 +166,6 @@ impl DnsConfig {
         self
     }
 
-    /// The resolver that will be asked, if any.
-    pub fn resolver_addr(&self) -> Option<SocketAddr> {
-        match self.resolver {
-            ResolverChoice::Use(addr) => Some(addr),
-            _ => None,
-        }
-    }
-
     /// Whether `addr` may be sent a packet under this configuration.
     pub fn may_contact(&self, addr: &SocketAddr) -> bool {
         !self.loopback_only || addr.ip().is_loopback()

@@ -494,13 +494,6 @@ impl FakeDnsServer {
         Err(last_err)
     }
 
-    /// Starts serving `state` on `port`.
-    pub async fn start_on(state: FakeDnsState, port: u16) -> io::Result<Self> {
-        let addrs: Vec<IpAddr> = state.addresses().into_iter().collect();
-        let (port, sockets) = bind_all(&addrs, port).await?;
-        Ok(Self::run(state, port, sockets))
-    }
-
     fn run(state: FakeDnsState, port: u16, sockets: Vec<(UdpSocket, TcpListener)>) -> Self {
         let shared = Arc::new(Shared {
             state: Mutex::new(state),

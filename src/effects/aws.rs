@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{BoxFuture, Project};
 use crate::aws::ProfileInfo;
-use crate::aws::{self, AwsApi, AwsEnv, HostedZone, SdkAws, SessionExpiry, Target};
+use crate::aws::{self, AwsApi, AwsEnv, Connector, HostedZone, SessionExpiry, Target};
 use crate::failure::Failure;
 use crate::project::settings;
 use crate::wizard::state::CheckReport;
@@ -46,7 +46,7 @@ pub trait AwsChecks: Send + Sync {
     fn delete_failed_identity(&self, name: String) -> BoxFuture<'_, Result<bool, Failure>>;
 }
 
-/// How the handler reaches AWS.
+/// Which AWS the handler reaches.
 #[derive(Clone)]
 pub enum Connect {
     /// The user's profile (the session's, else the one recorded in siteup.toml, else `default`),
@@ -57,8 +57,6 @@ pub enum Connect {
     },
     /// The sandbox's emulator with its throwaway keys.
     Sandbox { url: String },
-    /// An API connected elsewhere (a test double such as [`crate::aws::fake::FakeAws`]).
-    Given(Arc<dyn AwsApi>),
 }
 
 #[derive(Default)]
@@ -71,22 +69,20 @@ struct Session {
 pub struct AwsHandler {
     project: Arc<Project>,
     connect: Connect,
+    connector: Arc<dyn Connector>,
     session: Mutex<Session>,
 }
 
 impl AwsHandler {
-    pub fn new(project: Arc<Project>, connect: Connect) -> Self {
+    /// A handler that reaches `connect`'s AWS through `connector` ([`aws::SdkConnector`] in
+    /// production), connecting on first use.
+    pub fn new(project: Arc<Project>, connect: Connect, connector: Arc<dyn Connector>) -> Self {
         Self {
             project,
             connect,
+            connector,
             session: Mutex::new(Session::default()),
         }
-    }
-
-    /// A handler over an API that is already connected (a test double such as
-    /// [`crate::aws::fake::FakeAws`], or a session made elsewhere).
-    pub fn connected(project: Arc<Project>, api: Arc<dyn AwsApi>) -> Self {
-        Self::new(project, Connect::Given(api))
     }
 
     /// The AWS API for this journey's profile (or the sandbox), connected on first use.
@@ -103,7 +99,7 @@ impl AwsHandler {
                     .flatten()
                     .and_then(|s| s.aws.profile)
             }),
-            Connect::Sandbox { .. } | Connect::Given(_) => None,
+            Connect::Sandbox { .. } => None,
         };
         self.connect_as(profile.as_deref().unwrap_or("default"))
             .await
@@ -118,29 +114,18 @@ impl AwsHandler {
             |_| crate::site::DEFAULT_REGION.to_string(),
             |c| c.region.as_str().to_string(),
         );
-        let (env, target) = match &self.connect {
-            Connect::Given(api) => {
-                let who = api.verify_identity().await?;
-                self.remember(api.clone(), &who);
-                return Ok((api.clone(), who));
-            }
-            Connect::Sandbox { url } => (
-                AwsEnv::from_vars(&[("AWS_EC2_METADATA_DISABLED", "true")]),
-                Target::Sandbox {
-                    url: url.clone(),
-                    region: region.clone(),
-                },
-            ),
-            Connect::Profile { env, .. } => (
-                env.clone(),
-                Target::Profile {
-                    choice: aws::ProfileChoice::parse(profile),
-                    default_region: region.clone(),
-                },
-            ),
+        let target = match &self.connect {
+            Connect::Sandbox { url } => Target::Sandbox {
+                url: url.clone(),
+                region: region.clone(),
+            },
+            Connect::Profile { env, .. } => Target::Profile {
+                env: env.clone(),
+                choice: aws::ProfileChoice::parse(profile),
+                default_region: region.clone(),
+            },
         };
-        let session = aws::connect(&env, &target).await?;
-        let api: Arc<dyn AwsApi> = Arc::new(SdkAws::with_ses_region(&session, &region));
+        let api = self.connector.open(&target, &region).await?;
         let who = api.verify_identity().await?;
         self.remember(api.clone(), &who);
         Ok((api, who))

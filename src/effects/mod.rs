@@ -33,7 +33,7 @@ use crate::project::journal::Journal;
 use crate::project::{ProjectPaths, settings};
 use crate::site::SiteConfig;
 
-pub use aws::{AwsChecks, AwsHandler};
+pub use aws::{AwsChecks, AwsHandler, Connect};
 pub use checkpoints::Checkpoints;
 pub use delegation::DelegationCheck;
 pub use project::ProjectFiles;
@@ -65,7 +65,6 @@ pub struct LiveOptions {
     pub tf_cli_config: Option<PathBuf>,
     pub tf_env: Vec<(String, String)>,
     pub tf_env_remove: Vec<OsString>,
-    pub aws_env: AwsEnv,
     /// The profile named by the command line, `AWS_PROFILE` or siteup.toml when the session
     /// opened.
     pub profile: Option<String>,
@@ -92,11 +91,15 @@ impl Handlers {
         let connect = match &opts.sandbox {
             Some(s) => aws::Connect::Sandbox { url: s.url.clone() },
             None => aws::Connect::Profile {
-                env: opts.aws_env.clone(),
+                env: AwsEnv::real(),
                 profile: opts.profile.clone(),
             },
         };
-        let aws = Arc::new(AwsHandler::new(project.clone(), connect));
+        let aws = Arc::new(AwsHandler::new(
+            project.clone(),
+            connect,
+            Arc::new(crate::aws::SdkConnector),
+        ));
         let delegation: Arc<dyn DelegationCheck> =
             Arc::new(delegation::DnsHandler::new(opts.dns.clone()));
         let terraform = Arc::new(terraform::TerraformHandler::new(

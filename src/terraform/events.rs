@@ -495,12 +495,6 @@ fn hook(w: WireHook, common: &WireCommon) -> HookLine {
     }
 }
 
-/// Converts one diagnostic object (as in a `diagnostic` line or `terraform validate -json`).
-pub(crate) fn diagnostic_from_value(value: Value) -> Option<Diagnostic> {
-    let d: WireDiagnostic = serde_json::from_value(value).ok()?;
-    Some(diagnostic_from_wire(d, None))
-}
-
 fn diagnostic_from_wire(d: WireDiagnostic, timestamp: Option<String>) -> Diagnostic {
     Diagnostic {
         severity: match d.severity.as_str() {
@@ -635,18 +629,6 @@ pub fn parse_line(line: &str) -> TfEvent {
     }
 }
 
-/// The diagnostics of `terraform validate -json` (one JSON document, not a stream); `None` when
-/// the output is not that document.
-pub fn parse_validate_json(stdout: &str) -> Option<Vec<Diagnostic>> {
-    let doc: Value = serde_json::from_str(stdout.trim()).ok()?;
-    let list = doc.get("diagnostics")?.as_array()?;
-    Some(
-        list.iter()
-            .filter_map(|d| diagnostic_from_value(d.clone()))
-            .collect(),
-    )
-}
-
 /// The diagnostics among `events` (e.g. the plan-time warnings to show in the plan review).
 pub fn diagnostics_of(events: &[TfEvent]) -> Vec<Diagnostic> {
     events
@@ -742,16 +724,6 @@ mod tests {
             })
         );
         assert_eq!(d.one_line(), "x: line one line two");
-    }
-
-    #[test]
-    fn validate_json_diagnostics() {
-        let out = r#"{"format_version":"1.0","valid":true,"error_count":0,"warning_count":1,"diagnostics":[{"severity":"warning","summary":"Argument is deprecated","detail":"acl is deprecated.","address":"aws_s3_bucket.warn","range":{"filename":"main.tf","start":{"line":26,"column":12,"byte":507},"end":{"line":26,"column":21,"byte":516}}}]}"#;
-        let d = parse_validate_json(out).expect("validate output");
-        assert_eq!(d.len(), 1);
-        assert!(d[0].is_warning());
-        assert_eq!(d[0].address.as_deref(), Some("aws_s3_bucket.warn"));
-        assert_eq!(parse_validate_json("nope"), None);
     }
 
     #[test]

@@ -371,11 +371,6 @@ impl Approval {
             Approval::YesNo { question } | Approval::TypeToConfirm { question, .. } => question,
         }
     }
-
-    /// Always false: a missing or empty answer never approves.
-    pub fn default_answer(&self) -> bool {
-        false
-    }
 }
 
 /// Why a plan was not approved.
@@ -738,10 +733,6 @@ impl PlanReview {
         self.diagnostics.iter().filter(|d| d.is_warning())
     }
 
-    pub fn saved_plan(&self) -> Option<&SavedPlan> {
-        self.saved.as_ref()
-    }
-
     /// "1 to destroy, 2 to replace, 3 to create, 1 to update" (only the non-zero counts).
     pub fn counts_line(&self) -> String {
         counts_sentence(|k| self.count(k))
@@ -1009,7 +1000,6 @@ mod tests {
         let review = PlanReview::from_show_json(&json, None).expect("parses");
         let a = review.approval();
         assert!(matches!(a, Approval::YesNo { .. }));
-        assert!(!a.default_answer());
         assert!(!a.accepts(""));
         assert!(!a.accepts("no"));
         assert!(a.accepts("y") && a.accepts(" YES "));

@@ -205,11 +205,6 @@ impl ApplyProgress {
         self.summary.as_ref()
     }
 
-    /// The plan's summary at the start of the stream, if any.
-    pub fn planned_summary(&self) -> Option<&ChangeSummary> {
-        self.planned.as_ref()
-    }
-
     /// Errors that name no known resource (e.g. "execution halted").
     pub fn errors(&self) -> &[String] {
         &self.errors

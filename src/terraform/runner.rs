@@ -842,7 +842,7 @@ pub enum InterruptState {
     /// releases the lock and exits.
     Sent,
     /// An interrupt was already sent `since` ago and terraform is still stopping. Nothing more
-    /// was done: only [`RunController::force_kill`] goes further (see [`FORCE_KILL_RISK`]).
+    /// was done: only [`RunController::force_kill`] goes further.
     AlreadyInterrupting { since: Duration },
     /// The process has already exited.
     NotRunning,
@@ -855,9 +855,6 @@ pub enum KillState {
     AlreadySent,
     NotRunning,
 }
-
-/// What to tell the user before they force terraform to stop.
-pub const FORCE_KILL_RISK: &str = "Terraform is stopping cleanly: it is saving the state and releasing the lock. Forcing it to stop now can lose the record of resources it just created (they would keep running and costing money, unknown to terraform) and leave the state locked.";
 
 #[derive(Debug, Default)]
 struct Shared {
@@ -919,7 +916,8 @@ impl RunController {
     }
 
     /// SIGKILL to terraform's whole process group (terraform and its providers). Only on the
-    /// user's explicit request, after [`FORCE_KILL_RISK`] was shown: state can be lost.
+    /// user's explicit request, after the wizard's warning (its kill dialog, or plain mode's
+    /// second Ctrl-C): state can be lost.
     pub fn force_kill(&self) -> KillState {
         let mut s = lock_shared(&self.shared);
         if s.exited {

@@ -148,9 +148,6 @@ impl Glyphs {
             ASCII_BORDER
         }
     }
-    pub fn vline(&self) -> &'static str {
-        self.pick("│", "|")
-    }
     pub fn hline(&self) -> &'static str {
         self.pick("─", "-")
     }
@@ -177,9 +174,6 @@ impl Glyphs {
     }
     pub fn left_right(&self) -> &'static str {
         self.pick("←→", "Left/Right")
-    }
-    pub fn arrow(&self) -> &'static str {
-        self.pick("→", "->")
     }
     pub fn warn(&self) -> &'static str {
         self.pick("⚠", "!")

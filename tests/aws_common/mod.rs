@@ -1,7 +1,7 @@
 //! Shared helpers for every tests/aws_*.rs file: the test process's own AWS environment and a
 //! runtime. Next to it, each file includes what it uses of `aws_common/offline.rs` (a temporary
-//! AWS home, a client that refuses requests off loopback) and `aws_common/server.rs` (fixed
-//! loopback HTTP answers).
+//! AWS home, a client that refuses requests off loopback), `aws_common/server.rs` (fixed
+//! loopback HTTP answers) and `aws_common/fake.rs` (a scripted AWS for the AWS handler).
 
 use std::path::Path;
 

@@ -1,31 +1,33 @@
-//! A scripted [`AwsApi`] for tests of the wizard core: no network, state you set by hand.
+//! A scripted [`AwsApi`] for tests of the AWS handler: no network, state you set by hand, and
+//! [`FakeConnector`], the connector that hands it to the handler in place of the SDK's.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::error::AwsError;
-use super::identity::CallerIdentity;
-use super::production::ProductionAccessRequest;
-use super::route53::{HostedZone, bare_zone_id, zone_name_matches};
-use super::ses::{AccountStatus, DomainIdentityStatus, Review, ReviewState, SenderStatus};
-use super::{AwsApi, AwsFuture, VerifiedIdentity};
+use siteup::aws::identity::CallerIdentity;
+use siteup::aws::route53::{bare_zone_id, zone_name_matches};
+use siteup::aws::ses::{Review, SendQuota};
+use siteup::aws::{
+    AccountStatus, AwsApi, AwsError, AwsFuture, Connector, DomainIdentityStatus, HostedZone,
+    ProductionAccessRequest, ReviewState, SenderStatus, Target, VerifiedIdentity,
+};
 
 /// What the fake answers. Change it between calls through [`FakeAws::state`].
 #[derive(Debug, Clone)]
-pub struct FakeState {
-    pub identity: Result<VerifiedIdentity, AwsError>,
-    pub zones: Vec<HostedZone>,
-    pub domains: HashMap<String, DomainIdentityStatus>,
-    pub senders: HashMap<String, SenderStatus>,
-    pub account: AccountStatus,
+pub(crate) struct FakeState {
+    pub(crate) identity: Result<VerifiedIdentity, AwsError>,
+    pub(crate) zones: Vec<HostedZone>,
+    pub(crate) domains: HashMap<String, DomainIdentityStatus>,
+    pub(crate) senders: HashMap<String, SenderStatus>,
+    pub(crate) account: AccountStatus,
     /// When set, the next call fails with it (and it is cleared).
-    pub fail_next: Option<AwsError>,
+    pub(crate) fail_next: Option<AwsError>,
     /// Every request submitted, in order.
-    pub submissions: Vec<ProductionAccessRequest>,
+    pub(crate) submissions: Vec<ProductionAccessRequest>,
     /// Every address a verification mail was resent to.
-    pub resends: Vec<String>,
+    pub(crate) resends: Vec<String>,
     /// The name of every call, in order.
-    pub calls: Vec<&'static str>,
+    pub(crate) calls: Vec<&'static str>,
 }
 
 impl Default for FakeState {
@@ -43,7 +45,20 @@ impl Default for FakeState {
             zones: Vec::new(),
             domains: HashMap::new(),
             senders: HashMap::new(),
-            account: AccountStatus::new_in_sandbox(),
+            // A new account as SES starts it: in the sandbox, 200 messages a day, 1 a second.
+            account: AccountStatus {
+                production_access: false,
+                sending_enabled: true,
+                quota: Some(SendQuota {
+                    max_24_hour_send: 200.0,
+                    max_send_rate: 1.0,
+                    sent_last_24_hours: 0.0,
+                }),
+                enforcement_status: Some("HEALTHY".into()),
+                review: None,
+                details: None,
+                suppressed_reasons: Vec::new(),
+            },
             fail_next: None,
             submissions: Vec::new(),
             resends: Vec::new(),
@@ -54,19 +69,19 @@ impl Default for FakeState {
 
 /// The fake itself.
 #[derive(Debug, Default)]
-pub struct FakeAws {
+pub(crate) struct FakeAws {
     state: Mutex<FakeState>,
 }
 
 impl FakeAws {
-    pub fn new(state: FakeState) -> Self {
+    pub(crate) fn new(state: FakeState) -> Self {
         Self {
             state: Mutex::new(state),
         }
     }
 
     /// The state, to read or change.
-    pub fn state(&self) -> MutexGuard<'_, FakeState> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, FakeState> {
         // A test that panicked while holding the lock poisons it; the state is still usable.
         self.state
             .lock()
@@ -192,78 +207,36 @@ impl AwsApi for FakeAws {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::aws::production::{SubmitOutcome, submit_request};
-    use crate::site::{Domain, Region, SiteConfig};
+/// Hands the fake to the AWS handler wherever it connects, recording each target's profile (or
+/// the sandbox's URL) and the SES region it asked for.
+pub(crate) struct FakeConnector {
+    pub(crate) fake: Arc<FakeAws>,
+    pub(crate) opened: Mutex<Vec<(String, String)>>,
+}
 
-    fn request() -> ProductionAccessRequest {
-        let site = SiteConfig::with_defaults(
-            Domain::parse("example.com").expect("domain"),
-            Region::parse("us-east-1").expect("region"),
-        );
-        ProductionAccessRequest::compose(&site, None)
+impl FakeConnector {
+    pub(crate) fn new(fake: Arc<FakeAws>) -> Self {
+        Self {
+            fake,
+            opened: Mutex::new(Vec::new()),
+        }
     }
+}
 
-    #[tokio::test]
-    async fn submitting_moves_the_review_to_pending_once() {
-        let fake = FakeAws::default();
-        let outcome = submit_request(&fake, &request()).await.expect("submitted");
-        let SubmitOutcome::Submitted(account) = outcome else {
-            panic!("expected a submission, got {outcome:?}");
+impl Connector for FakeConnector {
+    fn open<'a>(
+        &'a self,
+        target: &'a Target,
+        ses_region: &'a str,
+    ) -> AwsFuture<'a, Arc<dyn AwsApi>> {
+        let who = match target {
+            Target::Profile { choice, .. } => choice.name().to_string(),
+            Target::Sandbox { url, .. } => url.clone(),
         };
-        assert_eq!(account.review_state(), Some(&ReviewState::Pending));
-        assert_eq!(fake.state().submissions.len(), 1);
-        // A second submission is not sent while the review runs.
-        let again = submit_request(&fake, &request()).await.expect("no error");
-        assert!(matches!(again, SubmitOutcome::AlreadyInReview(_)));
-        assert_eq!(fake.state().submissions.len(), 1);
-    }
-
-    #[tokio::test]
-    async fn a_conflict_after_denial_carries_the_case() {
-        let fake = FakeAws::default();
-        fake.state().account.review = Some(Review {
-            status: ReviewState::Denied,
-            case_id: Some("C-9".into()),
-        });
-        let err = submit_request(&fake, &request())
-            .await
-            .expect_err("conflict");
-        assert_eq!(
-            err,
-            AwsError::ProductionAccessConflict {
-                case_id: Some("C-9".into())
-            }
-        );
-        assert!(err.to_string().contains("displayId=C-9"));
-    }
-
-    #[tokio::test]
-    async fn scripted_failures_surface_once() {
-        let fake = FakeAws::default();
-        fake.state().fail_next = Some(AwsError::Throttled {
-            service: "STS".into(),
-        });
-        assert!(fake.verify_identity().await.is_err());
-        assert!(fake.verify_identity().await.is_ok());
-        assert_eq!(
-            fake.state().calls,
-            vec!["verify_identity", "verify_identity"]
-        );
-    }
-
-    #[tokio::test]
-    async fn zones_match_exactly() {
-        let fake = FakeAws::default();
-        fake.state().zones = vec![HostedZone {
-            id: "Z1".into(),
-            name: "myexample.com".into(),
-            nameservers: vec![],
-            record_count: None,
-            comment: None,
-        }];
-        assert!(fake.find_zones("example.com").await.expect("ok").is_empty());
+        if let Ok(mut opened) = self.opened.lock() {
+            opened.push((who, ses_region.to_string()));
+        }
+        let api: Arc<dyn AwsApi> = self.fake.clone();
+        Box::pin(async move { Ok(api) })
     }
 }
