@@ -8,7 +8,7 @@ use super::identity::CallerIdentity;
 use super::production::ProductionAccessRequest;
 use super::route53::{HostedZone, bare_zone_id, zone_name_matches};
 use super::ses::{AccountStatus, DomainIdentityStatus, Review, ReviewState, SenderStatus};
-use super::{AwsApi, AwsFuture, VerifiedIdentity};
+use super::{AwsApi, AwsFuture, EdgeDeployment, VerifiedIdentity};
 
 /// What the fake answers. Change it between calls through [`FakeAws::state`].
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub struct FakeState {
     pub domains: HashMap<String, DomainIdentityStatus>,
     pub senders: HashMap<String, SenderStatus>,
     pub account: AccountStatus,
+    /// CloudFront's distributions by id (an id not here is missing).
+    pub distributions: HashMap<String, EdgeDeployment>,
     /// When set, the next call fails with it (and it is cleared).
     pub fail_next: Option<AwsError>,
     /// Every request submitted, in order.
@@ -44,6 +46,7 @@ impl Default for FakeState {
             domains: HashMap::new(),
             senders: HashMap::new(),
             account: AccountStatus::new_in_sandbox(),
+            distributions: HashMap::new(),
             fail_next: None,
             submissions: Vec::new(),
             resends: Vec::new(),
@@ -167,6 +170,16 @@ impl AwsApi for FakeAws {
                 .or_insert_with(|| SenderStatus::missing(address));
             status.exists = true;
             status.clone()
+        });
+        Box::pin(async move { r })
+    }
+
+    fn distribution_status<'a>(&'a self, id: &'a str) -> AwsFuture<'a, EdgeDeployment> {
+        let r = self.call("distribution_status").map(|s| {
+            s.distributions
+                .get(id)
+                .cloned()
+                .unwrap_or(EdgeDeployment::Missing)
         });
         Box::pin(async move { r })
     }

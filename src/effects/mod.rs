@@ -5,7 +5,9 @@
 //!   zone; it owns the reviewed plans and the runs an interrupt reaches;
 //! - [`aws::AwsChecks`]: the AWS session, Route 53's zones, SES and production access;
 //! - [`delegation::DelegationCheck`]: the registry's and the resolver's view of the domain;
-//! - [`checkpoints::Checkpoints`]: one live check per human checkpoint, over the two above;
+//! - [`checkpoints::Checkpoints`]: one live check per checkpoint, over the two above and the
+//!   edge's check ([`edge::EdgeCheck`]: CloudFront's deployment, then [`edge::SiteProbe`], the
+//!   site's HTTPS answer);
 //! - [`sandbox::HumanPlayer`]: plays the registrar, the inbox and AWS's reviewers. Only a
 //!   sandbox session has one ([`Handlers::player`]); the production handlers hold no sandbox
 //!   branch.
@@ -16,6 +18,7 @@
 pub(crate) mod aws;
 pub mod checkpoints;
 pub(crate) mod delegation;
+pub mod edge;
 pub(crate) mod project;
 pub(crate) mod sandbox;
 pub(crate) mod terraform;
@@ -73,6 +76,9 @@ pub struct LiveOptions {
     /// none), used instead of reading the file again. `None` for a journey, whose answers change
     /// as it runs: it reads the file when it needs it.
     pub settings_at_open: Option<Option<settings::SiteupToml>>,
+    /// Where the edge check's HTTPS probe connects and whom it trusts (default: DNS and the
+    /// web's roots; the sandbox's edge: its loopback address and CA).
+    pub probe_route: edge::ProbeRoute,
 }
 
 /// The live handlers, and the concrete ones that commands use directly.
@@ -114,11 +120,17 @@ impl Handlers {
             project.clone(),
             opts.sandbox.as_ref().map(|s| s.url.clone()),
         ));
-        let checks: Arc<dyn Checkpoints> = Arc::new(checkpoints::LiveCheckpoints::new(
+        let edge = Arc::new(edge::EdgeCheck::new(
             project.clone(),
             aws.clone(),
-            delegation,
+            terraform.clone(),
+            Arc::new(edge::HttpsProbe::new(opts.probe_route)),
+            crate::durations::Durations::default_path(),
         ));
+        let checks: Arc<dyn Checkpoints> = Arc::new(
+            checkpoints::LiveCheckpoints::new(project.clone(), aws.clone(), delegation)
+                .with_edge(edge),
+        );
         let (checkpoints, player) = match opts.sandbox {
             None => (checks, None),
             Some(link) => {

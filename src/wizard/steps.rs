@@ -3,15 +3,17 @@
 //! ```text
 //!  preflight ─┬─ profile ──────────────┐
 //!             └─ site ── generate ─────┴─ state ── foundation ─┬─ nameservers ── email-domain ─┐
-//!                                                               ├─ inbox                       ├─ stack ─┐
-//!                                                               └─ ses-production              │         ├─ done
-//!                                                                  (nameservers ───────────────┘)        │
+//!                                                               ├─ inbox                       ├─ stack ── edge ─┐
+//!                                                               └─ ses-production              │                 ├─ done
+//!                                                                  (nameservers ───────────────┘)                │
 //! ```
 //! Human waits start as early as their dependencies allow: the SES identities and their records
 //! are created with the zone (foundation), so the inbox's verification mail is sent and the sandbox
 //! exit can be requested while the user is still at the registrar, and the domain verifies
 //! itself the moment delegation is live. Everything that does not wait on a human is applied
-//! together: three applies in all (state bucket, foundation, stack).
+//! together: three applies in all (state bucket, foundation, stack). The stack apply ends once
+//! the CloudFront distribution exists; `edge` then follows CloudFront's deployment to its edge
+//! locations (minutes on AWS) until the site answers over HTTPS, which is what `done` means.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +33,7 @@ pub enum StepId {
     Inbox,
     SesProduction,
     Stack,
+    Edge,
     Done,
 }
 
@@ -47,7 +50,7 @@ pub enum StepKind {
 }
 
 impl StepId {
-    pub const ALL: [StepId; 12] = [
+    pub const ALL: [StepId; 13] = [
         StepId::Preflight,
         StepId::Profile,
         StepId::Site,
@@ -59,6 +62,7 @@ impl StepId {
         StepId::Inbox,
         StepId::SesProduction,
         StepId::Stack,
+        StepId::Edge,
         StepId::Done,
     ];
 
@@ -76,6 +80,7 @@ impl StepId {
             StepId::Inbox => "inbox",
             StepId::SesProduction => "ses-production",
             StepId::Stack => "stack",
+            StepId::Edge => "edge",
             StepId::Done => "done",
         }
     }
@@ -103,6 +108,7 @@ impl StepId {
             StepId::Inbox => "Your inbox verified",
             StepId::SesProduction => "SES out of sandbox",
             StepId::Stack => "Site, users, API",
+            StepId::Edge => "Site live over HTTPS",
             StepId::Done => "Done",
         }
     }
@@ -110,7 +116,7 @@ impl StepId {
     pub fn kind(self) -> StepKind {
         match self {
             StepId::Nameservers | StepId::Inbox | StepId::Site => StepKind::Human,
-            StepId::EmailDomain | StepId::SesProduction => StepKind::Aws,
+            StepId::EmailDomain | StepId::SesProduction | StepId::Edge => StepKind::Aws,
             _ => StepKind::Auto,
         }
     }
@@ -119,7 +125,11 @@ impl StepId {
     pub fn is_checkpoint(self) -> bool {
         matches!(
             self,
-            StepId::Nameservers | StepId::EmailDomain | StepId::Inbox | StepId::SesProduction
+            StepId::Nameservers
+                | StepId::EmailDomain
+                | StepId::Inbox
+                | StepId::SesProduction
+                | StepId::Edge
         )
     }
 
@@ -142,7 +152,8 @@ impl StepId {
             StepId::Inbox => &[StepId::Foundation],
             StepId::SesProduction => &[StepId::Foundation],
             StepId::Stack => &[StepId::Nameservers, StepId::EmailDomain],
-            StepId::Done => &[StepId::Stack, StepId::Inbox, StepId::SesProduction],
+            StepId::Edge => &[StepId::Stack],
+            StepId::Done => &[StepId::Edge, StepId::Inbox, StepId::SesProduction],
         }
     }
 }
