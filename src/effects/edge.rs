@@ -214,12 +214,20 @@ impl EdgeCheck {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The distribution's id: from the outputs this session's apply read, else as this check
+    /// read it before, else read from terraform now (a session that applied nothing: `status`).
     async fn distribution_id(&self) -> Result<String, Failure> {
-        if let Some(id) = self.memory().distribution.clone() {
+        let known = self
+            .project
+            .known_output(output::CLOUDFRONT_DISTRIBUTION_ID)
+            .or_else(|| self.memory().distribution.clone());
+        if let Some(id) = known.filter(|id| !id.is_empty()) {
             return Ok(id);
         }
-        let outputs = self.terraform.read_outputs().await?;
-        let id = outputs
+        let id = self
+            .terraform
+            .read_outputs()
+            .await?
             .outputs
             .get(output::CLOUDFRONT_DISTRIBUTION_ID)
             .filter(|id| !id.is_empty())

@@ -180,6 +180,8 @@ pub struct Project {
     paths: ProjectPaths,
     settings_at_open: Option<Option<settings::SiteupToml>>,
     nameservers: Mutex<Vec<String>>,
+    /// The stack's outputs as last read by this session's terraform handler.
+    outputs: Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl Project {
@@ -191,6 +193,7 @@ impl Project {
             paths,
             settings_at_open,
             nameservers: Mutex::new(Vec::new()),
+            outputs: Mutex::new(std::collections::BTreeMap::new()),
         }
     }
 
@@ -232,6 +235,17 @@ impl Project {
     pub fn remember_nameservers(&self, nameservers: &[String]) {
         if let Ok(mut n) = self.nameservers.lock() {
             *n = nameservers.to_vec();
+        }
+    }
+
+    /// One of the stack's outputs, as this session last read them (None before any read).
+    pub fn known_output(&self, name: &str) -> Option<String> {
+        self.outputs.lock().ok()?.get(name).cloned()
+    }
+
+    pub fn remember_outputs(&self, outputs: &std::collections::BTreeMap<String, String>) {
+        if let Ok(mut o) = self.outputs.lock() {
+            o.clone_from(outputs);
         }
     }
 
