@@ -105,7 +105,12 @@ impl HttpsProbe {
                 .to_owned();
             tls = tls.root_certs(RootCerts::new_with_certs(&[cert]));
         }
-        let config = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder();
+        if self.route.connect_to.is_some() {
+            // The given address, never a proxy from the environment.
+            config = config.proxy(None);
+        }
+        let config = config
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(PROBE_TIMEOUT))
