@@ -13,7 +13,7 @@ use crate::aws::AwsError;
 use crate::terraform::RunOutcome;
 use crate::terraform::refusals::{CLOUDFRONT_UNVERIFIED, KnownRefusal};
 use crate::terraform::runner::ExitKind;
-use crate::words::sentence;
+use crate::words::{printable, sentence};
 
 /// Why an effect of the journey failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +84,20 @@ pub enum Failure {
     TaskLost { what: &'static str },
     /// The site answers name no inbox, so there is no verification mail to send.
     NoInbox,
+    /// The Terraform outputs name no CloudFront distribution although the stack has a site.
+    NoDistributionId,
+    /// CloudFront has no distribution with the id the outputs name.
+    DistributionMissing { id: String },
+    /// CloudFront reports a distribution status siteup does not know.
+    DistributionStatus { id: String, status: String },
+    /// The site does not answer over HTTPS (yet): why, as the probe saw it.
+    SiteNotAnswering { url: String, problem: String },
+    /// The site answers over HTTPS, but not from CloudFront.
+    SiteNotCloudFront {
+        url: String,
+        status: u16,
+        server: Option<String>,
+    },
 }
 
 impl fmt::Display for Failure {
@@ -147,6 +161,31 @@ impl fmt::Display for Failure {
             }
             Failure::NotACheckpoint { step } => format!("{step} is not a checkpoint."),
             Failure::NoInbox => "The site answers name no inbox, so there is no verification mail to send; add yours with `siteup generate --inbox you@example.net`.".to_string(),
+            Failure::NoDistributionId => "The Terraform outputs name no CloudFront distribution although the stack has a website; run `siteup up` to apply the stack again.".into(),
+            Failure::DistributionMissing { id } => format!(
+                "CloudFront has no distribution {} (deleted outside siteup?); run `siteup up` to create it again.",
+                printable(id)
+            ),
+            Failure::DistributionStatus { id, status } => format!(
+                "CloudFront reports distribution {} as \"{}\", a status siteup does not know; look at it in the CloudFront console, then run `siteup status` again.",
+                printable(id),
+                printable(status)
+            ),
+            Failure::SiteNotAnswering { url, problem } => format!(
+                "CloudFront has deployed the site but {url} does not answer over HTTPS yet ({}); resolvers can take a few minutes to find the new records, and siteup checks again.",
+                printable(problem).trim_end_matches('.')
+            ),
+            Failure::SiteNotCloudFront {
+                url,
+                status,
+                server,
+            } => format!(
+                "{url} answers (HTTP {status}{}) but not from CloudFront, so resolvers still hold older records for the domain; siteup checks again until they expire (run `siteup status` to see what they say).",
+                server
+                    .as_deref()
+                    .map(|s| format!(", server {}", printable(s)))
+                    .unwrap_or_default()
+            ),
             Failure::TaskLost { what } => format!(
                 "siteup's {what} ended before it answered; run siteup again, and report it if it happens again."
             ),
@@ -316,6 +355,23 @@ mod tests {
             Failure::NotACheckpoint { step: "Terraform" },
             Failure::TaskLost { what: "plan" },
             Failure::NoInbox,
+            Failure::NoDistributionId,
+            Failure::DistributionMissing {
+                id: "E2QWRUHEXAMPLE".into(),
+            },
+            Failure::DistributionStatus {
+                id: "E2QWRUHEXAMPLE".into(),
+                status: "Disabled".into(),
+            },
+            Failure::SiteNotAnswering {
+                url: "https://example.com/".into(),
+                problem: "connection refused.".into(),
+            },
+            Failure::SiteNotCloudFront {
+                url: "https://example.com/".into(),
+                status: 200,
+                server: Some("nginx".into()),
+            },
         ];
         for f in all {
             let text = f.to_string();

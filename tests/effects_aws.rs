@@ -304,3 +304,178 @@ async fn a_conflict_after_denial_carries_the_case() {
     );
     assert!(err.to_string().contains("displayId=C-9"), "{err}");
 }
+
+/// The applied stack's outputs, as terraform would give them: only what the edge reads.
+struct Outputs {
+    reads: std::sync::Mutex<u32>,
+}
+
+impl siteup::effects::TerraformJobs for Outputs {
+    fn plan(
+        &self,
+        _phase: siteup::wizard::Phase,
+    ) -> BoxFuture<'_, Result<siteup::wizard::state::PlanFacts, Failure>> {
+        Box::pin(async { Err(Failure::NoReviewedPlan) })
+    }
+    fn apply(
+        &self,
+        _phase: siteup::wizard::Phase,
+        _progress: siteup::effects::ProgressSink,
+    ) -> BoxFuture<'_, siteup::wizard::state::ApplyResult> {
+        Box::pin(async { siteup::wizard::state::ApplyResult::Failed(Failure::NoReviewedPlan) })
+    }
+    fn migrate_state(&self) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn read_outputs(&self) -> BoxFuture<'_, Result<siteup::wizard::update::OutputFacts, Failure>> {
+        *self.reads.lock().unwrap() += 1;
+        Box::pin(async {
+            let mut o = siteup::wizard::update::OutputFacts::default();
+            o.outputs
+                .insert("cloudfront_distribution_id".into(), "E2QWRUHEXAMPLE".into());
+            Ok(o)
+        })
+    }
+    fn interrupt(&self) {}
+    fn kill(&self) {}
+}
+
+/// A site that answers as it is told to, counting the probes.
+struct Site {
+    answer: std::sync::Mutex<siteup::effects::edge::SiteAnswer>,
+    probes: std::sync::Mutex<Vec<String>>,
+}
+
+impl siteup::effects::edge::SiteProbe for Site {
+    fn get(&self, host: String) -> BoxFuture<'_, siteup::effects::edge::SiteAnswer> {
+        self.probes.lock().unwrap().push(host);
+        let answer = self.answer.lock().unwrap().clone();
+        Box::pin(async move { answer })
+    }
+}
+
+/// The edge's check: CloudFront's status first (the site is not asked while it deploys), then
+/// who answers over HTTPS; the deployment's length is learned and shown as the next estimate.
+#[tokio::test]
+async fn the_edge_waits_for_cloudfront_then_for_the_site_to_answer_from_cloudfront() {
+    use siteup::aws::EdgeDeployment;
+    use siteup::effects::edge::{EdgeCheck, SiteAnswer};
+
+    let World {
+        fake, aws, checks, ..
+    } = world();
+    let project = Arc::new(Project::new(
+        ProjectPaths::new(std::path::Path::new("/nonexistent/siteup-test")),
+        Some(Some(SiteupToml::from_config(
+            &SiteConfig::with_defaults(
+                Domain::parse("example.com").expect("domain"),
+                Region::parse("us-east-1").expect("region"),
+            ),
+            None,
+        ))),
+    ));
+    let outputs = Arc::new(Outputs {
+        reads: std::sync::Mutex::new(0),
+    });
+    let site = Arc::new(Site {
+        answer: std::sync::Mutex::new(SiteAnswer::NoAnswer {
+            problem: "Connection refused".into(),
+        }),
+        probes: std::sync::Mutex::new(vec![]),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let durations = dir.path().join("durations.json");
+    let edge = Arc::new(EdgeCheck::new(
+        project,
+        aws,
+        outputs.clone(),
+        site.clone(),
+        Some(durations.clone()),
+    ));
+    let checks = checks.with_edge(edge);
+    let set = |status: EdgeDeployment| {
+        fake.state()
+            .distributions
+            .insert("E2QWRUHEXAMPLE".into(), status);
+    };
+
+    set(EdgeDeployment::InProgress);
+    let r = checks.check(StepId::Edge).await;
+    assert!(!r.satisfied && !r.unchecked, "{r:?}");
+    assert_eq!(r.waiting_on, StepKind::Aws);
+    assert_eq!(
+        r.headline,
+        "CloudFront is deploying the site to its edge locations (on AWS this takes a few minutes)."
+    );
+    assert!(
+        site.probes.lock().unwrap().is_empty(),
+        "not asked while deploying"
+    );
+
+    set(EdgeDeployment::Deployed);
+    let r = checks.check(StepId::Edge).await;
+    assert!(!r.satisfied, "{r:?}");
+    assert!(
+        r.headline.starts_with("CloudFront has deployed the site but https://example.com/ does not answer over HTTPS yet (Connection refused)"),
+        "{r:?}"
+    );
+    assert_eq!(
+        *site.probes.lock().unwrap(),
+        vec!["example.com".to_string()]
+    );
+    // The deployment was seen from InProgress to Deployed: its length is learned.
+    assert!(
+        std::fs::read_to_string(&durations)
+            .unwrap()
+            .contains("edge deployment"),
+        "the deployment's duration is recorded"
+    );
+
+    *site.answer.lock().unwrap() = SiteAnswer::Elsewhere {
+        status: 200,
+        server: Some("nginx".into()),
+    };
+    let r = checks.check(StepId::Edge).await;
+    assert!(!r.satisfied, "{r:?}");
+    assert!(
+        r.headline
+            .contains("answers (HTTP 200, server nginx) but not from CloudFront"),
+        "{r:?}"
+    );
+
+    *site.answer.lock().unwrap() = SiteAnswer::CloudFront { status: 403 };
+    let r = checks.check(StepId::Edge).await;
+    assert!(
+        r.satisfied,
+        "an empty bucket behind CloudFront answers: {r:?}"
+    );
+    assert_eq!(
+        r.headline,
+        "https://example.com/ answers over HTTPS from CloudFront (HTTP 403)."
+    );
+
+    // An update deploys again: the estimate is what this machine learned.
+    set(EdgeDeployment::InProgress);
+    let r = checks.check(StepId::Edge).await;
+    assert_eq!(
+        r.headline,
+        "CloudFront is deploying the site to its edge locations (usually under a minute here)."
+    );
+    assert_eq!(
+        *outputs.reads.lock().unwrap(),
+        1,
+        "the outputs are read once"
+    );
+
+    // A distribution deleted outside siteup: the check says so, and reads the outputs again.
+    fake.state().distributions.clear();
+    let r = checks.check(StepId::Edge).await;
+    assert!(r.unchecked, "{r:?}");
+    assert!(
+        r.headline
+            .contains("CloudFront has no distribution E2QWRUHEXAMPLE"),
+        "{r:?}"
+    );
+    let _ = checks.check(StepId::Edge).await;
+    assert_eq!(*outputs.reads.lock().unwrap(), 2);
+}

@@ -89,6 +89,8 @@ fn two_zones_none_delegated_stop_the_foundation_plan() {
         tf_env_remove,
         profile: Some("sandbox".into()),
         settings_at_open: None,
+        // The plan never asks the site.
+        probe_route: siteup::effects::edge::ProbeRoute::default(),
     });
 
     rt.block_on(live.handlers.project.generate())

@@ -1310,3 +1310,150 @@ fn a_new_account_cannot_create_a_cloudfront_distribution_until_verified() {
     assert_eq!(said(&out, "create_verified"), "ok", "{out}");
     assert_eq!(said(&out, "create_after_reset"), "ok", "{out}");
 }
+
+/// `get(host, path, ca)`: a GET over TLS to the emulator's HTTPS edge with `host` as the SNI
+/// name and Host header, trusting `ca` (the sandbox CA by default): `{"status", "via",
+/// "x_cache", "body"}`, or `{"error": ...}` when the handshake fails.
+const EDGE_PRELUDE: &str = r#"
+import socket, ssl
+EDGE = ctl("health")[1]["edge"]
+def get(host, path="/", ca=EDGE["ca_file"]):
+    ctx = ssl.create_default_context(cafile=ca)
+    try:
+        raw = socket.create_connection(("127.0.0.1", EDGE["port"]), timeout=5)
+        with ctx.wrap_socket(raw, server_hostname=host) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+    except (ssl.SSLError, OSError) as e:
+        return {"error": type(e).__name__}
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    return {"status": int(lines[0].split()[1]), "via": headers.get("via", ""),
+            "x_cache": headers.get("x-cache", ""), "body": body.decode(errors="replace")}
+cf = boto3.client("cloudfront")
+status = lambda dist: cf.get_distribution(Id=dist)["Distribution"]["Status"]
+"#;
+
+const EDGE_SETUP_SCRIPT: &str = r#"
+acm, r53, s3 = (boto3.client(n) for n in ("acm", "route53", "s3"))
+out = {}
+cert = acm.request_certificate(DomainName="example.test", ValidationMethod="DNS",
+                               SubjectAlternativeNames=["www.example.test"])["CertificateArn"]
+publish(r53, "example.test", validation_records(acm, cert))
+s3.create_bucket(Bucket="site-bucket")
+s3.put_object(Bucket="site-bucket", Key="index.html", Body=b"<h1>hello</h1>", ContentType="text/html")
+config = {"CallerReference": "site", "Comment": "", "Enabled": True, "DefaultRootObject": "index.html",
+    "Aliases": {"Quantity": 2, "Items": ["example.test", "www.example.test"]},
+    "Origins": {"Quantity": 1, "Items": [{"Id": "site-bucket",
+        "DomainName": "site-bucket.s3.us-east-1.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+    "DefaultCacheBehavior": {"TargetOriginId": "site-bucket", "ViewerProtocolPolicy": "redirect-to-https",
+        "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+    "ViewerCertificate": {"ACMCertificateArn": cert, "SSLSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021"}}
+made = cf.create_distribution(DistributionConfig=config)["Distribution"]
+out["dist"] = made["Id"]
+out["created"] = made["Status"]
+# moto's own state manager says Deployed on the first read; real AWS takes minutes.
+out["read"] = [status(made["Id"]), status(made["Id"])]
+out["edge_in_progress"] = get("example.test")
+advance(20 / 3600)
+out["after_20s"] = status(made["Id"])
+print(json.dumps(out))
+"#;
+
+const EDGE_DEPLOYED_SCRIPT: &str = r#"
+acm = boto3.client("acm")
+dist = sys.argv[1]
+out = {}
+advance(45 / 3600)
+out["after_65s"] = status(dist)
+out["deployed"] = get("example.test")
+out["www_missing_key"] = get("www.example.test", "/missing.html")
+out["other_name"] = get("other.example.test")
+out["without_the_ca"] = get("example.test", ca=None)
+etag = cf.get_distribution_config(Id=dist)["ETag"]
+config = cf.get_distribution_config(Id=dist)["DistributionConfig"]
+config["Comment"] = "changed"
+out["updated"] = cf.update_distribution(Id=dist, IfMatch=etag, DistributionConfig=config)["Distribution"]["Status"]
+out["read_after_update"] = status(dist)
+out["edge_during_update"] = get("example.test")["status"]
+advance(31 / 3600)
+out["after_update_deployed"] = status(dist)
+print(json.dumps(out))
+"#;
+
+/// CloudFront deploys for a while after a create or an update (moto: Deployed at once), and the
+/// emulator's HTTPS edge answers for the distribution's aliases only once it is deployed and its
+/// certificate issued, with CloudFront's headers and a certificate signed by the sandbox CA;
+/// siteup's probe (rustls, the sandbox CA, the edge's address) sees the same.
+#[test]
+fn cloudfront_deploys_on_the_emulator_clock_and_the_edge_answers_only_once_deployed() {
+    use siteup::effects::edge::{HttpsProbe, ProbeRoute, SiteAnswer, SiteProbe};
+    let emulator = start();
+    let edge = emulator.edge().expect("the emulator's HTTPS edge");
+    let probe = HttpsProbe::new(ProbeRoute {
+        connect_to: Some(edge.address),
+        trusted_ca: Some(edge.ca_file.clone()),
+    });
+    let ask = |probe: &HttpsProbe| block_on(probe.get("example.test".into()));
+    let edge_script = |script: &str, args: &[&str]| {
+        clock_script(&emulator, &format!("{EDGE_PRELUDE}\n{script}"), args)
+    };
+
+    let out = edge_script(EDGE_SETUP_SCRIPT, &[]);
+    assert_eq!(out["created"], "InProgress", "{out}");
+    assert_eq!(
+        out["read"],
+        serde_json::json!(["InProgress", "InProgress"]),
+        "{out}"
+    );
+    assert_eq!(out["after_20s"], "InProgress", "{out}");
+    assert_eq!(out["edge_in_progress"]["error"], "SSLError", "{out}");
+    assert!(
+        matches!(ask(&probe), SiteAnswer::NoAnswer { .. }),
+        "the probe must not get an answer before the deployment"
+    );
+
+    let out = edge_script(EDGE_DEPLOYED_SCRIPT, &[&said(&out, "dist")]);
+    assert_eq!(out["after_65s"], "Deployed", "{out}");
+    let deployed = &out["deployed"];
+    assert_eq!(deployed["status"], 200, "{out}");
+    assert_eq!(deployed["body"], "<h1>hello</h1>", "{out}");
+    assert!(said(deployed, "via").ends_with("(CloudFront)"), "{out}");
+    let missing = &out["www_missing_key"];
+    assert_eq!(missing["status"], 403, "{out}");
+    assert!(
+        said(missing, "body").contains("<Code>AccessDenied</Code>"),
+        "{out}"
+    );
+    assert_eq!(missing["x_cache"], "Error from cloudfront", "{out}");
+    assert_eq!(out["other_name"]["error"], "SSLError", "{out}");
+    assert_eq!(
+        out["without_the_ca"]["error"], "SSLCertVerificationError",
+        "{out}"
+    );
+    assert_eq!(out["updated"], "InProgress", "{out}");
+    assert_eq!(out["read_after_update"], "InProgress", "{out}");
+    assert_eq!(out["edge_during_update"], 200, "{out}");
+    assert_eq!(out["after_update_deployed"], "Deployed", "{out}");
+
+    assert_eq!(ask(&probe), SiteAnswer::CloudFront { status: 200 });
+    // The same edge, without the sandbox CA: the web's roots do not know it.
+    let untrusted = HttpsProbe::new(ProbeRoute {
+        connect_to: Some(edge.address),
+        trusted_ca: None,
+    });
+    match ask(&untrusted) {
+        SiteAnswer::NoAnswer { problem } => {
+            assert!(
+                problem.to_lowercase().contains("certificate") || problem.contains("Unknown"),
+                "{problem}"
+            );
+        }
+        other => panic!("an untrusted certificate must be no answer, got {other:?}"),
+    }
+}

@@ -280,6 +280,39 @@ fn ses_pane_states() {
 }
 
 #[test]
+fn edge_pane_says_what_cloudfront_does_in_one_line() {
+    let mut j = all_done();
+    for s in [StepId::Edge, StepId::Done] {
+        set(&mut j, s, Status::NotYet, None, None);
+    }
+    let headline =
+        "CloudFront is deploying the site to its edge locations (usually about 6 min here).";
+    set(
+        &mut j,
+        StepId::Edge,
+        Status::WaitingOnAws,
+        Some(headline),
+        Some(mins_ago(3)),
+    );
+    j.facts.checks.insert(
+        StepId::Edge,
+        CheckReport {
+            satisfied: false,
+            unchecked: false,
+            waiting_on: StepKind::Aws,
+            headline: headline.into(),
+            lines: vec![],
+            reopen: None,
+        },
+    );
+    snap("edge_deploying", &j, &ui());
+    let mut u = ui();
+    let t = render(&j, &mut u, 160, 48);
+    assert!(find(&t, "usually about 6 min").is_some());
+    assert!(find(&t, "Site live over HTTPS").is_some());
+}
+
+#[test]
 fn done_pane() {
     let j = all_done();
     snap("done", &j, &ui());

@@ -23,6 +23,11 @@ struct World {
     /// Every terraform run asked for, in order: `plan foundation`, `apply full`, `migrate`.
     runs: Vec<String>,
     played: BTreeSet<StepId>,
+    /// How many checks of the edge find CloudFront still deploying before the site answers
+    /// (`u32::MAX`: it never answers).
+    edge_deploying_checks: u32,
+    /// The edge's checks so far.
+    edge_checks: u32,
 }
 
 impl World {
@@ -38,6 +43,8 @@ impl World {
             plans: vec![],
             runs: vec![],
             played: BTreeSet::new(),
+            edge_deploying_checks: 1,
+            edge_checks: 0,
         }
     }
 
@@ -109,6 +116,19 @@ impl World {
                         StepKind::Human,
                         "request production access",
                     ),
+                    StepId::Edge => {
+                        self.edge_checks += 1;
+                        let live = self.edge_checks > self.edge_deploying_checks;
+                        (
+                            live,
+                            StepKind::Aws,
+                            if live {
+                                "https://example.com/ answers over HTTPS from CloudFront (HTTP 403)."
+                            } else {
+                                "CloudFront is deploying the site to its edge locations (usually about 6 min here)."
+                            },
+                        )
+                    }
                     _ => return None,
                 };
                 Event::Checked {
@@ -671,4 +691,99 @@ fn a_checkpoint_aws_gave_up_on_plans_its_phase_again_once() {
         "planned again only once: {fx:?}"
     );
     assert_eq!(j.status(StepId::Foundation), Status::Done);
+}
+
+#[test]
+fn done_waits_for_the_edge_deployment_after_the_stack_and_up_follows_it() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    w.delegated = true;
+    w.domain_verified = true;
+    w.address_verified = true;
+    w.production = true;
+    w.edge_deploying_checks = 3;
+    let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
+    let stop = drive(&mut j, &mut w, resume_migrated(records));
+    assert_eq!(stop, Some(Stop::Done));
+    assert_eq!(w.applies, vec![Phase::Full], "the edge adds no apply");
+    assert_eq!(w.edge_checks, 4, "checked until the site answers");
+    assert_eq!(j.status(StepId::Edge), Status::Done);
+    assert!(
+        j.facts.checks[&StepId::Edge]
+            .headline
+            .contains("answers over HTTPS"),
+        "{:?}",
+        j.facts.checks[&StepId::Edge]
+    );
+}
+
+#[test]
+fn the_edge_is_an_aws_wait_after_the_stack_and_done_needs_it() {
+    assert_eq!(StepId::Edge.kind(), StepKind::Aws);
+    assert!(StepId::Edge.is_checkpoint());
+    assert!(!StepId::Edge.runs_terraform());
+    assert_eq!(StepId::Edge.requires(), &[StepId::Stack]);
+    assert!(StepId::Done.requires().contains(&StepId::Edge));
+    assert_eq!(StepId::from_id("edge"), Some(StepId::Edge));
+
+    // Interactive: the stack is applied, CloudFront still deploys: the edge waits on AWS with
+    // the check's one line, and the journey is not done.
+    let mut j = Journey::new(Mode::Interactive);
+    let mut w = World::new();
+    w.delegated = true;
+    w.domain_verified = true;
+    w.address_verified = true;
+    w.production = true;
+    let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
+    drive(&mut j, &mut w, resume_migrated(records));
+    let approve = Event::PlanDecision {
+        phase: Phase::Full,
+        approve: true,
+    };
+    assert_eq!(drive(&mut j, &mut w, approve), None);
+    assert_eq!(j.status(StepId::Stack), Status::Done);
+    assert_eq!(j.status(StepId::Edge), Status::WaitingOnAws);
+    assert_eq!(j.status(StepId::Done), Status::NotYet);
+    assert!(
+        j.state(StepId::Edge)
+            .detail
+            .is_some_and(|d| d.contains("usually about 6 min")),
+        "{:?}",
+        j.state(StepId::Edge)
+    );
+    // The next poll finds the site answering: done.
+    let fx = update(&mut j, Event::CheckNow(StepId::Edge), now());
+    for e in fx {
+        if let Some(ev) = w.answer(&e) {
+            update(&mut j, ev, now());
+        }
+    }
+    assert_eq!(j.status(StepId::Edge), Status::Done);
+    assert_eq!(j.status(StepId::Done), Status::Done);
+}
+
+#[test]
+fn up_stops_waiting_for_an_edge_that_never_answers() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::new();
+    w.delegated = true;
+    w.domain_verified = true;
+    w.address_verified = true;
+    w.production = true;
+    w.edge_deploying_checks = u32::MAX;
+    let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
+    let stop = drive(&mut j, &mut w, resume_migrated(records)).expect("stops");
+    let Stop::Waiting(msg) = stop else {
+        panic!("expected waiting, got {stop:?}")
+    };
+    assert!(
+        msg.contains("Site live over HTTPS: CloudFront is deploying"),
+        "{msg}"
+    );
+    assert_eq!(
+        w.edge_checks,
+        1 + siteup::wizard::update::HEADLESS_EDGE_CHECKS,
+        "the first check and the bounded re-checks"
+    );
+    assert_eq!(j.status(StepId::Done), Status::NotYet);
 }

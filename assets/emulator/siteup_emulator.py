@@ -33,6 +33,16 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     can no longer be verified (create it again); an address whose link was not clicked within
     24 hours of its last verification mail turns FAILED until a resend (SES v1
     VerifyEmailIdentity) sends a new link.
+  * CloudFront's deployment (read from the emulator's clock): a distribution is InProgress for
+    EDGE_DEPLOY_SECONDS (30 s; minutes on AWS) after each create or update, then Deployed
+    (moto: Deployed at once).
+  * An HTTPS edge on loopback (CloudFront's stand-in; its port and CA file in /_siteup/health):
+    TLS with a certificate for the name signed by a sandbox CA the emulator generates
+    (edge-ca.pem beside the ready file), only for an alias of a Deployed distribution whose ACM
+    certificate is ISSUED (any other name: the handshake fails; after an update it keeps
+    serving while the new configuration deploys); it serves the objects of the
+    distribution's S3 origin with CloudFront's headers (Via ... (CloudFront), X-Cache), a
+    missing key as 403 AccessDenied XML (or the distribution's custom error page for 403).
   * Delegation: AWS reads a zone's records only through the registry's delegation. Once siteup
     gives the sandbox registry's TLD server (/_siteup/registry), SES domain verification and ACM
     issuance also need that server to delegate the domain to the zone's Route 53 nameservers
@@ -49,7 +59,8 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     ConflictException. SES v1 VerifyEmailIdentity (the "resend the verification mail" path) is
     counted. SESv2 CreateEmailIdentity on an existing identity answers AlreadyExistsException.
   * A control endpoint under /_siteup/ (JSON) that plays the human and AWS's reviewers:
-        GET  /_siteup/health               {"ok", "pid", "port", "moto", "script_version"}
+        GET  /_siteup/health               {"ok", "pid", "port", "moto", "script_version",
+                                            "edge": {"port", "ca_file"}}
         GET  /_siteup/state                our state: identities, account reviews, mails sent,
                                             the clock {"offset_seconds", "now"}, the registry
         POST /_siteup/identities/verify    {"identity": NAME, "status"?: SUCCESS|PENDING|FAILED|
@@ -116,6 +127,7 @@ import socket
 import string
 import struct
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -125,7 +137,7 @@ from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 from xml.sax.saxutils import escape as xml_escape
 
-SCRIPT_VERSION = 8
+SCRIPT_VERSION = 9
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -269,6 +281,7 @@ def load_moto() -> None:
     from moto import settings as moto_settings
     from moto.apigateway.models import apigateway_backends
     from moto.cloudfront.models import cloudfront_backends
+    from moto.s3.models import s3_backends
     from moto.cognitoidp.models import cognitoidp_backends
     from moto.ses.models import SESBackend, ses_backends
     from moto.ses.responses import EmailResponse
@@ -304,6 +317,7 @@ def load_moto() -> None:
         moto_settings=moto_settings,
         apigateway_backends=apigateway_backends,
         cloudfront_backends=cloudfront_backends,
+        s3_backends=s3_backends,
         cognitoidp_backends=cognitoidp_backends,
         EmailResponse=EmailResponse,
         cloudfront_urls=cloudfront_urls,
@@ -1481,6 +1495,9 @@ def wrapped_methods():
         (M["cognitoidp_models"].CognitoIdpUserPoolDomain, "to_json", wrap_cognito_domain_to_json),
         (M["cognitoidp_models"].CognitoIdpBackend, "delete_user_pool",
          wrap_cognito_delete_user_pool),
+        (M["cf_models"].CloudFrontBackend, "create_distribution_with_tags",
+         wrap_cf_create_distribution),
+        (M["cf_models"].CloudFrontBackend, "update_distribution", wrap_cf_update_distribution),
         (M["AcmBackend"], "delete_certificate", wrap_acm_delete_certificate),
         (M["AcmBackend"], "request_certificate", wrap_acm_request_certificate),
         (M["CertBundle"], "check", wrap_acm_check),
@@ -1568,6 +1585,7 @@ def control_health(_body):
         "port": PORT,
         "moto": M["version"],
         "script_version": SCRIPT_VERSION,
+        "edge": {"port": EDGE.get("port"), "ca_file": EDGE.get("ca_file")},
     }
 
 
@@ -1960,6 +1978,363 @@ def all_certificates():
 
 
 # ---------------------------------------------------------------------------------------------
+# CloudFront deploys a distribution to its edge locations, and the edge answers over HTTPS
+#
+# A distribution is InProgress after it is created or updated, and Deployed once its
+# configuration has reached every edge location: Amazon CloudFront API Reference, Distribution,
+# Status (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Distribution.html:
+# "When the status is Deployed, the distribution's information is fully propagated to all
+# CloudFront edge locations"); this takes minutes, which is why terraform's provider waits for it
+# unless `wait_for_deployment = false` (Terraform AWS provider 5.100, aws_cloudfront_distribution,
+# wait_for_deployment: "If enabled, the resource will wait for the distribution status to change
+# from InProgress to Deployed",
+# https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs/resources/cloudfront_distribution).
+# moto's own state manager moves a distribution to Deployed on its first read
+# ("cloudfront::distribution", transitions InProgress -> Deployed, immediate by default); here
+# the status comes from the emulator's clock instead: InProgress for EDGE_DEPLOY_SECONDS after
+# each create or update (real AWS: minutes, compressed), then Deployed.
+#
+# The edge: a TLS server on loopback that plays CloudFront's edge for the sandbox. It answers
+# for a name only when a distribution lists it among its aliases, is Deployed, and its ACM
+# certificate is ISSUED (before that, real CloudFront has no certificate for the name: the TLS
+# handshake fails; an update deploys while the edge keeps serving), with a certificate for the
+# name signed by a CA this emulator generates
+# (written to edge-ca.pem beside the ready file). It serves the objects of the distribution's S3
+# origin with the headers CloudFront adds (Via ... (CloudFront), X-Cache, X-Amz-Cf-Pop,
+# X-Amz-Cf-Id: Amazon CloudFront Developer Guide, "How CloudFront processes HTTP and HTTPS
+# requests", https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorS3Origin.html).
+# A missing key answers 403 AccessDenied, as S3 does behind an origin access control when the
+# distribution may not list the bucket (Amazon S3 User Guide, "Troubleshoot access denied (403
+# Forbidden) errors", https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html),
+# unless the distribution maps 403 to a custom error page that exists ("Generating custom error
+# responses",
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/GeneratingCustomErrorResponses.html).
+
+EDGE_DEPLOY_SECONDS = 30.0
+EDGE_CA_FILE = "edge-ca.pem"
+# {"port", "ca_file", "dir", "ca_key", "ca_cert", "contexts": {name: SSLContext}}
+EDGE: dict = {}
+
+
+def start_deployment(dist) -> None:
+    now = clock_now()
+    dist._siteup_deployed_at = now + EDGE_DEPLOY_SECONDS
+    if getattr(dist, "_siteup_first_deployed_at", None) is None:
+        dist._siteup_first_deployed_at = dist._siteup_deployed_at
+    dist.last_modified_time = (
+        datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def wrap_cf_create_distribution(original):
+    def create_distribution_with_tags(self, distribution_config, tags):
+        dist, location, etag = original(self, distribution_config, tags)
+        start_deployment(dist)
+        return dist, location, etag
+    return create_distribution_with_tags
+
+
+def wrap_cf_update_distribution(original):
+    def update_distribution(self, dist_config, _id, if_match):
+        dist, location, etag = original(self, dist_config, _id, if_match)
+        start_deployment(dist)
+        return dist, location, etag
+    return update_distribution
+
+
+def distribution_status(dist) -> str:
+    deployed_at = getattr(dist, "_siteup_deployed_at", None)
+    return "InProgress" if deployed_at is not None and clock_now() < deployed_at else "Deployed"
+
+
+def install_distribution_status() -> None:
+    # moto's ManagedState keeps `status` as a property on its base class: ours reads the clock.
+    M["cf_models"].Distribution.status = property(
+        distribution_status, lambda self, value: None
+    )
+
+
+def all_distributions():
+    for per_account in list(M["cloudfront_backends"].values()):
+        for backend in list(per_account.values()):
+            yield from list(backend.distributions.values())
+
+
+def xml_items(container, item: str) -> list:
+    """The items of a list moto keeps as parsed XML: {"Items": {item: one or [many]}}."""
+    items = (container or {}).get("Items") if isinstance(container, dict) else None
+    if isinstance(items, dict):
+        items = items.get(item)
+    if items is None:
+        return []
+    return items if isinstance(items, list) else [items]
+
+
+def distribution_aliases(dist) -> list[str]:
+    return [bare(str(a)) for a in xml_items(dist.distribution_config.Aliases, "CNAME")]
+
+
+def certificate_status(arn: str) -> str | None:
+    for cert in all_certificates():
+        if cert.arn == arn:
+            cert.check()
+            return cert.status
+    return None
+
+
+def edge_distribution(host: str):
+    """(the distribution the edge answers `host` for, None) or (None, why it does not)."""
+    with STATE_LOCK:
+        for dist in all_distributions():
+            if host not in distribution_aliases(dist):
+                continue
+            # An update deploys while the edge keeps serving the configuration it has; a new
+            # distribution is served only once its first deployment is done.
+            first = getattr(dist, "_siteup_first_deployed_at", None)
+            if first is not None and clock_now() < first:
+                return None, f"distribution {dist.distribution_id} is still InProgress"
+            arn = dist.distribution_config.ViewerCertificate.acm_certificate_arn
+            status = certificate_status(arn) if arn else None
+            if status != "ISSUED":
+                return None, f"its certificate {arn or '(none)'} is {status or 'missing'}"
+            return dist, None
+    return None, "no distribution lists it as an alias"
+
+
+def make_edge_ca(directory: str) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "siteup sandbox edge CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    os.makedirs(directory, exist_ok=True)
+    ca_file = os.path.join(directory, EDGE_CA_FILE)
+    tmp = f"{ca_file}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    os.replace(tmp, ca_file)
+    EDGE.update(ca_key=key, ca_cert=cert, ca_file=ca_file, dir=directory, contexts={})
+
+
+def edge_context(host: str):
+    """A server TLS context with a certificate for `host` signed by the sandbox CA (cached)."""
+    import ssl
+    import tempfile
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    with STATE_LOCK:
+        if host in EDGE["contexts"]:
+            return EDGE["contexts"][host]
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.datetime.now(datetime.timezone.utc)
+        ca_key, ca_cert = EDGE["ca_key"], EDGE["ca_cert"]
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=395))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                critical=False,
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        with tempfile.NamedTemporaryFile("wb", dir=EDGE["dir"], suffix=".pem", delete=False) as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+            f.write(ca_cert.public_bytes(serialization.Encoding.PEM))
+            f.write(key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ))
+            chain = f.name
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(chain)
+        finally:
+            os.remove(chain)
+        EDGE["contexts"][host] = context
+        return context
+
+
+def edge_sni(sslsock, server_name, _context):
+    import ssl
+
+    host = bare(server_name or "")
+    _dist, why = edge_distribution(host) if host else (None, "the client named no host (SNI)")
+    if why is not None:
+        log(f"edge: no certificate for {host or '(no name)'}: {why}")
+        return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+    sslsock.context = edge_context(host)
+    return None
+
+
+def origin_object(dist, key: str):
+    """The S3 object `key` of the distribution's default origin, or None."""
+    config = dist.distribution_config
+    target = config.DefaultCacheBehavior.target_origin_id
+    origins = [o for o in config.Origins["Items"] if o.id == target]
+    if not origins:
+        return None
+    bucket = bare(origins[0].domain_name).split(".s3.")[0].split(".s3-")[0]
+    account = str(dist.arn).split(":")[4]
+    backend = M["s3_backends"][account]["aws"]
+    try:
+        return backend.get_object(bucket, key)
+    except Exception:  # noqa: BLE001 - a missing bucket is a missing object
+        return None
+
+
+def error_page(dist, code: int):
+    """(response code, page path) of the distribution's custom error response for `code`."""
+    for item in xml_items(dist.distribution_config.CustomErrorResponses, "CustomErrorResponse"):
+        if str(item.get("ErrorCode")) == str(code) and item.get("ResponsePagePath"):
+            return int(item.get("ResponseCode") or code), str(item["ResponsePagePath"])
+    return None
+
+
+def make_edge_handler():
+    import http.server
+
+    class EdgeHandler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "CloudFront"
+        sys_version = ""
+
+        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+            log("edge: " + (format % args))
+
+        def answer(self, status: int, body: bytes, headers: list, head: bool) -> None:
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Via", "1.1 siteup-sandbox.cloudfront.net (CloudFront)")
+            self.send_header("X-Amz-Cf-Pop", "SBX1-C1")
+            self.send_header("X-Amz-Cf-Id", secrets.token_urlsafe(40))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+        def serve(self, head: bool) -> None:
+            host = bare((self.headers.get("Host") or "").rsplit(":", 1)[0])
+            dist, why = edge_distribution(host)
+            if dist is None:
+                # CloudFront's own refusal of a name it does not serve.
+                body = b"<html><body><h1>403 ERROR</h1>The request could not be satisfied.</body></html>"
+                self.answer(403, body, [("Server", "CloudFront"), ("Content-Type", "text/html"),
+                                        ("X-Cache", "Error from cloudfront")], head)
+                log(f"edge: refused {host}: {why}")
+                return
+            path = unquote(self.path.split("?", 1)[0])
+            key = path.lstrip("/") or (dist.distribution_config.DefaultRootObject or "")
+            obj = origin_object(dist, key) if key else None
+            status = 200
+            if obj is None:
+                page = error_page(dist, 403)
+                if page is not None:
+                    obj = origin_object(dist, page[1].lstrip("/"))
+                    status = page[0]
+            if obj is None:
+                request_id = secrets.token_hex(8).upper()
+                body = (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+                    f"<Message>Access Denied</Message><RequestId>{request_id}</RequestId></Error>"
+                ).encode()
+                self.answer(403, body, [("Server", "AmazonS3"), ("Content-Type", "application/xml"),
+                                        ("X-Cache", "Error from cloudfront")], head)
+                return
+            body = obj.value
+            content_type = obj.metadata.get("Content-Type") or "binary/octet-stream"
+            self.answer(status, body, [("Server", "AmazonS3"), ("Content-Type", content_type),
+                                       ("ETag", obj.etag), ("X-Cache", "Miss from cloudfront")],
+                        head)
+
+        def do_GET(self):  # noqa: N802 - the base class's name
+            self.serve(head=False)
+
+        def do_HEAD(self):  # noqa: N802
+            self.serve(head=True)
+
+    return EdgeHandler
+
+
+def start_edge(host: str, directory: str):
+    """Starts the HTTPS edge on `host` (a free port); returns the server."""
+    import http.server
+    import socketserver
+    import ssl
+
+    make_edge_ca(directory)
+    # The base context needs a certificate of its own; a client that names a served host gets
+    # that host's instead (edge_sni), any other name is refused.
+    base = edge_context("edge.sandbox.invalid")
+    base.sni_callback = edge_sni
+
+    class EdgeServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+        def finish_request(self, request, client_address):
+            # The handshake happens in the request's thread, so a silent client blocks nobody.
+            request.settimeout(10)
+            try:
+                tls = base.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError) as error:
+                log(f"edge: TLS handshake with {client_address[0]} failed: {error}")
+                return
+            try:
+                self.RequestHandlerClass(tls, client_address, self)
+            finally:
+                try:
+                    tls.close()
+                except OSError:
+                    pass
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    EdgeServer.address_family = family
+    server = EdgeServer((host, 0), make_edge_handler())
+    EDGE["port"] = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    return server
+
+
+# ---------------------------------------------------------------------------------------------
 # The clock
 
 
@@ -2328,6 +2703,7 @@ def main(argv=None) -> int:
     install_backend_patches()
     install_added_operations()
     install_wrapped_methods()
+    install_distribution_status()
 
     import werkzeug.serving
     from werkzeug.serving import make_server
@@ -2346,6 +2722,16 @@ def main(argv=None) -> int:
         log(f"cannot listen on {host}:{args.port}: {reason}; choose another port, or 0 for a free one")
         return 4
     PORT = server.server_port
+    edge_dir = (
+        os.path.dirname(os.path.abspath(args.ready_file)) if args.ready_file
+        else tempfile.mkdtemp(prefix="siteup-edge-")
+    )
+    try:
+        edge = start_edge(host, edge_dir)
+    except OSError as error:
+        log(f"cannot start the HTTPS edge in {edge_dir}: {error}; choose a writable ready-file folder")
+        server.server_close()
+        return 4
     os.environ["MOTO_PORT"] = str(PORT)
     url_host = f"[{host}]" if ":" in host else host
     url = f"http://{url_host}:{PORT}"
@@ -2386,7 +2772,10 @@ def main(argv=None) -> int:
             )
             server.shutdown()
             return 2
-    log(f"listening on {url} (moto {M['version']}, pid {os.getpid()})")
+    log(
+        f"listening on {url} (moto {M['version']}, pid {os.getpid()}); HTTPS edge on port "
+        f"{EDGE['port']}, CA {EDGE['ca_file']}"
+    )
 
     parent = os.getppid()
     while not stop.wait(0.5):
@@ -2394,6 +2783,8 @@ def main(argv=None) -> int:
             log("the process that started the emulator has gone; stopping")
             break
     log("stopping")
+    edge.shutdown()
+    edge.server_close()
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)

@@ -22,6 +22,7 @@ pub const SANDBOX_ACCESS_KEY_ID: &str = "AKIASITEUPSANDBOX000";
 /// See [`SANDBOX_ACCESS_KEY_ID`].
 pub const SANDBOX_SECRET_ACCESS_KEY: &str = "siteup-sandbox-secret-not-a-real-key";
 
+pub mod cloudfront;
 pub mod connect;
 pub mod env;
 pub mod error;
@@ -37,6 +38,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use cloudfront::EdgeDeployment;
 pub use connect::{AwsSession, ConnectOptions, Target, Timeouts, connect, connect_with};
 pub use env::AwsEnv;
 pub use error::AwsError;
@@ -90,6 +92,9 @@ pub trait AwsApi: Send + Sync {
     /// anew: its replacement cannot be created first (the name is taken). Anything else is left
     /// alone; Ok(false) says nothing was deleted.
     fn delete_failed_identity<'a>(&'a self, name: &'a str) -> AwsFuture<'a, bool>;
+
+    /// CloudFront GetDistribution: where the distribution's deployment to the edge stands.
+    fn distribution_status<'a>(&'a self, id: &'a str) -> AwsFuture<'a, EdgeDeployment>;
 
     /// PutAccountDetails with the request and ProductionAccessEnabled = true.
     fn submit_production_access<'a>(

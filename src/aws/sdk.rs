@@ -16,7 +16,7 @@ use super::ses::{
     AccountStatus, CheckState, DomainIdentityStatus, MailFromStatus, Review, ReviewState,
     SendQuota, SenderStatus, SubmittedDetails,
 };
-use super::{AwsApi, AwsFuture, Connector, VerifiedIdentity};
+use super::{AwsApi, AwsFuture, Connector, EdgeDeployment, VerifiedIdentity};
 
 /// Pages of ListHostedZonesByName siteup reads at most (100 zones each).
 const MAX_ZONE_PAGES: usize = 50;
@@ -45,6 +45,7 @@ pub struct SdkAws {
     session: AwsSession,
     sts: aws_sdk_sts::Client,
     route53: aws_sdk_route53::Client,
+    cloudfront: aws_sdk_cloudfront::Client,
     ses: aws_sdk_sesv2::Client,
     ses_context: CallContext,
 }
@@ -65,6 +66,7 @@ impl SdkAws {
         Self {
             sts: aws_sdk_sts::Client::new(config),
             route53: aws_sdk_route53::Client::new(config),
+            cloudfront: aws_sdk_cloudfront::Client::new(config),
             ses: aws_sdk_sesv2::Client::new(&session.sdk_config_in(ses_region)),
             ses_context,
             session: session.clone(),
@@ -177,6 +179,24 @@ impl SdkAws {
             .delegation_set()
             .map(|d| d.name_servers().to_vec())
             .unwrap_or_default())
+    }
+
+    async fn distribution(&self, id: &str) -> Result<EdgeDeployment, AwsError> {
+        match self.cloudfront.get_distribution().id(id).send().await {
+            Ok(out) => Ok(out
+                .distribution()
+                .map_or(EdgeDeployment::Missing, |d| {
+                    EdgeDeployment::from_status(d.status())
+                })),
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_cloudfront::operation::get_distribution::GetDistributionError::is_no_such_distribution,
+                ) =>
+            {
+                Ok(EdgeDeployment::Missing)
+            }
+            Err(e) => Err(self.fail(e, "CloudFront", "cloudfront:GetDistribution")),
+        }
     }
 
     /// GetEmailIdentity, with NotFound as None.
@@ -402,6 +422,10 @@ impl AwsApi for SdkAws {
         request: &'a ProductionAccessRequest,
     ) -> AwsFuture<'a, ()> {
         Box::pin(self.submit(request))
+    }
+
+    fn distribution_status<'a>(&'a self, id: &'a str) -> AwsFuture<'a, EdgeDeployment> {
+        Box::pin(self.distribution(id))
     }
 
     fn delete_failed_identity<'a>(&'a self, name: &'a str) -> AwsFuture<'a, bool> {

@@ -8,6 +8,7 @@ use crate::aws::AwsEnv;
 use crate::cli::GlobalArgs;
 use crate::commands::CommandError;
 use crate::dns::DnsConfig;
+use crate::effects::edge::ProbeRoute;
 use crate::effects::{Handlers, Live, LiveOptions, SandboxLink};
 use crate::project::ProjectPaths;
 use crate::project::lock::DirLock;
@@ -244,6 +245,20 @@ fn open_with(
         Some(_) => Some(SANDBOX_PROFILE.to_string()),
         None => chosen_profile(global, &AwsEnv::real(), recorded),
     };
+    // The sandbox's site answers on its emulator's HTTPS edge, under the sandbox CA.
+    let probe_route = match &sandbox {
+        Some(s) => {
+            let edge = s
+                .emulator
+                .edge()
+                .map_err(|e| CommandError::Message(e.to_string()))?;
+            ProbeRoute {
+                connect_to: Some(edge.address),
+                trusted_ca: Some(edge.ca_file),
+            }
+        }
+        None => ProbeRoute::default(),
+    };
     let live = Handlers::live(LiveOptions {
         paths: paths.clone(),
         sandbox: sandbox.clone(),
@@ -258,6 +273,7 @@ fn open_with(
             (None, Ok(loaded)) => Some(loaded.clone()),
             _ => None,
         },
+        probe_route,
     });
     Ok(Session {
         paths,

@@ -141,8 +141,18 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
     } else {
         crate::commands::session::work_in_progress(&session.paths)
     };
-    // Outputs from the terraform state, when there is one (cheap: no provider is loaded).
+    // Outputs from the terraform state, when there is one (cheap: no provider is loaded), read
+    // before the checks so that the edge's check finds the distribution in them (one run).
     let terraform = session.live.terraform.clone();
+    let foundation_recorded = matches!(&first, Event::Resume { records, .. }
+        if records.iter().any(|r| r.step == StepId::Foundation && r.status == Status::Done));
+    let outputs = if foundation_recorded {
+        crate::effects::TerraformJobs::read_outputs(terraform.as_ref())
+            .await
+            .ok()
+    } else {
+        None
+    };
     let (mut journey, _stop) =
         crate::commands::up::drive_quiet(session, Mode::StatusOnly, first).await;
     for (step, detail) in running {
@@ -171,7 +181,7 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         }
     }
     if journey.is_done(StepId::Foundation)
-        && let Ok(o) = crate::effects::TerraformJobs::read_outputs(terraform.as_ref()).await
+        && let Some(o) = outputs
     {
         journey.facts.nameservers = o.nameservers;
         journey.facts.outputs = o.outputs;

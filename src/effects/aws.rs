@@ -44,6 +44,11 @@ pub trait AwsChecks: Send + Sync {
     /// Deletes an SES identity that SES gave up verifying, so the next plan creates it anew
     /// (Ok(false): it had not failed, nothing was deleted).
     fn delete_failed_identity(&self, name: String) -> BoxFuture<'_, Result<bool, Failure>>;
+    /// Where CloudFront's deployment of a distribution stands.
+    fn edge_deployment(
+        &self,
+        distribution_id: String,
+    ) -> BoxFuture<'_, Result<aws::EdgeDeployment, Failure>>;
 }
 
 /// Which AWS the handler reaches.
@@ -305,6 +310,19 @@ impl AwsChecks for AwsHandler {
                 .with_use_case(use_case);
             let outcome = aws::submit_request(api.as_ref(), &request).await?;
             Ok(outcome.account().headline())
+        })
+    }
+
+    fn edge_deployment(
+        &self,
+        distribution_id: String,
+    ) -> BoxFuture<'_, Result<aws::EdgeDeployment, Failure>> {
+        Box::pin(async move {
+            Ok(self
+                .api()
+                .await?
+                .distribution_status(&distribution_id)
+                .await?)
         })
     }
 

@@ -1,8 +1,10 @@
 //! The live check of each human checkpoint, routed to the handler of its concern: the
-//! nameservers to the delegation check, the email steps to AWS.
+//! nameservers to the delegation check, the email steps to AWS, the edge to its check (AWS and
+//! the site's HTTPS answer).
 
 use std::sync::Arc;
 
+use super::edge::EdgeCheck;
 use super::{AwsChecks, BoxFuture, DelegationCheck, Project};
 use crate::failure::Failure;
 use crate::wizard::state::CheckReport;
@@ -20,6 +22,7 @@ pub struct LiveCheckpoints {
     project: Arc<Project>,
     aws: Arc<dyn AwsChecks>,
     delegation: Arc<dyn DelegationCheck>,
+    edge: Option<Arc<EdgeCheck>>,
 }
 
 impl LiveCheckpoints {
@@ -32,7 +35,15 @@ impl LiveCheckpoints {
             project,
             aws,
             delegation,
+            edge: None,
         }
+    }
+
+    /// With the edge step's check.
+    #[must_use]
+    pub fn with_edge(mut self, edge: Arc<EdgeCheck>) -> Self {
+        self.edge = Some(edge);
+        self
     }
 
     async fn nameservers(&self) -> Result<CheckReport, Failure> {
@@ -55,6 +66,13 @@ impl Checkpoints for LiveCheckpoints {
                 StepId::EmailDomain => (StepKind::Aws, self.aws.email_domain().await),
                 StepId::Inbox => (StepKind::Human, self.aws.inbox().await),
                 StepId::SesProduction => (StepKind::Human, self.aws.production().await),
+                StepId::Edge => match &self.edge {
+                    Some(edge) => (StepKind::Aws, edge.check().await),
+                    None => (
+                        StepKind::Aws,
+                        Err(Failure::NotACheckpoint { step: step.title() }),
+                    ),
+                },
                 other => (
                     StepKind::Aws,
                     Err(Failure::NotACheckpoint {

@@ -5,7 +5,9 @@
 //!   zone; it owns the reviewed plans and the runs an interrupt reaches;
 //! - [`aws::AwsChecks`]: the AWS session, Route 53's zones, SES and production access;
 //! - [`delegation::DelegationCheck`]: the registry's and the resolver's view of the domain;
-//! - [`checkpoints::Checkpoints`]: one live check per human checkpoint, over the two above;
+//! - [`checkpoints::Checkpoints`]: one live check per checkpoint, over the two above and the
+//!   edge's check ([`edge::EdgeCheck`]: CloudFront's deployment, then [`edge::SiteProbe`], the
+//!   site's HTTPS answer);
 //! - [`sandbox::HumanPlayer`]: plays the registrar, the inbox and AWS's reviewers. Only a
 //!   sandbox session has one ([`Handlers::player`]); the production handlers hold no sandbox
 //!   branch.
@@ -16,6 +18,7 @@
 pub(crate) mod aws;
 pub mod checkpoints;
 pub(crate) mod delegation;
+pub mod edge;
 pub(crate) mod project;
 pub(crate) mod sandbox;
 pub(crate) mod terraform;
@@ -72,6 +75,9 @@ pub struct LiveOptions {
     /// none), used instead of reading the file again. `None` for a journey, whose answers change
     /// as it runs: it reads the file when it needs it.
     pub settings_at_open: Option<Option<settings::SiteupToml>>,
+    /// Where the edge check's HTTPS probe connects and whom it trusts (default: DNS and the
+    /// web's roots; the sandbox's edge: its loopback address and CA).
+    pub probe_route: edge::ProbeRoute,
 }
 
 /// The live handlers, and the concrete ones that commands use directly.
@@ -117,11 +123,17 @@ impl Handlers {
             project.clone(),
             opts.sandbox.as_ref().map(|s| s.url.clone()),
         ));
-        let checks: Arc<dyn Checkpoints> = Arc::new(checkpoints::LiveCheckpoints::new(
+        let edge = Arc::new(edge::EdgeCheck::new(
             project.clone(),
             aws.clone(),
-            delegation,
+            terraform.clone(),
+            Arc::new(edge::HttpsProbe::new(opts.probe_route)),
+            crate::durations::Durations::default_path(),
         ));
+        let checks: Arc<dyn Checkpoints> = Arc::new(
+            checkpoints::LiveCheckpoints::new(project.clone(), aws.clone(), delegation)
+                .with_edge(edge),
+        );
         let (checkpoints, player) = match opts.sandbox {
             None => (checks, None),
             Some(link) => {
@@ -171,6 +183,8 @@ pub struct Project {
     paths: ProjectPaths,
     settings_at_open: Option<Option<settings::SiteupToml>>,
     nameservers: Mutex<Vec<String>>,
+    /// The stack's outputs as last read by this session's terraform handler.
+    outputs: Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl Project {
@@ -182,6 +196,7 @@ impl Project {
             paths,
             settings_at_open,
             nameservers: Mutex::new(Vec::new()),
+            outputs: Mutex::new(std::collections::BTreeMap::new()),
         }
     }
 
@@ -223,6 +238,17 @@ impl Project {
     pub fn remember_nameservers(&self, nameservers: &[String]) {
         if let Ok(mut n) = self.nameservers.lock() {
             *n = nameservers.to_vec();
+        }
+    }
+
+    /// One of the stack's outputs, as this session last read them (None before any read).
+    pub fn known_output(&self, name: &str) -> Option<String> {
+        self.outputs.lock().ok()?.get(name).cloned()
+    }
+
+    pub fn remember_outputs(&self, outputs: &std::collections::BTreeMap<String, String>) {
+        if let Ok(mut o) = self.outputs.lock() {
+            o.clone_from(outputs);
         }
     }
 

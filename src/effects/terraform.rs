@@ -444,6 +444,7 @@ impl TerraformHandler {
         if !parsed.nameservers.is_empty() {
             self.project.remember_nameservers(&parsed.nameservers);
         }
+        self.project.remember_outputs(&parsed.values);
         Ok(OutputFacts {
             nameservers: parsed.nameservers,
             zone_id: parsed.zone_id,

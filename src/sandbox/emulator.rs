@@ -572,6 +572,33 @@ impl Emulator {
         .map(|_| ())
     }
 
+    /// The emulator's HTTPS edge (CloudFront's stand-in on loopback): where it listens and the
+    /// sandbox CA file its certificates are signed by.
+    pub fn edge(&self) -> Result<EdgeEndpoint, EmulatorError> {
+        let what = "report its HTTPS edge";
+        let health = self.control("health", None, what)?;
+        let edge = health.get("edge");
+        let port = edge
+            .and_then(|e| e.get("port"))
+            .and_then(Value::as_u64)
+            .and_then(|p| u16::try_from(p).ok());
+        let ca_file = edge
+            .and_then(|e| e.get("ca_file"))
+            .and_then(Value::as_str)
+            .map(PathBuf::from);
+        match (port, ca_file) {
+            (Some(port), Some(ca_file)) => Ok(EdgeEndpoint {
+                address: SocketAddr::from(([127, 0, 0, 1], port)),
+                ca_file,
+            }),
+            // An emulator started by an older siteup has no edge.
+            _ => Err(EmulatorError::BadAnswer {
+                what: what.into(),
+                detail: "it has no HTTPS edge (an older emulator: stop it and run `siteup sandbox` again)".into(),
+            }),
+        }
+    }
+
     /// Forgets everything: moto's resources and the emulator's own SES and Cognito state.
     pub fn reset(&self) -> Result<(), EmulatorError> {
         self.control("reset", Some(json!({})), "reset its state")
@@ -723,6 +750,15 @@ impl Drop for Emulator {
             }
         }
     }
+}
+
+/// The emulator's HTTPS edge: CloudFront's stand-in, answering on loopback for the aliases
+/// of a deployed distribution with certificates signed by the sandbox CA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeEndpoint {
+    pub address: SocketAddr,
+    /// The sandbox CA's certificate (PEM).
+    pub ca_file: PathBuf,
 }
 
 /// The Python tests use: `$SITEUP_EMULATOR_PYTHON`, else the default venv's.

@@ -776,6 +776,12 @@ pub(crate) fn site(c: &Ctx) -> TfFile {
             .attr("aliases", Expr::strs([c.domain.clone(), www.clone()]))
             .attr("default_root_object", s("index.html"))
             .attr("price_class", s("PriceClass_100"))
+            .comment(
+                "The apply ends once the distribution exists; siteup follows the edge deployment\n\
+                 (InProgress -> Deployed, minutes) as its own step, until the site answers over\n\
+                 HTTPS.",
+            )
+            .attr("wait_for_deployment", false)
             .block(
                 Block::new("origin")
                     .attr("origin_id", s("site-bucket"))

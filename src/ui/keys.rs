@@ -175,6 +175,7 @@ pub fn on_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
             }
             _ => checkpoint_key(ui, j, shown, key),
         },
+        StepId::Edge => checkpoint_key(ui, j, shown, key),
         StepId::Done => {
             let outputs = super::text::labelled_outputs(&j.facts.outputs);
             match key.code {
@@ -576,6 +577,7 @@ pub fn hints(ui: &UiState, j: &Journey) -> Vec<(String, String)> {
                 push("s", "submit");
             }
         }
+        StepId::Edge => {}
         StepId::Done => {
             if !j.facts.outputs.is_empty() {
                 push(g.up_down(), "choose");

@@ -105,8 +105,11 @@ impl Journey {
             Action::EditAnswers => step == StepId::Site && self.busy.is_none(),
             Action::ApprovePlan | Action::DeclinePlan => pending_here,
             Action::Play => {
-                // The email domain verifies itself once delegation is live: nobody to play.
-                self.facts.sandbox && open_checkpoint && step != StepId::EmailDomain
+                // The email domain verifies itself once delegation is live, and CloudFront
+                // deploys by itself: nobody to play.
+                self.facts.sandbox
+                    && open_checkpoint
+                    && !matches!(step, StepId::EmailDomain | StepId::Edge)
             }
             Action::CheckNow => open_checkpoint,
             Action::ResendMail => step == StepId::Inbox && open_checkpoint,

@@ -3,9 +3,9 @@
 //! ```text
 //!  preflight ─┬─ profile ──────────────┐
 //!             └─ site ── generate ─────┴─ foundation ─┬─ state ───────────────────────────────┐
-//!                                                      ├─ nameservers ── email-domain ─────────┴─ stack ─┐
-//!                                                      ├─ inbox ─────────────────────────────────────────┼─ done
-//!                                                      └─ ses-production ────────────────────────────────┘
+//!                                                      ├─ nameservers ── email-domain ─────────┴─ stack ── edge ─┐
+//!                                                      ├─ inbox ─────────────────────────────────────────────────┼─ done
+//!                                                      └─ ses-production ────────────────────────────────────────┘
 //! ```
 //! Human waits start as early as their dependencies allow: the SES identities and their records
 //! are created with the zone (foundation), so the inbox's verification mail is sent and the sandbox
@@ -13,7 +13,9 @@
 //! itself the moment delegation is live. Everything that does not wait on a human is applied
 //! together: two applies in all. The foundation apply also creates the state bucket, with local
 //! state; the state step moves the state into it right after (while the user is at the
-//! registrar), verified before any local file is deleted.
+//! registrar), verified before any local file is deleted. The stack apply ends once the
+//! CloudFront distribution exists; `edge` then follows CloudFront's deployment to its edge
+//! locations (minutes on AWS) until the site answers over HTTPS, which is what `done` means.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +35,7 @@ pub enum StepId {
     Inbox,
     SesProduction,
     Stack,
+    Edge,
     Done,
 }
 
@@ -49,7 +52,7 @@ pub enum StepKind {
 }
 
 impl StepId {
-    pub const ALL: [StepId; 12] = [
+    pub const ALL: [StepId; 13] = [
         StepId::Preflight,
         StepId::Profile,
         StepId::Site,
@@ -61,6 +64,7 @@ impl StepId {
         StepId::Inbox,
         StepId::SesProduction,
         StepId::Stack,
+        StepId::Edge,
         StepId::Done,
     ];
 
@@ -78,6 +82,7 @@ impl StepId {
             StepId::Inbox => "inbox",
             StepId::SesProduction => "ses-production",
             StepId::Stack => "stack",
+            StepId::Edge => "edge",
             StepId::Done => "done",
         }
     }
@@ -105,6 +110,7 @@ impl StepId {
             StepId::Inbox => "Your inbox verified",
             StepId::SesProduction => "SES out of sandbox",
             StepId::Stack => "Site, users, API",
+            StepId::Edge => "Site live over HTTPS",
             StepId::Done => "Done",
         }
     }
@@ -112,7 +118,7 @@ impl StepId {
     pub fn kind(self) -> StepKind {
         match self {
             StepId::Nameservers | StepId::Inbox | StepId::Site => StepKind::Human,
-            StepId::EmailDomain | StepId::SesProduction => StepKind::Aws,
+            StepId::EmailDomain | StepId::SesProduction | StepId::Edge => StepKind::Aws,
             _ => StepKind::Auto,
         }
     }
@@ -121,7 +127,11 @@ impl StepId {
     pub fn is_checkpoint(self) -> bool {
         matches!(
             self,
-            StepId::Nameservers | StepId::EmailDomain | StepId::Inbox | StepId::SesProduction
+            StepId::Nameservers
+                | StepId::EmailDomain
+                | StepId::Inbox
+                | StepId::SesProduction
+                | StepId::Edge
         )
     }
 
@@ -144,7 +154,8 @@ impl StepId {
             StepId::Inbox => &[StepId::Foundation],
             StepId::SesProduction => &[StepId::Foundation],
             StepId::Stack => &[StepId::State, StepId::Nameservers, StepId::EmailDomain],
-            StepId::Done => &[StepId::Stack, StepId::Inbox, StepId::SesProduction],
+            StepId::Edge => &[StepId::Stack],
+            StepId::Done => &[StepId::Edge, StepId::Inbox, StepId::SesProduction],
         }
     }
 }

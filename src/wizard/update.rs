@@ -183,6 +183,10 @@ pub const CHECK_SCHEDULE: CheckSchedule = CheckSchedule {
     ceiling: Duration::from_secs(60),
 };
 
+/// How many times `up` re-checks the edge before it stops waiting: on [`CHECK_SCHEDULE`],
+/// about 40 minutes, longer than CloudFront's deployments take.
+pub const HEADLESS_EDGE_CHECKS: u32 = 45;
+
 /// The sandbox plays the human at once, so its checkpoints are re-checked on a short fixed
 /// delay.
 pub const SANDBOX_RECHECK: Duration = Duration::from_secs(2);
@@ -543,6 +547,20 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
                             step,
                             after: SANDBOX_RECHECK,
                         });
+                    }
+                    // `up` follows the edge's deployment to the end, as the apply's waiter used
+                    // to: AWS finishes it within minutes. A bounded number of re-checks, so a
+                    // site that never answers (records pointing elsewhere) still stops.
+                    Mode::Headless { .. }
+                        if step == StepId::Edge && status == Status::WaitingOnAws =>
+                    {
+                        let attempt = j.check_attempts.entry(step).or_insert(0);
+                        if *attempt < HEADLESS_EDGE_CHECKS {
+                            let after = CHECK_SCHEDULE.delay(*attempt);
+                            *attempt = attempt.saturating_add(1);
+                            j.checks_in_flight.insert(step);
+                            fx.push(Effect::Check { step, after });
+                        }
                     }
                     Mode::Headless { .. } | Mode::StatusOnly => {}
                 }

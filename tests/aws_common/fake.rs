@@ -8,8 +8,8 @@ use siteup::aws::identity::CallerIdentity;
 use siteup::aws::route53::{bare_zone_id, zone_name_matches};
 use siteup::aws::ses::{Review, SendQuota};
 use siteup::aws::{
-    AccountStatus, AwsApi, AwsError, AwsFuture, Connector, DomainIdentityStatus, HostedZone,
-    ProductionAccessRequest, ReviewState, SenderStatus, Target, VerifiedIdentity,
+    AccountStatus, AwsApi, AwsError, AwsFuture, Connector, DomainIdentityStatus, EdgeDeployment,
+    HostedZone, ProductionAccessRequest, ReviewState, SenderStatus, Target, VerifiedIdentity,
 };
 
 /// What the fake answers. Change it between calls through [`FakeAws::state`].
@@ -20,6 +20,8 @@ pub(crate) struct FakeState {
     pub(crate) domains: HashMap<String, DomainIdentityStatus>,
     pub(crate) senders: HashMap<String, SenderStatus>,
     pub(crate) account: AccountStatus,
+    /// CloudFront's distributions by id (an id not here is missing).
+    pub(crate) distributions: HashMap<String, EdgeDeployment>,
     /// When set, the next call fails with it (and it is cleared).
     pub(crate) fail_next: Option<AwsError>,
     /// Every request submitted, in order.
@@ -59,6 +61,7 @@ impl Default for FakeState {
                 details: None,
                 suppressed_reasons: Vec::new(),
             },
+            distributions: HashMap::new(),
             fail_next: None,
             submissions: Vec::new(),
             resends: Vec::new(),
@@ -182,6 +185,16 @@ impl AwsApi for FakeAws {
                 .or_insert_with(|| SenderStatus::missing(address));
             status.exists = true;
             status.clone()
+        });
+        Box::pin(async move { r })
+    }
+
+    fn distribution_status<'a>(&'a self, id: &'a str) -> AwsFuture<'a, EdgeDeployment> {
+        let r = self.call("distribution_status").map(|s| {
+            s.distributions
+                .get(id)
+                .cloned()
+                .unwrap_or(EdgeDeployment::Missing)
         });
         Box::pin(async move { r })
     }

@@ -23,7 +23,7 @@ use crate::watch::SHORT_TIMEOUT;
 const CHECK_SCRIPT: &str = include_str!("emulator_check.py");
 
 /// The steps of `siteup status --json`, in order (the checklist).
-pub(crate) const STEP_IDS: [&str; 12] = [
+pub(crate) const STEP_IDS: [&str; 13] = [
     "preflight",
     "profile",
     "site",
@@ -35,6 +35,7 @@ pub(crate) const STEP_IDS: [&str; 12] = [
     "inbox",
     "ses-production",
     "stack",
+    "edge",
     "done",
 ];
 

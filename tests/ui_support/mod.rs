@@ -214,6 +214,12 @@ impl AwsChecks for FakeWorld {
     fn delete_failed_identity(&self, _name: String) -> BoxFuture<'_, Result<bool, Failure>> {
         Box::pin(async { Ok(false) })
     }
+    fn edge_deployment(
+        &self,
+        _distribution_id: String,
+    ) -> BoxFuture<'_, Result<siteup::aws::EdgeDeployment, Failure>> {
+        Box::pin(async { Ok(siteup::aws::EdgeDeployment::Deployed) })
+    }
 
     fn inbox(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
         Box::pin(async move { Ok(self.report(StepId::Inbox)) })

@@ -2,6 +2,7 @@
 
 pub(crate) mod apply;
 pub(crate) mod done;
+pub(crate) mod edge;
 pub(crate) mod email;
 pub(crate) mod files;
 pub(crate) mod nameservers;
@@ -33,6 +34,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         StepId::Nameservers => nameservers::render(frame, area, j, ui),
         StepId::EmailDomain | StepId::Inbox => email::render(frame, area, j, ui),
         StepId::SesProduction => ses::render(frame, area, j, ui),
+        StepId::Edge => edge::render(frame, area, j, ui),
         StepId::Done => done::render(frame, area, j, ui),
     }
 }
