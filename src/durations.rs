@@ -17,13 +17,20 @@ pub(crate) struct Durations {
 }
 
 impl Durations {
-    /// The machine-wide file: `$SITEUP_CACHE_DIR` or `~/.cache/siteup`, then `durations.json`.
-    pub(crate) fn default_path() -> Option<PathBuf> {
+    /// The machine-wide file: `$SITEUP_CACHE_DIR` or `~/.cache/siteup`, then `durations.json`
+    /// for real AWS, `durations-sandbox.json` for the sandbox: a rehearsal's emulator answers
+    /// in seconds and must not teach what to expect of AWS (nor AWS of the rehearsal).
+    pub(crate) fn default_path(sandbox: bool) -> Option<PathBuf> {
+        let name = if sandbox {
+            "durations-sandbox.json"
+        } else {
+            "durations.json"
+        };
         if let Some(dir) = std::env::var_os("SITEUP_CACHE_DIR") {
-            return Some(PathBuf::from(dir).join("durations.json"));
+            return Some(PathBuf::from(dir).join(name));
         }
         let home = std::env::var_os("HOME")?;
-        Some(PathBuf::from(home).join(".cache/siteup/durations.json"))
+        Some(PathBuf::from(home).join(".cache/siteup").join(name))
     }
 
     /// Loads the file; a missing or damaged file is an empty history.

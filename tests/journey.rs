@@ -114,6 +114,16 @@ fn sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack() {
         applies, 2,
         "the journey ran terraform apply {applies} times"
     );
+    // What the rehearsal learned of how long things take stays the sandbox's: it must not
+    // teach what to expect of AWS.
+    let cache = p.base.join("cache");
+    let learned = std::fs::read_to_string(cache.join("durations-sandbox.json"))
+        .expect("the sandbox's durations");
+    assert!(learned.contains("\"aws_route53_zone\""), "{learned}");
+    assert!(
+        !cache.join("durations.json").exists(),
+        "the real AWS durations are untouched"
+    );
 }
 
 /// Also the journey of a site without the API, from the form's default answers otherwise (no

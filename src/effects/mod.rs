@@ -108,6 +108,7 @@ impl Handlers {
         ));
         let delegation: Arc<dyn DelegationCheck> =
             Arc::new(delegation::DnsHandler::new(opts.dns.clone()));
+        let durations = crate::durations::Durations::default_path(opts.sandbox.is_some());
         let terraform = Arc::new(terraform::TerraformHandler::new(
             project.clone(),
             terraform::TerraformSetup {
@@ -115,6 +116,7 @@ impl Handlers {
                 cli_config: opts.tf_cli_config,
                 env: opts.tf_env,
                 env_remove: opts.tf_env_remove,
+                durations: durations.clone(),
             },
             aws.clone(),
             delegation.clone(),
@@ -128,7 +130,7 @@ impl Handlers {
             aws.clone(),
             terraform.clone(),
             Arc::new(edge::HttpsProbe::new(opts.probe_route)),
-            crate::durations::Durations::default_path(),
+            durations,
         ));
         let checks: Arc<dyn Checkpoints> = Arc::new(
             checkpoints::LiveCheckpoints::new(project.clone(), aws.clone(), delegation)

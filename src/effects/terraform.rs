@@ -53,6 +53,9 @@ pub struct TerraformSetup {
     pub cli_config: Option<PathBuf>,
     pub env: Vec<(String, String)>,
     pub env_remove: Vec<OsString>,
+    /// Where the apply rows' learned durations live (one file for real AWS, one for the
+    /// sandbox); `None` learns nothing.
+    pub durations: Option<PathBuf>,
 }
 
 /// The real [`TerraformJobs`].
@@ -360,7 +363,7 @@ impl TerraformHandler {
             Ok(h) => h,
             Err(e) => return ApplyResult::Failed(e.into()),
         };
-        let durations_path = Durations::default_path();
+        let durations_path = self.setup.durations.clone();
         let mut durations = durations_path
             .as_deref()
             .map(Durations::load)
