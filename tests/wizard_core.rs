@@ -48,6 +48,17 @@ impl World {
         }
     }
 
+    /// A world where every person and AWS has done their part: delegated, verified, granted.
+    fn everyone_done() -> Self {
+        Self {
+            delegated: true,
+            domain_verified: true,
+            address_verified: true,
+            production: true,
+            ..Self::new()
+        }
+    }
+
     fn answer(&mut self, effect: &Effect) -> Option<Event> {
         Some(match effect {
             Effect::Preflight => Event::PreflightDone(Ok(())),
@@ -256,11 +267,7 @@ fn headless_up_stops_at_the_nameservers_naming_them() {
 #[test]
 fn the_state_moves_to_s3_right_after_the_foundation_apply_and_before_the_stack() {
     let mut j = Journey::new(Mode::Headless { yes: true });
-    let mut w = World::new();
-    w.delegated = true;
-    w.domain_verified = true;
-    w.address_verified = true;
-    w.production = true;
+    let mut w = World::everyone_done();
     let stop = drive(&mut j, &mut w, resume(true));
     assert_eq!(stop, Some(Stop::Done));
     assert_eq!(
@@ -283,10 +290,13 @@ fn killed_between_the_foundation_apply_and_the_state_move_the_resume_moves_the_s
     let mut j = Journey::new(Mode::Headless { yes: true });
     let mut w = World::new();
     let records = done_records(&[StepId::Generate, StepId::Foundation]);
-    let mut event = resume(true);
-    if let Event::Resume { records: r, .. } = &mut event {
-        *r = records;
-    }
+    let event = Event::Resume {
+        records,
+        site_answered: true,
+        state_migrated: false,
+        profile: Some("work".into()),
+        sandbox: false,
+    };
     let stop = drive(&mut j, &mut w, event).expect("stops");
     assert_eq!(w.runs, ["migrate"], "{stop:?}");
     assert_eq!(j.status(StepId::State), Status::Done);
@@ -296,11 +306,7 @@ fn killed_between_the_foundation_apply_and_the_state_move_the_resume_moves_the_s
 #[test]
 fn resuming_after_delegation_applies_the_stack_without_repeating_earlier_phases() {
     let mut j = Journey::new(Mode::Headless { yes: true });
-    let mut w = World::new();
-    w.delegated = true;
-    w.domain_verified = true;
-    w.address_verified = true;
-    w.production = true;
+    let mut w = World::everyone_done();
     let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
     let stop = drive(&mut j, &mut w, resume_migrated(records));
     assert_eq!(stop, Some(Stop::Done));
@@ -696,11 +702,7 @@ fn a_checkpoint_aws_gave_up_on_plans_its_phase_again_once() {
 #[test]
 fn done_waits_for_the_edge_deployment_after_the_stack_and_up_follows_it() {
     let mut j = Journey::new(Mode::Headless { yes: true });
-    let mut w = World::new();
-    w.delegated = true;
-    w.domain_verified = true;
-    w.address_verified = true;
-    w.production = true;
+    let mut w = World::everyone_done();
     w.edge_deploying_checks = 3;
     let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
     let stop = drive(&mut j, &mut w, resume_migrated(records));
@@ -729,11 +731,7 @@ fn the_edge_is_an_aws_wait_after_the_stack_and_done_needs_it() {
     // Interactive: the stack is applied, CloudFront still deploys: the edge waits on AWS with
     // the check's one line, and the journey is not done.
     let mut j = Journey::new(Mode::Interactive);
-    let mut w = World::new();
-    w.delegated = true;
-    w.domain_verified = true;
-    w.address_verified = true;
-    w.production = true;
+    let mut w = World::everyone_done();
     let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
     drive(&mut j, &mut w, resume_migrated(records));
     let approve = Event::PlanDecision {
@@ -765,11 +763,7 @@ fn the_edge_is_an_aws_wait_after_the_stack_and_done_needs_it() {
 #[test]
 fn up_stops_waiting_for_an_edge_that_never_answers() {
     let mut j = Journey::new(Mode::Headless { yes: true });
-    let mut w = World::new();
-    w.delegated = true;
-    w.domain_verified = true;
-    w.address_verified = true;
-    w.production = true;
+    let mut w = World::everyone_done();
     w.edge_deploying_checks = u32::MAX;
     let records = done_records(&[StepId::Generate, StepId::State, StepId::Foundation]);
     let stop = drive(&mut j, &mut w, resume_migrated(records)).expect("stops");
