@@ -114,6 +114,20 @@ fn sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack() {
         applies, 2,
         "the journey ran terraform apply {applies} times"
     );
+    // The stack plan, moments after the foundation apply, plans from the state that apply
+    // wrote instead of reading every object back from AWS; the first plan reads them.
+    let mut plans: Vec<_> = p
+        .run_records()
+        .into_iter()
+        .map(|(_, r)| r)
+        .filter(|r| r.command == "plan")
+        .collect();
+    plans.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    let skips: Vec<bool> = plans
+        .iter()
+        .map(|r| r.args.iter().any(|a| a == "-refresh=false"))
+        .collect();
+    assert_eq!(skips, [false, true], "{plans:#?}");
     // What the rehearsal learned of how long things take stays the sandbox's: it must not
     // teach what to expect of AWS.
     let cache = p.base.join("cache");
