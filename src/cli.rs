@@ -61,7 +61,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write or refresh the Terraform files in terraform/ (answers from flags or siteup.toml).
-    Generate(GenerateArgs),
+    Generate(Box<GenerateArgs>),
     /// Run every step that can run, stop at the first checkpoint that waits on a person or on
     /// AWS and say what is needed. Exit codes: 0 done, 2 waiting, 1 failed, 64 usage error,
     /// 130/129/143 stopped by SIGINT/SIGHUP/SIGTERM.
@@ -72,8 +72,17 @@ pub enum Command {
     /// The nameservers to set at your registrar, and whether the registry and your resolver
     /// already have them. Exit codes: 0 delegated, 2 not yet.
     Nameservers(NameserversArgs),
-    /// The SES production-access request: print it for copying, or submit it.
+    /// The SES production-access request: print it for copying, or submit it (refused while
+    /// the mail is not ready, unless --force). Exit codes: 0 production access, 2 not yet, 1
+    /// failed or refused.
     SesRequest(SesRequestArgs),
+    /// The guardrails' alerts: `siteup alerts test` sends a test notification through the
+    /// alerts topic to your inbox. Exit codes: 0 sent, 2 not confirmed yet, 1 failed.
+    Alerts(AlertsArgs),
+    /// SPF, DKIM, DMARC and MAIL FROM alignment of the domain's mail, the DMARC policy and its
+    /// reports, the configuration set and the suppression list; `--dmarc` steps the policy up.
+    /// Exit codes: 0 all in place, 2 something missing, 1 failed or refused.
+    Email(EmailArgs),
     /// Check what siteup needs (terraform, AWS profiles, the folder) and say how to fix it.
     Doctor,
     /// Rehearse the whole journey on this machine with no AWS account (a local AWS emulator
@@ -114,6 +123,19 @@ pub struct NameserversArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct AlertsArgs {
+    #[command(subcommand)]
+    pub action: AlertsAction,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum AlertsAction {
+    /// Send a test notification through every alerts topic, so you see the path to your inbox
+    /// works.
+    Test,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct SesRequestArgs {
     /// Submit the request to AWS (PutAccountDetails) after showing it.
     #[arg(long)]
@@ -124,6 +146,25 @@ pub struct SesRequestArgs {
     /// A text file with your own use-case description.
     #[arg(long, value_name = "FILE", value_parser = path_value)]
     pub use_case_file: Option<PathBuf>,
+    /// With --submit: submit even though DKIM, MAIL FROM, DMARC, the configuration set or the
+    /// alerts subscription is not in place (they are listed first).
+    #[arg(long, requires = "submit")]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EmailArgs {
+    /// Machine-readable output: {"domain", "items": [{"item", "state", "detail" or "message"}],
+    /// "dmarc", "report_authorizations", "configuration_set", "suppression", ...}.
+    #[arg(long, conflicts_with = "dmarc")]
+    pub json: bool,
+    /// Set the DMARC policy (none, quarantine or reject) in siteup.toml and terraform/; `siteup
+    /// up` publishes it.
+    #[arg(long, value_name = "POLICY", value_parser = ["none", "quarantine", "reject"])]
+    pub dmarc: Option<String>,
+    /// With --dmarc: step the policy up even though DKIM or SPF does not align yet.
+    #[arg(long, requires = "dmarc")]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -146,7 +187,8 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "REGION", value_parser = text_value)]
     pub region: Option<String>,
     /// Play one human step now and exit: `registrar` (set the nameservers), `inbox` (click the
-    /// verification link), `review` (AWS grants production access).
+    /// verification link), `alerts` (click the alerts' confirmation links), `review` (AWS grants
+    /// production access).
     #[arg(long, value_name = "WHAT", conflicts_with_all = ["headless", "auto", "stop"])]
     pub play: Option<PlayWhat>,
 }
@@ -178,6 +220,8 @@ pub enum PlayWhat {
     Registrar,
     /// Click the link in the sender address verification mail.
     Inbox,
+    /// Click the links in SNS's confirmation mails of the alerts topics.
+    Alerts,
     /// Submit the SES production-access request if needed, and grant it.
     Review,
 }
@@ -236,6 +280,16 @@ pub struct SiteArgs {
     /// Parts of the stack to build: all, none, or a list of site,database,users,api,logging.
     #[arg(long, value_name = "PARTS", value_parser = text_value)]
     pub parts: Option<String>,
+
+    /// The guardrails, "on" (the default) or "off": alerts mailed to your inbox, bounce and
+    /// complaint handling for SES, alarms on errors, and a monthly cost budget.
+    #[arg(long, value_name = "on|off", value_parser = text_value)]
+    pub guardrails: Option<String>,
+
+    /// The monthly cost budget in US dollars (default 20): an alert when the month's forecast
+    /// passes 80 % of it, and another when the spend passes it.
+    #[arg(long, value_name = "USD", value_parser = text_value)]
+    pub budget: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -204,4 +204,44 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn txt_records_never_panic_the_mail_readiness() {
+        use crate::aws::mail_readiness::{
+            AlertsSubscription, MailFacts, MailReadiness, TxtLookup, render_email,
+        };
+        let samples = [
+            "v=DMARC1; p=quarantine; rua=mailto:a@example.net!10m,mailto:b@example.com; pct=50",
+            "v=spf1 include:amazonses.com ~all",
+        ];
+        let mut seen_policy = false;
+        for (seed, sample) in samples.iter().enumerate() {
+            for bytes in mutations(60 + seed as u64, sample.as_bytes(), ROUNDS) {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let facts = MailFacts {
+                    domain: "example.com".into(),
+                    planned_mail_from: "mail.example.com".into(),
+                    identity: Err("not read".into()),
+                    configuration_set: None,
+                    account: Err("not read".into()),
+                    spf: TxtLookup::Records(vec![text.clone()]),
+                    dmarc: TxtLookup::Records(vec![text.clone()]),
+                    report_authorizations: vec![(
+                        "example.net".into(),
+                        TxtLookup::Records(vec![text]),
+                    )],
+                    subscription: AlertsSubscription::NoAddress,
+                    reputation_alarms: None,
+                };
+                let r = MailReadiness::assess(&facts);
+                seen_policy |= r.policy().is_some();
+                let shown = render_email(&r);
+                assert!(shown.starts_with("Mail for example.com"), "{shown}");
+            }
+        }
+        assert!(
+            seen_policy,
+            "no mutation kept a DMARC policy: the parser was never exercised"
+        );
+    }
 }

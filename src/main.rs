@@ -59,7 +59,12 @@ fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {
     let creates_project = !matches!(
         cli.command,
         Some(
-            Command::Status(_) | Command::Nameservers(_) | Command::SesRequest(_) | Command::Doctor
+            Command::Status(_)
+                | Command::Nameservers(_)
+                | Command::SesRequest(_)
+                | Command::Alerts(_)
+                | Command::Email(_)
+                | Command::Doctor
         )
     );
     let _log = (!matches!(cli.command, Some(Command::SandboxDns(_))))
@@ -71,6 +76,8 @@ fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {
             Some(Command::Status(a)) => commands::status::run(&cli.global, a.json).await,
             Some(Command::Nameservers(a)) => commands::nameservers::run(&cli.global, a).await,
             Some(Command::SesRequest(a)) => commands::ses_request::run(&cli.global, a).await,
+            Some(Command::Alerts(a)) => commands::alerts::run(&cli.global, a).await,
+            Some(Command::Email(a)) => commands::email::run(&cli.global, a).await,
             Some(Command::Doctor) => commands::doctor::run(&cli.global).await,
             Some(Command::Sandbox(a)) => commands::sandbox::run(&cli.global, a).await,
             Some(Command::SandboxDns(a)) => {

@@ -325,7 +325,14 @@ fn spawn_effect(effect: Effect, h: Handlers, tx: mpsc::UnboundedSender<Event>) {
             Effect::SubmitSesRequest(text) => {
                 Event::SesRequestSubmitted(h.aws.submit_ses_request(text).await)
             }
-            Effect::ResendVerification => Event::Resent(h.aws.resend_verification().await),
+            Effect::ResendMail(step) => Event::Resent(
+                step,
+                if step == StepId::Alerts {
+                    h.aws.resend_alert_confirmation().await
+                } else {
+                    h.aws.resend_verification().await
+                },
+            ),
             Effect::InterruptTerraform => {
                 // SIGTERM or SIGHUP leaves terraform to finish by itself.
                 if !matches!(

@@ -1254,6 +1254,110 @@ impl Parts {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Guardrails
+// ---------------------------------------------------------------------------------------------
+
+/// The guardrails (`[guardrails]` in siteup.toml): one alerts channel (an SNS topic that mails
+/// the owner's inbox), SES bounce and complaint handling with reputation alarms, alarms on the
+/// API's and the site's errors, and a monthly cost budget. On unless the owner turns them off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guardrails {
+    pub on: bool,
+    /// The monthly cost budget in US dollars: alerts at 80 % forecast and 100 % actual.
+    #[serde(default = "MonthlyBudget::default")]
+    pub budget_usd: MonthlyBudget,
+}
+
+impl Default for Guardrails {
+    fn default() -> Self {
+        Self {
+            on: true,
+            budget_usd: MonthlyBudget::default(),
+        }
+    }
+}
+
+/// One SNS topic of the guardrails' alerts: its name and region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct AlertTopic {
+    pub region: String,
+    pub name: String,
+}
+
+/// A monthly budget in whole US dollars, 1 to 1,000,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct MonthlyBudget(u32);
+
+impl MonthlyBudget {
+    /// The default: well above what this stack costs at rest (about a dollar a month) and low
+    /// enough that a runaway function or a traffic spike shows within days.
+    pub const DEFAULT_USD: u32 = 20;
+    const MAX_USD: u32 = 1_000_000;
+
+    pub fn usd(self) -> u32 {
+        self.0
+    }
+
+    /// What the user typed: a whole number of dollars (`20`, `$20`, `1,000`).
+    pub fn parse(input: &str) -> Result<Self, InputError> {
+        let raw = input.trim();
+        let digits: String = raw
+            .trim_start_matches('$')
+            .trim_end_matches("USD")
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '_')
+            .collect();
+        let value = digits.parse::<u32>().map_err(|_| {
+            InputError::new(
+                "budget",
+                format!(
+                    "{} is not a whole number of dollars; enter the monthly budget like 20.",
+                    quote(raw)
+                ),
+            )
+        })?;
+        Self::try_from(value)
+    }
+}
+
+impl Default for MonthlyBudget {
+    fn default() -> Self {
+        Self(Self::DEFAULT_USD)
+    }
+}
+
+impl TryFrom<u32> for MonthlyBudget {
+    type Error = InputError;
+
+    fn try_from(value: u32) -> Result<Self, InputError> {
+        if value == 0 || value > Self::MAX_USD {
+            return Err(InputError::new(
+                "budget",
+                format!(
+                    "A monthly budget of {value} dollars cannot be used; give a whole number from 1 to 1,000,000."
+                ),
+            ));
+        }
+        Ok(Self(value))
+    }
+}
+
+impl From<MonthlyBudget> for u32 {
+    fn from(b: MonthlyBudget) -> u32 {
+        b.0
+    }
+}
+
+impl fmt::Display for MonthlyBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // SiteConfig
 // ---------------------------------------------------------------------------------------------
 
@@ -1271,6 +1375,11 @@ pub struct SiteConfig {
     /// The owner's inbox, verified in SES (none: no address identity and no contact form mail).
     pub inbox: Option<Inbox>,
     pub parts: Parts,
+    /// Alerts, mail reputation, error alarms and a monthly cost budget.
+    pub guardrails: Guardrails,
+    /// The DMARC policy published at `_dmarc.<domain>` (`none` until the owner steps it up with
+    /// `siteup email --dmarc`).
+    pub dmarc_policy: DmarcPolicy,
 }
 
 impl SiteConfig {
@@ -1289,12 +1398,34 @@ impl SiteConfig {
             inbound_mail: InboundMail::None,
             inbox: None,
             parts: Parts::all(),
+            guardrails: Guardrails::default(),
+            dmarc_policy: DmarcPolicy::None,
         }
     }
 
     /// Default bucket names for a project name.
     pub fn default_buckets(name: &ProjectName) -> [String; 3] {
         ["state", "deploys", "site"].map(|s| format!("{}-{s}", name.as_str()))
+    }
+
+    /// The SNS topics the guardrails' alerts go to, with the region of each: the site's topic
+    /// in its region, and one in us-east-1 for CloudFront's alarm when the site is elsewhere (an
+    /// alarm notifies only a topic of its own region). None when the guardrails are off.
+    pub fn alert_topics(&self) -> Vec<AlertTopic> {
+        if !self.guardrails.on {
+            return Vec::new();
+        }
+        let mut topics = vec![AlertTopic {
+            region: self.region.as_str().to_string(),
+            name: format!("{}-alerts", self.name.as_str()),
+        }];
+        if self.parts.site && self.region.as_str() != "us-east-1" {
+            topics.push(AlertTopic {
+                region: "us-east-1".into(),
+                name: format!("{}-alerts-edge", self.name.as_str()),
+            });
+        }
+        topics
     }
 
     /// The sender address (`no-reply@example.com`).
@@ -1338,5 +1469,59 @@ impl SiteConfig {
             }
         }
         Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// DMARC policy
+// ---------------------------------------------------------------------------------------------
+
+/// What receivers are asked to do with mail that fails DMARC (RFC 7489 section 6.3, `p=`):
+/// `none` only reports, `quarantine` puts it in spam, `reject` refuses it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DmarcPolicy {
+    #[default]
+    None,
+    Quarantine,
+    Reject,
+}
+
+impl DmarcPolicy {
+    /// From `none`, `quarantine` or `reject` (any case).
+    pub fn parse(input: &str) -> Result<Self, InputError> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "quarantine" => Ok(Self::Quarantine),
+            "reject" => Ok(Self::Reject),
+            _ => Err(InputError::new(
+                "dmarc_policy",
+                format!(
+                    "{} is not a DMARC policy; give none, quarantine or reject.",
+                    quote(input.trim())
+                ),
+            )),
+        }
+    }
+
+    /// The value of the record's `p=` tag.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Quarantine => "quarantine",
+            Self::Reject => "reject",
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        *self == Self::None
+    }
+}
+
+impl fmt::Display for DmarcPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -1,5 +1,25 @@
 //! Small helpers for the sentences siteup prints.
 
+/// Greedy word wrap at `width` characters (one empty line for empty text), for the plain
+/// text reports of the aws layer.
+pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in line.split_whitespace() {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
 /// `n` followed by the singular or plural noun: "1 file", "3 files".
 pub fn counted(n: usize, one: &str, many: &str) -> String {
     if n == 1 {

@@ -473,3 +473,49 @@ fn production_access_sandbox_then_pending_granted_denied() {
         "{err}"
     );
 }
+
+/// The domain identity names the configuration set its mail uses; the set is read from SES.
+#[test]
+fn the_domain_identity_names_its_configuration_set() {
+    aws_common::isolate_process_env(None);
+    let emulator = start_emulator();
+    let session = sandbox_session(&emulator);
+    let rt = runtime();
+    let ses = aws_sdk_sesv2::Client::new(session.sdk_config());
+    let aws = SdkAws::new(&session);
+
+    let missing = rt
+        .block_on(aws.configuration_set("example-com"))
+        .expect("a set SES does not have");
+    assert!(!missing.exists);
+
+    rt.block_on(
+        ses.create_configuration_set()
+            .configuration_set_name("example-com")
+            .send(),
+    )
+    .expect("CreateConfigurationSet");
+    rt.block_on(
+        ses.create_email_identity()
+            .email_identity("example.com")
+            .configuration_set_name("example-com")
+            .send(),
+    )
+    .expect("CreateEmailIdentity");
+    let d = rt
+        .block_on(aws.domain_identity("example.com"))
+        .expect("domain");
+    assert_eq!(d.configuration_set.as_deref(), Some("example-com"));
+    let plain = rt
+        .block_on(
+            ses.create_email_identity()
+                .email_identity("example.org")
+                .send(),
+        )
+        .map(|_| ());
+    plain.expect("CreateEmailIdentity without a set");
+    let d = rt
+        .block_on(aws.domain_identity("example.org"))
+        .expect("domain");
+    assert_eq!(d.configuration_set, None);
+}

@@ -161,3 +161,56 @@ fn access_denied_names_the_action() {
     assert!(err.to_string().contains("AdministratorAccess"), "{err}");
     assert_eq!(server.hits(), 1, "access denied is not retried");
 }
+
+/// GetConfigurationSet and GetConfigurationSetEventDestinations read into one status: a server
+/// that answers both with one body holding the fields of each (the SDK ignores the others).
+#[test]
+fn a_configuration_set_is_read_with_its_event_destinations() {
+    aws_common::isolate_process_env(None);
+    let body = r#"{"ConfigurationSetName": "example-com",
+        "SuppressionOptions": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+        "ReputationOptions": {"ReputationMetricsEnabled": true},
+        "EventDestinations": [
+            {"Name": "logs", "Enabled": true, "MatchingEventTypes": ["SEND"],
+             "CloudWatchDestination": {"DimensionConfigurations": []}},
+            {"Name": "alerts", "Enabled": true, "MatchingEventTypes": ["BOUNCE", "COMPLAINT"],
+             "SnsDestination": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:example-com-alerts"}}
+        ]}"#;
+    let server = FixedServer::start("200 OK", "application/json", &[], body, false);
+    let aws = sandbox(&server.url, ConnectOptions::default());
+    let set = runtime()
+        .block_on(aws.configuration_set("example-com"))
+        .expect("configuration set");
+    assert!(set.exists);
+    assert_eq!(set.suppressed_reasons, ["BOUNCE", "COMPLAINT"]);
+    assert!(set.reputation_metrics);
+    assert_eq!(set.destinations.len(), 2);
+    assert_eq!(
+        set.bounce_and_complaint_topic(),
+        Some("arn:aws:sns:us-east-1:123456789012:example-com-alerts")
+    );
+    assert_eq!(
+        server.hits(),
+        2,
+        "one call for the set, one for its destinations"
+    );
+}
+
+#[test]
+fn a_configuration_set_ses_does_not_have_is_missing() {
+    aws_common::isolate_process_env(None);
+    let body = r#"{"message": "Configuration set <example-com> does not exist."}"#;
+    let server = FixedServer::start(
+        "404 Not Found",
+        "application/json",
+        &[("x-amzn-ErrorType", "NotFoundException")],
+        body,
+        false,
+    );
+    let aws = sandbox(&server.url, ConnectOptions::default());
+    let set = runtime()
+        .block_on(aws.configuration_set("example-com"))
+        .expect("a missing set is an answer");
+    assert!(!set.exists);
+    assert!(set.bounce_and_complaint_topic().is_none());
+}

@@ -112,7 +112,12 @@ fn read_only_commands_use_the_profile_the_command_line_names() {
 fn read_only_commands_never_create_the_folder() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("typo");
-    for args in [&["status"][..], &["nameservers"], &["ses-request"]] {
+    for args in [
+        &["status"][..],
+        &["nameservers"],
+        &["ses-request"],
+        &["email"],
+    ] {
         let out = siteup(&missing, args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");

@@ -44,13 +44,19 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, (bool, Vec<u8>, SystemTime)> {
 }
 
 #[test]
-fn status_and_doctor_leave_a_generated_project_untouched() {
+fn read_only_commands_leave_a_generated_project_untouched() {
     let parent = tempfile::tempdir().expect("tempdir");
     let dir = parent.path().join("project");
     let out = siteup(&dir, &["generate", "--domain", "example.com"]);
     assert!(out.status.success(), "generate failed: {out:?}");
     let before = snapshot(&dir);
-    for command in [&["status"][..], &["status", "--json"], &["doctor"]] {
+    for command in [
+        &["status"][..],
+        &["status", "--json"],
+        &["doctor"],
+        &["email"],
+        &["email", "--json"],
+    ] {
         // The outcome does not matter here (nothing is deployed), only that nothing is written.
         let out = siteup(&dir, command);
         let after = snapshot(&dir);

@@ -8,7 +8,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use siteup::dns::fake_server::{FakeData, FakeDnsServer, FakeDnsState, FakeDs, FakeRecord};
-use siteup::dns::{DnsConfig, ResolverState, ServerAnswer, Verdict, check_delegation, render_text};
+use siteup::dns::{
+    DnsConfig, ResolverState, ServerAnswer, TxtAnswer, Verdict, check_delegation, lookup_txt,
+    render_text,
+};
 
 const ROOT: &str = "127.0.0.40";
 const TLD_A: &str = "127.0.0.41";
@@ -413,4 +416,65 @@ async fn roots_from_the_environment_never_fall_back_to_iana() {
         ),
         other => panic!("expected unreachable, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn txt_records_come_from_the_names_own_servers() {
+    let mut s = FakeDnsState::root_and_tld(ip(ROOT), "test", ip(TLD_A)).expect("tree");
+    let child = "127.0.0.42";
+    s.set_delegation(
+        "test",
+        "example.test",
+        &[("ns1.example.test", Some(ip(child)))],
+        3600,
+    )
+    .expect("delegation");
+    s.add_zone(
+        "example.test",
+        vec![ip(child)],
+        &[("ns1.example.test", Some(ip(child)))],
+    )
+    .expect("zone");
+    let long = format!(
+        "v=DMARC1; p=none; rua=mailto:{}@example.test",
+        "r".repeat(300)
+    );
+    s.add_record(
+        "example.test",
+        FakeRecord::new("_dmarc.example.test", None, FakeData::TXT(long.clone())),
+    )
+    .expect("record");
+    let server = FakeDnsServer::start(s).await.expect("fake dns");
+    let cfg = config(&server);
+
+    // Strings longer than 255 bytes come back joined.
+    assert_eq!(
+        lookup_txt(&cfg, "_dmarc.example.test").await,
+        TxtAnswer::Records(vec![long])
+    );
+    assert_eq!(lookup_txt(&cfg, "mail.example.test").await, TxtAnswer::None);
+
+    // A record added later is seen by the next lookup (no cache in between).
+    server
+        .update(|s| {
+            s.add_record(
+                "example.test",
+                FakeRecord::new(
+                    "other.example.test._report._dmarc.example.test",
+                    None,
+                    FakeData::TXT("v=DMARC1".into()),
+                ),
+            )
+        })
+        .expect("record");
+    assert_eq!(
+        lookup_txt(&cfg, "other.example.test._report._dmarc.example.test").await,
+        TxtAnswer::Records(vec!["v=DMARC1".into()])
+    );
+
+    server.update(|s| s.set_silent(ip(child), true));
+    assert!(matches!(
+        lookup_txt(&cfg, "_dmarc.example.test").await,
+        TxtAnswer::Unchecked(_)
+    ));
 }

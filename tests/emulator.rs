@@ -1457,3 +1457,646 @@ fn cloudfront_deploys_on_the_emulator_clock_and_the_edge_answers_only_once_deplo
         other => panic!("an untrusted certificate must be no answer, got {other:?}"),
     }
 }
+
+const SNS_SCRIPT: &str = r#"
+sns = boto3.client("sns", region_name="eu-west-1")
+out = {}
+topic = sns.create_topic(Name="example-com-alerts")["TopicArn"]
+def attrs(arn):
+    return sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+def listed():
+    return [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]]
+def mails(endpoint, kind):
+    return [m for m in ctl("sns/messages")[1]["messages"] if m["endpoint"] == endpoint and m["kind"] == kind]
+owner = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="owner@elsewhere.net",
+                      ReturnSubscriptionArn=True)["SubscriptionArn"]
+out["owner_pending"] = attrs(owner)["PendingConfirmation"]
+out["listed_pending"] = listed()
+# Subscribing again while pending is the resend: a new mail, still one subscription.
+out["resubscribe_answer"] = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="owner@elsewhere.net")["SubscriptionArn"]
+out["subscriptions_after_resend"] = len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"])
+confirmations = mails("owner@elsewhere.net", "confirmation")
+out["confirmation_mails"] = len(confirmations)
+out["confirmation_subject"] = confirmations[0]["subject"]
+out["token_in_link"] = confirmations[-1]["token"] in confirmations[-1]["message"]
+# Nothing reaches a pending subscription.
+sns.publish(TopicArn=topic, Subject="Before", Message="not delivered")
+out["notifications_while_pending"] = len(mails("owner@elsewhere.net", "notification"))
+out["bad_token"] = code(lambda: sns.confirm_subscription(TopicArn=topic, Token="0" * 128))
+out["confirmed_arn"] = sns.confirm_subscription(TopicArn=topic, Token=confirmations[0]["token"])["SubscriptionArn"]
+out["owner_arn"] = owner
+out["owner_after_token"] = attrs(owner)["PendingConfirmation"]
+out["listed_confirmed"] = listed()
+# A second address, confirmed through the control endpoint (the owner clicking the link).
+second = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="second@elsewhere.net",
+                       ReturnSubscriptionArn=True)["SubscriptionArn"]
+out["second"] = second
+print(json.dumps(out))
+"#;
+
+const SNS_LATER_SCRIPT: &str = r#"
+sns = boto3.client("sns", region_name="eu-west-1")
+topic = [t["TopicArn"] for t in sns.list_topics()["Topics"]][0]
+out = {}
+out["second_after_control"] = sns.get_subscription_attributes(SubscriptionArn=sys.argv[1])["Attributes"]["PendingConfirmation"]
+sns.publish(TopicArn=topic, Subject="Test alarm", Message="The path works.")
+late = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="late@elsewhere.net",
+                     ReturnSubscriptionArn=True)["SubscriptionArn"]
+advance(47)
+out["late_at_47h"] = sns.get_subscription_attributes(SubscriptionArn=late)["Attributes"]["PendingConfirmation"]
+advance(1.5)
+out["late_after_48h"] = code(lambda: sns.get_subscription_attributes(SubscriptionArn=late))
+out["late_confirm"] = ctl("sns/confirm", {"endpoint": "late@elsewhere.net"})
+out["subscriptions"] = len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"])
+print(json.dumps(out))
+"#;
+
+/// An email subscription is pending until its owner clicks the link SNS mailed (moto confirms
+/// it at once); the mails SNS sends are recorded, and a pending one is deleted after 48 hours.
+#[test]
+fn sns_email_subscriptions_wait_for_their_owner_and_the_mail_is_recorded() {
+    use siteup::sandbox::emulator::SnsMailKind;
+    let emulator = start();
+    let out = clock_script(&emulator, SNS_SCRIPT, &[]);
+    assert_eq!(out["owner_pending"], "true", "{out}");
+    assert_eq!(
+        out["listed_pending"],
+        serde_json::json!(["PendingConfirmation"])
+    );
+    assert_eq!(out["resubscribe_answer"], "pending confirmation", "{out}");
+    assert_eq!(out["subscriptions_after_resend"], 1, "{out}");
+    assert_eq!(out["confirmation_mails"], 2, "{out}");
+    assert_eq!(
+        out["confirmation_subject"],
+        "AWS Notification - Subscription Confirmation"
+    );
+    assert_eq!(out["token_in_link"], true, "{out}");
+    assert_eq!(out["notifications_while_pending"], 0, "{out}");
+    assert_eq!(said(&out, "bad_token"), "InvalidParameter: Invalid token");
+    assert_eq!(out["confirmed_arn"], out["owner_arn"], "{out}");
+    assert_eq!(out["owner_after_token"], "false", "{out}");
+    assert_eq!(
+        out["listed_confirmed"],
+        serde_json::json!([out["owner_arn"]])
+    );
+
+    // The second owner clicks the link: the control endpoint confirms it.
+    let second = said(&out, "second");
+    let confirmed = emulator
+        .confirm_sns_subscriptions("second@elsewhere.net", None)
+        .expect("control: confirm");
+    assert_eq!(confirmed, vec![second.clone()]);
+    // Clicking again confirms nothing new, and says so without an error.
+    let again = emulator
+        .confirm_sns_subscriptions("second@elsewhere.net", None)
+        .expect("control: confirm again");
+    assert!(again.is_empty(), "{again:?}");
+
+    let later = clock_script(&emulator, SNS_LATER_SCRIPT, &[&second]);
+    assert_eq!(later["second_after_control"], "false", "{later}");
+    assert_eq!(later["late_at_47h"], "true", "{later}");
+    assert_eq!(
+        said(&later, "late_after_48h"),
+        "NotFound: Subscription does not exist"
+    );
+    assert_eq!(later["late_confirm"][0], 404, "{later}");
+    assert_eq!(later["subscriptions"], 2, "{later}");
+
+    // The test alarm reached both confirmed addresses, and nobody else.
+    let mails = emulator.sns_messages().expect("control: messages");
+    let notifications: Vec<_> = mails
+        .iter()
+        .filter(|m| m.kind == SnsMailKind::Notification)
+        .collect();
+    let mut to: Vec<&str> = notifications.iter().map(|m| m.endpoint.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["owner@elsewhere.net", "second@elsewhere.net"]);
+    for mail in &notifications {
+        assert_eq!(mail.subject.as_deref(), Some("Test alarm"));
+        assert_eq!(mail.message, "The path works.");
+        assert!(mail.topic_arn.ends_with(":example-com-alerts"), "{mail:?}");
+    }
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.endpoint == "late@elsewhere.net" && m.kind == SnsMailKind::Confirmation)
+    );
+    emulator.reset().expect("control reset");
+    assert!(emulator.sns_messages().expect("messages").is_empty());
+}
+
+const SES_EVENTS_SCRIPT: &str = r#"
+ses = boto3.client("sesv2", region_name="eu-west-1")
+sns = boto3.client("sns", region_name="eu-west-1")
+out = {}
+topic = sns.create_topic(Name="example-com-alerts")["TopicArn"]
+sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="owner@elsewhere.net")
+assert ctl("sns/confirm", {"endpoint": "owner@elsewhere.net"})[0] == 200
+ses.create_configuration_set(
+    ConfigurationSetName="example-com",
+    ReputationOptions={"ReputationMetricsEnabled": True},
+    SendingOptions={"SendingEnabled": True},
+    SuppressionOptions={"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+    Tags=[{"Key": "Project", "Value": "example-com"}])
+got = ses.get_configuration_set(ConfigurationSetName="example-com")
+out["sending"] = got["SendingOptions"]
+out["reputation"] = got["ReputationOptions"]["ReputationMetricsEnabled"]
+out["suppression"] = got["SuppressionOptions"]["SuppressedReasons"]
+out["tracking_left_out"] = "TrackingOptions" not in got
+out["tags"] = ses.list_tags_for_resource(
+    ResourceArn="arn:aws:ses:eu-west-1:123456789012:configuration-set/example-com")["Tags"]
+ses.put_configuration_set_sending_options(ConfigurationSetName="example-com", SendingEnabled=False)
+out["sending_after_put"] = ses.get_configuration_set(ConfigurationSetName="example-com")["SendingOptions"]
+ses.put_configuration_set_sending_options(ConfigurationSetName="example-com", SendingEnabled=True)
+# Naming a configuration set that does not exist is refused.
+out["identity_missing_set"] = code(lambda: ses.create_email_identity(
+    EmailIdentity="sender@elsewhere.net", ConfigurationSetName="nope"))
+out["identity_after_refusal"] = code(lambda: ses.get_email_identity(EmailIdentity="sender@elsewhere.net"))
+ses.create_email_identity(EmailIdentity="sender@elsewhere.net", ConfigurationSetName="example-com")
+out["identity_set"] = ses.get_email_identity(EmailIdentity="sender@elsewhere.net").get("ConfigurationSetName")
+out["put_missing_set"] = code(lambda: ses.put_email_identity_configuration_set_attributes(
+    EmailIdentity="sender@elsewhere.net", ConfigurationSetName="nope"))
+ses.put_email_identity_configuration_set_attributes(EmailIdentity="sender@elsewhere.net")
+out["identity_set_cleared"] = ses.get_email_identity(EmailIdentity="sender@elsewhere.net").get("ConfigurationSetName")
+ses.put_email_identity_configuration_set_attributes(
+    EmailIdentity="sender@elsewhere.net", ConfigurationSetName="example-com")
+dest = {"Enabled": True, "MatchingEventTypes": ["BOUNCE", "COMPLAINT"],
+        "SnsDestination": {"TopicArn": topic}}
+out["dest_missing_set"] = code(lambda: ses.create_configuration_set_event_destination(
+    ConfigurationSetName="nope", EventDestinationName="alerts", EventDestination=dest))
+ses.create_configuration_set_event_destination(
+    ConfigurationSetName="example-com", EventDestinationName="alerts", EventDestination=dest)
+out["dest_again"] = code(lambda: ses.create_configuration_set_event_destination(
+    ConfigurationSetName="example-com", EventDestinationName="alerts", EventDestination=dest))
+out["dests"] = ses.get_configuration_set_event_destinations(ConfigurationSetName="example-com")["EventDestinations"]
+ses.put_account_suppression_attributes(SuppressedReasons=["BOUNCE"])
+out["account_reasons"] = ses.get_account()["SuppressionAttributes"]["SuppressedReasons"]
+# The mailbox simulator: sent with the identity's default configuration set.
+def send(to):
+    ses.send_email(FromEmailAddress="sender@elsewhere.net", Destination={"ToAddresses": [to]},
+                   Content={"Simple": {"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "hi"}}}})
+send("bounce@simulator.amazonses.com")
+send("complaint+label@simulator.amazonses.com")
+send("success@simulator.amazonses.com")
+events = [json.loads(m["message"]) for m in ctl("sns/messages")[1]["messages"] if m["kind"] == "notification"]
+out["event_types"] = [e["eventType"] for e in events]
+out["bounced"] = events[0]["bounce"]["bouncedRecipients"][0]["emailAddress"]
+out["bounce_type"] = events[0]["bounce"]["bounceType"]
+out["complained"] = events[1]["complaint"]["complainedRecipients"][0]["emailAddress"]
+out["event_set"] = events[0]["mail"]["tags"]["ses:configuration-set"]
+out["event_source"] = events[0]["mail"]["source"]
+out["suppressed_after_simulator"] = ses.list_suppressed_destinations()["SuppressedDestinationSummaries"]
+print(json.dumps(out))
+"#;
+
+const SES_BOUNCE_SCRIPT: &str = r#"
+ses = boto3.client("sesv2", region_name="eu-west-1")
+out = {}
+out["listed"] = [(d["EmailAddress"], d["Reason"]) for d in ses.list_suppressed_destinations()["SuppressedDestinationSummaries"]]
+out["got"] = ses.get_suppressed_destination(EmailAddress="gone@real.example")["SuppressedDestination"]["Reason"]
+out["other"] = code(lambda: ses.get_suppressed_destination(EmailAddress="fine@real.example"))
+ses.delete_suppressed_destination(EmailAddress="gone@real.example")
+out["after_delete"] = len(ses.list_suppressed_destinations()["SuppressedDestinationSummaries"])
+print(json.dumps(out))
+"#;
+
+/// SESv2 configuration sets read back as they were given, event destinations, the account's
+/// suppression attributes; mail to the mailbox simulator's bounce and complaint addresses
+/// publishes SES's events to the alerts topic (and never suppresses the simulator), and an
+/// injected real bounce lands on the suppression list.
+#[test]
+fn ses_bounces_and_complaints_reach_the_topic_and_the_suppression_list() {
+    let emulator = start();
+    let out = clock_script(&emulator, SES_EVENTS_SCRIPT, &[]);
+    assert_eq!(out["sending"], serde_json::json!({"SendingEnabled": true}));
+    assert_eq!(out["reputation"], true, "{out}");
+    assert_eq!(
+        out["suppression"],
+        serde_json::json!(["BOUNCE", "COMPLAINT"])
+    );
+    assert_eq!(out["tracking_left_out"], true, "{out}");
+    assert_eq!(
+        out["tags"],
+        serde_json::json!([{"Key": "Project", "Value": "example-com"}])
+    );
+    assert_eq!(
+        out["sending_after_put"],
+        serde_json::json!({"SendingEnabled": false})
+    );
+    assert!(
+        said(&out, "identity_missing_set").starts_with("NotFoundException"),
+        "{out}"
+    );
+    assert!(
+        said(&out, "identity_after_refusal").starts_with("NotFoundException"),
+        "{out}"
+    );
+    assert_eq!(out["identity_set"], "example-com");
+    assert!(
+        said(&out, "put_missing_set").starts_with("NotFoundException"),
+        "{out}"
+    );
+    assert_eq!(out["identity_set_cleared"], Value::Null, "{out}");
+    assert!(
+        said(&out, "dest_missing_set").starts_with("NotFoundException"),
+        "{out}"
+    );
+    assert!(
+        said(&out, "dest_again").starts_with("AlreadyExistsException"),
+        "{out}"
+    );
+    assert_eq!(out["dests"][0]["Name"], "alerts");
+    assert_eq!(out["dests"][0]["Enabled"], true);
+    assert_eq!(
+        out["dests"][0]["MatchingEventTypes"],
+        serde_json::json!(["BOUNCE", "COMPLAINT"])
+    );
+    assert_eq!(out["account_reasons"], serde_json::json!(["BOUNCE"]));
+    assert_eq!(
+        out["event_types"],
+        serde_json::json!(["Bounce", "Complaint"]),
+        "{out}"
+    );
+    assert_eq!(out["bounced"], "bounce@simulator.amazonses.com");
+    assert_eq!(out["bounce_type"], "Permanent");
+    assert_eq!(out["complained"], "complaint+label@simulator.amazonses.com");
+    assert_eq!(out["event_set"], serde_json::json!(["example-com"]));
+    assert_eq!(out["event_source"], "sender@elsewhere.net");
+    assert_eq!(out["suppressed_after_simulator"], serde_json::json!([]));
+
+    // A real address bounces: suppressed (the account suppresses BOUNCE) and published.
+    let bounced = emulator
+        .inject_ses_bounce("gone@real.example")
+        .expect("control: bounce");
+    assert_eq!(bounced.len(), 1, "{bounced:?}");
+    assert_eq!(bounced[0].region, "eu-west-1");
+    assert!(bounced[0].suppressed);
+    assert_eq!(bounced[0].published.len(), 1);
+    assert!(bounced[0].published[0].ends_with(":example-com-alerts"));
+    let last = emulator.sns_messages().expect("messages");
+    let event: Value =
+        serde_json::from_str(&last.last().expect("a mail").message).expect("event JSON");
+    assert_eq!(event["eventType"], "Bounce");
+    assert_eq!(
+        event["bounce"]["bouncedRecipients"][0]["emailAddress"],
+        "gone@real.example"
+    );
+    // The simulator's bounce address never joins the suppression list, even when injected.
+    let simulated = emulator
+        .inject_ses_bounce("bounce@simulator.amazonses.com")
+        .expect("control: simulator bounce");
+    assert!(!simulated[0].suppressed, "{simulated:?}");
+    let out = boto3(&emulator, SES_BOUNCE_SCRIPT, &[]);
+    assert_eq!(
+        out["listed"],
+        serde_json::json!([["gone@real.example", "BOUNCE"]])
+    );
+    assert_eq!(out["got"], "BOUNCE");
+    assert!(
+        said(&out, "other").starts_with("NotFoundException"),
+        "{out}"
+    );
+    assert_eq!(out["after_delete"], 0);
+}
+
+const CLOUDWATCH_SCRIPT: &str = r#"
+cw = boto3.client("cloudwatch", region_name="eu-west-1")
+sns_here = boto3.client("sns", region_name="eu-west-1")
+sns_east = boto3.client("sns", region_name="us-east-1")
+here = sns_here.create_topic(Name="alerts")["TopicArn"]
+east = sns_east.create_topic(Name="alerts-edge")["TopicArn"]
+out = {}
+def put(actions, threshold=0.025):
+    cw.put_metric_alarm(AlarmName="example-com-ses-bounce-rate", Namespace="AWS/SES",
+        MetricName="Reputation.BounceRate", Statistic="Average", Period=3600, EvaluationPeriods=1,
+        Threshold=threshold, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching", AlarmActions=actions, OKActions=actions,
+        Tags=[{"Key": "Project", "Value": "example-com"}])
+out["other_region"] = code(lambda: put([east]))
+out["after_refusal"] = len(cw.describe_alarms()["MetricAlarms"])
+put([here])
+alarm = cw.describe_alarms(AlarmNames=["example-com-ses-bounce-rate"])["MetricAlarms"][0]
+out["state"] = alarm["StateValue"]
+out["actions"] = alarm["AlarmActions"]
+out["tags"] = cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+cw.set_alarm_state(AlarmName="example-com-ses-bounce-rate", StateValue="ALARM", StateReason="test")
+put([here], threshold=0.02)
+alarm = cw.describe_alarms(AlarmNames=["example-com-ses-bounce-rate"])["MetricAlarms"][0]
+out["state_after_update"] = alarm["StateValue"]
+out["threshold_after_update"] = alarm["Threshold"]
+cw.delete_alarms(AlarmNames=["example-com-ses-bounce-rate"])
+out["after_delete"] = len(cw.describe_alarms()["MetricAlarms"])
+print(json.dumps(out))
+"#;
+
+/// A new alarm is INSUFFICIENT_DATA (moto: OK) and an update keeps its state; an alarm's SNS
+/// action must be a topic of the alarm's own region.
+#[test]
+fn cloudwatch_alarms_start_without_data_and_act_only_in_their_region() {
+    let emulator = start();
+    let out = boto3(&emulator, CLOUDWATCH_SCRIPT, &[]);
+    assert_eq!(
+        said(&out, "other_region"),
+        "ValidationError: Invalid region us-east-1 specified. Only eu-west-1 is supported."
+    );
+    assert_eq!(out["after_refusal"], 0);
+    assert_eq!(out["state"], "INSUFFICIENT_DATA", "{out}");
+    assert_eq!(
+        out["actions"][0],
+        "arn:aws:sns:eu-west-1:123456789012:alerts"
+    );
+    assert_eq!(
+        out["tags"],
+        serde_json::json!([{"Key": "Project", "Value": "example-com"}])
+    );
+    assert_eq!(out["state_after_update"], "ALARM", "{out}");
+    assert_eq!(out["threshold_after_update"], 0.02);
+    assert_eq!(out["after_delete"], 0);
+}
+
+fn cloudwatch(emulator: &Emulator, region: &str) -> aws_sdk_cloudwatch::Client {
+    let config = aws_sdk_cloudwatch::Config::builder()
+        .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::v2026_01_12())
+        .region(aws_sdk_cloudwatch::config::Region::new(region.to_string()))
+        .credentials_provider(credentials())
+        .endpoint_url(emulator.url())
+        .http_client(http_client())
+        .build();
+    aws_sdk_cloudwatch::Client::from_conf(config)
+}
+
+const CLOUDWATCH_QUERY_ALARM_SCRIPT: &str = r#"
+cw = boto3.client("cloudwatch", region_name="eu-west-1")
+cw.put_metric_alarm(AlarmName="example-com-ses-bounce-rate", Namespace="AWS/SES",
+    MetricName="Reputation.BounceRate", Statistic="Average", Period=3600, EvaluationPeriods=1,
+    Threshold=0.025, ComparisonOperator="GreaterThanOrEqualToThreshold")
+"#;
+
+/// aws-sdk-cloudwatch speaks Smithy RPC v2 CBOR (moto: 404); the emulator bridges it to moto:
+/// alarms made by boto3 and by the SDK itself read back through the SDK, with their state and
+/// timestamps, an unknown name reads as no alarm, and a refused alarm is the SDK's typed error.
+#[test]
+fn the_rust_cloudwatch_sdk_reads_and_writes_alarms_over_rpc_v2_cbor() {
+    use aws_sdk_cloudwatch::error::ProvideErrorMetadata as _;
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, StateValue, Statistic};
+
+    let emulator = start();
+    boto3(&emulator, CLOUDWATCH_QUERY_ALARM_SCRIPT, &[]);
+    let cw = cloudwatch(&emulator, "eu-west-1");
+    block_on(async {
+        let put = |name: &'static str, action: &'static str| {
+            cw.put_metric_alarm()
+                .alarm_name(name)
+                .namespace("AWS/SES")
+                .metric_name("Reputation.ComplaintRate")
+                .statistic(Statistic::Average)
+                .period(3600)
+                .evaluation_periods(1)
+                .threshold(0.001)
+                .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+                .alarm_actions(action)
+                .send()
+        };
+        if let Err(e) = put(
+            "example-com-ses-complaint-rate",
+            "arn:aws:sns:eu-west-1:123456789012:alerts",
+        )
+        .await
+        {
+            panic!("PutMetricAlarm over CBOR: {e:?}");
+        }
+
+        let names = [
+            "example-com-ses-bounce-rate",
+            "example-com-ses-complaint-rate",
+        ];
+        let out = match cw
+            .describe_alarms()
+            .set_alarm_names(Some(names.iter().map(ToString::to_string).collect()))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => panic!("DescribeAlarms over CBOR: {e:?}"),
+        };
+        let mut alarms: Vec<_> = out
+            .metric_alarms()
+            .iter()
+            .map(|a| {
+                (
+                    a.alarm_name().unwrap_or_default().to_string(),
+                    a.state_value().cloned(),
+                    a.state_updated_timestamp().is_some(),
+                    a.alarm_configuration_updated_timestamp().is_some(),
+                )
+            })
+            .collect();
+        alarms.sort();
+        assert_eq!(
+            alarms,
+            names
+                .iter()
+                .map(|n| (
+                    n.to_string(),
+                    Some(StateValue::InsufficientData),
+                    true,
+                    true
+                ))
+                .collect::<Vec<_>>()
+        );
+        let complaint = out
+            .metric_alarms()
+            .iter()
+            .find(|a| a.alarm_name() == Some(names[1]));
+        assert_eq!(
+            complaint.map(aws_sdk_cloudwatch::types::MetricAlarm::alarm_actions),
+            Some(&["arn:aws:sns:eu-west-1:123456789012:alerts".to_string()][..])
+        );
+        assert_eq!(
+            complaint.and_then(aws_sdk_cloudwatch::types::MetricAlarm::threshold),
+            Some(0.001)
+        );
+
+        let unknown = match cw
+            .describe_alarms()
+            .alarm_names("no-such-alarm")
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => panic!("DescribeAlarms of an unknown name: {e:?}"),
+        };
+        assert!(unknown.metric_alarms().is_empty(), "{unknown:?}");
+        assert!(unknown.composite_alarms().is_empty(), "{unknown:?}");
+
+        // A topic of another region: CloudWatch's ValidationError, read by the SDK from the
+        // CBOR error (not a 404 the SDK cannot read).
+        match put(
+            "example-com-cloudfront-5xx",
+            "arn:aws:sns:us-east-1:123456789012:alerts-edge",
+        )
+        .await
+        {
+            Ok(out) => panic!("a topic of another region was accepted: {out:?}"),
+            Err(e) => {
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                let service = e.as_service_error();
+                assert_eq!(status, Some(400), "{e:?}");
+                assert_eq!(
+                    service.and_then(|s| s.code()),
+                    Some("ValidationError"),
+                    "{e:?}"
+                );
+                assert_eq!(
+                    service.and_then(|s| s.message()),
+                    Some("Invalid region us-east-1 specified. Only eu-west-1 is supported."),
+                    "{e:?}"
+                );
+            }
+        }
+        let after = cw
+            .describe_alarms()
+            .send()
+            .await
+            .map(|o| o.metric_alarms().len());
+        assert_eq!(after.ok(), Some(2));
+    });
+}
+
+const BUDGETS_SCRIPT: &str = r#"
+b = boto3.client("budgets", region_name="us-east-1")
+acct = "123456789012"
+out = {}
+def notification(kind, threshold):
+    return {"NotificationType": kind, "ComparisonOperator": "GREATER_THAN",
+            "Threshold": threshold, "ThresholdType": "PERCENTAGE"}
+topic = "arn:aws:sns:us-east-1:123456789012:example-com-alerts"
+sub = {"SubscriptionType": "SNS", "Address": topic}
+b.create_budget(AccountId=acct,
+    Budget={"BudgetName": "example-com-monthly", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": "20", "Unit": "USD"}},
+    NotificationsWithSubscribers=[
+        {"Notification": notification("FORECASTED", 80.0), "Subscribers": [sub]},
+        {"Notification": notification("ACTUAL", 100.0), "Subscribers": [sub]}],
+    ResourceTags=[{"Key": "Project", "Value": "example-com"}])
+arn = "arn:aws:budgets::123456789012:budget/example-com-monthly"
+out["notifications"] = len(b.describe_notifications_for_budget(AccountId=acct, BudgetName="example-com-monthly")["Notifications"])
+out["subscribers"] = b.describe_subscribers_for_notification(AccountId=acct, BudgetName="example-com-monthly",
+    Notification=notification("ACTUAL", 100.0))["Subscribers"]
+out["tags"] = b.list_tags_for_resource(ResourceARN=arn)["ResourceTags"]
+b.tag_resource(ResourceARN=arn, ResourceTags=[{"Key": "ManagedBy", "Value": "siteup"}])
+b.untag_resource(ResourceARN=arn, ResourceTagKeys=["Project"])
+out["tags_after"] = b.list_tags_for_resource(ResourceARN=arn)["ResourceTags"]
+b.update_budget(AccountId=acct, NewBudget={"BudgetName": "example-com-monthly", "BudgetType": "COST",
+    "TimeUnit": "MONTHLY", "BudgetLimit": {"Amount": "30", "Unit": "USD"}})
+out["limit"] = b.describe_budget(AccountId=acct, BudgetName="example-com-monthly")["Budget"]["BudgetLimit"]["Amount"]
+b.delete_budget(AccountId=acct, BudgetName="example-com-monthly")
+out["gone"] = code(lambda: b.describe_budget(AccountId=acct, BudgetName="example-com-monthly"))
+out["gone_notifications"] = code(lambda: b.describe_notifications_for_budget(AccountId=acct, BudgetName="example-com-monthly"))
+print(json.dumps(out))
+"#;
+
+/// A budget with two notifications, SNS subscribers and tags, as terraform's aws_budgets_budget
+/// calls it (moto lacks the subscribers, tags and updates).
+#[test]
+fn budgets_keep_their_notifications_subscribers_and_tags() {
+    let emulator = start();
+    let out = boto3(&emulator, BUDGETS_SCRIPT, &[]);
+    assert_eq!(out["notifications"], 2, "{out}");
+    assert_eq!(
+        out["subscribers"],
+        serde_json::json!([{"SubscriptionType": "SNS",
+            "Address": "arn:aws:sns:us-east-1:123456789012:example-com-alerts"}])
+    );
+    assert_eq!(
+        out["tags"],
+        serde_json::json!([{"Key": "Project", "Value": "example-com"}])
+    );
+    assert_eq!(
+        out["tags_after"],
+        serde_json::json!([{"Key": "ManagedBy", "Value": "siteup"}])
+    );
+    assert_eq!(out["limit"], "30");
+    assert!(said(&out, "gone").starts_with("NotFoundException"), "{out}");
+    assert!(
+        said(&out, "gone_notifications").starts_with("NotFoundException"),
+        "{out}"
+    );
+}
+
+fn sns(emulator: &Emulator, region: &str) -> aws_sdk_sns::Client {
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(aws_sdk_sns::config::BehaviorVersion::v2026_01_12())
+        .region(aws_sdk_sns::config::Region::new(region.to_string()))
+        .credentials_provider(credentials())
+        .endpoint_url(emulator.url())
+        .http_client(http_client())
+        .build();
+    aws_sdk_sns::Client::from_conf(config)
+}
+
+/// What siteup reads through aws-sdk-sns: a pending email subscription is listed as
+/// "PendingConfirmation" and its PendingConfirmation attribute is "true" until the owner clicks
+/// the link; then the listing has its ARN and the attribute is "false".
+#[test]
+fn the_sns_sdk_reads_a_pending_subscription_until_the_owner_clicks() {
+    let emulator = start();
+    let client = sns(&emulator, "us-east-1");
+    block_on(async {
+        let topic = client
+            .create_topic()
+            .name("example-com-alerts-edge")
+            .send()
+            .await
+            .expect("CreateTopic")
+            .topic_arn()
+            .expect("a topic ARN")
+            .to_string();
+        let arn = client
+            .subscribe()
+            .topic_arn(&topic)
+            .protocol("email")
+            .endpoint("owner@elsewhere.net")
+            .return_subscription_arn(true)
+            .send()
+            .await
+            .expect("Subscribe")
+            .subscription_arn()
+            .expect("a subscription ARN")
+            .to_string();
+        let state = |client: aws_sdk_sns::Client, topic: String, arn: String| async move {
+            let listed = client
+                .list_subscriptions_by_topic()
+                .topic_arn(&topic)
+                .send()
+                .await
+                .expect("ListSubscriptionsByTopic");
+            let listed: Vec<String> = listed
+                .subscriptions()
+                .iter()
+                .filter_map(|s| s.subscription_arn().map(str::to_string))
+                .collect();
+            let attributes = client
+                .get_subscription_attributes()
+                .subscription_arn(&arn)
+                .send()
+                .await
+                .expect("GetSubscriptionAttributes");
+            let pending = attributes
+                .attributes()
+                .and_then(|a| a.get("PendingConfirmation"))
+                .cloned();
+            (listed, pending)
+        };
+        let (listed, pending) = state(client.clone(), topic.clone(), arn.clone()).await;
+        assert_eq!(listed, ["PendingConfirmation"]);
+        assert_eq!(pending.as_deref(), Some("true"));
+
+        emulator
+            .confirm_subscriptions("owner@elsewhere.net")
+            .expect("control: the owner clicks");
+        let (listed, pending) = state(client.clone(), topic.clone(), arn.clone()).await;
+        assert_eq!(listed, vec![arn]);
+        assert_eq!(pending.as_deref(), Some("false"));
+    });
+}

@@ -5,7 +5,9 @@
 //!
 //! - `sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack`: one
 //!   uninterrupted `siteup sandbox --headless --auto`, then `siteup status --json` and the
-//!   emulator's contents against the generated files.
+//!   emulator's contents against the generated files, the guardrails as `status` reads them
+//!   (both subscriptions confirmed, every alarm, the budget) and `siteup alerts test` reaching
+//!   the sandbox's inbox through each alerts topic.
 //! - `killed_anywhere_the_journey_resumes_with_the_same_zone_and_up_waits_for_the_registrar`:
 //!   siteup is killed with SIGKILL after generation, during the foundation apply (with local
 //!   state), during the state's move to S3, while the wizard polls the nameserver checkpoint,
@@ -42,6 +44,7 @@ use std::time::Duration;
 use checks::{created_id, started, strings};
 use full::JOURNEY_TIMEOUT;
 use journey_support::Project;
+use siteup::sandbox::emulator::SnsMailKind;
 use watch::SHORT_TIMEOUT;
 
 /// The exit codes of the headless commands (`siteup --help`).
@@ -106,6 +109,46 @@ fn sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack() {
     eprintln!(
         "the emulator holds all {} resources of the state",
         check.checked
+    );
+    // The guardrails, read live: outside us-east-1 the owner confirmed two subscriptions (the
+    // site's topic and CloudFront's in us-east-1) through the sandbox's inbox, CloudWatch has
+    // every alarm (new: no data yet), and the budget is set.
+    let g = &status["guardrails"];
+    let topics = g["subscriptions"]["topics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(topics.len(), 2, "{g:#}");
+    assert!(topics.iter().all(|t| t["state"] == "confirmed"), "{g:#}");
+    let alarms = g["alarms"].as_array().cloned().unwrap_or_default();
+    assert_eq!(alarms.len(), 6, "{g:#}");
+    assert!(
+        alarms.iter().all(|a| a["state"] == "INSUFFICIENT_DATA"),
+        "{g:#}"
+    );
+    assert!(
+        g["budget"]["limit"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("20") && l.ends_with("USD")),
+        "{g:#}"
+    );
+    // `siteup alerts test` reaches the inbox through each topic.
+    let test = p.run(&["alerts", "test"], SHORT_TIMEOUT);
+    test.expect_code(DONE);
+    let mails = p.emulator().sns_messages().expect("the sandbox's inbox");
+    let tests: Vec<_> = mails
+        .iter()
+        .filter(|m| {
+            m.kind == SnsMailKind::Notification
+                && m.subject
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("siteup test alert"))
+        })
+        .collect();
+    assert_eq!(tests.len(), 2, "{mails:#?}\n{}", test.describe());
+    assert!(
+        tests.iter().all(|m| m.endpoint == "you@inbox.test"),
+        "{mails:#?}"
     );
     // Everything that does not wait on a human is applied together: the foundation (with the
     // state bucket) and the stack.

@@ -109,6 +109,7 @@ fn each_part_brings_exactly_its_files() {
         "api.tf",
         "api.zip",
         "logging.tf",
+        "guardrails.tf",
         "outputs.tf",
         ".gitignore",
         "README.md",
@@ -143,6 +144,74 @@ fn each_part_brings_exactly_its_files() {
             "README.md"
         ]
     );
+}
+
+/// The guardrails follow the answers: the owner's subscription only with an inbox, a second topic
+/// in us-east-1 only where CloudFront's alarm needs one, the API's alarms only with the API, and
+/// nothing (not even the identity's configuration set) when they are off.
+#[test]
+fn the_guardrails_follow_the_answers() {
+    let full = resource_blocks(&render(&full_us_east_1(), Backend::Local));
+    for address in [
+        "aws_sns_topic.alerts",
+        "aws_sns_topic_policy.alerts",
+        "aws_sns_topic_subscription.alerts_email",
+        "aws_sesv2_configuration_set.email",
+        "aws_sesv2_configuration_set_event_destination.alerts",
+        "aws_sesv2_account_suppression_attributes.account",
+        "aws_cloudwatch_metric_alarm.ses_bounce_rate",
+        "aws_cloudwatch_metric_alarm.ses_complaint_rate",
+        "aws_cloudwatch_metric_alarm.api_5xx",
+        "aws_cloudwatch_metric_alarm.function_errors",
+        "aws_cloudwatch_metric_alarm.function_throttles",
+        "aws_cloudwatch_metric_alarm.cloudfront_5xx",
+        "aws_budgets_budget.monthly",
+    ] {
+        assert!(full.contains_key(address), "the full stack has {address}");
+    }
+    assert!(
+        !full.contains_key("aws_sns_topic.alerts_edge"),
+        "in us-east-1 the CloudFront alarm uses the one topic"
+    );
+    assert!(
+        full["aws_cloudwatch_metric_alarm.cloudfront_5xx"].contains("aws_sns_topic.alerts.arn")
+    );
+    assert!(full["aws_sesv2_email_identity.domain"].contains("configuration_set_name"));
+    assert!(full["aws_route53_record.dmarc"].contains("rua=mailto:me@example.com"));
+    assert!(full["aws_budgets_budget.monthly"].contains("limit_amount = \"20\""));
+
+    let eu = resource_blocks(&render(&full_eu_central_1(), Backend::Local));
+    for address in [
+        "aws_sns_topic.alerts_edge",
+        "aws_sns_topic_policy.alerts_edge",
+        "aws_sns_topic_subscription.alerts_edge_email",
+    ] {
+        assert!(
+            eu[address].contains("= aws.us_east_1\n"),
+            "{address} is in us-east-1: {}",
+            eu[address]
+        );
+    }
+    assert!(
+        eu["aws_cloudwatch_metric_alarm.cloudfront_5xx"].contains("aws_sns_topic.alerts_edge.arn")
+    );
+
+    let no_api = resource_blocks(&render(&eu_west_1_no_api(), Backend::Local));
+    assert!(
+        !no_api.contains_key("aws_sns_topic_subscription.alerts_email"),
+        "no inbox: no subscription"
+    );
+    assert!(!no_api.contains_key("aws_cloudwatch_metric_alarm.api_5xx"));
+    assert!(no_api.contains_key("aws_cloudwatch_metric_alarm.ses_bounce_rate"));
+
+    let off = resource_blocks(&render(&minimal(), Backend::Local));
+    assert!(
+        off.keys()
+            .all(|a| !a.contains("sns") && !a.contains("alarm") && !a.contains("budget")),
+        "{:?}",
+        off.keys()
+    );
+    assert!(!off["aws_sesv2_email_identity.domain"].contains("configuration_set_name"));
 }
 
 /// `type.name` for every `resource "type" "name" {` line, with the block's text.
@@ -498,10 +567,15 @@ fn mail_records_follow_the_answers() {
     assert!(email.contains("\"10 mx1.forwardemail.net\""));
     assert!(email.contains("\"20 mx2.forwardemail.net\""));
     assert!(email.contains("\"10 feedback-smtp.us-east-1.amazonses.com\""));
+    assert!(email.contains("v=DMARC1; p=none;"), "the default policy");
     let eu = render(&eu_west_1_no_api(), Backend::Local);
     let email = text(&eu, "email.tf");
     assert!(!email.contains("inbound_mx"), "no MX answer: no apex MX");
     assert!(email.contains("\"10 feedback-smtp.eu-west-1.amazonses.com\""));
+    assert!(
+        email.contains("v=DMARC1; p=quarantine;"),
+        "the stepped-up policy"
+    );
 }
 
 /// No sender address is verified: the domain identity covers every address of the domain, and

@@ -3,7 +3,7 @@
 //! the terminal is killed while the wizard waits at the nameservers, and a new `siteup sandbox`
 //! in a new terminal opens at the same step with its waiting time intact.
 //!
-//! One full journey (three terraform applies against the emulator): a few minutes.
+//! One full journey (two terraform applies against the emulator): a few minutes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
 
@@ -104,7 +104,7 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
         key_bar(&screen)
     );
 
-    // While the registrar waits: the inbox and the review, by keys on their panes.
+    // While the registrar waits: the inbox, the alerts and the review, by keys on their panes.
     term.keys(&["Tab", "Tab"]);
     term.wait_for("the inbox pane", QUICK, &ctx, |s| {
         title_is(s, "Your inbox verified · waiting on you")
@@ -113,6 +113,23 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
     term.keys(&["p"]);
     term.wait_for("the inbox verified", QUICK, &ctx, |s| {
         title_is(s, "Your inbox verified · done")
+    });
+    // The alerts' confirmation: pending until the sandbox's inbox clicks the link in SNS's
+    // mail; `r` has AWS mail it again.
+    term.keys(&["Tab"]);
+    term.wait_for("the alerts pane", QUICK, &ctx, |s| {
+        title_is(s, "Alerts confirmed · waiting on you")
+            && s.contains("Confirm subscription")
+            && key_bar(s).contains("p click the link")
+            && key_bar(s).contains("r resend mail")
+    });
+    term.keys(&["r"]);
+    term.wait_for("the confirmation mailed again", QUICK, &ctx, |s| {
+        s.contains("AWS sent the confirmation mail again")
+    });
+    term.keys(&["p"]);
+    term.wait_for("the alerts confirmed", QUICK, &ctx, |s| {
+        title_is(s, "Alerts confirmed · done")
     });
     term.keys(&["Tab"]);
     term.wait_for("the SES review pane", QUICK, &ctx, |s| {
@@ -177,7 +194,11 @@ fn the_wizard_in_a_terminal_runs_the_sandbox_journey_and_resumes_after_the_termi
         screen.contains("checking for ") && !screen.contains("checking for less than a minute"),
         "the delegation check kept its start:\n{screen}"
     );
-    for done in ["Your inbox verified", "SES out of sandbox"] {
+    for done in [
+        "Your inbox verified",
+        "Alerts confirmed",
+        "SES out of sandbox",
+    ] {
         let s = term.wait_for(&format!("{done} checked again"), QUICK, &ctx, |s| {
             checklist_row(s, done).is_some_and(|r| r.trim_start().starts_with('✓'))
         });

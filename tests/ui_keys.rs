@@ -281,7 +281,7 @@ fn sandbox_play_keys() {
     );
     assert_eq!(
         sent(&press(&mut u, &j, KeyCode::Char('r'))),
-        vec![Event::ResendVerification]
+        vec![Event::ResendMail(StepId::Inbox)]
     );
 }
 

@@ -330,7 +330,7 @@ async fn keys_drive_the_sandbox_journey_to_done() {
     .await;
     send(KeyCode::Char('y'));
     until(&mut watch_rx, |j| j.is_done(StepId::Stack)).await;
-    for step in [StepId::Inbox, StepId::SesProduction] {
+    for step in [StepId::Inbox, StepId::Alerts, StepId::SesProduction] {
         // Open the checkpoint's pane and let the sandbox play it.
         let j = watch_rx.borrow().clone();
         if !j.is_done(step) {

@@ -264,6 +264,39 @@ fn email_pane() {
     snap("email", &j, &u);
 }
 
+/// The alerts pane while AWS's two confirmation mails (the site's region and us-east-1) wait
+/// for their clicks: the address, each topic, resend and check keys, and the sandbox's play.
+#[test]
+fn alerts_pane() {
+    let mut j = sandbox(delegated());
+    set(
+        &mut j,
+        StepId::Alerts,
+        Status::WaitingOnYou,
+        Some("click the link in AWS's mail"),
+        Some(mins_ago(3)),
+    );
+    j.facts.checks.insert(
+        StepId::Alerts,
+        CheckReport {
+            satisfied: false,
+            unchecked: false,
+            waiting_on: StepKind::Human,
+            headline: "AWS sent a mail from no-reply@sns.amazonaws.com to you@example.net: click the link (\"Confirm subscription\") so alerts reach you.".into(),
+            lines: vec![
+                "example-com-alerts (eu-west-1): waiting for the click".into(),
+                "example-com-alerts-edge (us-east-1): confirmed".into(),
+            ],
+            reopen: None,
+        },
+    );
+    let mut u = ui();
+    u.form
+        .set(siteup::ui::form::FieldId::Inbox, "you@example.net");
+    u.selected = Some(StepId::Alerts);
+    snap("alerts", &j, &u);
+}
+
 #[test]
 fn ses_pane_states() {
     let j = ses_waiting();
@@ -314,12 +347,28 @@ fn edge_pane_says_what_cloudfront_does_in_one_line() {
 
 #[test]
 fn done_pane() {
-    let j = all_done();
+    let mut j = all_done();
+    j.facts.checks.insert(
+        StepId::Alerts,
+        CheckReport {
+            satisfied: true,
+            unchecked: false,
+            waiting_on: StepKind::Human,
+            headline: "Confirmed: the site's alerts reach you@example.net.".into(),
+            lines: vec![
+                "Alarms: 5 alarms quiet.".into(),
+                "Alarm firing: example-com-function-errors (us-east-1).".into(),
+                "Budget: 20.0 USD a month; spent 0.42 USD so far, forecast 1.1 USD.".into(),
+            ],
+            reopen: None,
+        },
+    );
     snap("done", &j, &ui());
     let mut u = ui();
-    let t = render(&j, &mut u, 80, 24);
+    let t = render(&j, &mut u, 160, 48);
     assert!(find(&t, "https://example.com").is_some());
     assert!(find(&t, "$0.50").is_some());
+    assert!(find(&t, "Alarm firing: example-com-function-errors").is_some());
 }
 
 #[test]

@@ -82,12 +82,14 @@ async fn answers_on_stdin_reach_done() {
         "",
         "",                // region .. mail: the defaults
         "you@example.net", // the owner's inbox
+        "",                // the monthly budget: 20 dollars
         "",                // parts: all
         "y",               // state bucket plan
         "y",               // foundation plan
         "p",               // the sandbox plays the registrar
         "y",               // the stack's plan
         "p",               // the sandbox clicks the inbox's link
+        "p",               // the sandbox clicks the alerts' link
         "p",               // the sandbox grants production access
     ]
     .join("\n")
@@ -126,7 +128,12 @@ async fn answers_on_stdin_reach_done() {
     );
     assert_eq!(
         w.played,
-        vec![StepId::Nameservers, StepId::Inbox, StepId::SesProduction]
+        vec![
+            StepId::Nameservers,
+            StepId::Inbox,
+            StepId::Alerts,
+            StepId::SesProduction
+        ]
     );
 }
 
@@ -143,6 +150,7 @@ async fn a_wrong_answer_is_asked_again_and_no_means_no() {
         "",
         "",
         "",
+        "",  // budget
         "",  // parts
         "",  // state plan: Enter is No
         "q", // a question about the declined plan: quit
@@ -164,7 +172,7 @@ async fn a_wrong_answer_is_asked_again_and_no_means_no() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn input_ending_at_a_question_stops_waiting() {
-    let answers = "example.com\n\n\n\n\n\n\n\n\n\n";
+    let answers = "example.com\n\n\n\n\n\n\n\n\n\n\n";
     let (_j, stop, out, world) = run(answers, Some("sandbox")).await;
     let Stop::Waiting(msg) = &stop else {
         panic!("expected waiting, got {stop:?}\n{out}");

@@ -14,6 +14,7 @@ struct World {
     delegated: bool,
     domain_verified: bool,
     address_verified: bool,
+    alerts_confirmed: bool,
     production: bool,
     destructive_full_plan: bool,
     /// AWS does not answer: every check comes back unchecked.
@@ -36,6 +37,7 @@ impl World {
             delegated: false,
             domain_verified: false,
             address_verified: false,
+            alerts_confirmed: false,
             production: false,
             destructive_full_plan: false,
             offline: false,
@@ -54,6 +56,7 @@ impl World {
             delegated: true,
             domain_verified: true,
             address_verified: true,
+            alerts_confirmed: true,
             production: true,
             ..Self::new()
         }
@@ -122,6 +125,11 @@ impl World {
                         StepKind::Human,
                         "click the link in the mail",
                     ),
+                    StepId::Alerts => (
+                        self.alerts_confirmed,
+                        StepKind::Human,
+                        "click the link in AWS's mail",
+                    ),
                     StepId::SesProduction => (
                         self.production,
                         StepKind::Human,
@@ -166,6 +174,7 @@ impl World {
                         self.domain_verified = true;
                     }
                     StepId::Inbox => self.address_verified = true,
+                    StepId::Alerts => self.alerts_confirmed = true,
                     StepId::SesProduction => self.production = true,
                     _ => {}
                 }
@@ -260,6 +269,32 @@ fn headless_up_stops_at_the_nameservers_naming_them() {
     assert_eq!(j.status(StepId::Nameservers), Status::WaitingOnYou);
     assert_eq!(j.status(StepId::Stack), Status::NotYet);
     assert_eq!(j.facts.nameservers.len(), 4);
+}
+
+/// Issue 16: `up` with everything else done stops at the alerts subscription (exit 2), saying
+/// what to click; once the owner clicked, the next `up` reaches done.
+#[test]
+fn headless_up_waits_for_the_alerts_confirmation_and_says_so() {
+    let mut j = Journey::new(Mode::Headless { yes: true });
+    let mut w = World::everyone_done();
+    w.alerts_confirmed = false;
+    let stop = drive(&mut j, &mut w, resume(true)).expect("stops");
+    let Stop::Waiting(msg) = stop else {
+        panic!("expected waiting, got {stop:?}")
+    };
+    assert!(
+        msg.contains("Alerts confirmed") && msg.contains("click the link in AWS's mail"),
+        "{msg}"
+    );
+    assert_eq!(j.status(StepId::Alerts), Status::WaitingOnYou);
+    assert!(j.is_done(StepId::Edge), "nothing else waits");
+    w.alerts_confirmed = true;
+    let finished: Vec<StepId> = StepId::ALL.into_iter().filter(|s| j.is_done(*s)).collect();
+    let mut again = Journey::new(Mode::Headless { yes: true });
+    assert_eq!(
+        drive(&mut again, &mut w, resume_migrated(done_records(&finished))),
+        Some(Stop::Done)
+    );
 }
 
 /// Issue 15: two applies. The foundation apply creates the state bucket with local state, and

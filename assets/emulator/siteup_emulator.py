@@ -10,6 +10,16 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
   * SESv2 GetAccount, PutAccountDetails and PutEmailIdentityMailFromAttributes; GetEmailIdentity
     reports MailFromAttributes.
   * Cognito Identity SetIdentityPoolRoles and GetIdentityPoolRoles.
+  * SESv2 configuration-set event destinations (Create/Get/Update/Delete
+    ConfigurationSetEventDestination(s)), PutConfigurationSet{Reputation,Sending,Suppression}Options,
+    PutAccountSuppressionAttributes (GetAccount reports SuppressionAttributes), the account's
+    suppression list (List/Get/Put/DeleteSuppressedDestination),
+    PutEmailIdentityConfigurationSetAttributes (GetEmailIdentity reports ConfigurationSetName);
+    GetConfigurationSet answers SendingOptions as AWS does (moto nests it) and leaves out options
+    never set.
+  * AWS Budgets DescribeSubscribersForNotification, UpdateBudget, UpdateNotification,
+    Create/Update/DeleteSubscriber, List/Tag/UntagResource (CreateBudget keeps ResourceTags); a
+    missing budget answers NotFoundException (moto: HTTP 500).
   * CloudFront PublishFunction and UpdateFunction (added_operations(): methods added to moto's own
     response class, so moto parses the request and writes the XML).
   * Round trips terraform needs for a clean second plan (wrapped_methods(): moto's method, then a
@@ -24,7 +34,33 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     Route 53 zone holding records other than its own SOA and NS cannot be deleted (moto lets a
     subdomain's NS records through), a Cognito user pool with deletion protection on cannot be
     deleted; a new account that CloudFront has not verified cannot create a distribution (a
-    switch of the control endpoint).
+    switch of the control endpoint); CreateEmailIdentity or
+    PutEmailIdentityConfigurationSetAttributes naming a configuration set that does not exist
+    answers NotFoundException (so do the event-destination operations), a second event
+    destination of the same name AlreadyExistsException; a CloudWatch alarm starts
+    INSUFFICIENT_DATA (moto: OK), an update keeps its state, and an SNS action in another region
+    than the alarm answers ValidationError "Invalid region X specified. Only Y is supported.".
+  * CloudWatch over Smithy RPC v2 CBOR (the protocol of aws-sdk-cloudwatch, which siteup reads
+    alarms with; moto answers it 404): POST /service/GraniteServiceVersion20100801/operation/<Op>
+    is decoded from CBOR, answered by moto as CloudWatch's JSON protocol and encoded back as CBOR
+    (timestamps as tag 1, errors as a map with __type and message); a small CBOR codec in this
+    file, as the venv has no cbor2.
+  * SNS email subscriptions as AWS runs them (moto confirms every subscription at once): an
+    email or email-json subscription is pending (PendingConfirmation "true", listed as
+    "PendingConfirmation", Subscribe answers "pending confirmation" unless
+    ReturnSubscriptionArn) until its owner clicks the link (the control endpoint) or
+    ConfirmSubscription gets a token SNS mailed; nothing is delivered to it meanwhile;
+    subscribing it again while pending mails a new link (one subscription); one still pending 48
+    hours after it was made is deleted (emulator clock). Every "mail" SNS sends to an email
+    endpoint is recorded: confirmation mails (with the token) and each Publish to a topic with
+    confirmed email subscribers (GET /_siteup/sns/messages).
+  * SES events: SendEmail (SESv2) to the mailbox simulator's bounce@ / complaint@
+    simulator.amazonses.com (labels allowed), with a configuration set (named in the send, or
+    the sending identity's default), publishes SES's Bounce / Complaint event JSON to the
+    configuration set's matching enabled SNS event destinations (recorded as above); simulator
+    addresses never join the suppression list. POST /_siteup/ses/bounce plays a real address
+    that bounced: suppressed when the account suppresses BOUNCE (COMPLAINT for a complaint), and
+    the event published.
   * AWS's clocks (read from the emulator's clock, see /_siteup/clock): ACM issues an
     AMAZON_ISSUED certificate only once every validation CNAME is in its Route 53 zone, the
     domain is delegated and moto's own wait (MOTO_ACM_VALIDATION_WAIT, 60 s) has passed; one
@@ -85,8 +121,26 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
                                             that CloudFront has not verified yet: creating a
                                             distribution answers 403 AccessDenied (true: as a
                                             verified account; reset turns it back to true)
-        POST /_siteup/reset                moto's own reset plus ours (and the clock's offset
-                                            and the account switch; the registry's address stays)
+        GET  /_siteup/sns/messages         {"messages": [{"endpoint", "topic_arn", "kind":
+                                            confirmation|notification, "subject", "message",
+                                            "time", "subscription_arn", "token" (confirmation),
+                                            "message_id" (notification)}]}, oldest first
+        POST /_siteup/sns/confirm          {"endpoint": EMAIL, "topic_arn"?: ARN}: the owner
+                                            clicks the link(s): confirms that address's pending
+                                            email subscriptions (all topics, or the one given);
+                                            answers {"endpoint", "confirmed": [{"subscription_arn",
+                                            "topic_arn", "protocol"}], "already_confirmed": [...]};
+                                            404 when the address has no subscription (an
+                                            unconfirmed one is deleted after 48 hours)
+        POST /_siteup/ses/bounce           {"address": A, "type"?: Bounce|Complaint, "region"?,
+                                            "configuration_set"?, "source"?}: mail to A bounced
+                                            (or drew a complaint) in every region with an SES
+                                            configuration set (or the region given); answers
+                                            {"address", "type", "regions": {REGION: {"suppressed":
+                                            bool, "published": [topic ARNs]}}}
+        POST /_siteup/reset                moto's own reset plus ours (and the clock's offset,
+                                            the account switch and the recorded SNS mails; the
+                                            registry's address stays)
 
 Adding what a future terraform apply needs:
   * a missing operation: write `def handler(req, **path_params) -> Response` (raise ApiError for
@@ -137,7 +191,7 @@ from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 from xml.sax.saxutils import escape as xml_escape
 
-SCRIPT_VERSION = 9
+SCRIPT_VERSION = 11
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -159,6 +213,9 @@ REQUIRED_SERVICES = (
     "logs",
     "iam",
     "sts",
+    "sns",
+    "cloudwatch",
+    "budgets",
 )
 
 SANDBOX_QUOTA = {"Max24HourSend": 200.0, "MaxSendRate": 1.0}
@@ -294,6 +351,15 @@ def load_moto() -> None:
     from moto.iam.access_control import IAMPolicyStatement, PermissionResult
     from moto.cloudfront.models import random_id as cloudfront_random_id
     from moto.core.utils import utcnow
+    import moto.sns.models as sns_models
+    from moto.sns.responses import SNSResponse
+    from moto.sns.exceptions import SNSInvalidParameter, SNSNotFoundError
+    import moto.cloudwatch.models as cloudwatch_models
+    from moto.cloudwatch.exceptions import ValidationError as CwValidationError
+    from moto.budgets.responses import BudgetsResponse
+    from moto.budgets.exceptions import NotFoundException as BudgetsNotFound
+    import moto.budgets.urls as budgets_urls
+    from moto.ses.models import ConfigurationSet as SesConfigurationSet
 
     M.update(
         version=moto.__version__,
@@ -330,6 +396,17 @@ def load_moto() -> None:
         sesv2_models=sesv2_models,
         IAMPolicyStatement=IAMPolicyStatement,
         PermissionResult=PermissionResult,
+        sns_models=sns_models,
+        sns_backends=sns_models.sns_backends,
+        SNSResponse=SNSResponse,
+        SNSInvalidParameter=SNSInvalidParameter,
+        SNSNotFoundError=SNSNotFoundError,
+        cloudwatch_models=cloudwatch_models,
+        CwValidationError=CwValidationError,
+        BudgetsResponse=BudgetsResponse,
+        BudgetsNotFound=BudgetsNotFound,
+        budgets_urls=budgets_urls,
+        SesConfigurationSet=SesConfigurationSet,
     )
 
 
@@ -383,6 +460,8 @@ class ApiError(Exception):
                 [("Content-Type", "text/xml"), ("x-amzn-RequestId", str(uuid.uuid4()))],
             )
         payload = {"__type": self.code, "message": self.message}
+        if protocol == "rpc-v2-cbor":
+            return cbor_response(self.status, payload)
         if protocol == "json":
             return json_response(payload, self.status, "application/x-amz-json-1.1")
         resp = json_response(payload, self.status)
@@ -819,7 +898,16 @@ def put_mail_from(req, identity):
 def account_state(region: str) -> dict:
     with STATE_LOCK:
         return ACCOUNTS.setdefault(
-            region, {"details": None, "review": None, "production": False}
+            region,
+            {
+                "details": None,
+                "review": None,
+                "production": False,
+                # Accounts made since November 2019 suppress both (SES Developer Guide, "Using
+                # the Amazon SES account-level suppression list").
+                "suppressed_reasons": ["BOUNCE", "COMPLAINT"],
+                "suppressed": {},
+            },
         )
 
 
@@ -842,7 +930,7 @@ def get_account(req):
             "ProductionAccessEnabled": st["production"],
             "SendQuota": quota,
             "SendingEnabled": True,
-            "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+            "SuppressionAttributes": {"SuppressedReasons": list(st["suppressed_reasons"])},
         }
         if st["details"] is not None:
             details = dict(st["details"])
@@ -1041,6 +1129,7 @@ def reset_our_state() -> None:
         MAIL_TIMES.clear()
         CLOCK["offset"] = 0.0
         ACCOUNT_FLAGS["cloudfront_verified"] = True
+        SNS_MAILS.clear()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1077,9 +1166,1174 @@ def after_moto_reset(req, status, headers, body):
 
 
 # ---------------------------------------------------------------------------------------------
+# SNS: email subscriptions wait for their owner, and the mail SNS sends is recorded
+#
+# An email (or email-json) subscription is pending until its owner clicks the link in the
+# confirmation mail SNS sends to the address; SNS delivers nothing to it until then. Sources:
+# Amazon SNS API Reference, Subscribe (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html:
+# "the endpoint owner must call the ConfirmSubscription action with the token from the
+# confirmation message") and ConfirmSubscription
+# (https://docs.aws.amazon.com/sns/latest/api/API_ConfirmSubscription.html); Amazon SNS Developer
+# Guide, "Email notifications" (https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html).
+# A subscription still pending 48 hours after it was made is deleted: "Amazon SNS now supports
+# automatic deletion of unconfirmed subscriptions once they have been in a pending confirmation
+# state for 48 hours" (What's New, 2023-05-10,
+# https://aws.amazon.com/about-aws/whats-new/2023/05/amazon-sns-automatic-deletion-unconfirmed-subscriptions/;
+# AWS re:Post Knowledge Center, "sns-email-subscription-disabled": "Amazon SNS automatically
+# deletes unconfirmed subscriptions after 48 hours unless you run the ConfirmSubscription API
+# action"). Subscribing the same address again while it is pending sends a new confirmation mail
+# and keeps the one subscription (the console's "Request confirmation"). A pending subscription
+# is listed with the SubscriptionArn "PendingConfirmation", and Subscribe answers "pending
+# confirmation" unless ReturnSubscriptionArn is true (API Reference, Subscribe,
+# ReturnSubscriptionArn). moto confirms every subscription at once and sends nothing.
+
+SNS_EMAIL_PROTOCOLS = ("email", "email-json")
+SNS_PENDING_LIFETIME = 48 * 3600.0
+SNS_CONFIRMATION_SUBJECT = "AWS Notification - Subscription Confirmation"
+SNS_DEFAULT_SUBJECT = "AWS Notification Message"
+# Every mail SNS "sent" to an email endpoint, in order (GET /_siteup/sns/messages).
+SNS_MAILS: list = []
+
+
+def all_sns_backends():
+    for account, per_account in list(M["sns_backends"].items()):
+        for region, backend in list(per_account.items()):
+            yield account, region, backend
+
+
+def sns_pending(sub) -> bool:
+    st = getattr(sub, "_siteup", None)
+    return bool(st and st["pending"])
+
+
+def set_sns_pending(sub, pending: bool) -> None:
+    sub._siteup["pending"] = pending
+    sub.confirmed = not pending
+    sub.attributes["PendingConfirmation"] = "true" if pending else "false"
+    sub.attributes["ConfirmationWasAuthenticated"] = "false" if pending else "true"
+
+
+def record_sns_mail(endpoint, topic_arn, kind, subject, message, **extra) -> None:
+    with STATE_LOCK:
+        entry = {
+            "endpoint": endpoint,
+            "topic_arn": topic_arn,
+            "kind": kind,
+            "subject": subject,
+            "message": message,
+            "time": now_epoch(),
+        }
+        entry.update(extra)
+        SNS_MAILS.append(entry)
+
+
+def send_sns_confirmation(sub) -> None:
+    st = sub._siteup
+    token = secrets.token_hex(64)
+    st["tokens"].append(token)
+    topic_arn = sub.topic.arn
+    region = topic_arn.split(":")[3]
+    link = (
+        f"https://sns.{region}.amazonaws.com/confirmation.html?TopicArn={topic_arn}"
+        f"&Token={token}&Endpoint={sub.endpoint}"
+    )
+    message = (
+        f"You have chosen to subscribe to the topic:\n{topic_arn}\n\n"
+        "To confirm this subscription, click or visit the link below (If this was in error no "
+        f"action is necessary):\n{link}"
+    )
+    record_sns_mail(
+        sub.endpoint, topic_arn, "confirmation", SNS_CONFIRMATION_SUBJECT, message,
+        token=token, subscription_arn=sub.arn,
+    )
+
+
+def expire_sns_subscriptions() -> None:
+    """Deletes the email subscriptions still pending 48 hours after they were made."""
+    now = clock_now()
+    with STATE_LOCK:
+        for _account, _region, backend in all_sns_backends():
+            for arn, sub in list(backend.subscriptions.items()):
+                st = getattr(sub, "_siteup", None)
+                if st and st["pending"] and now - st["created"] >= SNS_PENDING_LIFETIME:
+                    backend.subscriptions.pop(arn, None)
+
+
+def wrap_sns_subscribe(original):
+    def subscribe(self, topic_arn, endpoint, protocol):
+        expire_sns_subscriptions()
+        sub = original(self, topic_arn, endpoint, protocol)
+        if protocol in SNS_EMAIL_PROTOCOLS:
+            with STATE_LOCK:
+                if getattr(sub, "_siteup", None) is None:
+                    sub._siteup = {"pending": True, "tokens": [], "created": clock_now()}
+                    set_sns_pending(sub, True)
+                if sub._siteup["pending"]:
+                    # A first subscribe, or a resend: a new confirmation mail.
+                    send_sns_confirmation(sub)
+        return sub
+    return subscribe
+
+
+def wrap_sns_subscription_publish(original):
+    def publish(self, message, message_id, subject=None, message_attributes=None,
+                group_id=None, deduplication_id=None, message_structure=None):
+        if self.protocol not in SNS_EMAIL_PROTOCOLS:
+            return original(self, message, message_id, subject=subject,
+                            message_attributes=message_attributes, group_id=group_id,
+                            deduplication_id=deduplication_id,
+                            message_structure=message_structure)
+        if sns_pending(self):
+            return None  # SNS delivers nothing to a subscription still pending
+        matcher = self._filter_policy_matcher
+        if matcher is not None and not matcher.matches(message_attributes, message):
+            return None
+        if message_structure == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        if self.protocol == "email-json":
+            message = json.dumps(self.get_post_data(message, message_id, subject))
+        record_sns_mail(
+            self.endpoint, self.topic.arn, "notification", subject or SNS_DEFAULT_SUBJECT,
+            message, message_id=message_id, subscription_arn=self.arn,
+        )
+        return None
+    return publish
+
+
+def sns_listed(sub) -> dict:
+    return {
+        "SubscriptionArn": "PendingConfirmation" if sns_pending(sub) else sub.arn,
+        "Owner": sub.account_id,
+        "Protocol": sub.protocol,
+        "Endpoint": sub.endpoint,
+        "TopicArn": sub.topic.arn,
+    }
+
+
+def wrap_sns_response_list_subscriptions(_original):
+    def list_subscriptions(self):
+        expire_sns_subscriptions()
+        subs, token = self.backend.list_subscriptions(next_token=self._get_param("NextToken"))
+        return M["ActionResult"](
+            {"Subscriptions": [sns_listed(s) for s in subs], "NextToken": token}
+        )
+    return list_subscriptions
+
+
+def wrap_sns_response_list_subscriptions_by_topic(_original):
+    def list_subscriptions_by_topic(self):
+        expire_sns_subscriptions()
+        subs, token = self.backend.list_subscriptions_by_topic(
+            self._get_param("TopicArn"), next_token=self._get_param("NextToken")
+        )
+        return M["ActionResult"](
+            {"Subscriptions": [sns_listed(s) for s in subs], "NextToken": token}
+        )
+    return list_subscriptions_by_topic
+
+
+def wrap_sns_response_subscribe(original):
+    def subscribe(self):
+        result = original(self)
+        returns_arn = str(self._get_param("ReturnSubscriptionArn") or "").lower() == "true"
+        sub = self.backend._find_subscription(
+            self._get_param("TopicArn"), self._get_param("Endpoint"), self._get_param("Protocol")
+        )
+        if sub is not None and sns_pending(sub) and not returns_arn:
+            result._result["SubscriptionArn"] = "pending confirmation"
+        return result
+    return subscribe
+
+
+def wrap_sns_response_confirm_subscription(_original):
+    # ConfirmSubscription with a token SNS mailed (any of the mails still pending); a token it
+    # never sent answers InvalidParameter "Invalid token" (API Reference, ConfirmSubscription).
+    def confirm_subscription(self):
+        expire_sns_subscriptions()
+        topic_arn = self._get_param("TopicArn")
+        token = self._get_param("Token")
+        if topic_arn not in self.backend.topics:
+            raise M["SNSNotFoundError"]("Topic does not exist")
+        with STATE_LOCK:
+            for sub in list(self.backend.subscriptions.values()):
+                st = getattr(sub, "_siteup", None)
+                if sub.topic.arn == topic_arn and st and token in st["tokens"]:
+                    set_sns_pending(sub, False)
+                    return M["ActionResult"]({"SubscriptionArn": sub.arn})
+        raise M["SNSInvalidParameter"]("Invalid token")
+    return confirm_subscription
+
+
+def control_sns_messages(_body):
+    expire_sns_subscriptions()
+    with STATE_LOCK:
+        return 200, {"messages": [dict(m) for m in SNS_MAILS]}
+
+
+def control_sns_confirm(body):
+    endpoint = body.get("endpoint")
+    topic_arn = body.get("topic_arn")
+    if not isinstance(endpoint, str) or "@" not in endpoint or (
+        topic_arn is not None and not isinstance(topic_arn, str)
+    ):
+        return 400, {
+            "error": "give the address whose confirmation link(s) to click, e.g. "
+            "{\"endpoint\": \"owner@example.net\"}, and optionally its \"topic_arn\""
+        }
+    expire_sns_subscriptions()
+    confirmed, already = [], []
+    with STATE_LOCK:
+        for _account, _region, backend in all_sns_backends():
+            for sub in list(backend.subscriptions.values()):
+                if sub.protocol not in SNS_EMAIL_PROTOCOLS:
+                    continue
+                if sub.endpoint.lower() != endpoint.lower():
+                    continue
+                if topic_arn is not None and sub.topic.arn != topic_arn:
+                    continue
+                entry = {"subscription_arn": sub.arn, "topic_arn": sub.topic.arn,
+                         "protocol": sub.protocol}
+                if sns_pending(sub):
+                    set_sns_pending(sub, False)
+                    confirmed.append(entry)
+                else:
+                    already.append(entry)
+    if not confirmed and not already:
+        where = f" to {topic_arn}" if topic_arn else ""
+        return 404, {
+            "error": f"no email subscription of {endpoint}{where} exists in the emulator "
+            "(SNS deletes one still unconfirmed 48 hours after it was made); subscribe the "
+            "address again"
+        }
+    return 200, {"endpoint": endpoint, "confirmed": confirmed, "already_confirmed": already}
+
+
+# ---------------------------------------------------------------------------------------------
+# SESv2: configuration sets, their event destinations, the account's suppression list, and
+# the mailbox simulator's bounces and complaints
+
+SES_EVENT_TYPES = (
+    "SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "OPEN", "CLICK", "RENDERING_FAILURE",
+    "DELIVERY_DELAY", "SUBSCRIPTION",
+)
+SES_SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
+SES_SIMULATOR_DOMAIN = "simulator.amazonses.com"
+
+
+def ses_backend(req):
+    return M["ses_backends"][req.account][req.region]
+
+
+def config_set_of(backend, name):
+    """The configuration set `name`, or NotFoundException (SESv2 API Reference, the Errors of
+    every operation that names a configuration set: NotFoundException, HTTP 404, "The resource
+    you attempted to access doesn't exist")."""
+    config_set = backend.config_sets.get(name) if isinstance(name, str) else None
+    if config_set is None:
+        raise ApiError(404, "NotFoundException", f"Configuration set <{name}> does not exist.")
+    return config_set
+
+
+def wrap_ses_config_set_to_dict_v2(original):
+    def to_dict_v2(self):
+        data = original(self)
+        # moto nests the SendingOptions it was given inside another SendingOptions
+        # ({"SendingEnabled": {"SendingEnabled": true}}), which the SDK cannot read; and it
+        # answers empty objects for options never set, which AWS leaves out.
+        sending = self.enabled
+        if isinstance(sending, dict):
+            sending = sending.get("SendingEnabled", True)
+        data["SendingOptions"] = {"SendingEnabled": bool(sending)}
+        for key in ("TrackingOptions", "DeliveryOptions", "VdmOptions", "SuppressionOptions"):
+            if not data.get(key):
+                data.pop(key, None)
+        data["ReputationOptions"] = {
+            "ReputationMetricsEnabled": bool(
+                (self.reputation_options or {}).get("ReputationMetricsEnabled", False)
+            )
+        }
+        data["Tags"] = list(self.tags or [])
+        return data
+    return to_dict_v2
+
+
+def wrap_ses_delete_configuration_set(original):
+    def delete_configuration_set(self, configuration_set_name):
+        if configuration_set_name not in self.config_sets:
+            raise M["JsonRESTError"](
+                "NotFoundException",
+                f"Configuration set <{configuration_set_name}> does not exist.",
+            )
+        original(self, configuration_set_name)
+        self.tagger.delete_all_tags_for_resource(
+            f"arn:{self.partition}:ses:{self.region_name}:{self.account_id}:"
+            f"configuration-set/{configuration_set_name}"
+        )
+    return delete_configuration_set
+
+
+def put_config_set_option(req, name, option):
+    body = req.json()
+    config_set = config_set_of(ses_backend(req), name)
+    if option == "reputation":
+        config_set.reputation_options = {
+            "ReputationMetricsEnabled": bool(body.get("ReputationMetricsEnabled", False))
+        }
+    elif option == "sending":
+        config_set.enabled = {"SendingEnabled": bool(body.get("SendingEnabled", False))}
+    else:
+        reasons = validated_reasons(body.get("SuppressedReasons"))
+        config_set.suppression_options = {"SuppressedReasons": reasons}
+    return json_response({})
+
+
+def put_config_set_reputation(req, name):
+    return put_config_set_option(req, name, "reputation")
+
+
+def put_config_set_sending(req, name):
+    return put_config_set_option(req, name, "sending")
+
+
+def put_config_set_suppression(req, name):
+    return put_config_set_option(req, name, "suppression")
+
+
+def event_destinations(config_set) -> dict:
+    found = getattr(config_set, "_siteup_destinations", None)
+    if found is None:
+        found = config_set._siteup_destinations = {}
+    return found
+
+
+def validated_event_destination(dest) -> dict:
+    if not isinstance(dest, dict):
+        raise bad_request("EventDestination must be an object.")
+    types = dest.get("MatchingEventTypes")
+    if not isinstance(types, list) or not types or any(t not in SES_EVENT_TYPES for t in types):
+        raise bad_request(
+            "MatchingEventTypes must list one or more of " + ", ".join(SES_EVENT_TYPES) + "."
+        )
+    out = {"Enabled": bool(dest.get("Enabled", False)), "MatchingEventTypes": list(types)}
+    targets = [k for k in dest if k.endswith("Destination")]
+    if len(targets) != 1:
+        raise bad_request("An event destination needs exactly one destination.")
+    out[targets[0]] = dest[targets[0]]
+    return out
+
+
+def create_event_destination(req, name):
+    body = req.json()
+    config_set = config_set_of(ses_backend(req), name)
+    dest_name = body.get("EventDestinationName")
+    if not isinstance(dest_name, str) or not dest_name:
+        raise bad_request("EventDestinationName is required.")
+    dest = validated_event_destination(body.get("EventDestination"))
+    with STATE_LOCK:
+        found = event_destinations(config_set)
+        if dest_name in found:
+            # SESv2 API Reference, CreateConfigurationSetEventDestination, Errors:
+            # AlreadyExistsException, HTTP 400.
+            raise ApiError(
+                400, "AlreadyExistsException",
+                f"Event destination {dest_name} already exists in configuration set {name}.",
+            )
+        found[dest_name] = dest
+    return json_response({})
+
+
+def get_event_destinations(req, name):
+    config_set = config_set_of(ses_backend(req), name)
+    with STATE_LOCK:
+        listed = [{"Name": n, **json.loads(json.dumps(d))}
+                  for n, d in event_destinations(config_set).items()]
+    return json_response({"EventDestinations": listed})
+
+
+def update_event_destination(req, name, destination):
+    body = req.json()
+    config_set = config_set_of(ses_backend(req), name)
+    dest = validated_event_destination(body.get("EventDestination"))
+    with STATE_LOCK:
+        found = event_destinations(config_set)
+        if destination not in found:
+            raise ApiError(404, "NotFoundException",
+                           f"Event destination {destination} does not exist.")
+        found[destination] = dest
+    return json_response({})
+
+
+def delete_event_destination(req, name, destination):
+    config_set = config_set_of(ses_backend(req), name)
+    with STATE_LOCK:
+        if event_destinations(config_set).pop(destination, None) is None:
+            raise ApiError(404, "NotFoundException",
+                           f"Event destination {destination} does not exist.")
+    return json_response({})
+
+
+def validated_reasons(reasons) -> list:
+    if reasons is None:
+        return []
+    if not isinstance(reasons, list) or any(r not in SES_SUPPRESSION_REASONS for r in reasons):
+        raise bad_request("SuppressedReasons may hold BOUNCE and COMPLAINT only.")
+    return sorted(set(reasons))
+
+
+def put_account_suppression(req):
+    reasons = validated_reasons(req.json().get("SuppressedReasons"))
+    with STATE_LOCK:
+        account_state(req.region)["suppressed_reasons"] = reasons
+    return json_response({})
+
+
+def suppression_list(region: str) -> dict:
+    with STATE_LOCK:
+        return account_state(region).setdefault("suppressed", {})
+
+
+def suppress_address(region: str, address: str, reason: str, message_id=None) -> dict:
+    entry = {
+        "EmailAddress": address,
+        "Reason": reason,
+        "LastUpdateTime": now_epoch(),
+        "Attributes": {"MessageId": message_id or str(uuid.uuid4()),
+                       "FeedbackId": str(uuid.uuid4())},
+    }
+    with STATE_LOCK:
+        suppression_list(region)[address.lower()] = entry
+    return entry
+
+
+def list_suppressed(req):
+    with STATE_LOCK:
+        summaries = [
+            {k: v for k, v in e.items() if k != "Attributes"}
+            for e in suppression_list(req.region).values()
+        ]
+    return json_response({"SuppressedDestinationSummaries": summaries})
+
+
+def get_suppressed(req, address):
+    with STATE_LOCK:
+        entry = suppression_list(req.region).get(address.lower())
+        if entry is None:
+            raise ApiError(404, "NotFoundException",
+                           f"Email address {address} does not exist on your suppression list.")
+        return json_response({"SuppressedDestination": json.loads(json.dumps(entry))})
+
+
+def put_suppressed(req):
+    body = req.json()
+    address = body.get("EmailAddress")
+    reason = body.get("Reason")
+    if not isinstance(address, str) or "@" not in address or reason not in SES_SUPPRESSION_REASONS:
+        raise bad_request("Give an EmailAddress and a Reason (BOUNCE or COMPLAINT).")
+    suppress_address(req.region, address, reason)
+    return json_response({})
+
+
+def delete_suppressed(req, address):
+    with STATE_LOCK:
+        if suppression_list(req.region).pop(address.lower(), None) is None:
+            raise ApiError(404, "NotFoundException",
+                           f"Email address {address} does not exist on your suppression list.")
+    return json_response({})
+
+
+def before_create_email_identity_config_set(req):
+    # CreateEmailIdentity naming a configuration set that does not exist answers
+    # NotFoundException (SESv2 API Reference, CreateEmailIdentity, Errors; moto keeps the name).
+    name = req.json().get("ConfigurationSetName")
+    if name is not None:
+        config_set_of(ses_backend(req), name)
+    return before_create_email_identity(req)
+
+
+def put_identity_config_set(req, identity):
+    # PutEmailIdentityConfigurationSetAttributes (moto lacks it): the identity's default
+    # configuration set; a name that does not exist answers NotFoundException (SESv2 API
+    # Reference, PutEmailIdentityConfigurationSetAttributes, Errors).
+    body = req.json()
+    backend = ses_backend(req)
+    obj = lookup_identity(backend, identity)
+    if obj is None:
+        raise ApiError(404, "NotFoundException", f"Email identity {identity} does not exist.")
+    name = body.get("ConfigurationSetName") or None
+    if name is not None:
+        config_set_of(backend, name)
+    obj.configuration_set_name = name
+    return json_response({})
+
+
+# The SES event data published to an SNS event destination: SES Developer Guide, "Contents of
+# event data that Amazon SES publishes to Amazon SNS"
+# (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html) and
+# "Examples of event data that Amazon SES publishes to Amazon SNS"
+# (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-examples.html).
+def iso_time(epoch: float) -> str:
+    return (
+        datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def ses_event(kind: str, account: str, region: str, config_set: str | None, source: str,
+              recipient: str, destination: list, message_id: str) -> dict:
+    now = iso_time(clock_now())
+    source_domain = source.rpartition("@")[2] or source
+    mail = {
+        "timestamp": now,
+        "source": source,
+        "sourceArn": f"arn:aws:ses:{region}:{account}:identity/{source_domain}",
+        "sendingAccountId": account,
+        "messageId": message_id,
+        "destination": list(destination),
+        "headersTruncated": False,
+        "tags": {"ses:operation": ["SendEmail"], "ses:source-ip": ["127.0.0.1"],
+                 "ses:from-domain": [source_domain]},
+    }
+    if config_set:
+        mail["tags"]["ses:configuration-set"] = [config_set]
+    if kind == "Bounce":
+        return {
+            "eventType": "Bounce",
+            "bounce": {
+                "bounceType": "Permanent",
+                "bounceSubType": "General",
+                "bouncedRecipients": [{
+                    "emailAddress": recipient,
+                    "action": "failed",
+                    "status": "5.1.1",
+                    "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                }],
+                "timestamp": now,
+                "feedbackId": str(uuid.uuid4()),
+                "reportingMTA": "dsn; a8-70.smtp-out.amazonses.com",
+            },
+            "mail": mail,
+        }
+    return {
+        "eventType": "Complaint",
+        "complaint": {
+            "complainedRecipients": [{"emailAddress": recipient}],
+            "timestamp": now,
+            "feedbackId": str(uuid.uuid4()),
+            "userAgent": "Amazon SES Mailbox Simulator",
+            "complaintFeedbackType": "abuse",
+            "arrivalDate": now,
+        },
+        "mail": mail,
+    }
+
+
+def publish_ses_event(account: str, config_set, event: dict) -> list:
+    """Publishes `event` to the enabled SNS event destinations of `config_set` that match its
+    type; the topic ARNs it reached."""
+    wanted = event["eventType"].upper()
+    reached = []
+    with STATE_LOCK:
+        for dest in list(event_destinations(config_set).values()):
+            topic_arn = (dest.get("SnsDestination") or {}).get("TopicArn")
+            if not dest.get("Enabled") or wanted not in dest["MatchingEventTypes"] or not topic_arn:
+                continue
+            parts = topic_arn.split(":")
+            if len(parts) < 6:
+                continue
+            backend = (M["sns_backends"].get(parts[4]) or {}).get(parts[3])
+            topic = backend.topics.get(topic_arn) if backend is not None else None
+            if topic is None:
+                log(f"SES: event destination topic {topic_arn} does not exist; event dropped")
+                continue
+            topic.publish(json.dumps(event))
+            reached.append(topic_arn)
+    return reached
+
+
+def simulator_kind(address: str) -> str | None:
+    """Bounce or Complaint for the mailbox simulator's addresses (labels allowed: bounce+x@)."""
+    local, _, domain = parseaddr(address)[1].lower().rpartition("@")
+    if domain != SES_SIMULATOR_DOMAIN:
+        return None
+    return {"bounce": "Bounce", "complaint": "Complaint"}.get(local.split("+", 1)[0])
+
+
+def after_send_email_v2(req, status, headers, body):
+    # Mail to the mailbox simulator's bounce and complaint addresses produces SES's bounce and
+    # complaint events, published to the configuration set's event destinations (the one the
+    # send names, else the sending identity's default). Source: SES Developer Guide, "Using the
+    # mailbox simulator manually" (https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator).
+    # The simulator's addresses are never added to the account's suppression list: same page,
+    # "The mailbox simulator email address isn't placed on the Amazon SES suppression list,
+    # which would normally happen when a hard bounce occurs."
+    if status != 200:
+        return status, headers, body
+    params = req.json()
+    backend = ses_backend(req)
+    source = parseaddr(params.get("FromEmailAddress") or "")[1]
+    name = params.get("ConfigurationSetName")
+    if not name:
+        for identity in (source, source.rpartition("@")[2]):
+            obj = lookup_identity(backend, identity) if identity else None
+            if obj is not None and getattr(obj, "configuration_set_name", None):
+                name = obj.configuration_set_name
+                break
+    config_set = backend.config_sets.get(name) if name else None
+    if config_set is None:
+        return status, headers, body
+    destination = params.get("Destination") or {}
+    recipients = [a for key in ("ToAddresses", "CcAddresses", "BccAddresses")
+                  for a in destination.get(key) or []]
+    message_id = (json.loads(body or b"{}")).get("MessageId") or str(uuid.uuid4())
+    for recipient in recipients:
+        kind = simulator_kind(recipient)
+        if kind is not None:
+            publish_ses_event(req.account, config_set, ses_event(
+                kind, req.account, req.region, name, source, recipient, recipients, message_id))
+    return status, headers, body
+
+
+def control_ses_bounce(body):
+    # A real address that bounces (or complains): SES adds it to the account's suppression list
+    # when the account suppresses that reason (SESv2 API Reference, SuppressionAttributes:
+    # "BOUNCE – Amazon SES adds an email address to the suppression list for your account when
+    # a message sent to that address results in a hard bounce"), and publishes the event to the
+    # matching event destinations.
+    address = body.get("address")
+    kind = body.get("type", "Bounce")
+    only_region = body.get("region")
+    only_set = body.get("configuration_set")
+    source = body.get("source") or "no-reply@sandbox.invalid"
+    if not isinstance(address, str) or "@" not in address or kind not in ("Bounce", "Complaint"):
+        return 400, {
+            "error": "give the address that bounced, e.g. {\"address\": \"someone@example.net\"}, "
+            "and optionally \"type\": \"Bounce\"|\"Complaint\", \"region\", "
+            "\"configuration_set\""
+        }
+    reason = "BOUNCE" if kind == "Bounce" else "COMPLAINT"
+    results = {}
+    with STATE_LOCK:
+        targets = [
+            (account, region, backend) for account, region, backend in all_ses_backends()
+            if (only_region is None or region == only_region)
+            and (only_region is not None or backend.config_sets)
+        ]
+        if not targets and only_region is not None:
+            targets = [(M["default_account"], only_region,
+                        M["ses_backends"][M["default_account"]][only_region])]
+        for account, region, backend in targets:
+            st = account_state(region)
+            suppressed = simulator_kind(address) is None and reason in st["suppressed_reasons"]
+            message_id = str(uuid.uuid4())
+            if suppressed:
+                suppress_address(region, address, reason, message_id)
+            published = []
+            for name, config_set in list(backend.config_sets.items()):
+                if only_set is not None and name != only_set:
+                    continue
+                published += publish_ses_event(account, config_set, ses_event(
+                    kind, account, region, name, source, address, [address], message_id))
+            results[region] = {"suppressed": suppressed, "published": published}
+    if not results:
+        return 404, {"error": "no region has an SES configuration set; name the \"region\""}
+    return 200, {"address": address, "type": kind, "regions": results}
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudWatch alarms start INSUFFICIENT_DATA and act only through topics of their own region
+#
+# A new alarm's state is INSUFFICIENT_DATA until CloudWatch has evaluated it, and an update
+# keeps its state: Amazon CloudWatch API Reference, PutMetricAlarm
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html:
+# "When this operation creates an alarm, the alarm state is immediately set to
+# INSUFFICIENT_DATA ... When you update an existing alarm, its state is left unchanged");
+# moto starts every alarm OK. An alarm's SNS actions must be topics of the alarm's own region:
+# PutMetricAlarm answers ValidationError "Invalid region <topic region> specified. Only <alarm
+# region> is supported." (the error as AWS answers it, quoted in
+# https://github.com/cds-snc/notification-terraform/pull/128; CloudWatch User Guide, "Using
+# Amazon CloudWatch alarms", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html:
+# the SNS topic is chosen among those of the alarm's region). That is why a CloudFront alarm
+# (us-east-1) needs a topic in us-east-1.
+
+def wrap_cw_put_metric_alarm(original):
+    def put_metric_alarm(self, *args, **kwargs):
+        for key in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
+            for action in kwargs.get(key) or []:
+                parts = str(action).split(":")
+                if len(parts) > 3 and parts[2] == "sns" and parts[3] != self.region_name:
+                    raise M["CwValidationError"](
+                        f"Invalid region {parts[3]} specified. Only {self.region_name} is "
+                        "supported."
+                    )
+        name = kwargs.get("name")
+        previous = self.alarms.get(name)
+        alarm = original(self, *args, **kwargs)
+        if previous is not None:
+            for attr in ("state_value", "state_reason", "state_reason_data",
+                         "state_updated_timestamp", "history"):
+                setattr(alarm, attr, getattr(previous, attr))
+        else:
+            alarm.state_value = "INSUFFICIENT_DATA"
+        return alarm
+    return put_metric_alarm
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS Budgets: what moto lacks for a budget with notifications, SNS subscribers and tags
+
+def budget_of(self, account_id, name):
+    budget = self.backend.budgets[account_id].get(name)
+    if budget is None:
+        raise M["BudgetsNotFound"](f"Unable to get budget: {name} - the budget doesn't exist.")
+    return budget
+
+
+def same_notification(a: dict, b: dict) -> bool:
+    def key(n):
+        return (n.get("NotificationType"), n.get("ComparisonOperator"),
+                float(n.get("Threshold") or 0), n.get("ThresholdType") or "PERCENTAGE")
+    return key(a or {}) == key(b or {})
+
+
+def notification_of(budget, details):
+    for notification in budget.notifications:
+        if same_notification(notification.details, details):
+            return notification
+    raise M["BudgetsNotFound"]("Unable to find the notification - the notification doesn't exist.")
+
+
+def budgets_describe_subscribers_for_notification(self):
+    budget = budget_of(self, self._get_param("AccountId"), self._get_param("BudgetName"))
+    notification = notification_of(budget, self._get_param("Notification"))
+    return json.dumps({"Subscribers": list(notification.subscribers or [])})
+
+
+def budgets_update_budget(self):
+    new = self._get_param("NewBudget") or {}
+    budget = budget_of(self, self._get_param("AccountId"), new.get("BudgetName"))
+    kept = {k: v for k, v in budget.budget.items() if k in ("TimePeriod",)}
+    budget.budget = {**kept, **new, "LastUpdatedTime": time.time()}
+    return json.dumps({})
+
+
+def budgets_update_notification(self):
+    budget = budget_of(self, self._get_param("AccountId"), self._get_param("BudgetName"))
+    notification = notification_of(budget, self._get_param("OldNotification"))
+    notification.details = self._get_param("NewNotification")
+    return json.dumps({})
+
+
+def budgets_create_subscriber(self):
+    budget = budget_of(self, self._get_param("AccountId"), self._get_param("BudgetName"))
+    notification = notification_of(budget, self._get_param("Notification"))
+    notification.subscribers = list(notification.subscribers or []) + [
+        self._get_param("Subscriber")
+    ]
+    return json.dumps({})
+
+
+def budgets_delete_subscriber(self):
+    budget = budget_of(self, self._get_param("AccountId"), self._get_param("BudgetName"))
+    notification = notification_of(budget, self._get_param("Notification"))
+    gone = self._get_param("Subscriber") or {}
+    notification.subscribers = [s for s in notification.subscribers or [] if s != gone]
+    return json.dumps({})
+
+
+def budgets_update_subscriber(self):
+    budget = budget_of(self, self._get_param("AccountId"), self._get_param("BudgetName"))
+    notification = notification_of(budget, self._get_param("Notification"))
+    old = self._get_param("OldSubscriber") or {}
+    new = self._get_param("NewSubscriber") or {}
+    notification.subscribers = [new if s == old else s for s in notification.subscribers or []]
+    return json.dumps({})
+
+
+BUDGET_ARN_RE = re.compile(r"arn:aws[a-z-]*:budgets::(?P<account>\d{12}):budget/(?P<name>.+)")
+
+
+def budget_by_arn(self, arn):
+    found = BUDGET_ARN_RE.fullmatch(arn or "")
+    if not found:
+        raise M["BudgetsNotFound"](f"Unable to find the resource {arn}.")
+    return budget_of(self, found.group("account"), found.group("name"))
+
+
+def budget_tags(budget) -> dict:
+    tags = getattr(budget, "_siteup_tags", None)
+    if tags is None:
+        tags = budget._siteup_tags = {}
+    return tags
+
+
+def budgets_list_tags_for_resource(self):
+    budget = budget_by_arn(self, self._get_param("ResourceARN"))
+    return json.dumps({"ResourceTags": [{"Key": k, "Value": v}
+                                        for k, v in budget_tags(budget).items()]})
+
+
+def budgets_tag_resource(self):
+    budget = budget_by_arn(self, self._get_param("ResourceARN"))
+    for tag in self._get_param("ResourceTags") or []:
+        budget_tags(budget)[tag["Key"]] = tag.get("Value", "")
+    return json.dumps({})
+
+
+def budgets_untag_resource(self):
+    budget = budget_by_arn(self, self._get_param("ResourceARN"))
+    for key in self._get_param("ResourceTagKeys") or []:
+        budget_tags(budget).pop(key, None)
+    return json.dumps({})
+
+
+def wrap_budgets_create_budget(original):
+    def create_budget(self):
+        answer = original(self)
+        budget = budget_of(self, self._get_param("AccountId"),
+                           (self._get_param("Budget") or {}).get("BudgetName"))
+        for tag in self._get_param("ResourceTags") or []:
+            budget_tags(budget)[tag["Key"]] = tag.get("Value", "")
+        return answer
+    return create_budget
+
+
+def wrap_budgets_describe_notifications(original):
+    def describe_notifications_for_budget(self):
+        budget_of(self, self._get_param("AccountId"), self._get_param("BudgetName"))
+        return original(self)
+    return describe_notifications_for_budget
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudWatch over Smithy RPC v2 CBOR (what moto lacks: it routes CloudWatch only at "/")
+#
+# aws-sdk-cloudwatch (Rust, 1.140) speaks the Smithy RPC v2 CBOR protocol, which CloudWatch
+# supports beside the JSON and query protocols: a request is `POST
+# /service/GraniteServiceVersion20100801/operation/<Operation>` with the header `smithy-protocol:
+# rpc-v2-cbor` and a CBOR body (the input structure); the answer carries the same header,
+# `Content-Type: application/cbor` and a CBOR body (the output structure), an error a CBOR map
+# with `__type` and `message` (and, CloudWatch being awsQueryCompatible, the query error code in
+# `x-amzn-query-error`); timestamps are CBOR tag 1 (epoch seconds). Sources: Smithy 2.0, "Smithy
+# RPC v2 CBOR protocol" (https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html),
+# linked from the AWS SDKs' "FAQs on supported protocols"
+# (https://docs.aws.amazon.com/iot/latest/developerguide/cbor-faq.html). moto 5.2.5 answers such
+# a request 404; it does answer CloudWatch's JSON protocol (X-Amz-Target
+# GraniteServiceVersion20100801.<Operation>), so the bridge decodes the CBOR input into that
+# JSON document, lets moto answer it, and encodes moto's JSON answer back as CBOR.
+
+CW_CBOR_SERVICE = "GraniteServiceVersion20100801"
+CW_CBOR_PATH = r"/service/" + CW_CBOR_SERVICE + r"/operation/(?P<operation>[A-Za-z0-9]+)"
+CBOR_CONTENT_TYPE = "application/cbor"
+# CloudWatch's timestamp members (the service model's Timestamp shapes, as aws-sdk-cloudwatch
+# decodes them): DescribeAlarms' MetricAlarm / CompositeAlarm carry the first three; the rest
+# are other operations' (alarm history, datapoints, dashboards, metric streams, mute rules).
+CW_TIMESTAMP_MEMBERS = frozenset((
+    "AlarmConfigurationUpdatedTimestamp", "StateUpdatedTimestamp", "StateTransitionedTimestamp",
+    "Timestamp", "LastModified", "CreationDate", "LastUpdateDate", "LastUpdatedTimestamp",
+    "CreatedAt", "UpdatedAt", "StartTime", "EndTime", "ExpireDate",
+))
+CW_TIMESTAMP_LISTS = frozenset(("Timestamps",))  # GetMetricData's MetricDataResult
+
+
+class CborTag:
+    def __init__(self, tag: int, value):
+        self.tag = tag
+        self.value = value
+
+
+class CborError(ValueError):
+    pass
+
+
+CBOR_BREAK = object()
+
+
+def cbor_decode(data: bytes):
+    """One CBOR data item (RFC 8949), the whole of `data`."""
+    value, pos = _cbor_item(data, 0)
+    if value is CBOR_BREAK:
+        raise CborError("unexpected break")
+    if pos != len(data):
+        raise CborError("trailing bytes after the CBOR data item")
+    return value
+
+
+def _cbor_need(data: bytes, pos: int, n: int) -> None:
+    if pos + n > len(data):
+        raise CborError("truncated CBOR data")
+
+
+def _cbor_argument(data: bytes, pos: int, info: int) -> tuple:
+    if info < 24:
+        return info, pos
+    sizes = {24: 1, 25: 2, 26: 4, 27: 8}
+    size = sizes.get(info)
+    if size is None:
+        raise CborError(f"reserved additional information {info}")
+    _cbor_need(data, pos, size)
+    return int.from_bytes(data[pos:pos + size], "big"), pos + size
+
+
+def _cbor_float16(half: int) -> float:
+    exponent = (half >> 10) & 0x1F
+    mantissa = half & 0x3FF
+    if exponent == 0:
+        value = math.ldexp(mantissa, -24)
+    elif exponent == 31:
+        value = math.inf if mantissa == 0 else math.nan
+    else:
+        value = math.ldexp(mantissa + 1024, exponent - 25)
+    return -value if half & 0x8000 else value
+
+
+def _cbor_item(data: bytes, pos: int) -> tuple:
+    _cbor_need(data, pos, 1)
+    initial = data[pos]
+    pos += 1
+    major, info = initial >> 5, initial & 0x1F
+    if major == 7:
+        if info == 20:
+            return False, pos
+        if info == 21:
+            return True, pos
+        if info in (22, 23):  # null, undefined
+            return None, pos
+        if info == 25:
+            _cbor_need(data, pos, 2)
+            return _cbor_float16(int.from_bytes(data[pos:pos + 2], "big")), pos + 2
+        if info == 26:
+            _cbor_need(data, pos, 4)
+            return struct.unpack(">f", data[pos:pos + 4])[0], pos + 4
+        if info == 27:
+            _cbor_need(data, pos, 8)
+            return struct.unpack(">d", data[pos:pos + 8])[0], pos + 8
+        if info == 31:
+            return CBOR_BREAK, pos
+        if info < 24:
+            return None, pos  # an unassigned simple value
+        if info == 24:
+            _cbor_need(data, pos, 1)
+            return None, pos + 1
+        raise CborError(f"reserved simple value {info}")
+    if info == 31:  # indefinite length
+        if major in (2, 3):
+            chunks = []
+            while True:
+                chunk, pos = _cbor_item(data, pos)
+                if chunk is CBOR_BREAK:
+                    break
+                if not isinstance(chunk, bytes if major == 2 else str):
+                    raise CborError("a chunk of an indefinite string of another type")
+                chunks.append(chunk)
+            return (b"".join(chunks) if major == 2 else "".join(chunks)), pos
+        if major == 4:
+            items = []
+            while True:
+                item, pos = _cbor_item(data, pos)
+                if item is CBOR_BREAK:
+                    return items, pos
+                items.append(item)
+        if major == 5:
+            mapping = {}
+            while True:
+                key, pos = _cbor_item(data, pos)
+                if key is CBOR_BREAK:
+                    return mapping, pos
+                value, pos = _cbor_item(data, pos)
+                if value is CBOR_BREAK:
+                    raise CborError("a map key without a value")
+                mapping[key] = value
+        raise CborError(f"indefinite length for major type {major}")
+    arg, pos = _cbor_argument(data, pos, info)
+    if major == 0:
+        return arg, pos
+    if major == 1:
+        return -1 - arg, pos
+    if major in (2, 3):
+        _cbor_need(data, pos, arg)
+        raw = bytes(data[pos:pos + arg])
+        if major == 2:
+            return raw, pos + arg
+        try:
+            return raw.decode("utf-8"), pos + arg
+        except UnicodeDecodeError:
+            raise CborError("a text string that is not UTF-8") from None
+    if major == 4:
+        items = []
+        for _ in range(arg):
+            item, pos = _cbor_item(data, pos)
+            if item is CBOR_BREAK:
+                raise CborError("unexpected break")
+            items.append(item)
+        return items, pos
+    if major == 5:
+        mapping = {}
+        for _ in range(arg):
+            key, pos = _cbor_item(data, pos)
+            value, pos = _cbor_item(data, pos)
+            if key is CBOR_BREAK or value is CBOR_BREAK:
+                raise CborError("unexpected break")
+            mapping[key] = value
+        return mapping, pos
+    value, pos = _cbor_item(data, pos)  # major 6: a tag
+    if value is CBOR_BREAK:
+        raise CborError("unexpected break")
+    return CborTag(arg, value), pos
+
+
+def _cbor_head(major: int, arg: int) -> bytes:
+    if arg < 24:
+        return bytes([(major << 5) | arg])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if arg < (1 << (8 * size)):
+            return bytes([(major << 5) | info]) + arg.to_bytes(size, "big")
+    raise CborError("an integer beyond 64 bits")
+
+
+def cbor_encode(value) -> bytes:
+    """Definite lengths; floats as 64-bit doubles."""
+    if value is None:
+        return b"\xf6"
+    if value is True:
+        return b"\xf5"
+    if value is False:
+        return b"\xf4"
+    if isinstance(value, int):
+        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return _cbor_head(3, len(raw)) + raw
+    if isinstance(value, (list, tuple)):
+        return _cbor_head(4, len(value)) + b"".join(cbor_encode(v) for v in value)
+    if isinstance(value, dict):
+        return _cbor_head(5, len(value)) + b"".join(
+            cbor_encode(k) + cbor_encode(v) for k, v in value.items()
+        )
+    if isinstance(value, CborTag):
+        return _cbor_head(6, value.tag) + cbor_encode(value.value)
+    raise CborError(f"cannot encode {type(value).__name__} as CBOR")
+
+
+def cbor_to_json(value):
+    """A decoded CBOR input as the awsJson document: tag-1 timestamps become epoch seconds,
+    byte strings base64 text (blobs), NaN/Infinity the strings awsJson uses for them."""
+    if isinstance(value, CborTag):
+        return cbor_to_json(value.value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, list):
+        return [cbor_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): cbor_to_json(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _cw_timestamp(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return CborTag(1, float(value))
+    if isinstance(value, str):
+        try:
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        return CborTag(1, parsed.timestamp())
+    return value
+
+
+def cw_json_to_cbor_value(value, member: str | None = None):
+    """moto's JSON answer as the CBOR output: CloudWatch's timestamp members as tag 1."""
+    if isinstance(value, dict):
+        return {k: cw_json_to_cbor_value(v, k) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        if member in CW_TIMESTAMP_LISTS:
+            return [_cw_timestamp(v) for v in value]
+        return [cw_json_to_cbor_value(v) for v in value]
+    if member in CW_TIMESTAMP_MEMBERS:
+        return _cw_timestamp(value)
+    return value
+
+
+def cbor_response(status: int, payload, headers: list | None = None) -> Response:
+    extra = list(headers or [])
+    if not any(k.lower() == "x-amzn-requestid" for k, _v in extra):
+        extra.append(("x-amzn-RequestId", str(uuid.uuid4())))
+    return Response(
+        status,
+        cbor_encode(payload),
+        [("Content-Type", CBOR_CONTENT_TYPE), ("smithy-protocol", "rpc-v2-cbor")] + extra,
+    )
+
+
+def before_cw_cbor(req, operation):
+    """The CBOR request, rewritten in place as the JSON protocol request moto routes."""
+    if req.environ.get("HTTP_SMITHY_PROTOCOL", "").strip().lower() != "rpc-v2-cbor":
+        raise ApiError(400, "InvalidRequest",
+                       "An RPC v2 CBOR request needs the header smithy-protocol: rpc-v2-cbor.")
+    raw = req.body()
+    try:
+        document = cbor_to_json(cbor_decode(raw)) if raw else {}
+    except CborError as error:
+        raise ApiError(400, "SerializationException",
+                       f"The request body is not valid CBOR: {error}.") from None
+    if not isinstance(document, dict):
+        raise ApiError(400, "SerializationException",
+                       "The request body must be a CBOR map (the operation's input).")
+    body = json.dumps(document).encode("utf-8")
+    env = req.environ
+    env["PATH_INFO"] = "/"
+    env["RAW_URI"] = env["REQUEST_URI"] = "/"
+    env["QUERY_STRING"] = ""
+    env["CONTENT_TYPE"] = "application/x-amz-json-1.0"
+    env["HTTP_X_AMZ_TARGET"] = f"{CW_CBOR_SERVICE}.{operation}"
+    env.pop("HTTP_SMITHY_PROTOCOL", None)
+    env.pop("HTTP_ACCEPT", None)
+    env["wsgi.input"] = io.BytesIO(body)
+    env["CONTENT_LENGTH"] = str(len(body))
+    return None
+
+
+def after_cw_cbor(req, status, headers, body, operation):
+    """moto's JSON answer, encoded back as RPC v2 CBOR."""
+    kept = [(k, v) for k, v in headers
+            if k.lower() in ("x-amzn-query-error", "x-amzn-requestid")]
+    try:
+        payload = json.loads(body) if body.strip() else {}
+    except ValueError:
+        payload = None
+    if status >= 400:
+        if not isinstance(payload, dict) or "__type" not in payload:
+            log(f"CloudWatch {operation} over CBOR: moto answered {status} {body[:200]!r}")
+            payload = {"__type": "InternalFailure",
+                       "message": f"CloudWatch {operation} failed in the emulator (HTTP {status})."}
+        error = {"__type": str(payload["__type"]),
+                 "message": str(payload.get("message") or payload.get("Message") or "")}
+        resp = cbor_response(status, error, kept)
+    elif isinstance(payload, dict):
+        resp = cbor_response(status, cw_json_to_cbor_value(payload), kept)
+    else:
+        log(f"CloudWatch {operation} over CBOR: moto answered {status} {body[:200]!r}")
+        resp = cbor_response(500, {"__type": "InternalFailure",
+                                   "message": "the emulator could not read moto's answer"}, kept)
+    return resp.status, resp.headers, resp.body
+
+
+# ---------------------------------------------------------------------------------------------
 # The tables
 
 SESV2_IDENTITY = r"/v2/email/identities/(?P<identity>[^/]+)"
+SESV2_CONFIG_SET = r"/v2/email/configuration-sets/(?P<name>[^/]+)"
+SESV2_SUPPRESSED = r"/v2/email/suppression/addresses/(?P<address>[^/]+)"
 COGNITO_TARGET = "AWSCognitoIdentityService."
 
 RULES = [
@@ -1092,7 +2346,37 @@ RULES = [
     Rule("SESv2 GetEmailIdentity", "sesv2", method="GET", path=SESV2_IDENTITY,
          after=after_get_email_identity),
     Rule("SESv2 CreateEmailIdentity", "sesv2", method="POST", path=r"/v2/email/identities",
-         before=before_create_email_identity, after=after_create_email_identity),
+         before=before_create_email_identity_config_set, after=after_create_email_identity),
+    Rule("SESv2 PutEmailIdentityConfigurationSetAttributes", "sesv2", method="PUT",
+         path=SESV2_IDENTITY + "/configuration-set", replace=put_identity_config_set),
+    Rule("SESv2 CreateConfigurationSetEventDestination", "sesv2", method="POST",
+         path=SESV2_CONFIG_SET + "/event-destinations", replace=create_event_destination),
+    Rule("SESv2 GetConfigurationSetEventDestinations", "sesv2", method="GET",
+         path=SESV2_CONFIG_SET + "/event-destinations", replace=get_event_destinations),
+    Rule("SESv2 UpdateConfigurationSetEventDestination", "sesv2", method="PUT",
+         path=SESV2_CONFIG_SET + "/event-destinations/(?P<destination>[^/]+)",
+         replace=update_event_destination),
+    Rule("SESv2 DeleteConfigurationSetEventDestination", "sesv2", method="DELETE",
+         path=SESV2_CONFIG_SET + "/event-destinations/(?P<destination>[^/]+)",
+         replace=delete_event_destination),
+    Rule("SESv2 PutConfigurationSetReputationOptions", "sesv2", method="PUT",
+         path=SESV2_CONFIG_SET + "/reputation-options", replace=put_config_set_reputation),
+    Rule("SESv2 PutConfigurationSetSendingOptions", "sesv2", method="PUT",
+         path=SESV2_CONFIG_SET + "/sending", replace=put_config_set_sending),
+    Rule("SESv2 PutConfigurationSetSuppressionOptions", "sesv2", method="PUT",
+         path=SESV2_CONFIG_SET + "/suppression-options", replace=put_config_set_suppression),
+    Rule("SESv2 PutAccountSuppressionAttributes", "sesv2", method="PUT",
+         path=r"/v2/email/account/suppression", replace=put_account_suppression),
+    Rule("SESv2 ListSuppressedDestinations", "sesv2", method="GET",
+         path=r"/v2/email/suppression/addresses/?", replace=list_suppressed),
+    Rule("SESv2 PutSuppressedDestination", "sesv2", method="PUT",
+         path=r"/v2/email/suppression/addresses/?", replace=put_suppressed),
+    Rule("SESv2 GetSuppressedDestination", "sesv2", method="GET",
+         path=SESV2_SUPPRESSED, replace=get_suppressed),
+    Rule("SESv2 DeleteSuppressedDestination", "sesv2", method="DELETE",
+         path=SESV2_SUPPRESSED, replace=delete_suppressed),
+    Rule("SESv2 SendEmail (the mailbox simulator)", "sesv2", method="POST",
+         path=r"/v2/email/outbound-emails", after=after_send_email_v2),
     Rule("SES VerifyEmailIdentity", "ses", method="POST",
          actions=("VerifyEmailIdentity", "VerifyEmailAddress"),
          after=after_verify_email_identity_v1, protocol="query"),
@@ -1105,6 +2389,8 @@ RULES = [
     Rule("CloudFront CreateDistribution (a new account)", "cloudfront", method="POST",
          path=r"/2020-05-31/distribution/?", before=before_create_distribution,
          protocol="rest-xml"),
+    Rule("CloudWatch over RPC v2 CBOR", "monitoring", method="POST", path=CW_CBOR_PATH,
+         before=before_cw_cbor, after=after_cw_cbor, protocol="rpc-v2-cbor"),
     Rule("moto reset", "moto-api", method="POST", path=r"/moto-api/reset/?",
          after=after_moto_reset),
 ]
@@ -1512,6 +2798,19 @@ def wrapped_methods():
         (M["sesv2_models"].SESV2Backend, "delete_email_identity",
          wrap_sesv2_delete_email_identity),
         (M["IAMPolicyStatement"], "is_action_permitted", wrap_iam_statement_is_action_permitted),
+        (M["sns_models"].SNSBackend, "subscribe", wrap_sns_subscribe),
+        (M["sns_models"].Subscription, "publish", wrap_sns_subscription_publish),
+        (M["SNSResponse"], "subscribe", wrap_sns_response_subscribe),
+        (M["SNSResponse"], "list_subscriptions", wrap_sns_response_list_subscriptions),
+        (M["SNSResponse"], "list_subscriptions_by_topic",
+         wrap_sns_response_list_subscriptions_by_topic),
+        (M["SNSResponse"], "confirm_subscription", wrap_sns_response_confirm_subscription),
+        (M["SesConfigurationSet"], "to_dict_v2", wrap_ses_config_set_to_dict_v2),
+        (M["SESBackend"], "delete_configuration_set", wrap_ses_delete_configuration_set),
+        (M["cloudwatch_models"].CloudWatchBackend, "put_metric_alarm", wrap_cw_put_metric_alarm),
+        (M["BudgetsResponse"], "create_budget", wrap_budgets_create_budget),
+        (M["BudgetsResponse"], "describe_notifications_for_budget",
+         wrap_budgets_describe_notifications),
     ]
 
 
@@ -1560,6 +2859,20 @@ def added_operations():
          "{0}/2020-05-31/function/(?P<function_name>[^/]+)/publish$"),
         (M["CloudFrontResponse"], "update_function", cf_update_function, M["cloudfront_urls"],
          None),
+    ] + [
+        (M["BudgetsResponse"], name, implementation, M["budgets_urls"], None)
+        for name, implementation in (
+            ("describe_subscribers_for_notification",
+             budgets_describe_subscribers_for_notification),
+            ("update_budget", budgets_update_budget),
+            ("update_notification", budgets_update_notification),
+            ("create_subscriber", budgets_create_subscriber),
+            ("delete_subscriber", budgets_delete_subscriber),
+            ("update_subscriber", budgets_update_subscriber),
+            ("list_tags_for_resource", budgets_list_tags_for_resource),
+            ("tag_resource", budgets_tag_resource),
+            ("untag_resource", budgets_untag_resource),
+        )
     ]
 
 
@@ -2352,6 +3665,7 @@ def sweep() -> None:
     verifies every pending domain whose records are right (as its own periodic check would) and
     both apply their timeouts."""
     with STATE_LOCK:
+        expire_sns_subscriptions()
         for cert in all_certificates():
             cert.check()
         for account, region, backend in all_ses_backends():
@@ -2550,6 +3864,9 @@ CONTROL_ROUTES = {
     ("POST", "review"): control_review,
     ("POST", "account"): control_account,
     ("POST", "reset"): control_reset,
+    ("GET", "sns/messages"): control_sns_messages,
+    ("POST", "sns/confirm"): control_sns_confirm,
+    ("POST", "ses/bounce"): control_ses_bounce,
 }
 
 
@@ -2585,6 +3902,8 @@ class SiteupMiddleware:
                 return handle_control(req).send(start_response)
             if req.service in ("ses", "sesv2"):
                 sync_ses_identities()
+            elif req.service == "sns":
+                expire_sns_subscriptions()
             for rule in RULES:
                 params = rule.match(req)
                 if params is not None:
@@ -2599,6 +3918,9 @@ class SiteupMiddleware:
 
     def apply(self, rule: Rule, params: dict, req: ApiRequest, environ) -> Response:
         with STATE_LOCK:
+            # Read the body first (it is put back for moto), so that an `after` patch can read
+            # it too.
+            req.body()
             try:
                 if rule.replace is not None:
                     return rule.replace(req, **params)

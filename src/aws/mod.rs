@@ -22,11 +22,13 @@ pub const SANDBOX_ACCESS_KEY_ID: &str = "AKIASITEUPSANDBOX000";
 /// See [`SANDBOX_ACCESS_KEY_ID`].
 pub const SANDBOX_SECRET_ACCESS_KEY: &str = "siteup-sandbox-secret-not-a-real-key";
 
+pub mod alerts;
 pub mod cloudfront;
 pub mod connect;
 pub mod env;
 pub mod error;
 pub mod identity;
+pub mod mail_readiness;
 pub(crate) mod process;
 pub mod production;
 pub mod profiles;
@@ -38,6 +40,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use alerts::{
+    AlarmStatus, AlertTopic, AlertsStatus, BudgetStatus, GuardrailsStatus, SubscriptionState,
+    TopicSubscription,
+};
 pub use cloudfront::EdgeDeployment;
 pub use connect::{AwsSession, ConnectOptions, Target, Timeouts, connect, connect_with};
 pub use env::AwsEnv;
@@ -45,6 +51,7 @@ pub use error::AwsError;
 pub use identity::{
     CallerIdentity, ExpirySource, Principal, SessionExpiry, root_warning, warn_if_expires_within,
 };
+pub use mail_readiness::{ConfigurationSetStatus, MailFacts, MailReadiness};
 pub use production::{ProductionAccessRequest, SubmitOutcome, render_ses_request, submit_request};
 pub use profiles::{ProfileChoice, ProfileInfo, ProfileKind, ProfileList};
 pub use route53::{HostedZone, ZoneImport};
@@ -81,6 +88,9 @@ pub trait AwsApi: Send + Sync {
     /// The SES sender address identity (missing when SES has none).
     fn sender_identity<'a>(&'a self, address: &'a str) -> AwsFuture<'a, SenderStatus>;
 
+    /// An SES configuration set with its event destinations (missing when SES has none).
+    fn configuration_set<'a>(&'a self, name: &'a str) -> AwsFuture<'a, ConfigurationSetStatus>;
+
     /// The SES account: sandbox or production, quota, review.
     fn account_status(&self) -> AwsFuture<'_, AccountStatus>;
 
@@ -95,6 +105,40 @@ pub trait AwsApi: Send + Sync {
 
     /// CloudFront GetDistribution: where the distribution's deployment to the edge stands.
     fn distribution_status<'a>(&'a self, id: &'a str) -> AwsFuture<'a, EdgeDeployment>;
+
+    /// Where the subscriptions of `endpoint` (an email address) to the alerts topics stand.
+    fn alert_subscriptions<'a>(
+        &'a self,
+        topics: &'a [AlertTopic],
+        endpoint: &'a str,
+    ) -> AwsFuture<'a, AlertsStatus>;
+
+    /// Subscribes `endpoint` again to each topic where it is not confirmed: SNS mails a new
+    /// confirmation link (and creates the subscription anew if it was deleted).
+    fn resend_alert_confirmation<'a>(
+        &'a self,
+        topics: &'a [AlertTopic],
+        endpoint: &'a str,
+    ) -> AwsFuture<'a, AlertsStatus>;
+
+    /// Publishes a notification to a topic; Ok carries SNS's message id.
+    fn publish_alert<'a>(
+        &'a self,
+        topic: &'a AlertTopic,
+        subject: &'a str,
+        message: &'a str,
+    ) -> AwsFuture<'a, String>;
+
+    /// The states of the named CloudWatch alarms in `region` (an alarm CloudWatch does not
+    /// have is reported `missing`).
+    fn alarm_states<'a>(
+        &'a self,
+        region: &'a str,
+        names: &'a [String],
+    ) -> AwsFuture<'a, Vec<AlarmStatus>>;
+
+    /// The account's cost budget of that name, with this month's spend (None: no such budget).
+    fn budget<'a>(&'a self, name: &'a str) -> AwsFuture<'a, Option<BudgetStatus>>;
 
     /// PutAccountDetails with the request and ProductionAccessEnabled = true.
     fn submit_production_access<'a>(

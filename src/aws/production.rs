@@ -7,6 +7,7 @@ use crate::site::{Part, SiteConfig};
 
 use super::AwsApi;
 use super::error::AwsError;
+use super::mail_readiness::MailReadiness;
 use super::ses::{AccountStatus, ReviewState, review_guidance};
 
 /// The longest use-case description SES accepts.
@@ -77,10 +78,21 @@ impl ProductionAccessRequest {
     /// The request for this site. `account` (when known) tells whether the account-level
     /// suppression list already handles bounces and complaints.
     pub fn compose(site: &SiteConfig, account: Option<&AccountStatus>) -> Self {
+        Self::compose_with(site, account, None)
+    }
+
+    /// The request for this site, stating the bounce and complaint handling that `readiness`
+    /// found in place (and nothing it did not find).
+    pub fn compose_with(
+        site: &SiteConfig,
+        account: Option<&AccountStatus>,
+        readiness: Option<&MailReadiness>,
+    ) -> Self {
         let domain = site.domain.as_str().to_string();
+        let handling = readiness.map(MailReadiness::handling);
         Self {
             website_url: format!("https://{domain}"),
-            use_case_description: default_use_case(site, account),
+            use_case_description: default_use_case(site, account, handling.as_deref()),
             domain,
             mail_type: MailType::Transactional,
             contact_language: ContactLanguage::En,
@@ -158,8 +170,14 @@ impl ProductionAccessRequest {
     }
 }
 
-/// The default use-case description, written from the site's answers.
-pub fn default_use_case(site: &SiteConfig, account: Option<&AccountStatus>) -> String {
+/// The default use-case description, written from the site's answers. `handling` (when the
+/// mail's readiness was assessed) is the bounce and complaint handling found in place, one
+/// sentence each; without it, the account's suppression list is all that is read.
+pub fn default_use_case(
+    site: &SiteConfig,
+    account: Option<&AccountStatus>,
+    handling: Option<&[String]>,
+) -> String {
     let domain = site.domain.as_str();
     let url = format!("https://{domain}");
     let sender = site.sender_address();
@@ -191,6 +209,7 @@ pub fn default_use_case(site: &SiteConfig, account: Option<&AccountStatus>) -> S
         format!("Every recipient is a person who asked {url} for the message.")
     };
 
+    let watch = "we watch the bounce and complaint rates on the SES reputation page and stop sending to find the cause if either rises.";
     let suppression_on = account.is_some_and(|a| {
         let has = |r: &str| {
             a.suppressed_reasons
@@ -199,10 +218,21 @@ pub fn default_use_case(site: &SiteConfig, account: Option<&AccountStatus>) -> S
         };
         has("BOUNCE") && has("COMPLAINT")
     });
-    let bounces = if suppression_on {
-        "Bounces and complaints: the SES account-level suppression list is on for bounces and complaints, so an address that hard-bounces or complains is never mailed again; we watch the bounce and complaint rates on the SES reputation page and stop sending to find the cause if either rises."
-    } else {
-        "Bounces and complaints: we turn on the SES account-level suppression list for bounces and complaints before launch, so an address that hard-bounces or complains is never mailed again; we watch the bounce and complaint rates on the SES reputation page and stop sending to find the cause if either rises."
+    let bounces = match handling {
+        // What the readiness check found in place, and only that.
+        Some(found) if !found.is_empty() => {
+            format!(
+                "Bounces and complaints: {} We also {watch}",
+                found.join(" ")
+            )
+        }
+        Some(_) => format!("Bounces and complaints: {watch}"),
+        None if suppression_on => format!(
+            "Bounces and complaints: the SES account-level suppression list is on for bounces and complaints, so an address that hard-bounces or complains is never mailed again; {watch}"
+        ),
+        None => format!(
+            "Bounces and complaints: we turn on the SES account-level suppression list for bounces and complaints before launch, so an address that hard-bounces or complains is never mailed again; {watch}"
+        ),
     };
 
     let replies = match site.inbound_mail.records() {
@@ -287,7 +317,7 @@ pub fn render_ses_request(
     out.push_str(&format!("SES production access for {}\n\n", request.domain));
     let account = outcome.map(SubmitOutcome::account).or(account);
     if let Some(a) = account {
-        for line in wrap(&format!("Status: {}", a.headline()), 96) {
+        for line in crate::words::wrap(&format!("Status: {}", a.headline()), 96) {
             out.push_str(&line);
             out.push('\n');
         }
@@ -310,7 +340,7 @@ pub fn render_ses_request(
             if line.is_empty() {
                 out.push('\n');
             } else {
-                for wrapped in wrap(line, 92) {
+                for wrapped in crate::words::wrap(line, 92) {
                     out.push_str(&format!("  {wrapped}\n"));
                 }
             }
@@ -343,30 +373,11 @@ pub fn render_ses_request(
         }
         _ => "Check the text, then run `siteup ses-request --submit` to send it, or paste it into the SES console (Account dashboard, Request production access).".to_string(),
     };
-    for line in wrap(&next, 96) {
+    for line in crate::words::wrap(&next, 96) {
         out.push_str(&line);
         out.push('\n');
     }
     out
-}
-
-/// Greedy word wrap.
-fn wrap(line: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in line.split_whitespace() {
-        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
-    }
-    if !current.is_empty() || lines.is_empty() {
-        lines.push(current);
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -391,6 +402,62 @@ mod tests {
                 .collect(),
             ..AccountStatus::new_in_sandbox()
         }
+    }
+
+    #[test]
+    fn the_request_states_only_the_handling_found_in_place() {
+        use crate::aws::mail_readiness::{
+            AlertsSubscription, ConfigurationSetStatus, EventDestination, MailFacts, MailReadiness,
+            TxtLookup,
+        };
+        use crate::aws::ses::{CheckState, DomainIdentityStatus};
+        let facts = |set: Option<ConfigurationSetStatus>, suppressed: &[&str]| MailFacts {
+            domain: "example.com".into(),
+            planned_mail_from: "mail.example.com".into(),
+            identity: Ok(DomainIdentityStatus {
+                exists: true,
+                dkim: CheckState::Success,
+                configuration_set: set.as_ref().map(|s| s.name.clone()),
+                ..DomainIdentityStatus::missing("example.com")
+            }),
+            configuration_set: set.map(Ok),
+            account: Ok(sandbox(suppressed)),
+            spf: TxtLookup::None,
+            dmarc: TxtLookup::None,
+            report_authorizations: Vec::new(),
+            subscription: AlertsSubscription::Pending("you@example.net".into()),
+            reputation_alarms: None,
+        };
+        let set = ConfigurationSetStatus {
+            name: "example-com".into(),
+            exists: true,
+            suppressed_reasons: Vec::new(),
+            reputation_metrics: true,
+            destinations: vec![EventDestination {
+                name: "alerts".into(),
+                enabled: true,
+                events: vec!["BOUNCE".into(), "COMPLAINT".into()],
+                sns_topic: Some("arn:aws:sns:eu-west-1:123456789012:example-com-alerts".into()),
+            }],
+        };
+        let found = MailReadiness::assess(&facts(Some(set), &["BOUNCE", "COMPLAINT"]));
+        let text =
+            ProductionAccessRequest::compose_with(&site(), None, Some(&found)).use_case_description;
+        assert!(text.contains("configuration set example-com"), "{text}");
+        assert!(text.contains("suppression list is on"), "{text}");
+        // The subscription is pending and the alarms were not read: neither is claimed.
+        assert!(!text.contains("mails them to the site owner"), "{text}");
+        assert!(!text.contains("CloudWatch"), "{text}");
+
+        let none = MailReadiness::assess(&facts(None, &[]));
+        let text =
+            ProductionAccessRequest::compose_with(&site(), None, Some(&none)).use_case_description;
+        assert!(!text.contains("configuration set"), "{text}");
+        assert!(!text.contains("suppression list"), "{text}");
+        assert!(
+            text.contains("we watch the bounce and complaint rates"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -426,7 +493,7 @@ mod tests {
         let mut s = site();
         s.parts = Parts::none();
         s.inbound_mail = InboundMail::parse("10 mx1.forwardemail.net").expect("mx");
-        let text = default_use_case(&s, None);
+        let text = default_use_case(&s, None, None);
         assert!(!text.contains("Cognito"), "{text}");
         assert!(text.contains("mx1.forwardemail.net"), "{text}");
     }
@@ -493,7 +560,7 @@ mod tests {
 
     #[test]
     fn wrap_keeps_words_whole() {
-        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
-        assert_eq!(wrap("", 5), vec![""]);
+        assert_eq!(crate::words::wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(crate::words::wrap("", 5), vec![""]);
     }
 }

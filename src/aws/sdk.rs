@@ -7,9 +7,13 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use std::sync::Arc;
 
+use super::alerts::{
+    AlarmStatus, AlertTopic, AlertsStatus, BudgetStatus, SubscriptionState, TopicSubscription,
+};
 use super::connect::{AwsSession, Target, connect};
 use super::error::{AwsError, CallContext, classify_sdk_error, word};
 use super::identity::CallerIdentity;
+use super::mail_readiness::{ConfigurationSetStatus, EventDestination};
 use super::production::{ContactLanguage, MailType, ProductionAccessRequest};
 use super::route53::{HostedZone, ZoneSummary, bare_zone_id, matching_zones, normalize_zone_name};
 use super::ses::{
@@ -20,6 +24,8 @@ use super::{AwsApi, AwsFuture, Connector, EdgeDeployment, VerifiedIdentity};
 
 /// Pages of ListHostedZonesByName siteup reads at most (100 zones each).
 const MAX_ZONE_PAGES: usize = 50;
+/// Pages of ListSubscriptionsByTopic siteup reads at most (100 subscriptions each).
+const MAX_SUBSCRIPTION_PAGES: usize = 20;
 
 /// The production [`Connector`]: the strict loader, then the SDK's clients ([`SdkAws`]).
 #[derive(Debug, Clone, Copy, Default)]
@@ -254,6 +260,81 @@ impl SdkAws {
                     domain: m.mail_from_domain().to_string(),
                     state: CheckState::parse(m.mail_from_domain_status().as_str()),
                 }),
+            configuration_set: out
+                .configuration_set_name()
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+        })
+    }
+
+    /// GetConfigurationSet and GetConfigurationSetEventDestinations, with NotFound as missing.
+    async fn config_set(&self, name: &str) -> Result<ConfigurationSetStatus, AwsError> {
+        use aws_sdk_sesv2::operation::get_configuration_set::GetConfigurationSetError;
+        use aws_sdk_sesv2::operation::get_configuration_set_event_destinations::GetConfigurationSetEventDestinationsError;
+        let set = match self
+            .ses
+            .get_configuration_set()
+            .configuration_set_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(GetConfigurationSetError::is_not_found_exception) =>
+            {
+                return Ok(ConfigurationSetStatus::missing(name));
+            }
+            Err(e) => return Err(self.fail(e, "SES", "ses:GetConfigurationSet")),
+        };
+        let destinations = match self
+            .ses
+            .get_configuration_set_event_destinations()
+            .configuration_set_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .event_destinations()
+                .iter()
+                .map(|d| EventDestination {
+                    name: d.name().to_string(),
+                    enabled: d.enabled(),
+                    events: d
+                        .matching_event_types()
+                        .iter()
+                        .map(|t| t.as_str().to_string())
+                        .collect(),
+                    sns_topic: d.sns_destination().map(|s| s.topic_arn().to_string()),
+                })
+                .collect(),
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    GetConfigurationSetEventDestinationsError::is_not_found_exception,
+                ) =>
+            {
+                return Ok(ConfigurationSetStatus::missing(name));
+            }
+            Err(e) => {
+                return Err(self.fail(e, "SES", "ses:GetConfigurationSetEventDestinations"));
+            }
+        };
+        Ok(ConfigurationSetStatus {
+            name: name.to_string(),
+            exists: true,
+            suppressed_reasons: set
+                .suppression_options()
+                .map(|o| {
+                    o.suppressed_reasons()
+                        .iter()
+                        .map(|r| r.as_str().to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            reputation_metrics: set
+                .reputation_options()
+                .is_some_and(aws_sdk_sesv2::types::ReputationOptions::reputation_metrics_enabled),
+            destinations,
         })
     }
 
@@ -351,6 +432,219 @@ impl SdkAws {
         self.sender(address).await
     }
 
+    /// An SNS client in `region` (each alerts topic lives in its own region).
+    fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.session.sdk_config_in(region))
+    }
+
+    /// The ARN of a topic of this account, from the caller's partition and account.
+    fn topic_arn(caller: &CallerIdentity, topic: &AlertTopic) -> String {
+        let partition = caller.arn.split(':').nth(1).unwrap_or("aws");
+        format!(
+            "arn:{partition}:sns:{}:{}:{}",
+            topic.region, caller.account, topic.name
+        )
+    }
+
+    /// Where `endpoint`'s email subscription to one topic stands.
+    async fn subscription(
+        &self,
+        caller: &CallerIdentity,
+        topic: &AlertTopic,
+        endpoint: &str,
+    ) -> Result<SubscriptionState, AwsError> {
+        let sns = self.sns(&topic.region);
+        let arn = Self::topic_arn(caller, topic);
+        let mut next: Option<String> = None;
+        let mut found: Option<String> = None;
+        for _ in 0..MAX_SUBSCRIPTION_PAGES {
+            let out = match sns
+                .list_subscriptions_by_topic()
+                .topic_arn(&arn)
+                .set_next_token(next.take())
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e)
+                    if e.as_service_error().is_some_and(
+                        aws_sdk_sns::operation::list_subscriptions_by_topic::ListSubscriptionsByTopicError::is_not_found_exception,
+                    ) =>
+                {
+                    return Ok(SubscriptionState::NoTopic);
+                }
+                Err(e) => return Err(self.fail(e, "SNS", "sns:ListSubscriptionsByTopic")),
+            };
+            found = out
+                .subscriptions()
+                .iter()
+                .find(|s| {
+                    s.protocol() == Some("email")
+                        && s.endpoint()
+                            .is_some_and(|e| e.eq_ignore_ascii_case(endpoint))
+                })
+                .and_then(|s| s.subscription_arn().map(str::to_string));
+            next = out.next_token().map(str::to_string);
+            if found.is_some() || next.is_none() {
+                break;
+            }
+        }
+        let Some(subscription) = found else {
+            return Ok(SubscriptionState::NotSubscribed);
+        };
+        // ListSubscriptionsByTopic names a pending subscription "PendingConfirmation"; one
+        // created with ReturnSubscriptionArn has its ARN there, pending or not.
+        if !subscription.starts_with("arn:") {
+            return Ok(SubscriptionState::Pending);
+        }
+        let attributes = sns
+            .get_subscription_attributes()
+            .subscription_arn(&subscription)
+            .send()
+            .await
+            .map_err(|e| self.fail(e, "SNS", "sns:GetSubscriptionAttributes"))?;
+        let pending = attributes
+            .attributes()
+            .and_then(|a| a.get("PendingConfirmation"))
+            .is_some_and(|v| v == "true");
+        Ok(if pending {
+            SubscriptionState::Pending
+        } else {
+            SubscriptionState::Confirmed
+        })
+    }
+
+    async fn subscriptions(
+        &self,
+        topics: &[AlertTopic],
+        endpoint: &str,
+    ) -> Result<AlertsStatus, AwsError> {
+        let caller = self.caller().await?;
+        let mut out = Vec::new();
+        for topic in topics {
+            out.push(TopicSubscription {
+                topic: topic.clone(),
+                state: self.subscription(&caller, topic, endpoint).await?,
+            });
+        }
+        Ok(AlertsStatus {
+            endpoint: endpoint.to_string(),
+            topics: out,
+        })
+    }
+
+    async fn resubscribe(
+        &self,
+        topics: &[AlertTopic],
+        endpoint: &str,
+    ) -> Result<AlertsStatus, AwsError> {
+        let caller = self.caller().await?;
+        for topic in topics {
+            let state = self.subscription(&caller, topic, endpoint).await?;
+            if matches!(
+                state,
+                SubscriptionState::Pending | SubscriptionState::NotSubscribed
+            ) {
+                self.sns(&topic.region)
+                    .subscribe()
+                    .topic_arn(Self::topic_arn(&caller, topic))
+                    .protocol("email")
+                    .endpoint(endpoint)
+                    .send()
+                    .await
+                    .map_err(|e| self.fail(e, "SNS", "sns:Subscribe"))?;
+            }
+        }
+        self.subscriptions(topics, endpoint).await
+    }
+
+    async fn publish(
+        &self,
+        topic: &AlertTopic,
+        subject: &str,
+        message: &str,
+    ) -> Result<String, AwsError> {
+        let caller = self.caller().await?;
+        let out = self
+            .sns(&topic.region)
+            .publish()
+            .topic_arn(Self::topic_arn(&caller, topic))
+            .subject(subject)
+            .message(message)
+            .send()
+            .await
+            .map_err(|e| self.fail(e, "SNS", "sns:Publish"))?;
+        Ok(out.message_id().unwrap_or_default().to_string())
+    }
+
+    async fn alarms(&self, region: &str, names: &[String]) -> Result<Vec<AlarmStatus>, AwsError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = aws_sdk_cloudwatch::Client::new(&self.session.sdk_config_in(region));
+        let out = client
+            .describe_alarms()
+            .set_alarm_names(Some(names.to_vec()))
+            .send()
+            .await
+            .map_err(|e| self.fail(e, "CloudWatch", "cloudwatch:DescribeAlarms"))?;
+        Ok(names
+            .iter()
+            .map(|name| {
+                let state = out
+                    .metric_alarms()
+                    .iter()
+                    .find(|a| a.alarm_name() == Some(name.as_str()))
+                    .and_then(|a| a.state_value())
+                    .map_or("missing", aws_sdk_cloudwatch::types::StateValue::as_str);
+                AlarmStatus {
+                    name: name.clone(),
+                    region: region.to_string(),
+                    state: state.to_string(),
+                }
+            })
+            .collect())
+    }
+
+    async fn budget_of(&self, name: &str) -> Result<Option<BudgetStatus>, AwsError> {
+        let caller = self.caller().await?;
+        // AWS Budgets answers in us-east-1 only.
+        let client = aws_sdk_budgets::Client::new(&self.session.sdk_config_in("us-east-1"));
+        let out = match client
+            .describe_budget()
+            .account_id(&caller.account)
+            .budget_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_budgets::operation::describe_budget::DescribeBudgetError::is_not_found_exception,
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(self.fail(e, "Budgets", "budgets:DescribeBudget")),
+        };
+        let Some(budget) = out.budget() else {
+            return Ok(None);
+        };
+        let spend = |s: &aws_sdk_budgets::types::Spend| format!("{} {}", s.amount(), s.unit());
+        Ok(Some(BudgetStatus {
+            name: name.to_string(),
+            limit: budget.budget_limit().map(spend).unwrap_or_default(),
+            actual: budget
+                .calculated_spend()
+                .and_then(|c| c.actual_spend())
+                .map(spend),
+            forecast: budget
+                .calculated_spend()
+                .and_then(|c| c.forecasted_spend())
+                .map(spend),
+        }))
+    }
+
     async fn submit(&self, request: &ProductionAccessRequest) -> Result<(), AwsError> {
         let mail_type = match request.mail_type {
             MailType::Transactional => SdkMailType::Transactional,
@@ -409,6 +703,10 @@ impl AwsApi for SdkAws {
         Box::pin(self.sender(address))
     }
 
+    fn configuration_set<'a>(&'a self, name: &'a str) -> AwsFuture<'a, ConfigurationSetStatus> {
+        Box::pin(self.config_set(name))
+    }
+
     fn account_status(&self) -> AwsFuture<'_, AccountStatus> {
         Box::pin(self.account())
     }
@@ -422,6 +720,43 @@ impl AwsApi for SdkAws {
         request: &'a ProductionAccessRequest,
     ) -> AwsFuture<'a, ()> {
         Box::pin(self.submit(request))
+    }
+
+    fn alert_subscriptions<'a>(
+        &'a self,
+        topics: &'a [AlertTopic],
+        endpoint: &'a str,
+    ) -> AwsFuture<'a, AlertsStatus> {
+        Box::pin(self.subscriptions(topics, endpoint))
+    }
+
+    fn resend_alert_confirmation<'a>(
+        &'a self,
+        topics: &'a [AlertTopic],
+        endpoint: &'a str,
+    ) -> AwsFuture<'a, AlertsStatus> {
+        Box::pin(self.resubscribe(topics, endpoint))
+    }
+
+    fn publish_alert<'a>(
+        &'a self,
+        topic: &'a AlertTopic,
+        subject: &'a str,
+        message: &'a str,
+    ) -> AwsFuture<'a, String> {
+        Box::pin(self.publish(topic, subject, message))
+    }
+
+    fn alarm_states<'a>(
+        &'a self,
+        region: &'a str,
+        names: &'a [String],
+    ) -> AwsFuture<'a, Vec<AlarmStatus>> {
+        Box::pin(self.alarms(region, names))
+    }
+
+    fn budget<'a>(&'a self, name: &'a str) -> AwsFuture<'a, Option<BudgetStatus>> {
+        Box::pin(self.budget_of(name))
     }
 
     fn distribution_status<'a>(&'a self, id: &'a str) -> AwsFuture<'a, EdgeDeployment> {

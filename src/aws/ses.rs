@@ -67,6 +67,8 @@ pub struct DomainIdentityStatus {
     /// The DKIM CNAME tokens (public; they name the records terraform writes).
     pub dkim_tokens: Vec<String>,
     pub mail_from: Option<MailFromStatus>,
+    /// The configuration set the identity's mail uses by default (its ConfigurationSetName).
+    pub configuration_set: Option<String>,
 }
 
 impl DomainIdentityStatus {
@@ -79,6 +81,7 @@ impl DomainIdentityStatus {
             dkim: CheckState::NotStarted,
             dkim_tokens: Vec::new(),
             mail_from: None,
+            configuration_set: None,
         }
     }
 

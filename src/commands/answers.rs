@@ -3,7 +3,7 @@
 use crate::cli::SiteArgs;
 use crate::project::settings::SiteupToml;
 use crate::site::{
-    BucketName, Domain, InboundMail, Inbox, InputError, Parts, ProjectName, Region,
+    BucketName, Domain, InboundMail, Inbox, InputError, MonthlyBudget, Parts, ProjectName, Region,
     SenderLocalPart, SiteConfig,
 };
 
@@ -37,6 +37,7 @@ pub fn resolve(existing: Option<&SiteupToml>, args: &SiteArgs) -> Result<SiteCon
             inbound_mail: b.inbound_mail,
             inbox: b.inbox,
             parts: b.parts,
+            guardrails: b.guardrails,
             ..SiteConfig::with_defaults(domain, region)
         },
         None => SiteConfig::with_defaults(domain, region),
@@ -73,6 +74,24 @@ pub fn resolve(existing: Option<&SiteupToml>, args: &SiteArgs) -> Result<SiteCon
     }
     if let Some(p) = &args.parts {
         config.parts = Parts::parse_list(p)?;
+    }
+    if let Some(on) = &args.guardrails {
+        config.guardrails.on = match on.trim().to_ascii_lowercase().as_str() {
+            "on" | "yes" | "true" => true,
+            "off" | "no" | "false" => false,
+            _ => {
+                return Err(InputError {
+                    field: "guardrails",
+                    message: format!(
+                        "--guardrails takes on or off, not {}.",
+                        crate::words::printable_line(on.trim())
+                    ),
+                });
+            }
+        };
+    }
+    if let Some(b) = &args.budget {
+        config.guardrails.budget_usd = MonthlyBudget::parse(b)?;
     }
     config.check()?;
     Ok(config)

@@ -1,8 +1,10 @@
 //! The headless commands (`generate`, `up`, `status`, ...): each turns its flags into calls on
 //! the library and words the outcome for a terminal or a script.
 
+pub mod alerts;
 pub mod answers;
 pub mod doctor;
+pub mod email;
 pub mod generate;
 pub mod nameservers;
 pub mod sandbox;

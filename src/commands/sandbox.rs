@@ -238,6 +238,7 @@ pub async fn play(global: &GlobalArgs, what: PlayWhat) -> Result<Outcome, Comman
     let step = match what {
         PlayWhat::Registrar => StepId::Nameservers,
         PlayWhat::Inbox => StepId::Inbox,
+        PlayWhat::Alerts => StepId::Alerts,
         PlayWhat::Review => StepId::SesProduction,
     };
     player.play(step).await?;
@@ -247,6 +248,7 @@ pub async fn play(global: &GlobalArgs, what: PlayWhat) -> Result<Outcome, Comman
             PlayWhat::Registrar =>
                 "The sandbox registrar now delegates the domain to your Route 53 nameservers.",
             PlayWhat::Inbox => "The verification link in the sandbox inbox was clicked.",
+            PlayWhat::Alerts => "The alerts' confirmation links in the sandbox inbox were clicked.",
             PlayWhat::Review => "The sandbox's AWS reviewers granted production access.",
         }
     );

@@ -1,9 +1,12 @@
-//! `siteup ses-request [--submit]`: the SES production-access request, composed from the real
-//! site, printed for copying, or submitted with PutAccountDetails after confirmation.
+//! `siteup ses-request [--submit [--force]]`: the SES production-access request, composed from
+//! the real site and the bounce and complaint handling found in place, printed for copying, or
+//! submitted with PutAccountDetails after confirmation. `--submit` refuses while the mail is
+//! not ready (DKIM, MAIL FROM, SPF, DMARC, the configuration set, the alerts subscription),
+//! naming what is missing, unless `--force`.
 
 use std::io::IsTerminal;
 
-use crate::aws::{self, ProductionAccessRequest};
+use crate::aws::{self, ProductionAccessRequest, mail_readiness};
 use crate::cli::{GlobalArgs, SesRequestArgs};
 use crate::commands::{CommandError, Outcome};
 
@@ -17,7 +20,10 @@ pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, 
     let config = session.require_config()?;
     let api = session.live.aws.api().await?;
     let account = api.account_status().await.ok();
-    let mut request = ProductionAccessRequest::compose(&config, account.as_ref());
+    // What is in place for the mail: the request states it, and --submit waits for it.
+    let readiness = crate::commands::email::assess(api.as_ref(), &session.live.dns, &config).await;
+    let mut request =
+        ProductionAccessRequest::compose_with(&config, account.as_ref(), Some(&readiness));
     if let Some(text) = &use_case {
         request = request.with_use_case(text.trim());
     }
@@ -33,6 +39,25 @@ pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, 
         });
     }
     request.check().map_err(CommandError::Message)?;
+    let gaps = readiness.gaps();
+    let needs_request = account.as_ref().is_none_or(|a| {
+        !a.production_access
+            && !matches!(
+                a.review_state(),
+                Some(aws::ReviewState::Pending | aws::ReviewState::Granted)
+            )
+    });
+    if needs_request && !gaps.is_empty() {
+        if !args.force {
+            return Err(CommandError::Message(
+                crate::words::printable(&mail_readiness::refusal(&gaps)).into_owned(),
+            ));
+        }
+        println!(
+            "{}\n",
+            crate::words::printable(&mail_readiness::forced_note(&gaps))
+        );
+    }
     if std::io::stdin().is_terminal() && !args.yes {
         println!("{}\n", request.text());
         let ok = inquire::Confirm::new("Submit this request to AWS now?")

@@ -15,6 +15,10 @@ pub struct StatusJson {
     pub steps: Vec<StepJson>,
     pub nameservers: Vec<String>,
     pub outputs: std::collections::BTreeMap<String, String>,
+    /// The guardrails read live (subscriptions, alarms, budget), once the foundation is applied
+    /// and while they are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardrails: Option<crate::aws::GuardrailsStatus>,
 }
 
 #[derive(Debug, Serialize)]
@@ -37,7 +41,11 @@ pub struct StepJson {
     pub lines: Vec<String>,
 }
 
-pub fn to_json(j: &Journey, domain: Option<String>) -> StatusJson {
+pub fn to_json(
+    j: &Journey,
+    domain: Option<String>,
+    guardrails: Option<crate::aws::GuardrailsStatus>,
+) -> StatusJson {
     let rfc = |t: time::OffsetDateTime| {
         t.format(&time::format_description::well_known::Rfc3339)
             .ok()
@@ -70,6 +78,7 @@ pub fn to_json(j: &Journey, domain: Option<String>) -> StatusJson {
             .collect(),
         nameservers: j.facts.nameservers.clone(),
         outputs: j.facts.outputs.clone(),
+        guardrails,
     }
 }
 
@@ -153,8 +162,17 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
     } else {
         None
     };
+    let aws = session.live.aws.clone();
+    let guardrails_on = matches!(session.site(), Ok(Some(s)) if s.guardrails.on);
     let (mut journey, _stop) =
         crate::commands::up::drive_quiet(session, Mode::StatusOnly, first).await;
+    // The guardrails as AWS has them; a read that fails leaves them out (the alerts step's
+    // check already says why).
+    let guardrails = if guardrails_on && journey.is_done(StepId::Foundation) {
+        aws.guardrails().await.ok()
+    } else {
+        None
+    };
     for (step, detail) in running {
         let st = journey.steps.entry(step).or_default();
         let recorded_interrupted = is_interrupted(detail.as_deref());
@@ -187,7 +205,7 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         journey.facts.outputs = o.outputs;
     }
     if json {
-        let text = serde_json::to_string_pretty(&to_json(&journey, domain))
+        let text = serde_json::to_string_pretty(&to_json(&journey, domain, guardrails))
             .map_err(|e| CommandError::Message(format!("Could not write the status: {e}.")))?;
         println!("{text}");
     } else {
@@ -195,6 +213,15 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
             println!("siteup status for {d}\n");
         }
         print!("{}", crate::words::printable(&render_text(&journey)));
+        if let Some(g) = &guardrails {
+            println!("\nGuardrails:");
+            if let Some(s) = &g.subscriptions {
+                println!("  {}", crate::words::printable(&s.headline()));
+            }
+            for line in g.lines() {
+                println!("  {}", crate::words::printable(&line));
+            }
+        }
         crate::commands::up::print_outputs(&journey);
     }
     // Offline is not "waiting on you": a checkpoint that could not be checked fails status

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, NS, NULL, SOA};
+use hickory_proto::rr::rdata::{A, AAAA, NS, NULL, SOA, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -43,6 +43,8 @@ pub enum FakeData {
     A(Ipv4Addr),
     AAAA(Ipv6Addr),
     DS(FakeDs),
+    /// One TXT record (served as strings of at most 255 bytes, which readers join).
+    TXT(String),
 }
 
 impl FakeData {
@@ -52,6 +54,7 @@ impl FakeData {
             FakeData::A(_) => RecordType::A,
             FakeData::AAAA(_) => RecordType::AAAA,
             FakeData::DS(_) => RecordType::DS,
+            FakeData::TXT(_) => RecordType::TXT,
         }
     }
 }
@@ -432,6 +435,7 @@ fn to_record(name: &Name, r: &FakeRecord) -> Record {
                 rdata: NULL::with(bytes),
             }
         }
+        FakeData::TXT(text) => RData::TXT(TXT::from_bytes(text.as_bytes().chunks(255).collect())),
     };
     let mut record = Record::from_rdata(name.clone(), ttl, data);
     record.dns_class = DNSClass::IN;

@@ -106,6 +106,43 @@ pub async fn check_delegation(
     )
 }
 
+/// A name's TXT records as its own servers publish them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxtAnswer {
+    /// The records, each with its strings joined.
+    Records(Vec<String>),
+    /// No TXT record there (the name does not exist, or has other records only).
+    None,
+    /// No server answered; why, in a phrase.
+    Unchecked(String),
+}
+
+/// The TXT records of `name`, asked from the name's authoritative servers (walking from the
+/// roots of `cfg`, so no cache answers for them), within `cfg.total_timeout`.
+pub async fn lookup_txt(cfg: &DnsConfig, name: &str) -> TxtAnswer {
+    // Owner names like _dmarc.example.com are not host names: read ASCII as it is.
+    let ascii = name.trim().trim_end_matches('.');
+    let qname = if ascii.is_ascii() && !ascii.is_empty() {
+        Name::from_ascii(format!("{ascii}."))
+            .ok()
+            .map(|n| n.to_lowercase())
+    } else {
+        parse_domain(name)
+    };
+    let Some(qname) = qname else {
+        return TxtAnswer::Unchecked(format!("{name:?} is not a name siteup can look up"));
+    };
+    match registry::read_txt(cfg, &qname).await {
+        registry::TxtRaw::Records(records) => TxtAnswer::Records(records),
+        registry::TxtRaw::NoData | registry::TxtRaw::NxDomain => TxtAnswer::None,
+        registry::TxtRaw::Unreachable(problems) => TxtAnswer::Unchecked(format!(
+            "no DNS server answered for {} ({})",
+            display_name(&qname),
+            problems.join("; ")
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -599,6 +599,96 @@ pub(crate) async fn read_registry(cfg: &DnsConfig, qname: &Name) -> RegistryRaw 
     raw
 }
 
+/// What the authoritative servers of a name say about its TXT records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TxtRaw {
+    /// The TXT records, each with its strings joined.
+    Records(Vec<String>),
+    /// The name exists without TXT records.
+    NoData,
+    /// The name does not exist.
+    NxDomain,
+    /// No authoritative answer: why, per server.
+    Unreachable(Vec<String>),
+}
+
+/// The TXT records of `qname`, asked from its authoritative servers, walking from the roots of
+/// `cfg` with non-recursive queries (never a cache), within `cfg.total_timeout`. CNAMEs are
+/// followed a few times.
+pub(crate) async fn read_txt(cfg: &DnsConfig, qname: &Name) -> TxtRaw {
+    let walker = Walker {
+        cfg: cfg.clone(),
+        deadline: Instant::now() + cfg.total_timeout,
+        sent: AtomicUsize::new(0),
+        contacted: Mutex::new(Vec::new()),
+        addr_cache: Mutex::new(HashMap::new()),
+    };
+    let mut name = qname.to_lowercase();
+    let mut zone = Name::root();
+    let mut targets = walker.root_targets();
+    let mut cnames = 0;
+    for _ in 0..MAX_REFERRALS {
+        let current = zone.clone();
+        let q = name.clone();
+        let reading = walker
+            .ask_any(&targets, &q, RecordType::TXT, 0, |m| {
+                read_answer(m, &q, &current)
+            })
+            .await;
+        let (reading, addr, _) = match reading {
+            Ok(r) => r,
+            Err(problems) => return TxtRaw::Unreachable(problems),
+        };
+        match reading {
+            Reading::Referral {
+                zone: cut,
+                ns,
+                glue,
+                ..
+            } => {
+                zone = cut;
+                targets = sorted_targets(&ns, &glue, addr.port());
+            }
+            Reading::Answer(records) => {
+                let texts: Vec<String> = records
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::TXT(txt) => Some(
+                            txt.txt_data
+                                .iter()
+                                .map(|part| String::from_utf8_lossy(part).into_owned())
+                                .collect::<String>(),
+                        ),
+                        _ => None,
+                    })
+                    .collect();
+                if !texts.is_empty() {
+                    return TxtRaw::Records(texts);
+                }
+                let cname = records.iter().find_map(|r| match &r.data {
+                    RData::CNAME(c) => Some(c.0.to_lowercase()),
+                    _ => None,
+                });
+                match cname {
+                    Some(target) if cnames < 4 => {
+                        cnames += 1;
+                        name = target;
+                        zone = Name::root();
+                        targets = walker.root_targets();
+                    }
+                    _ => return TxtRaw::NoData,
+                }
+            }
+            Reading::NxDomain => return TxtRaw::NxDomain,
+            Reading::NoData => return TxtRaw::NoData,
+        }
+    }
+    TxtRaw::Unreachable(vec![format!(
+        "the chain of referrals for {} is longer than {MAX_REFERRALS} steps",
+        super::display_name(qname)
+    )])
+}
+
 /// Wire-format answers for the mutation tests (`crate::fuzz`): a referral with glue and an
 /// authoritative answer.
 #[cfg(test)]

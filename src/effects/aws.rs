@@ -33,6 +33,11 @@ pub trait AwsChecks: Send + Sync {
     fn email_domain(&self) -> BoxFuture<'_, Result<CheckReport, Failure>>;
     /// The owner's inbox identity, as a check of its checkpoint (satisfied when there is none).
     fn inbox(&self) -> BoxFuture<'_, Result<CheckReport, Failure>>;
+    /// The owner's subscriptions to the alerts topics, as a check of their checkpoint
+    /// (satisfied when the guardrails are off or there is no inbox).
+    fn alerts(&self) -> BoxFuture<'_, Result<CheckReport, Failure>>;
+    /// Has SNS mail the alerts' confirmation links again.
+    fn resend_alert_confirmation(&self) -> BoxFuture<'_, Result<(), Failure>>;
     /// The account's production access, as a check of its checkpoint.
     fn production(&self) -> BoxFuture<'_, Result<CheckReport, Failure>>;
     /// The production-access request's text, from the site's answers.
@@ -109,6 +114,54 @@ impl AwsHandler {
         self.connect_as(profile.as_deref().unwrap_or("default"))
             .await
             .map(|(api, _)| api)
+    }
+
+    /// The guardrails read live: the owner's subscriptions (None without an inbox), the
+    /// alarms' states and the budget. Empty when the guardrails are off.
+    pub async fn guardrails(&self) -> Result<aws::GuardrailsStatus, Failure> {
+        let config = self.project.config()?;
+        let topics = config.alert_topics();
+        let (alarms, budget) = crate::tfgen::guardrail_names(&config);
+        let api = self.api().await?;
+        let subscriptions = match &config.inbox {
+            Some(inbox) if !topics.is_empty() => {
+                Some(api.alert_subscriptions(&topics, inbox.as_str()).await?)
+            }
+            _ => None,
+        };
+        // The alarms and the budget are best read: one that cannot be read is said, and the
+        // rest (the subscriptions above all) still counts.
+        let mut unreadable = Vec::new();
+        let mut states = Vec::new();
+        let mut regions: Vec<&str> = alarms.iter().map(|(r, _)| r.as_str()).collect();
+        regions.dedup();
+        for region in regions {
+            let names: Vec<String> = alarms
+                .iter()
+                .filter(|(r, _)| r == region)
+                .map(|(_, n)| n.clone())
+                .collect();
+            match api.alarm_states(region, &names).await {
+                Ok(found) => states.extend(found),
+                Err(e) => unreadable.push(format!("Alarms in {region} could not be read: {e}")),
+            }
+        }
+        let budget = match budget {
+            Some(name) => match api.budget(&name).await {
+                Ok(b) => b,
+                Err(e) => {
+                    unreadable.push(format!("The budget could not be read: {e}"));
+                    None
+                }
+            },
+            None => None,
+        };
+        Ok(aws::GuardrailsStatus {
+            subscriptions,
+            alarms: states,
+            budget,
+            unreadable,
+        })
     }
 
     async fn connect_as(
@@ -262,6 +315,59 @@ impl AwsChecks for AwsHandler {
                 lines: vec![],
                 reopen: None,
             })
+        })
+    }
+
+    fn alerts(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move {
+            let config = self.project.config()?;
+            let topics = config.alert_topics();
+            let nothing = |headline: &str| CheckReport {
+                satisfied: true,
+                unchecked: false,
+                waiting_on: StepKind::Human,
+                headline: headline.to_string(),
+                lines: vec![],
+                reopen: None,
+            };
+            if topics.is_empty() {
+                return Ok(nothing(
+                    "The guardrails are off, so there are no alerts to confirm (siteup generate --guardrails on adds them).",
+                ));
+            }
+            let Some(_) = &config.inbox else {
+                return Ok(nothing(
+                    "No inbox was given, so the alerts topic has no subscriber: alarms show in the CloudWatch console only (give an inbox with siteup generate --inbox to get them by mail).",
+                ));
+            };
+            let guardrails = self.guardrails().await?;
+            let Some(status) = &guardrails.subscriptions else {
+                return Err(Failure::NoInbox);
+            };
+            let mut lines = status.lines();
+            if status.confirmed() {
+                lines.extend(guardrails.lines());
+            }
+            Ok(CheckReport {
+                satisfied: status.confirmed(),
+                unchecked: false,
+                waiting_on: StepKind::Human,
+                headline: status.headline(),
+                lines,
+                reopen: None,
+            })
+        })
+    }
+
+    fn resend_alert_confirmation(&self) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async move {
+            let config = self.project.config()?;
+            let inbox = config.inbox.clone().ok_or(Failure::NoInbox)?;
+            self.api()
+                .await?
+                .resend_alert_confirmation(&config.alert_topics(), inbox.as_str())
+                .await?;
+            Ok(())
         })
     }
 

@@ -65,6 +65,7 @@ impl Checkpoints for LiveCheckpoints {
                 StepId::Nameservers => (StepKind::Human, self.nameservers().await),
                 StepId::EmailDomain => (StepKind::Aws, self.aws.email_domain().await),
                 StepId::Inbox => (StepKind::Human, self.aws.inbox().await),
+                StepId::Alerts => (StepKind::Human, self.aws.alerts().await),
                 StepId::SesProduction => (StepKind::Human, self.aws.production().await),
                 StepId::Edge => match &self.edge {
                     Some(edge) => (StepKind::Aws, edge.check().await),

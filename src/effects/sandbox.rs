@@ -69,6 +69,15 @@ impl HumanPlayer for SandboxPlayer {
                     let inbox = config.inbox.ok_or(Failure::NoInbox)?;
                     self.verify_identity(inbox.as_str().to_string()).await
                 }
+                StepId::Alerts => {
+                    let inbox = config.inbox.ok_or(Failure::NoInbox)?;
+                    let emulator = self.link.emulator.clone();
+                    tokio::task::spawn_blocking(move || {
+                        emulator.confirm_subscriptions(inbox.as_str())
+                    })
+                    .await??;
+                    Ok(())
+                }
                 StepId::EmailDomain => {
                     self.verify_identity(config.domain.as_str().to_string())
                         .await

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::site::{
-    BucketName, Domain, InboundMail, Inbox, InputError, Parts, ProjectName, Region,
-    SenderLocalPart, SiteConfig,
+    BucketName, DmarcPolicy, Domain, Guardrails, InboundMail, Inbox, InputError, Parts,
+    ProjectName, Region, SenderLocalPart, SiteConfig,
 };
 
 /// The schema version this siteup writes and reads.
@@ -27,6 +27,9 @@ pub struct SiteupToml {
     pub buckets: BucketsSection,
     pub email: EmailSection,
     pub parts: Parts,
+    /// Absent in files written before the guardrails existed: they are on.
+    #[serde(default)]
+    pub guardrails: Guardrails,
     #[serde(default, skip_serializing_if = "AwsSection::is_empty")]
     pub aws: AwsSection,
 }
@@ -57,6 +60,9 @@ pub struct EmailSection {
     /// The owner's own inbox, verified in SES (the contact form's recipient).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox: Option<Inbox>,
+    /// The DMARC policy (`none` when absent: files written before it existed still load).
+    #[serde(default, skip_serializing_if = "DmarcPolicy::is_none")]
+    pub dmarc_policy: DmarcPolicy,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -124,8 +130,10 @@ impl SiteupToml {
                 sender: config.sender.clone(),
                 inbound: config.inbound_mail.clone(),
                 inbox: config.inbox.clone(),
+                dmarc_policy: config.dmarc_policy,
             },
             parts: config.parts,
+            guardrails: config.guardrails,
             aws: AwsSection { profile },
         }
     }
@@ -142,6 +150,8 @@ impl SiteupToml {
             inbound_mail: self.email.inbound.clone(),
             inbox: self.email.inbox.clone(),
             parts: self.parts,
+            guardrails: self.guardrails,
+            dmarc_policy: self.email.dmarc_policy,
         }
     }
 
@@ -420,6 +430,23 @@ mod tests {
         assert_eq!(back, settings);
         assert!(text.contains("domain = \"example.com\""), "{text}");
         assert!(text.contains("schema = 1"), "{text}");
+    }
+
+    #[test]
+    fn the_dmarc_policy_is_recorded_only_once_stepped_up() {
+        let text = SiteupToml::from_config(&sample(), None).render();
+        assert!(!text.contains("dmarc_policy"), "{text}");
+        let old = SiteupToml::parse(&text, Path::new("siteup.toml")).expect("an old file loads");
+        assert_eq!(old.to_config().dmarc_policy, DmarcPolicy::None);
+        let mut stepped = sample();
+        stepped.dmarc_policy = DmarcPolicy::Quarantine;
+        let text = SiteupToml::from_config(&stepped, None).render();
+        assert!(text.contains("dmarc_policy = \"quarantine\""), "{text}");
+        let back = SiteupToml::parse(&text, Path::new("siteup.toml")).expect("parses");
+        assert_eq!(back.to_config(), stepped);
+        let bad = text.replace("\"quarantine\"", "\"strict\"");
+        let err = SiteupToml::parse(&bad, Path::new("siteup.toml")).expect_err("unknown policy");
+        assert!(err.to_string().contains("strict"), "{err}");
     }
 
     #[test]

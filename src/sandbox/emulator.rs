@@ -544,6 +544,12 @@ impl Emulator {
         .map(|_| ())
     }
 
+    /// Plays the owner clicking the link in SNS's confirmation mails: every pending email
+    /// subscription of `endpoint`, to any topic, becomes confirmed.
+    pub fn confirm_subscriptions(&self, endpoint: &str) -> Result<(), EmulatorError> {
+        self.confirm_sns_subscriptions(endpoint, None).map(|_| ())
+    }
+
     /// Tells the emulator where the sandbox registry's server for the zone `tld` answers: from
     /// then on SES verifies a domain under `tld` and ACM issues its certificates only while
     /// that server delegates the domain to its Route 53 zone's nameservers.
@@ -597,6 +603,73 @@ impl Emulator {
                 detail: "it has no HTTPS edge (an older emulator: stop it and run `siteup sandbox` again)".into(),
             }),
         }
+    }
+
+    /// Every mail SNS "sent" to an email endpoint, oldest first: the confirmation mails of
+    /// email subscriptions (with their token) and the notifications published to topics with
+    /// confirmed email subscribers (`GET /_siteup/sns/messages`).
+    pub fn sns_messages(&self) -> Result<Vec<SnsMail>, EmulatorError> {
+        let what = "list the mails SNS sent";
+        let answer = self.control("sns/messages", None, what)?;
+        serde_json::from_value::<SnsMessages>(answer)
+            .map(|m| m.messages)
+            .map_err(|e| EmulatorError::BadAnswer {
+                what: what.into(),
+                detail: e.to_string(),
+            })
+    }
+
+    /// Plays the owner of `endpoint` clicking the link(s) SNS mailed: confirms its pending
+    /// email subscriptions, to every topic or to `topic_arn` only (`POST /_siteup/sns/confirm`).
+    /// Answers the subscription ARNs it confirmed (empty when all were confirmed already); an
+    /// address with no subscription (SNS deletes one still pending after 48 hours) is an error.
+    pub fn confirm_sns_subscriptions(
+        &self,
+        endpoint: &str,
+        topic_arn: Option<&str>,
+    ) -> Result<Vec<String>, EmulatorError> {
+        let what = format!("confirm the SNS subscriptions of {endpoint}");
+        let mut body = json!({ "endpoint": endpoint });
+        if let Some(arn) = topic_arn {
+            body["topic_arn"] = json!(arn);
+        }
+        let answer = self.control("sns/confirm", Some(body), &what)?;
+        serde_json::from_value::<SnsConfirmed>(answer)
+            .map(|c| {
+                c.confirmed
+                    .into_iter()
+                    .map(|s| s.subscription_arn)
+                    .collect()
+            })
+            .map_err(|e| EmulatorError::BadAnswer {
+                what,
+                detail: e.to_string(),
+            })
+    }
+
+    /// Plays a real address that bounced (`POST /_siteup/ses/bounce`): in every region with an
+    /// SES configuration set, SES adds it to the account's suppression list (when the account
+    /// suppresses BOUNCE) and publishes the bounce event to the configuration sets' matching
+    /// event destinations. Answers, per region, whether it was suppressed and the topics that
+    /// got the event.
+    pub fn inject_ses_bounce(&self, address: &str) -> Result<Vec<SesBounce>, EmulatorError> {
+        let what = format!("bounce mail to {address}");
+        let answer = self.control("ses/bounce", Some(json!({ "address": address })), &what)?;
+        serde_json::from_value::<SesBounceAnswer>(answer)
+            .map(|a| {
+                a.regions
+                    .into_iter()
+                    .map(|(region, r)| SesBounce {
+                        region,
+                        suppressed: r.suppressed,
+                        published: r.published,
+                    })
+                    .collect()
+            })
+            .map_err(|e| EmulatorError::BadAnswer {
+                what,
+                detail: e.to_string(),
+            })
     }
 
     /// Forgets everything: moto's resources and the emulator's own SES and Cognito state.
@@ -750,6 +823,68 @@ impl Drop for Emulator {
             }
         }
     }
+}
+
+/// One mail SNS "sent" to an email endpoint, as the emulator recorded it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SnsMail {
+    /// The address it went to.
+    pub endpoint: String,
+    pub topic_arn: String,
+    pub kind: SnsMailKind,
+    pub subject: Option<String>,
+    pub message: String,
+    /// Emulator time (epoch seconds) it was sent.
+    pub time: f64,
+    /// The confirmation token (confirmation mails only).
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// What an SNS mail was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SnsMailKind {
+    /// "Click this link to confirm the subscription".
+    Confirmation,
+    /// A message published to the topic.
+    Notification,
+}
+
+/// What an injected bounce did in one region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SesBounce {
+    pub region: String,
+    /// Added to the account's suppression list.
+    pub suppressed: bool,
+    /// The SNS topics the bounce event was published to.
+    pub published: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct SnsMessages {
+    messages: Vec<SnsMail>,
+}
+
+#[derive(Deserialize)]
+struct SnsConfirmed {
+    confirmed: Vec<SnsConfirmedSubscription>,
+}
+
+#[derive(Deserialize)]
+struct SnsConfirmedSubscription {
+    subscription_arn: String,
+}
+
+#[derive(Deserialize)]
+struct SesBounceAnswer {
+    regions: std::collections::BTreeMap<String, SesBounceRegion>,
+}
+
+#[derive(Deserialize)]
+struct SesBounceRegion {
+    suppressed: bool,
+    published: Vec<String>,
 }
 
 /// The emulator's HTTPS edge: CloudFront's stand-in, answering on loopback for the aliases

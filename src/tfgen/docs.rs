@@ -2,6 +2,7 @@
 
 use super::manifest::MANIFEST_FILE;
 use super::stack::{API_ZIP_FILE, Ctx, SITE_FUNCTION_FILE, TABLE_INDEX};
+use crate::site::DmarcPolicy;
 
 pub(crate) fn gitignore() -> String {
     "\
@@ -155,13 +156,20 @@ pub(crate) fn readme(c: &Ctx, file_names: &[String]) -> String {
         ),
         (
             "email.tf",
-            "SES: the domain identity with Easy DKIM (its three DKIM CNAME records are also its \
-             verification: SES v2 has no separate verification TXT record), the MAIL FROM domain \
-             `mail.` with its MX and SPF records, a DMARC record (`p=none`: monitor first, tighten \
-             later), the owner's inbox as an address identity (if given: until SES grants production \
-             access, mail reaches only verified addresses) and the domain's own MX records \
-             (if any). No sender address is verified: the domain identity covers all of them."
-                .into(),
+            format!(
+                "SES: the domain identity with Easy DKIM (its three DKIM CNAME records are also its \
+                 verification: SES v2 has no separate verification TXT record), the MAIL FROM \
+                 domain `mail.` with its MX and SPF records, a DMARC record ({}), the owner's inbox \
+                 as an address identity (if given: until SES grants production access, mail \
+                 reaches only verified addresses) and the domain's own MX records (if any). No \
+                 sender address is verified: the domain identity covers all of them.",
+                match c.cfg.dmarc_policy {
+                    DmarcPolicy::None => "`p=none`: receivers only report; once DKIM and SPF \
+                                          align, `siteup email --dmarc quarantine` tightens it"
+                        .to_string(),
+                    policy => format!("`p={policy}`, set with `siteup email --dmarc`"),
+                }
+            ),
         ),
         (
             "certificate.tf",

@@ -228,6 +228,27 @@ pub fn phase_targets_given(config: &SiteConfig, phase: Phase, state: &[String]) 
     }
 }
 
+/// The guardrails' CloudWatch alarms as (region, name), and the budget's name; nothing when
+/// the guardrails are off.
+pub fn guardrail_names(config: &SiteConfig) -> (Vec<(String, String)>, Option<String>) {
+    if !config.guardrails.on {
+        return (Vec::new(), None);
+    }
+    let ctx = Ctx::new(config);
+    let alarms = stack::alarm_resources(&ctx)
+        .into_iter()
+        .map(|(resource, us_east_1)| {
+            let region = if us_east_1 {
+                "us-east-1".to_string()
+            } else {
+                config.region.as_str().to_string()
+            };
+            (region, stack::alarm_name(&ctx, &resource))
+        })
+        .collect();
+    (alarms, Some(stack::budget_name(&ctx)))
+}
+
 /// The state bucket and its settings: what the state's move to S3 needs to exist, and what the
 /// remote state must hold once the move is done.
 pub fn state_bucket_addresses(config: &SiteConfig) -> Vec<String> {

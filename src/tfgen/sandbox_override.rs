@@ -41,7 +41,9 @@ pub const SANDBOX_OVERRIDE_FILE: &str = "siteup_sandbox_override.tf";
 const SERVICES: &[&str] = &[
     "acm",
     "apigateway",
+    "budgets",
     "cloudfront",
+    "cloudwatch",
     "cognitoidentity",
     "cognitoidp",
     "dynamodb",
@@ -52,6 +54,7 @@ const SERVICES: &[&str] = &[
     "s3",
     "ses",
     "sesv2",
+    "sns",
     "sts",
 ];
 

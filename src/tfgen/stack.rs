@@ -484,6 +484,16 @@ fn ses_dkim_domain(region: &str) -> String {
     }
 }
 
+/// The DMARC record: the policy (`p=none` until the owner steps it up with `siteup email`),
+/// with aggregate reports mailed to the owner's inbox when there is one.
+fn dmarc_value(c: &Ctx) -> String {
+    let policy = c.cfg.dmarc_policy;
+    match &c.cfg.inbox {
+        Some(inbox) => format!("v=DMARC1; p={policy}; rua=mailto:{inbox};"),
+        None => format!("v=DMARC1; p={policy};"),
+    }
+}
+
 pub(crate) fn email(c: &Ctx) -> TfFile {
     let mut f = TfFile::new(
         "email.tf",
@@ -500,7 +510,19 @@ pub(crate) fn email(c: &Ctx) -> TfFile {
         Tier::Foundation,
         "aws_sesv2_email_identity",
         "domain",
-        |b| b.attr("email_identity", s(domain)),
+        |b| {
+            let b = b.attr("email_identity", s(domain));
+            if c.cfg.guardrails.on {
+                // Mail sent without a configuration set of its own uses this one: bounces and
+                // complaints reach the alerts topic.
+                b.attr(
+                    "configuration_set_name",
+                    r("aws_sesv2_configuration_set.email.configuration_set_name"),
+                )
+            } else {
+                b
+            }
+        },
     );
     let token = "aws_sesv2_email_identity.domain.dkim_signing_attributes[0].tokens[count.index]";
     f.resource(Tier::Foundation, "aws_route53_record", "ses_dkim", |b| {
@@ -560,12 +582,7 @@ pub(crate) fn email(c: &Ctx) -> TfFile {
         Tier::Foundation,
         "aws_route53_record",
         "dmarc",
-        record(
-            &c.sub("_dmarc"),
-            "TXT",
-            600,
-            Expr::strs(["v=DMARC1; p=none;"]),
-        ),
+        record(&c.sub("_dmarc"), "TXT", 600, Expr::strs([dmarc_value(c)])),
     );
     let inbound = c.cfg.inbound_mail.records();
     if !inbound.is_empty() {
@@ -1556,6 +1573,394 @@ pub(crate) fn logging(c: &Ctx) -> TfFile {
     f
 }
 
+// ---------------------------------------------------------------------------------------------
+// Guardrails
+// ---------------------------------------------------------------------------------------------
+
+/// SES reviews an account whose bounce rate reaches 5 % or complaint rate 0.1 % ("Sending
+/// review process FAQs", SES Developer Guide); the alarms fire at half of each, as fractions
+/// (the reputation metrics are ratios, not percentages).
+const BOUNCE_RATE_ALARM: &str = "0.025";
+const COMPLAINT_RATE_ALARM: &str = "0.0005";
+/// What SES suppresses account-wide and in the configuration set.
+const SUPPRESSED_REASONS: [&str; 2] = ["BOUNCE", "COMPLAINT"];
+
+/// The policy of an alerts topic: the account keeps its default rights, and the AWS services
+/// that report to it (Budgets, CloudWatch alarms, SES event publishing) may publish, for this
+/// account only. Budgets needs the statement: it cannot publish to a topic whose policy does not
+/// name it ("Creating an Amazon SNS topic for budget notifications", AWS Budgets user guide).
+fn topic_policy(topic: &str) -> Expr {
+    let arn = || r(format!("aws_sns_topic.{topic}.arn"));
+    let owner = || r(format!("aws_sns_topic.{topic}.owner"));
+    policy(vec![
+        obj(vec![
+            ("Sid", s("AccountOwner")),
+            ("Effect", s("Allow")),
+            ("Principal", obj(vec![("AWS", s("*"))])),
+            (
+                "Action",
+                Expr::strs([
+                    "SNS:GetTopicAttributes",
+                    "SNS:SetTopicAttributes",
+                    "SNS:AddPermission",
+                    "SNS:RemovePermission",
+                    "SNS:DeleteTopic",
+                    "SNS:Subscribe",
+                    "SNS:ListSubscriptionsByTopic",
+                    "SNS:Publish",
+                ]),
+            ),
+            ("Resource", arn()),
+            (
+                "Condition",
+                obj(vec![(
+                    "StringEquals",
+                    obj(vec![("AWS:SourceOwner", owner())]),
+                )]),
+            ),
+        ]),
+        obj(vec![
+            ("Sid", s("AwsServicesPublish")),
+            ("Effect", s("Allow")),
+            (
+                "Principal",
+                obj(vec![(
+                    "Service",
+                    Expr::strs([
+                        "budgets.amazonaws.com",
+                        "cloudwatch.amazonaws.com",
+                        "ses.amazonaws.com",
+                    ]),
+                )]),
+            ),
+            ("Action", s("SNS:Publish")),
+            ("Resource", arn()),
+            (
+                "Condition",
+                obj(vec![(
+                    "StringEquals",
+                    obj(vec![("aws:SourceAccount", owner())]),
+                )]),
+            ),
+        ]),
+    ])
+}
+
+/// One alerts topic (`alerts`, or `alerts_edge` in us-east-1), its policy, and the owner's email
+/// subscription. AWS mails a confirmation link; until it is clicked the subscription is pending
+/// and nothing reaches the inbox.
+fn alerts_topic(f: &mut TfFile, c: &Ctx, name: &str, topic_name: &str, us_east_1: bool) {
+    let provider = |b: Block| {
+        if us_east_1 {
+            b.attr("provider", r("aws.us_east_1"))
+        } else {
+            b
+        }
+    };
+    f.resource(Tier::Foundation, "aws_sns_topic", name, |b| {
+        provider(b).attr("name", s(topic_name))
+    });
+    f.resource(Tier::Foundation, "aws_sns_topic_policy", name, |b| {
+        provider(b)
+            .attr("arn", r(format!("aws_sns_topic.{name}.arn")))
+            .attr("policy", topic_policy(name))
+    });
+    if let Some(inbox) = &c.cfg.inbox {
+        f.resource(
+            Tier::Foundation,
+            "aws_sns_topic_subscription",
+            &format!("{name}_email"),
+            |b| {
+                provider(b)
+                    .attr("topic_arn", r(format!("aws_sns_topic.{name}.arn")))
+                    .attr("protocol", s("email"))
+                    .attr("endpoint", s(inbox.as_str()))
+            },
+        );
+    }
+}
+
+/// A CloudWatch alarm that reports to an alerts topic when it fires and when it clears.
+struct Alarm<'a> {
+    /// The resource name and the alarm's name after the project's (`api_5xx`: `<name>-api-5xx`).
+    name: &'a str,
+    description: String,
+    namespace: &'a str,
+    metric: &'a str,
+    dimensions: Vec<(&'a str, Expr)>,
+    statistic: &'a str,
+    period: i64,
+    evaluation_periods: i64,
+    threshold: Expr,
+    topic: &'a str,
+    tier: Tier,
+    us_east_1: bool,
+}
+
+fn alarm(f: &mut TfFile, c: &Ctx, a: Alarm) {
+    let topic = refs(&[&format!("aws_sns_topic.{}.arn", a.topic)]);
+    f.resource(a.tier, "aws_cloudwatch_metric_alarm", a.name, |b| {
+        let b = if a.us_east_1 {
+            b.attr("provider", r("aws.us_east_1"))
+        } else {
+            b
+        };
+        let b = b
+            .attr("alarm_name", s(alarm_name(c, a.name)))
+            .attr("alarm_description", s(a.description))
+            .attr("namespace", s(a.namespace))
+            .attr("metric_name", s(a.metric));
+        let b = if a.dimensions.is_empty() {
+            b
+        } else {
+            b.attr("dimensions", obj(a.dimensions))
+        };
+        b.attr("statistic", s(a.statistic))
+            .attr("period", a.period)
+            .attr("evaluation_periods", a.evaluation_periods)
+            .attr("threshold", a.threshold)
+            .attr("comparison_operator", s("GreaterThanOrEqualToThreshold"))
+            .attr("treat_missing_data", s("notBreaching"))
+            .attr("alarm_actions", topic.clone())
+            .attr("ok_actions", topic)
+    });
+}
+
+/// The alarms [`guardrails`] writes, by resource name, with whether each lives in us-east-1:
+/// read from the file itself, so the readers and the generator cannot disagree.
+pub(crate) fn alarm_resources(c: &Ctx) -> Vec<(String, bool)> {
+    let file = guardrails(c);
+    file.resources
+        .iter()
+        .filter_map(|(address, _)| address.strip_prefix("aws_cloudwatch_metric_alarm."))
+        .map(|name| (name.to_string(), name == CLOUDFRONT_ALARM))
+        .collect()
+}
+
+/// The one alarm in us-east-1: CloudFront publishes its metrics there.
+const CLOUDFRONT_ALARM: &str = "cloudfront_5xx";
+
+/// A guardrail alarm's name in CloudWatch: the project's name, then the resource's.
+pub(crate) fn alarm_name(c: &Ctx, resource: &str) -> String {
+    format!("{}-{}", c.name, resource.replace('_', "-"))
+}
+
+/// The monthly budget's name in AWS Budgets.
+pub(crate) fn budget_name(c: &Ctx) -> String {
+    format!("{}-monthly", c.name)
+}
+
+pub(crate) fn guardrails(c: &Ctx) -> TfFile {
+    let mut f = TfFile::new(
+        "guardrails.tf",
+        "Guardrails: one alerts channel (an SNS topic that mails the owner), SES bounce and\n\
+         complaint handling (a configuration set that reports them to the topic, the account's\n\
+         suppression list, alarms well below the rates at which AWS reviews an account), alarms\n\
+         on the API's and the site's errors, and a monthly cost budget. Turn them off with\n\
+         `siteup generate --guardrails off`; tune thresholds in a guardrails_override.tf.",
+    );
+    let name = &c.name;
+    let mut edge = "alerts";
+    for (i, topic) in c.cfg.alert_topics().iter().enumerate() {
+        if i == 0 {
+            alerts_topic(&mut f, c, "alerts", &topic.name, false);
+        } else {
+            alerts_topic(&mut f, c, "alerts_edge", &topic.name, true);
+            edge = "alerts_edge";
+        }
+    }
+    f.resource(
+        Tier::Foundation,
+        "aws_sesv2_configuration_set",
+        "email",
+        |b| {
+            b.attr("configuration_set_name", s(name))
+                .block(Block::new("reputation_options").attr("reputation_metrics_enabled", true))
+                .block(Block::new("sending_options").attr("sending_enabled", true))
+                .block(
+                    Block::new("suppression_options")
+                        .attr("suppressed_reasons", Expr::strs(SUPPRESSED_REASONS)),
+                )
+        },
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_sesv2_configuration_set_event_destination",
+        "alerts",
+        |b| {
+            b.attr(
+                "configuration_set_name",
+                r("aws_sesv2_configuration_set.email.configuration_set_name"),
+            )
+            .attr("event_destination_name", s("alerts"))
+            .block(
+                Block::new("event_destination")
+                    // The provider's default is false: a destination that publishes nothing.
+                    .attr("enabled", true)
+                    .attr("matching_event_types", Expr::strs(["BOUNCE", "COMPLAINT"]))
+                    .block(
+                        Block::new("sns_destination")
+                            .attr("topic_arn", r("aws_sns_topic.alerts.arn")),
+                    ),
+            )
+        },
+    );
+    f.resource(
+        Tier::Foundation,
+        "aws_sesv2_account_suppression_attributes",
+        "account",
+        |b| {
+            b.comment("Account-wide: addresses that bounced or complained are not mailed again.")
+                .attr("suppressed_reasons", Expr::strs(SUPPRESSED_REASONS))
+        },
+    );
+    for (alarm_name, metric, threshold, what) in [
+        (
+            "ses_bounce_rate",
+            "Reputation.BounceRate",
+            BOUNCE_RATE_ALARM,
+            "bounce rate reached 2.5 % (SES reviews the account at 5 %)",
+        ),
+        (
+            "ses_complaint_rate",
+            "Reputation.ComplaintRate",
+            COMPLAINT_RATE_ALARM,
+            "complaint rate reached 0.05 % (SES reviews the account at 0.1 %)",
+        ),
+    ] {
+        alarm(
+            &mut f,
+            c,
+            Alarm {
+                name: alarm_name,
+                description: format!("The SES {what}."),
+                namespace: "AWS/SES",
+                metric,
+                dimensions: Vec::new(),
+                statistic: "Average",
+                period: 3600,
+                evaluation_periods: 1,
+                threshold: r(threshold),
+                topic: "alerts",
+                tier: Tier::Foundation,
+                us_east_1: false,
+            },
+        );
+    }
+    if c.cfg.parts.api {
+        let function = || r("aws_lambda_function.api.function_name");
+        alarm(
+            &mut f,
+            c,
+            Alarm {
+                name: "api_5xx",
+                description:
+                    "More than 5 % of the API's requests failed with a 5xx for 10 minutes.".into(),
+                namespace: "AWS/ApiGateway",
+                metric: "5XXError",
+                dimensions: vec![
+                    ("ApiName", r("aws_api_gateway_rest_api.api.name")),
+                    ("Stage", r("aws_api_gateway_stage.api.stage_name")),
+                ],
+                statistic: "Average",
+                period: 300,
+                evaluation_periods: 2,
+                threshold: r("0.05"),
+                topic: "alerts",
+                tier: Tier::Foundation,
+                us_east_1: false,
+            },
+        );
+        alarm(
+            &mut f,
+            c,
+            Alarm {
+                name: "function_errors",
+                description: "The API's function failed 5 times or more in 5 minutes.".into(),
+                namespace: "AWS/Lambda",
+                metric: "Errors",
+                dimensions: vec![("FunctionName", function())],
+                statistic: "Sum",
+                period: 300,
+                evaluation_periods: 1,
+                threshold: r("5"),
+                topic: "alerts",
+                tier: Tier::Foundation,
+                us_east_1: false,
+            },
+        );
+        alarm(
+            &mut f,
+            c,
+            Alarm {
+                name: "function_throttles",
+                description: "The API's function was throttled (it hit its concurrency limit)."
+                    .into(),
+                namespace: "AWS/Lambda",
+                metric: "Throttles",
+                dimensions: vec![("FunctionName", function())],
+                statistic: "Sum",
+                period: 300,
+                evaluation_periods: 1,
+                threshold: r("1"),
+                topic: "alerts",
+                tier: Tier::Foundation,
+                us_east_1: false,
+            },
+        );
+    }
+    if c.cfg.parts.site {
+        alarm(
+            &mut f,
+            c,
+            Alarm {
+                name: CLOUDFRONT_ALARM,
+                description:
+                    "More than 5 % of the site's requests failed with a 5xx for 10 minutes.".into(),
+                namespace: "AWS/CloudFront",
+                metric: "5xxErrorRate",
+                dimensions: vec![
+                    ("DistributionId", r("aws_cloudfront_distribution.site.id")),
+                    ("Region", s("Global")),
+                ],
+                statistic: "Average",
+                period: 300,
+                evaluation_periods: 2,
+                threshold: r("5"),
+                topic: edge,
+                tier: Tier::Full,
+                us_east_1: true,
+            },
+        );
+    }
+    let budget = c.cfg.guardrails.budget_usd;
+    f.resource(Tier::Foundation, "aws_budgets_budget", "monthly", |b| {
+        let notification = |kind: &str, percent: i64| {
+            Block::new("notification")
+                .attr("comparison_operator", s("GREATER_THAN"))
+                .attr("threshold", percent)
+                .attr("threshold_type", s("PERCENTAGE"))
+                .attr("notification_type", s(kind))
+                .attr(
+                    "subscriber_sns_topic_arns",
+                    refs(&["aws_sns_topic.alerts.arn"]),
+                )
+        };
+        b.comment(
+            "The whole account's cost: tags count in a budget only once activated for billing.",
+        )
+        .attr("name", s(format!("{name}-monthly")))
+        .attr("budget_type", s("COST"))
+        .attr("limit_amount", s(budget.to_string()))
+        .attr("limit_unit", s("USD"))
+        .attr("time_unit", s("MONTHLY"))
+        .block(notification("FORECASTED", 80))
+        .block(notification("ACTUAL", 100))
+        .depends_on(&["aws_sns_topic_policy.alerts"])
+    });
+    f
+}
+
 pub(crate) fn outputs(c: &Ctx) -> TfFile {
     let parts = c.cfg.parts;
     let mut f = TfFile::new(
@@ -1692,6 +2097,9 @@ pub(crate) fn tf_files(c: &Ctx, opts: &GenerateOptions) -> Vec<TfFile> {
     // long logs are kept).
     if parts.api {
         files.push(logging(c));
+    }
+    if c.cfg.guardrails.on {
+        files.push(guardrails(c));
     }
     files.push(outputs(c));
     files

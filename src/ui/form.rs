@@ -4,9 +4,32 @@
 use tui_input::{Input, InputRequest};
 
 use crate::site::{
-    BucketName, Domain, InboundMail, Inbox, Part, Parts, ProjectName, Region, SenderLocalPart,
-    SiteConfig,
+    BucketName, Domain, Guardrails, InboundMail, Inbox, InputError, MonthlyBudget, Part, Parts,
+    ProjectName, Region, SenderLocalPart, SiteConfig,
 };
+
+/// The budget field's text for recorded guardrails: the amount, or `off`.
+fn budget_text(g: Guardrails) -> String {
+    if g.on {
+        g.budget_usd.to_string()
+    } else {
+        "off".into()
+    }
+}
+
+/// The guardrails the budget field's answer gives: a whole number of dollars, or `off`.
+fn guardrails_from(answer: &str) -> Result<Guardrails, InputError> {
+    if answer.trim().eq_ignore_ascii_case("off") {
+        return Ok(Guardrails {
+            on: false,
+            ..Guardrails::default()
+        });
+    }
+    Ok(Guardrails {
+        on: true,
+        budget_usd: MonthlyBudget::parse(answer)?,
+    })
+}
 
 /// One question of the form, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -20,12 +43,13 @@ pub enum FieldId {
     Sender,
     Mail,
     Inbox,
+    Budget,
     Parts,
     Submit,
 }
 
 impl FieldId {
-    pub const ALL: [FieldId; 11] = [
+    pub const ALL: [FieldId; 12] = [
         FieldId::Domain,
         FieldId::Region,
         FieldId::Name,
@@ -35,12 +59,13 @@ impl FieldId {
         FieldId::Sender,
         FieldId::Mail,
         FieldId::Inbox,
+        FieldId::Budget,
         FieldId::Parts,
         FieldId::Submit,
     ];
 
     /// The text fields, in order (everything but the parts and the submit button).
-    pub const TEXT: [FieldId; 9] = [
+    pub const TEXT: [FieldId; 10] = [
         FieldId::Domain,
         FieldId::Region,
         FieldId::Name,
@@ -50,6 +75,7 @@ impl FieldId {
         FieldId::Sender,
         FieldId::Mail,
         FieldId::Inbox,
+        FieldId::Budget,
     ];
 
     pub fn label(self) -> &'static str {
@@ -63,6 +89,7 @@ impl FieldId {
             FieldId::Sender => "Sender",
             FieldId::Mail => "Mail to domain",
             FieldId::Inbox => "Your inbox",
+            FieldId::Budget => "Monthly budget",
             FieldId::Parts => "Parts",
             FieldId::Submit => "",
         }
@@ -88,7 +115,10 @@ impl FieldId {
                 "MX records for mail to the domain, like \"10 mx1.forwardemail.net, 20 mx2.forwardemail.net\", or none."
             }
             FieldId::Inbox => {
-                "Optional: the address you read mail at, like you@example.net; the contact form mails it, and SES verifies it so mail reaches you while the account is in the SES sandbox."
+                "Optional: the address you read mail at, like you@example.net; the contact form and the site's alerts mail it, and SES verifies it so mail reaches you while the account is in the SES sandbox."
+            }
+            FieldId::Budget => {
+                "The month's cost in US dollars that alerts you (at 80 % forecast and at 100 %), like 20; off turns the guardrails (alerts, alarms, budget) off."
             }
             FieldId::Parts => {
                 "Which parts of the stack to build; the zone and email are always built."
@@ -109,8 +139,8 @@ impl FieldId {
 /// The form's state.
 #[derive(Debug, Clone)]
 pub struct SiteForm {
-    inputs: [Input; 9],
-    touched: [bool; 9],
+    inputs: [Input; 10],
+    touched: [bool; 10],
     pub parts: Parts,
     /// Which part the cursor is on in the parts row.
     pub part_cursor: usize,
@@ -119,18 +149,22 @@ pub struct SiteForm {
     pub tried: bool,
     /// Set once the answers were sent; cleared when the user edits again.
     pub sent: bool,
+    /// Not a field: the DMARC policy of the earlier answers, kept as it is (`siteup email
+    /// --dmarc` changes it).
+    dmarc_policy: crate::site::DmarcPolicy,
 }
 
 impl Default for SiteForm {
     fn default() -> Self {
         Self {
             inputs: Default::default(),
-            touched: [false; 9],
+            touched: [false; 10],
             parts: Parts::all(),
             part_cursor: 0,
             focus: FieldId::Domain,
             tried: false,
             sent: false,
+            dmarc_policy: crate::site::DmarcPolicy::default(),
         }
     }
 }
@@ -152,11 +186,13 @@ impl SiteForm {
                 .as_ref()
                 .map(|i| i.as_str().to_string())
                 .unwrap_or_default(),
+            budget_text(c.guardrails),
         ];
         for (i, v) in values.into_iter().enumerate() {
             f.inputs[i] = Input::new(v);
         }
         f.parts = c.parts;
+        f.dmarc_policy = c.dmarc_policy;
         f
     }
 
@@ -212,6 +248,7 @@ impl SiteForm {
             }
             FieldId::Sender => Some("no-reply".into()),
             FieldId::Mail => Some("none".into()),
+            FieldId::Budget => Some(MonthlyBudget::DEFAULT_USD.to_string()),
             _ => None,
         }
     }
@@ -256,6 +293,7 @@ impl SiteForm {
                 }
                 Inbox::parse(&v).map(|_| ())
             }
+            FieldId::Budget => guardrails_from(&v).map(|_| ()),
             FieldId::Parts => self.parts.check(),
             FieldId::Submit => return self.build().map(|_| ()).map_err(|(_, e)| e),
         };
@@ -285,6 +323,11 @@ impl SiteForm {
                     "MX record",
                     "MX records",
                 )),
+                Err(_) => None,
+            },
+            FieldId::Budget => match guardrails_from(&self.value(field)) {
+                Ok(g) if g.on => Some("US dollars a month".into()),
+                Ok(_) => Some("no guardrails".into()),
                 Err(_) => None,
             },
             _ => None,
@@ -324,6 +367,9 @@ impl SiteForm {
             inbound_mail,
             inbox,
             parts: self.parts,
+            guardrails: guardrails_from(&self.value(FieldId::Budget))
+                .map_err(err(FieldId::Budget))?,
+            dmarc_policy: self.dmarc_policy,
         };
         config.check().map_err(|e| {
             let field = match e.field {
@@ -420,5 +466,18 @@ mod tests {
         f.part_cursor = 3; // api
         f.toggle_part();
         assert!(f.parts.api && f.parts.users && f.parts.site && f.parts.database);
+    }
+
+    #[test]
+    fn editing_earlier_answers_keeps_the_dmarc_policy() {
+        let mut c = SiteConfig::with_defaults(
+            crate::site::Domain::parse("example.com").expect("domain"),
+            crate::site::Region::parse("eu-west-1").expect("region"),
+        );
+        c.dmarc_policy = crate::site::DmarcPolicy::Quarantine;
+        let mut f = SiteForm::from_config(&c);
+        f.set(FieldId::Sender, "hello");
+        let built = f.build().expect("answers");
+        assert_eq!(built.dmarc_policy, crate::site::DmarcPolicy::Quarantine);
     }
 }

@@ -143,10 +143,16 @@ pub fn on_key(ui: &mut UiState, j: &Journey, key: KeyEvent) -> Vec<Action> {
         },
         StepId::EmailDomain | StepId::Inbox => match key.code {
             KeyCode::Char('r') if j.offers(StepId::Inbox, Offer::ResendMail) => {
-                send(Event::ResendVerification)
+                send(Event::ResendMail(StepId::Inbox))
             }
             KeyCode::Char('p') if j.offers(StepId::Inbox, Offer::Play) => {
                 send(Event::PlayHuman(StepId::Inbox))
+            }
+            _ => checkpoint_key(ui, j, shown, key),
+        },
+        StepId::Alerts => match key.code {
+            KeyCode::Char('r') if j.offers(StepId::Alerts, Offer::ResendMail) => {
+                send(Event::ResendMail(StepId::Alerts))
             }
             _ => checkpoint_key(ui, j, shown, key),
         },
@@ -439,7 +445,7 @@ fn checkpoint_key(_ui: &mut UiState, j: &Journey, step: StepId, key: KeyEvent) -
 pub fn play_label(step: StepId) -> &'static str {
     match step {
         StepId::Nameservers => "play the registrar",
-        StepId::Inbox => "click the link",
+        StepId::Inbox | StepId::Alerts => "click the link",
         StepId::SesProduction => "grant the review",
         _ => "play",
     }
@@ -563,6 +569,11 @@ pub fn hints(ui: &UiState, j: &Journey) -> Vec<(String, String)> {
         StepId::EmailDomain | StepId::Inbox => {
             // r retries the shown step when it failed.
             if j.offers(StepId::Inbox, Offer::ResendMail) && !offers(Offer::Retry) {
+                push("r", "resend mail");
+            }
+        }
+        StepId::Alerts => {
+            if offers(Offer::ResendMail) && !offers(Offer::Retry) {
                 push("r", "resend mail");
             }
         }
@@ -771,7 +782,7 @@ mod tests {
             Event::Retry(s) => (s, Offer::Retry),
             Event::CheckNow(s) => (s, Offer::CheckNow),
             Event::PlayHuman(s) => (s, Offer::Play),
-            Event::ResendVerification => (StepId::Inbox, Offer::ResendMail),
+            Event::ResendMail(s) => (s, Offer::ResendMail),
             Event::ProfileChosen(_) => (StepId::Profile, Offer::ChooseProfile),
             Event::PlanDecision { phase, approve } => (
                 phase.step(),
@@ -805,6 +816,7 @@ mod tests {
                     "edit answers" => (StepId::Site, Offer::EditAnswers),
                     "apply" | "apply (type destroy)" => (pane, Offer::ApprovePlan),
                     "don't apply" => (pane, Offer::DeclinePlan),
+                    "resend mail" if pane == StepId::Alerts => (pane, Offer::ResendMail),
                     "resend mail" => (StepId::Inbox, Offer::ResendMail),
                     "edit" => (pane, Offer::EditSesRequest),
                     "submit" => (pane, Offer::SubmitSesRequest),

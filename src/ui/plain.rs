@@ -1042,7 +1042,7 @@ impl Plain {
                     (Some(Action::ResendMail), _) => {
                         self.acted
                             .insert(step, (status, now + Duration::from_secs(30)));
-                        self.send(j, Event::ResendVerification, Duration::from_secs(5));
+                        self.send(j, Event::ResendMail(step), Duration::from_secs(5));
                     }
                     (Some(Action::SubmitSesRequest), _) => {
                         self.ask(j, Question::SesSubmit);

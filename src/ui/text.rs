@@ -132,11 +132,13 @@ pub(crate) const COSTS: &[(&str, &str)] = &[
     ("Cognito (<10k users)", "$0"),
     ("SES mail", "$0.10 per 1,000"),
     ("ACM certificate", "$0"),
+    ("6 alarms (guardrails)", "$0.60, 10 free"),
+    ("Budget, alert mail", "$0"),
 ];
 
 /// The total line of the cost table.
 pub(crate) const COST_TOTAL: &str =
-    "About $1 a month while traffic is light; the domain itself is billed by your registrar.";
+    "About $1 to $2 a month while traffic is light; the domain itself is billed by your registrar.";
 
 /// Labels for the terraform outputs the done pane shows first, in order.
 pub(crate) const OUTPUT_LABELS: &[(&str, &str)] = &[

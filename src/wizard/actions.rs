@@ -112,7 +112,7 @@ impl Journey {
                     && !matches!(step, StepId::EmailDomain | StepId::Edge)
             }
             Action::CheckNow => open_checkpoint,
-            Action::ResendMail => step == StepId::Inbox && open_checkpoint,
+            Action::ResendMail => matches!(step, StepId::Inbox | StepId::Alerts) && open_checkpoint,
             Action::EditSesRequest | Action::SubmitSesRequest => {
                 step == StepId::SesProduction && open_checkpoint && self.facts.ses_request.is_some()
             }
@@ -330,7 +330,12 @@ mod tests {
             states.push(j);
         }
         let mut events = vec![
-            (Event::ResendVerification, StepId::Inbox, ResendMail),
+            (Event::ResendMail(StepId::Inbox), StepId::Inbox, ResendMail),
+            (
+                Event::ResendMail(StepId::Alerts),
+                StepId::Alerts,
+                ResendMail,
+            ),
             (
                 Event::SubmitSesRequest,
                 StepId::SesProduction,

@@ -4,12 +4,14 @@
 //!  preflight ─┬─ profile ──────────────┐
 //!             └─ site ── generate ─────┴─ foundation ─┬─ state ───────────────────────────────┐
 //!                                                      ├─ nameservers ── email-domain ─────────┴─ stack ── edge ─┐
-//!                                                      ├─ inbox ─────────────────────────────────────────────────┼─ done
+//!                                                      ├─ inbox ─────────────────────────────────────────────────┤
+//!                                                      ├─ alerts ────────────────────────────────────────────────┼─ done
 //!                                                      └─ ses-production ────────────────────────────────────────┘
 //! ```
 //! Human waits start as early as their dependencies allow: the SES identities and their records
-//! are created with the zone (foundation), so the inbox's verification mail is sent and the sandbox
-//! exit can be requested while the user is still at the registrar, and the domain verifies
+//! are created with the zone (foundation), so the inbox's verification mail and the alerts
+//! topic's confirmation mail are sent and the sandbox exit can be requested while the user is
+//! still at the registrar, and the domain verifies
 //! itself the moment delegation is live. Everything that does not wait on a human is applied
 //! together: two applies in all. The foundation apply also creates the state bucket, with local
 //! state; the state step moves the state into it right after (while the user is at the
@@ -33,6 +35,7 @@ pub enum StepId {
     EmailDomain,
     #[serde(alias = "sender-address")]
     Inbox,
+    Alerts,
     SesProduction,
     Stack,
     Edge,
@@ -52,7 +55,7 @@ pub enum StepKind {
 }
 
 impl StepId {
-    pub const ALL: [StepId; 13] = [
+    pub const ALL: [StepId; 14] = [
         StepId::Preflight,
         StepId::Profile,
         StepId::Site,
@@ -62,6 +65,7 @@ impl StepId {
         StepId::Nameservers,
         StepId::EmailDomain,
         StepId::Inbox,
+        StepId::Alerts,
         StepId::SesProduction,
         StepId::Stack,
         StepId::Edge,
@@ -80,6 +84,7 @@ impl StepId {
             StepId::Nameservers => "nameservers",
             StepId::EmailDomain => "email-domain",
             StepId::Inbox => "inbox",
+            StepId::Alerts => "alerts",
             StepId::SesProduction => "ses-production",
             StepId::Stack => "stack",
             StepId::Edge => "edge",
@@ -108,6 +113,7 @@ impl StepId {
             StepId::Nameservers => "Nameservers at registrar",
             StepId::EmailDomain => "Email domain verified",
             StepId::Inbox => "Your inbox verified",
+            StepId::Alerts => "Alerts confirmed",
             StepId::SesProduction => "SES out of sandbox",
             StepId::Stack => "Site, users, API",
             StepId::Edge => "Site live over HTTPS",
@@ -117,7 +123,7 @@ impl StepId {
 
     pub fn kind(self) -> StepKind {
         match self {
-            StepId::Nameservers | StepId::Inbox | StepId::Site => StepKind::Human,
+            StepId::Nameservers | StepId::Inbox | StepId::Alerts | StepId::Site => StepKind::Human,
             StepId::EmailDomain | StepId::SesProduction | StepId::Edge => StepKind::Aws,
             _ => StepKind::Auto,
         }
@@ -130,6 +136,7 @@ impl StepId {
             StepId::Nameservers
                 | StepId::EmailDomain
                 | StepId::Inbox
+                | StepId::Alerts
                 | StepId::SesProduction
                 | StepId::Edge
         )
@@ -151,11 +158,16 @@ impl StepId {
             StepId::State => &[StepId::Foundation],
             StepId::Nameservers => &[StepId::Foundation],
             StepId::EmailDomain => &[StepId::Nameservers],
-            StepId::Inbox => &[StepId::Foundation],
+            StepId::Inbox | StepId::Alerts => &[StepId::Foundation],
             StepId::SesProduction => &[StepId::Foundation],
             StepId::Stack => &[StepId::State, StepId::Nameservers, StepId::EmailDomain],
             StepId::Edge => &[StepId::Stack],
-            StepId::Done => &[StepId::Edge, StepId::Inbox, StepId::SesProduction],
+            StepId::Done => &[
+                StepId::Edge,
+                StepId::Inbox,
+                StepId::Alerts,
+                StepId::SesProduction,
+            ],
         }
     }
 }

@@ -45,8 +45,8 @@ pub enum Effect {
     ComposeSesRequest,
     /// Submit the SES production-access request (the user confirmed).
     SubmitSesRequest(String),
-    /// Send the sender address verification mail again.
-    ResendVerification,
+    /// Send a checkpoint's mail again: the inbox's verification, the alerts' confirmation.
+    ResendMail(StepId),
     /// Ask terraform to stop cleanly (SIGINT).
     InterruptTerraform,
     /// Stop terraform at once (SIGKILL), after the user confirmed the risk.
@@ -124,8 +124,8 @@ pub enum Event {
     /// The user confirmed submitting the request.
     SubmitSesRequest,
     SesRequestSubmitted(Result<String, Failure>),
-    ResendVerification,
-    Resent(Result<(), Failure>),
+    ResendMail(StepId),
+    Resent(StepId, Result<(), Failure>),
     /// Ctrl-C during terraform: stop it cleanly.
     Interrupt,
     /// The user confirmed killing terraform after the warning.
@@ -640,14 +640,17 @@ pub fn update(j: &mut Journey, event: Event, now: OffsetDateTime) -> Vec<Effect>
             });
             return fx;
         }
-        Event::ResendVerification => {
-            if j.offers(StepId::Inbox, Action::ResendMail) {
-                fx.push(Effect::ResendVerification);
+        Event::ResendMail(step) => {
+            if j.offers(step, Action::ResendMail) {
+                fx.push(Effect::ResendMail(step));
             }
             return fx;
         }
-        Event::Resent(r) => {
+        Event::Resent(step, r) => {
             j.facts.notice = Some(match r {
+                Ok(()) if step == StepId::Alerts => {
+                    "AWS sent the confirmation mail again; open it and click its link.".into()
+                }
                 Ok(()) => "The verification mail was sent again; check the inbox.".into(),
                 Err(e) => e.to_string(),
             });

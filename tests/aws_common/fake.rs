@@ -8,8 +8,10 @@ use siteup::aws::identity::CallerIdentity;
 use siteup::aws::route53::{bare_zone_id, zone_name_matches};
 use siteup::aws::ses::{Review, SendQuota};
 use siteup::aws::{
-    AccountStatus, AwsApi, AwsError, AwsFuture, Connector, DomainIdentityStatus, EdgeDeployment,
-    HostedZone, ProductionAccessRequest, ReviewState, SenderStatus, Target, VerifiedIdentity,
+    AccountStatus, AlarmStatus, AlertTopic, AlertsStatus, AwsApi, AwsError, AwsFuture,
+    BudgetStatus, ConfigurationSetStatus, Connector, DomainIdentityStatus, EdgeDeployment,
+    HostedZone, ProductionAccessRequest, ReviewState, SenderStatus, SubscriptionState, Target,
+    TopicSubscription, VerifiedIdentity,
 };
 
 /// What the fake answers. Change it between calls through [`FakeAws::state`].
@@ -19,6 +21,8 @@ pub(crate) struct FakeState {
     pub(crate) zones: Vec<HostedZone>,
     pub(crate) domains: HashMap<String, DomainIdentityStatus>,
     pub(crate) senders: HashMap<String, SenderStatus>,
+    /// SES configuration sets by name (a name not here is missing).
+    pub(crate) configuration_sets: HashMap<String, ConfigurationSetStatus>,
     pub(crate) account: AccountStatus,
     /// CloudFront's distributions by id (an id not here is missing).
     pub(crate) distributions: HashMap<String, EdgeDeployment>,
@@ -28,6 +32,10 @@ pub(crate) struct FakeState {
     pub(crate) submissions: Vec<ProductionAccessRequest>,
     /// Every address a verification mail was resent to.
     pub(crate) resends: Vec<String>,
+    /// Where the owner's subscription to every alerts topic stands.
+    pub(crate) alerts: SubscriptionState,
+    /// Every alert published: (topic name, subject).
+    pub(crate) published: Vec<(String, String)>,
     /// The name of every call, in order.
     pub(crate) calls: Vec<&'static str>,
 }
@@ -47,6 +55,7 @@ impl Default for FakeState {
             zones: Vec::new(),
             domains: HashMap::new(),
             senders: HashMap::new(),
+            configuration_sets: HashMap::new(),
             // A new account as SES starts it: in the sandbox, 200 messages a day, 1 a second.
             account: AccountStatus {
                 production_access: false,
@@ -65,6 +74,8 @@ impl Default for FakeState {
             fail_next: None,
             submissions: Vec::new(),
             resends: Vec::new(),
+            alerts: SubscriptionState::Confirmed,
+            published: Vec::new(),
             calls: Vec::new(),
         }
     }
@@ -102,6 +113,81 @@ impl FakeAws {
 }
 
 impl AwsApi for FakeAws {
+    fn alert_subscriptions<'a>(
+        &'a self,
+        topics: &'a [AlertTopic],
+        endpoint: &'a str,
+    ) -> AwsFuture<'a, AlertsStatus> {
+        let r = self.call("alert_subscriptions").map(|s| AlertsStatus {
+            endpoint: endpoint.to_string(),
+            topics: topics
+                .iter()
+                .map(|t| TopicSubscription {
+                    topic: t.clone(),
+                    state: s.alerts,
+                })
+                .collect(),
+        });
+        Box::pin(async move { r })
+    }
+
+    fn resend_alert_confirmation<'a>(
+        &'a self,
+        topics: &'a [AlertTopic],
+        endpoint: &'a str,
+    ) -> AwsFuture<'a, AlertsStatus> {
+        if let Ok(mut s) = self.call("resend_alert_confirmation") {
+            s.resends.push(endpoint.to_string());
+            if s.alerts == SubscriptionState::NotSubscribed {
+                s.alerts = SubscriptionState::Pending;
+            }
+        }
+        self.alert_subscriptions(topics, endpoint)
+    }
+
+    fn alarm_states<'a>(
+        &'a self,
+        region: &'a str,
+        names: &'a [String],
+    ) -> AwsFuture<'a, Vec<AlarmStatus>> {
+        let r = self.call("alarm_states").map(|_| {
+            names
+                .iter()
+                .map(|n| AlarmStatus {
+                    name: n.clone(),
+                    region: region.to_string(),
+                    state: "OK".into(),
+                })
+                .collect()
+        });
+        Box::pin(async move { r })
+    }
+
+    fn budget<'a>(&'a self, name: &'a str) -> AwsFuture<'a, Option<BudgetStatus>> {
+        let r = self.call("budget").map(|_| {
+            Some(BudgetStatus {
+                name: name.to_string(),
+                limit: "20.0 USD".into(),
+                actual: None,
+                forecast: None,
+            })
+        });
+        Box::pin(async move { r })
+    }
+
+    fn publish_alert<'a>(
+        &'a self,
+        topic: &'a AlertTopic,
+        subject: &'a str,
+        _message: &'a str,
+    ) -> AwsFuture<'a, String> {
+        let r = self.call("publish_alert").map(|mut s| {
+            s.published.push((topic.name.clone(), subject.to_string()));
+            format!("message-{}", s.published.len())
+        });
+        Box::pin(async move { r })
+    }
+
     fn verify_identity(&self) -> AwsFuture<'_, VerifiedIdentity> {
         let r = self
             .call("verify_identity")
@@ -153,6 +239,16 @@ impl AwsApi for FakeAws {
                 .get(address)
                 .cloned()
                 .unwrap_or_else(|| SenderStatus::missing(address))
+        });
+        Box::pin(async move { r })
+    }
+
+    fn configuration_set<'a>(&'a self, name: &'a str) -> AwsFuture<'a, ConfigurationSetStatus> {
+        let r = self.call("configuration_set").map(|s| {
+            s.configuration_sets
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| ConfigurationSetStatus::missing(name))
         });
         Box::pin(async move { r })
     }

@@ -23,7 +23,7 @@ use crate::watch::SHORT_TIMEOUT;
 const CHECK_SCRIPT: &str = include_str!("emulator_check.py");
 
 /// The steps of `siteup status --json`, in order (the checklist).
-pub(crate) const STEP_IDS: [&str; 13] = [
+pub(crate) const STEP_IDS: [&str; 14] = [
     "preflight",
     "profile",
     "site",
@@ -33,6 +33,7 @@ pub(crate) const STEP_IDS: [&str; 13] = [
     "nameservers",
     "email-domain",
     "inbox",
+    "alerts",
     "ses-production",
     "stack",
     "edge",
@@ -387,6 +388,10 @@ impl Project {
             ("log_groups", "aws_cloudwatch_log_group"),
             ("ses_identities", "aws_sesv2_email_identity"),
             ("roles", "aws_iam_role"),
+            ("topics", "aws_sns_topic"),
+            ("alarms", "aws_cloudwatch_metric_alarm"),
+            ("configuration_sets", "aws_sesv2_configuration_set"),
+            ("budgets", "aws_budgets_budget"),
         ] {
             let want = check.state_types.get(tf_type).copied().unwrap_or(0);
             // (A stack without some parts has none of their kinds.)

@@ -145,6 +145,28 @@ def check(t, v):
         return c("acm", region_of(arn)).describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"
     if t == "aws_sesv2_email_identity":
         return c("sesv2").get_email_identity(EmailIdentity=v["email_identity"])["IdentityType"] in ("DOMAIN", "EMAIL_ADDRESS")
+    if t == "aws_sns_topic":
+        return c("sns", region_of(v["arn"])).get_topic_attributes(TopicArn=v["arn"])["Attributes"]["TopicArn"] == v["arn"]
+    if t == "aws_sns_topic_policy":
+        policy = c("sns", region_of(v["arn"])).get_topic_attributes(TopicArn=v["arn"])["Attributes"].get("Policy", "")
+        return "budgets.amazonaws.com" in policy
+    if t == "aws_sns_topic_subscription":
+        attrs = c("sns", region_of(v["arn"])).get_subscription_attributes(SubscriptionArn=v["arn"])["Attributes"]
+        return attrs["Endpoint"] == v["endpoint"] and attrs["TopicArn"] == v["topic_arn"]
+    if t == "aws_sesv2_configuration_set":
+        r = c("sesv2").get_configuration_set(ConfigurationSetName=v["configuration_set_name"])
+        return r["SuppressionOptions"]["SuppressedReasons"] and r["ReputationOptions"]["ReputationMetricsEnabled"]
+    if t == "aws_sesv2_configuration_set_event_destination":
+        ds = c("sesv2").get_configuration_set_event_destinations(ConfigurationSetName=v["configuration_set_name"])["EventDestinations"]
+        return any(d["Name"] == v["event_destination_name"] and d.get("Enabled") for d in ds)
+    if t == "aws_sesv2_account_suppression_attributes":
+        return sorted(c("sesv2").get_account()["SuppressionAttributes"]["SuppressedReasons"]) == sorted(v["suppressed_reasons"])
+    if t == "aws_cloudwatch_metric_alarm":
+        alarms = c("cloudwatch", region_of(v["arn"])).describe_alarms(AlarmNames=[v["alarm_name"]])["MetricAlarms"]
+        return len(alarms) == 1 and alarms[0]["AlarmActions"] == v["alarm_actions"]
+    if t == "aws_budgets_budget":
+        b = c("budgets", "us-east-1").describe_budget(AccountId=v["account_id"], BudgetName=v["name"])["Budget"]
+        return b["BudgetName"] == v["name"]
     if t == "aws_sesv2_email_identity_mail_from_attributes":
         r = c("sesv2").get_email_identity(EmailIdentity=v["email_identity"])
         return r.get("MailFromAttributes", {}).get("MailFromDomain") == v["mail_from_domain"]
@@ -206,4 +228,19 @@ inv["timed_out_certificates"] = [
 inv["log_groups"] = [g["logGroupName"] for g in c("logs").describe_log_groups()["logGroups"]]
 inv["ses_identities"] = sorted(i["IdentityName"] for i in c("sesv2").list_email_identities()["EmailIdentities"])
 inv["roles"] = sorted(r["RoleName"] for r in c("iam").list_roles()["Roles"])
+# The guardrails: topics and alarms in the stack's region and us-east-1 (CloudFront's), the
+# configuration sets, the budgets (AWS Budgets answers in us-east-1).
+inv["topics"] = [
+    t["TopicArn"]
+    for region in sorted({stack_region, "us-east-1"})
+    for t in c("sns", region).list_topics()["Topics"]
+]
+inv["alarms"] = [
+    a["AlarmName"]
+    for region in sorted({stack_region, "us-east-1"})
+    for a in c("cloudwatch", region).describe_alarms()["MetricAlarms"]
+]
+inv["configuration_sets"] = c("sesv2").list_configuration_sets()["ConfigurationSets"]
+account = c("sts").get_caller_identity()["Account"]
+inv["budgets"] = [b["BudgetName"] for b in c("budgets", "us-east-1").describe_budgets(AccountId=account).get("Budgets", [])]
 print(json.dumps({"checked": checked, "missing": missing, "unchecked": unchecked, "inventory": inv}))

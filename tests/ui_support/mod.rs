@@ -28,6 +28,7 @@ use crate::fixtures::{apply_rows, nameservers, profile};
 pub(crate) struct WorldState {
     pub delegated: bool,
     pub address_verified: bool,
+    pub alerts_confirmed: bool,
     pub production: bool,
     pub applies: Vec<Phase>,
     pub plans: Vec<Phase>,
@@ -77,6 +78,11 @@ impl FakeWorld {
                 w.address_verified,
                 StepKind::Human,
                 "click the link in the mail",
+            ),
+            StepId::Alerts => (
+                w.alerts_confirmed,
+                StepKind::Human,
+                "click the link in AWS's mail",
             ),
             StepId::SesProduction => (w.production, StepKind::Human, "request production access"),
             _ => (true, StepKind::Auto, "ok"),
@@ -237,6 +243,12 @@ impl AwsChecks for FakeWorld {
     fn resend_verification(&self) -> BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async { Ok(()) })
     }
+    fn alerts(&self) -> BoxFuture<'_, Result<CheckReport, Failure>> {
+        Box::pin(async move { Ok(self.report(StepId::Alerts)) })
+    }
+    fn resend_alert_confirmation(&self) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 impl Checkpoints for FakeWorld {
@@ -253,6 +265,7 @@ impl HumanPlayer for FakeWorld {
             match step {
                 StepId::Nameservers => w.delegated = true,
                 StepId::Inbox => w.address_verified = true,
+                StepId::Alerts => w.alerts_confirmed = true,
                 StepId::SesProduction => w.production = true,
                 _ => {}
             }

@@ -91,6 +91,23 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
             }
         }
     }
+    // The guardrails, as the alerts checkpoint last found them: the subscription, the alarms'
+    // states, the budget.
+    if let Some(report) = j.facts.checks.get(&StepId::Alerts) {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled("Guardrails", t.bold())));
+        for text in std::iter::once(&report.headline).chain(report.lines.iter()) {
+            let style = if text.starts_with("Alarm firing") {
+                t.warn()
+            } else {
+                t.dim()
+            };
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(text.clone(), style),
+            ]));
+        }
+    }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         "Cost per month (light traffic, estimate)",

@@ -5,9 +5,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{failure, paragraph, report_lines, status_line};
+use super::{failure, mail_keys, paragraph, report_lines, status_line};
 use crate::ui::form::FieldId;
-use crate::ui::keys::play_label;
 use crate::ui::state::UiState;
 use crate::wizard::{Action, Journey, StepId};
 
@@ -68,19 +67,12 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
     let step = StepId::Inbox;
     if j.offers(step, Action::ResendMail) {
         lines.push(Line::default());
-        let mut spans = vec![
-            Span::raw("Open the mail from AWS and click its link. "),
-            Span::styled("r", t.key()),
-            Span::raw(" sends it again, "),
-            Span::styled("n", t.key()),
-            Span::raw(" checks now."),
-        ];
-        if j.offers(step, Action::Play) {
-            spans.push(Span::raw(" Sandbox: "));
-            spans.push(Span::styled("p", t.key()));
-            spans.push(Span::raw(format!(" to {}.", play_label(step))));
-        }
-        lines.push(Line::from(spans));
+        lines.push(mail_keys(
+            j,
+            ui,
+            step,
+            "Open the mail from AWS and click its link.",
+        ));
     }
     paragraph(frame, area, lines);
 }

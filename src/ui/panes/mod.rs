@@ -1,5 +1,6 @@
 //! One pane per kind of step, each `pub fn render(frame, area, journey, ui)`.
 
+pub(crate) mod alerts;
 pub(crate) mod apply;
 pub(crate) mod done;
 pub(crate) mod edge;
@@ -33,6 +34,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, j: &Journey, ui: &UiState) {
         StepId::State | StepId::Foundation | StepId::Stack => phase::render(frame, area, j, ui),
         StepId::Nameservers => nameservers::render(frame, area, j, ui),
         StepId::EmailDomain | StepId::Inbox => email::render(frame, area, j, ui),
+        StepId::Alerts => alerts::render(frame, area, j, ui),
         StepId::SesProduction => ses::render(frame, area, j, ui),
         StepId::Edge => edge::render(frame, area, j, ui),
         StepId::Done => done::render(frame, area, j, ui),
@@ -234,4 +236,26 @@ fn report_body(
         lines.extend(hanging(Span::raw("  "), l, t.normal(), width, 4));
     }
     lines
+}
+
+/// The keys of a checkpoint that waits for a click in a mail: what to open, `r` to send it
+/// again, `n` to check now, and in the sandbox `p` to play the click.
+pub(crate) fn mail_keys(j: &Journey, ui: &UiState, step: StepId, open: &str) -> Line<'static> {
+    let t = &ui.theme;
+    let mut spans = vec![
+        Span::raw(format!("{open} ")),
+        Span::styled("r", t.key()),
+        Span::raw(" sends it again, "),
+        Span::styled("n", t.key()),
+        Span::raw(" checks now."),
+    ];
+    if j.offers(step, crate::wizard::Action::Play) {
+        spans.push(Span::raw(" Sandbox: "));
+        spans.push(Span::styled("p", t.key()));
+        spans.push(Span::raw(format!(
+            " to {}.",
+            crate::ui::keys::play_label(step)
+        )));
+    }
+    Line::from(spans)
 }
