@@ -234,6 +234,9 @@ pub struct SandboxDnsArgs {
     pub ready: PathBuf,
     #[arg(long)]
     pub domain: String,
+    /// The emulator's ready file: where to read the Route 53 zone to serve.
+    #[arg(long)]
+    pub emulator_ready: Option<PathBuf>,
 }
 
 /// Answers that can be given as flags; anything not given comes from siteup.toml or defaults.

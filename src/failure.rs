@@ -84,6 +84,9 @@ pub enum Failure {
     TaskLost { what: &'static str },
     /// The site answers name no inbox, so there is no verification mail to send.
     NoInbox,
+    /// The production-access request was not submitted: the mail lacks what SES reviewers
+    /// look for (each a phrase, `Item::phrase`).
+    MailNotReady { missing: Vec<&'static str> },
     /// The Terraform outputs name no CloudFront distribution although the stack has a site.
     NoDistributionId,
     /// CloudFront has no distribution with the id the outputs name.
@@ -161,6 +164,11 @@ impl fmt::Display for Failure {
             }
             Failure::NotACheckpoint { step } => format!("{step} is not a checkpoint."),
             Failure::NoInbox => "The site answers name no inbox, so there is no verification mail to send; add yours with `siteup generate --inbox you@example.net`.".to_string(),
+            Failure::MailNotReady { missing } => format!(
+                "Nothing was submitted: SES reviewers deny requests from domains without {}, which {} not in place yet; `siteup email` shows what to fix, or submit anyway with `siteup ses-request --submit --force`.",
+                crate::words::and_list(missing),
+                if missing.len() == 1 { "is" } else { "are" }
+            ),
             Failure::NoDistributionId => "The Terraform outputs name no CloudFront distribution although the stack has a website; run `siteup up` to apply the stack again.".into(),
             Failure::DistributionMissing { id } => format!(
                 "CloudFront has no distribution {} (deleted outside siteup?); run `siteup up` to create it again.",
@@ -355,6 +363,9 @@ mod tests {
             Failure::NotACheckpoint { step: "Terraform" },
             Failure::TaskLost { what: "plan" },
             Failure::NoInbox,
+            Failure::MailNotReady {
+                missing: vec!["DKIM signing", "DMARC"],
+            },
             Failure::NoDistributionId,
             Failure::DistributionMissing {
                 id: "E2QWRUHEXAMPLE".into(),

@@ -80,12 +80,15 @@ fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {
             Some(Command::Email(a)) => commands::email::run(&cli.global, a).await,
             Some(Command::Doctor) => commands::doctor::run(&cli.global).await,
             Some(Command::Sandbox(a)) => commands::sandbox::run(&cli.global, a).await,
-            Some(Command::SandboxDns(a)) => {
-                siteup::sandbox::registrar::run_daemon(&a.state, &a.ready, &a.domain)
-                    .await
-                    .map(|()| Outcome::Done)
-                    .map_err(|e| CommandError::Message(e.to_string()))
-            }
+            Some(Command::SandboxDns(a)) => siteup::sandbox::registrar::run_daemon(
+                &a.state,
+                &a.ready,
+                &a.domain,
+                a.emulator_ready.as_deref(),
+            )
+            .await
+            .map(|()| Outcome::Done)
+            .map_err(|e| CommandError::Message(e.to_string())),
             Some(Command::Generate(args)) => commands::generate::run(&cli.global, args),
         }
     })

@@ -29,6 +29,22 @@ pub fn counted(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// A list for a sentence: "a", "a and b", "a, b and c".
+pub fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => format!(
+            "{} and {}",
+            init.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
+    }
+}
+
 /// Makes sure a message reads as one sentence: capitalised, ending with a full stop.
 pub fn sentence(text: &str) -> String {
     let t = text.trim();

@@ -144,6 +144,186 @@ impl World {
             .expect("run siteup")
     }
 
+    /// What the generated stack creates for the mail, made through the SDK: the MAIL FROM
+    /// domain, the configuration set publishing bounces and complaints to the alerts topic
+    /// (used by the identity), the account's suppression list, the reputation alarms, and the
+    /// owner's confirmed subscription; then the identity verified (DKIM and MAIL FROM).
+    fn put_the_guardrails_in_place(&self) {
+        use aws_sdk_route53::types::{
+            Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
+        };
+        use aws_sdk_sesv2::types::{
+            EventDestinationDefinition, EventType, SnsDestination, SuppressionListReason,
+        };
+        let session = self
+            .rt
+            .block_on(connect(&Target::Sandbox {
+                url: self.emulator.url(),
+                region: REGION.into(),
+            }))
+            .expect("sandbox session");
+        let ses = aws_sdk_sesv2::Client::new(session.sdk_config());
+        let sns = aws_sdk_sns::Client::new(session.sdk_config());
+        let cw = aws_sdk_cloudwatch::Client::new(session.sdk_config());
+        let route53 = aws_sdk_route53::Client::new(session.sdk_config());
+        self.rt.block_on(async {
+            let topic = sns
+                .create_topic()
+                .name("example-com-alerts")
+                .send()
+                .await
+                .expect("CreateTopic")
+                .topic_arn
+                .expect("topic arn");
+            sns.subscribe()
+                .topic_arn(&topic)
+                .protocol("email")
+                .endpoint("you@example.net")
+                .send()
+                .await
+                .expect("Subscribe");
+            ses.put_email_identity_mail_from_attributes()
+                .email_identity("example.com")
+                .mail_from_domain("mail.example.com")
+                .send()
+                .await
+                .expect("PutEmailIdentityMailFromAttributes");
+            // The zone holds what SES looks for before it verifies: the DKIM CNAMEs and the
+            // MAIL FROM domain's MX and SPF.
+            let tokens = ses
+                .get_email_identity()
+                .email_identity("example.com")
+                .send()
+                .await
+                .expect("GetEmailIdentity")
+                .dkim_attributes
+                .and_then(|d| d.tokens)
+                .expect("DKIM tokens");
+            let zone = route53
+                .create_hosted_zone()
+                .name("example.com")
+                .caller_reference("cli-email")
+                .send()
+                .await
+                .expect("CreateHostedZone")
+                .hosted_zone
+                .expect("zone")
+                .id;
+            let mut records: Vec<(String, RrType, String)> = tokens
+                .iter()
+                .map(|t| {
+                    (
+                        format!("{t}._domainkey.example.com"),
+                        RrType::Cname,
+                        format!("{t}.dkim.amazonses.com"),
+                    )
+                })
+                .collect();
+            records.push((
+                "mail.example.com".into(),
+                RrType::Mx,
+                "10 feedback-smtp.us-east-1.amazonses.com".into(),
+            ));
+            records.push((
+                "mail.example.com".into(),
+                RrType::Txt,
+                "\"v=spf1 include:amazonses.com ~all\"".into(),
+            ));
+            let mut batch = ChangeBatch::builder();
+            for (name, kind, value) in records {
+                batch = batch.changes(
+                    Change::builder()
+                        .action(ChangeAction::Upsert)
+                        .resource_record_set(
+                            ResourceRecordSet::builder()
+                                .name(name)
+                                .r#type(kind)
+                                .ttl(300)
+                                .resource_records(
+                                    ResourceRecord::builder()
+                                        .value(value)
+                                        .build()
+                                        .expect("record"),
+                                )
+                                .build()
+                                .expect("record set"),
+                        )
+                        .build()
+                        .expect("change"),
+                );
+            }
+            route53
+                .change_resource_record_sets()
+                .hosted_zone_id(zone)
+                .change_batch(batch.build().expect("batch"))
+                .send()
+                .await
+                .expect("ChangeResourceRecordSets");
+            ses.create_configuration_set()
+                .configuration_set_name("example-com")
+                .send()
+                .await
+                .expect("CreateConfigurationSet");
+            ses.create_configuration_set_event_destination()
+                .configuration_set_name("example-com")
+                .event_destination_name("alerts")
+                .event_destination(
+                    EventDestinationDefinition::builder()
+                        .enabled(true)
+                        .matching_event_types(EventType::Bounce)
+                        .matching_event_types(EventType::Complaint)
+                        .sns_destination(
+                            SnsDestination::builder()
+                                .topic_arn(&topic)
+                                .build()
+                                .expect("sns destination"),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("CreateConfigurationSetEventDestination");
+            ses.put_email_identity_configuration_set_attributes()
+                .email_identity("example.com")
+                .configuration_set_name("example-com")
+                .send()
+                .await
+                .expect("PutEmailIdentityConfigurationSetAttributes");
+            ses.put_account_suppression_attributes()
+                .suppressed_reasons(SuppressionListReason::Bounce)
+                .suppressed_reasons(SuppressionListReason::Complaint)
+                .send()
+                .await
+                .expect("PutAccountSuppressionAttributes");
+            for (name, metric) in [
+                ("example-com-ses-bounce-rate", "Reputation.BounceRate"),
+                ("example-com-ses-complaint-rate", "Reputation.ComplaintRate"),
+            ] {
+                cw.put_metric_alarm()
+                    .alarm_name(name)
+                    .namespace("AWS/SES")
+                    .metric_name(metric)
+                    .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+                    .period(3600)
+                    .evaluation_periods(1)
+                    .threshold(0.025)
+                    .comparison_operator(
+                        aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+                    )
+                    .alarm_actions(&topic)
+                    .send()
+                    .await
+                    .expect("PutMetricAlarm");
+            }
+        });
+        self.emulator
+            .confirm_subscriptions("you@example.net")
+            .expect("the owner clicks the link");
+        self.emulator
+            .verify_identity("example.com")
+            .expect("DKIM and MAIL FROM verified");
+    }
+
     /// The production-access review the emulator has for the region (null: none).
     fn review(&self) -> serde_json::Value {
         let state = self.emulator.control_state().expect("emulator state");
@@ -257,7 +437,7 @@ fn email_shows_alignment_and_the_report_authorization() {
 }
 
 #[test]
-fn ses_request_submit_is_refused_with_the_missing_items_then_forced() {
+fn ses_request_submit_is_refused_with_the_missing_items_then_accepted_once_they_hold() {
     let w = World::new();
     assert_eq!(w.review(), serde_json::Value::Null);
     let out = w.run(&["ses-request", "--submit", "--yes"]);
@@ -281,6 +461,36 @@ fn ses_request_submit_is_refused_with_the_missing_items_then_forced() {
         "a refused request reached SES"
     );
 
+    // What the stack puts in place, made in the emulator as the applies would.
+    w.put_the_guardrails_in_place();
+    let out = w.run(&["email"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "ready now: {stdout}{stderr}");
+
+    let out = w.run(&["ses-request", "--submit", "--yes"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(EXIT_WAITING), "{stdout}{stderr}");
+    assert!(!stdout.contains("Submitting anyway"), "{stdout}");
+    assert!(stdout.contains("Submitted"), "{stdout}");
+    let review = w.review();
+    assert_eq!(review["status"], "PENDING", "{review}");
+    // The request states the handling that is really in place, read from AWS.
+    let details =
+        w.emulator.control_state().expect("emulator state")["accounts"][REGION]["details"]
+            .to_string();
+    for handling in [
+        "goes through the SES configuration set example-com",
+        "which mails them to the site owner at once",
+        "account-level suppression list is on for bounces and complaints",
+        "bounce rate reaches 2.5 %",
+    ] {
+        assert!(details.contains(handling), "{handling}: {details}");
+    }
+}
+
+#[test]
+fn ses_request_submit_with_force_submits_and_says_what_is_missing() {
+    let w = World::new();
     let out = w.run(&["ses-request", "--submit", "--yes", "--force"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(EXIT_WAITING), "{stdout}{stderr}");

@@ -11,8 +11,14 @@ mod fake;
 use std::sync::Arc;
 
 use fake::{FakeAws, FakeConnector, FakeState};
-use siteup::aws::ses::{CheckState, DomainIdentityStatus, Review, ReviewState, SenderStatus};
+use siteup::aws::SubscriptionState;
+use siteup::aws::mail_readiness::{ConfigurationSetStatus, EventDestination};
+use siteup::aws::ses::{
+    CheckState, DomainIdentityStatus, MailFromStatus, Review, ReviewState, SenderStatus,
+};
 use siteup::aws::{AwsEnv, AwsError, HostedZone};
+use siteup::dns::DnsConfig;
+use siteup::dns::fake_server::{FakeData, FakeDnsServer, FakeDnsState, FakeRecord};
 use siteup::effects::checkpoints::LiveCheckpoints;
 use siteup::effects::{
     AwsChecks, AwsHandler, BoxFuture, Checkpoints, Connect, DelegationCheck, Project,
@@ -54,6 +60,8 @@ struct World {
     connector: Arc<FakeConnector>,
     aws: Arc<AwsHandler>,
     checks: LiveCheckpoints,
+    /// The domain's DNS, when the test serves it (the mail's SPF and DMARC records).
+    dns: Option<FakeDnsServer>,
 }
 
 fn world() -> World {
@@ -66,6 +74,90 @@ fn world() -> World {
 }
 
 fn world_with(config: SiteConfig) -> World {
+    // No DNS answers: port 9 of loopback (discard) refuses at once.
+    let nowhere = DnsConfig::with_roots(vec!["127.0.0.1:9".parse().expect("addr")], None);
+    world_on(config, nowhere)
+}
+
+const ROOT: &str = "127.0.0.80";
+const COM: &str = "127.0.0.81";
+const SITE_NS: &str = "127.0.0.82";
+
+/// The owner's world once every apply and click is done: the domain verified with its MAIL
+/// FROM, the configuration set publishing bounces and complaints to the alerts topic, the
+/// subscription confirmed, and SPF and DMARC served by the domain's DNS on loopback.
+async fn ready_world() -> World {
+    let ip = |s: &str| -> std::net::IpAddr { s.parse().expect("ip") };
+    let mut tree = FakeDnsState::root_and_tld(ip(ROOT), "com", ip(COM)).expect("tree");
+    tree.set_delegation(
+        "com",
+        "example.com",
+        &[("ns1.example.com", Some(ip(SITE_NS)))],
+        3600,
+    )
+    .expect("delegation");
+    tree.add_zone(
+        "example.com",
+        vec![ip(SITE_NS)],
+        &[("ns1.example.com", Some(ip(SITE_NS)))],
+    )
+    .expect("zone");
+    for (name, text) in [
+        ("mail.example.com", "v=spf1 include:amazonses.com ~all"),
+        (
+            "_dmarc.example.com",
+            "v=DMARC1; p=none; rua=mailto:owner@example.com;",
+        ),
+    ] {
+        tree.add_record(
+            "example.com",
+            FakeRecord::new(name, None, FakeData::TXT(text.into())),
+        )
+        .expect("record");
+    }
+    let server = FakeDnsServer::start(tree).await.expect("fake dns");
+    let mut config = SiteConfig::with_defaults(
+        Domain::parse("example.com").expect("domain"),
+        Region::parse("us-east-1").expect("region"),
+    );
+    config.inbox = Some(Inbox::parse("owner@example.net").expect("inbox"));
+    let dns = DnsConfig::with_roots(vec![server.addr(ip(ROOT))], None);
+    let mut world = world_on(config, dns);
+    world.dns = Some(server);
+    {
+        let mut state = world.fake.state();
+        state.domains.insert(
+            "example.com".into(),
+            DomainIdentityStatus {
+                mail_from: Some(MailFromStatus {
+                    domain: "mail.example.com".into(),
+                    state: CheckState::Success,
+                }),
+                configuration_set: Some("example-com".into()),
+                ..domain(CheckState::Success)
+            },
+        );
+        state.configuration_sets.insert(
+            "example-com".into(),
+            ConfigurationSetStatus {
+                name: "example-com".into(),
+                exists: true,
+                suppressed_reasons: Vec::new(),
+                reputation_metrics: true,
+                destinations: vec![EventDestination {
+                    name: "alerts".into(),
+                    enabled: true,
+                    events: vec!["BOUNCE".into(), "COMPLAINT".into()],
+                    sns_topic: Some("arn:aws:sns:us-east-1:123456789012:example-com-alerts".into()),
+                }],
+            },
+        );
+        state.alerts = SubscriptionState::Confirmed;
+    }
+    world
+}
+
+fn world_on(config: SiteConfig, dns: DnsConfig) -> World {
     // The answers as a read-only command holds them: no file is read or written.
     let project = Arc::new(Project::new(
         ProjectPaths::new(std::path::Path::new("/nonexistent/siteup-test")),
@@ -78,13 +170,19 @@ fn world_with(config: SiteConfig) -> World {
         env: AwsEnv::from_vars(&[]),
         profile: None,
     };
-    let aws = Arc::new(AwsHandler::new(project.clone(), connect, connector.clone()));
+    let aws = Arc::new(AwsHandler::new(
+        project.clone(),
+        dns,
+        connect,
+        connector.clone(),
+    ));
     let checks = LiveCheckpoints::new(project, aws.clone(), Arc::new(Registry));
     World {
         fake,
         connector,
         aws,
         checks,
+        dns: None,
     }
 }
 
@@ -178,9 +276,20 @@ async fn the_nameserver_check_expects_the_zone_s_nameservers_from_route53() {
 
 #[tokio::test]
 async fn a_submitted_request_carries_the_user_s_text_and_says_what_happens_next() {
-    let World { fake, aws, .. } = world();
+    // `_dns` keeps the domain's DNS serving until the test ends.
+    let World {
+        fake,
+        aws,
+        dns: _dns,
+        ..
+    } = ready_world().await;
     let composed = aws.compose_ses_request().await.expect("composed");
     assert!(composed.contains("example.com"), "{composed}");
+    // The handling in place, read from AWS, is in the text the user edits.
+    assert!(
+        composed.contains("goes through the SES configuration set example-com"),
+        "{composed}"
+    );
     let said = aws
         .submit_ses_request("We send sign-up mail only.".into())
         .await
@@ -192,6 +301,29 @@ async fn a_submitted_request_carries_the_user_s_text_and_says_what_happens_next(
         state.submissions[0].use_case_description,
         "We send sign-up mail only."
     );
+}
+
+/// The wizard has no --force: a request SES reviewers would deny for a reason siteup can name
+/// is not sent, and the failure names each missing item and the way out.
+#[tokio::test]
+async fn a_request_is_not_submitted_while_the_mail_is_not_ready() {
+    let World { fake, aws, .. } = world();
+    fake.state().alerts = SubscriptionState::Pending;
+    let err = aws
+        .submit_ses_request("We send sign-up mail only.".into())
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, Failure::MailNotReady { .. }), "{err:?}");
+    let text = err.to_string();
+    for part in [
+        "Nothing was submitted",
+        "SPF, DKIM signing, DMARC, a verified MAIL FROM domain, bounce and complaint handling and a confirmed alerts subscription, which are not in place yet",
+        "`siteup email`",
+        "`siteup ses-request --submit --force`",
+    ] {
+        assert!(text.contains(part), "{part:?} in {text}");
+    }
+    assert!(fake.state().submissions.is_empty());
 }
 
 #[tokio::test]
@@ -268,7 +400,13 @@ async fn the_handler_connects_once_as_the_default_profile_in_the_site_s_region()
 /// A second request is not sent while the first is in review; the handler says where it stands.
 #[tokio::test]
 async fn a_request_in_review_is_not_submitted_again() {
-    let World { fake, aws, .. } = world();
+    // `_dns` keeps the domain's DNS serving until the test ends.
+    let World {
+        fake,
+        aws,
+        dns: _dns,
+        ..
+    } = ready_world().await;
     aws.submit_ses_request("We send sign-up mail only.".into())
         .await
         .expect("submitted");
@@ -287,7 +425,13 @@ async fn a_request_in_review_is_not_submitted_again() {
 /// After a denial SES refuses a new request: the failure names the case to reopen.
 #[tokio::test]
 async fn a_conflict_after_denial_carries_the_case() {
-    let World { fake, aws, .. } = world();
+    // `_dns` keeps the domain's DNS serving until the test ends.
+    let World {
+        fake,
+        aws,
+        dns: _dns,
+        ..
+    } = ready_world().await;
     fake.state().account.review = Some(Review {
         status: ReviewState::Denied,
         case_id: Some("C-9".into()),

@@ -150,6 +150,16 @@ fn sandbox_auto_goes_from_an_empty_folder_to_done_and_builds_the_whole_stack() {
         tests.iter().all(|m| m.endpoint == "you@inbox.test"),
         "{mails:#?}"
     );
+    // The mail is ready as the world sees it: SES through the emulator, SPF and DMARC through
+    // the registry's delegation to the zone's Route 53 nameservers.
+    let email = p.run(&["email", "--json"], SHORT_TIMEOUT);
+    email.expect_code(DONE);
+    let report: serde_json::Value = serde_json::from_str(&email.stdout)
+        .unwrap_or_else(|e| panic!("`siteup email --json`: {e}: {}", email.describe()));
+    assert_eq!(report["dmarc"]["policy"], "none", "{report:#}");
+    let items = report["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 6, "{report:#}");
+    assert!(items.iter().all(|i| i["state"] == "ok"), "{report:#}");
     // Everything that does not wait on a human is applied together: the foundation (with the
     // state bucket) and the stack.
     let applies = p.applies();
@@ -497,20 +507,20 @@ fn parts_changed_after_done_reach_done_again_in_both_directions() {
     p.assert_whole_stack(&status);
 }
 
-/// Issue 14, defect 3, with the default answers (no inbox): the user takes four days at the
-/// registrar. By then ACM has given up on the certificate and SES on the domain; once the
-/// nameservers are set, siteup finds the identity FAILED, plans the foundation again (replacing
-/// the identity; the provider requests a new certificate itself), and after that one reviewed
-/// apply the journey reaches done.
+/// Issue 14, defect 3: the user takes four days at the registrar. By then ACM has given up on
+/// the certificate and SES on the domain; once the nameservers are set, siteup finds the
+/// identity FAILED, plans the foundation again (replacing the identity; the provider requests a
+/// new certificate itself), and after that one reviewed apply the journey reaches done.
+/// With an inbox (issue 16): `siteup up` waits on the alerts' confirmation (exit 2, saying
+/// which mail to open), and the links clicked on the first day still hold four days later.
 #[test]
 fn four_days_at_the_registrar_still_reach_done() {
     let p = Project::new("fourdays");
-    p.run(&["generate", "--domain", "example.com"], SHORT_TIMEOUT)
-        .expect_code(DONE);
-    assert!(
-        p.config().inbox.is_none(),
-        "the default answers name no inbox"
-    );
+    p.run(
+        &["generate", "--domain", "example.com", "--inbox", INBOX],
+        SHORT_TIMEOUT,
+    )
+    .expect_code(DONE);
     let first = p.run(&["sandbox", "--headless"], JOURNEY_TIMEOUT);
     first.expect_code(WAITING);
     assert!(
@@ -518,6 +528,24 @@ fn four_days_at_the_registrar_still_reach_done() {
         "{}",
         first.describe()
     );
+    // `siteup up` waits on the owner's click in SNS's mail too, and says so.
+    let up = p.run(&["up", "--yes"], JOURNEY_TIMEOUT);
+    up.expect_code(WAITING);
+    let waiting = up.waiting_list();
+    assert!(
+        waiting.contains("Alerts confirmed")
+            && waiting.contains(&format!(
+                "AWS sent a mail from no-reply@sns.amazonaws.com to {INBOX}: click the link"
+            )),
+        "`siteup up` waits on the alerts' confirmation: {}",
+        up.describe()
+    );
+    assert_eq!(p.step_state("alerts").as_deref(), Some("waiting-on-you"));
+    // The owner clicks both links on the first day.
+    for play in ["inbox", "alerts"] {
+        p.run(&["sandbox", "--play", play], SHORT_TIMEOUT)
+            .expect_code(DONE);
+    }
     // The review is granted early (it waits on nothing but the foundation).
     p.run(&["sandbox", "--play", "review"], SHORT_TIMEOUT)
         .expect_code(DONE);
@@ -567,6 +595,9 @@ fn four_days_at_the_registrar_still_reach_done() {
         "the certificate ACM gave up on stays in the account, apart from the live ones"
     );
 }
+
+/// The owner's inbox in the journeys that give one.
+const INBOX: &str = "you@inbox.test";
 
 /// Moves the sandbox emulator's clock forward (its control endpoint).
 fn advance_emulator_clock(p: &Project, seconds: u64) {

@@ -259,6 +259,7 @@ fn plain_mode_completes_the_sandbox_journey_with_answers_on_standard_input() {
     for (step, play) in [
         ("Nameservers at registrar", "play the registrar"),
         ("Your inbox verified", "click the link"),
+        ("Alerts confirmed", "click the link"),
         ("SES out of sandbox", "grant the review"),
     ] {
         assert!(

@@ -138,6 +138,16 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
                                             configuration set (or the region given); answers
                                             {"address", "type", "regions": {REGION: {"suppressed":
                                             bool, "published": [topic ARNs]}}}
+        POST /_siteup/dns/zone             {"domain": D}: what Route 53's nameservers serve for
+                                            the public zone holding D (the longest match):
+                                            {"zone": null} or {"zone": {"name", "nameservers",
+                                            "records": [{"name", "type", "ttl", "values"}]}},
+                                            alias records left out (they answer with the
+                                            target's addresses, which the sandbox has not);
+                                            the sandbox's DNS serves them as the zone's
+                                            nameservers would (Route 53 Developer Guide, "How
+                                            Amazon Route 53 routes traffic for your domain":
+                                            the zone's name servers answer with its records)
         POST /_siteup/reset                moto's own reset plus ours (and the clock's offset,
                                             the account switch and the recorded SNS mails; the
                                             registry's address stays)
@@ -191,7 +201,7 @@ from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 from xml.sax.saxutils import escape as xml_escape
 
-SCRIPT_VERSION = 11
+SCRIPT_VERSION = 12
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -3855,6 +3865,41 @@ def control_reset(_body):
     return 200, {"reset": True}
 
 
+def control_dns_zone(body):
+    domain = body.get("domain")
+    if not isinstance(domain, str) or not domain.strip():
+        return 400, {"error": 'give the domain whose zone to read, e.g. {"domain": "example.com"}'}
+    domain = bare(domain)
+    with STATE_LOCK:
+        zone = None
+        for account in list(M["route53_backends"].keys()):
+            found = find_zone(account, domain)
+            if found is not None and (zone is None or len(bare(found.name)) > len(bare(zone.name))):
+                zone = found
+        if zone is None:
+            return 200, {"zone": None}
+        records = []
+        for rr in list(zone.rrsets):
+            if getattr(rr, "alias_target", None):
+                continue
+            values = [str(v).strip() for v in (rr.records or [])]
+            if not values:
+                continue
+            ttl = rr.ttl
+            try:
+                ttl = int(ttl) if ttl is not None else 300
+            except (TypeError, ValueError):
+                ttl = 300
+            records.append({"name": bare(rr.name), "type": rr.type, "ttl": ttl, "values": values})
+        return 200, {
+            "zone": {
+                "name": bare(zone.name),
+                "nameservers": sorted(zone_nameservers(zone)),
+                "records": records,
+            }
+        }
+
+
 CONTROL_ROUTES = {
     ("GET", "health"): control_health,
     ("GET", "state"): control_state,
@@ -3867,6 +3912,7 @@ CONTROL_ROUTES = {
     ("GET", "sns/messages"): control_sns_messages,
     ("POST", "sns/confirm"): control_sns_confirm,
     ("POST", "ses/bounce"): control_ses_bounce,
+    ("POST", "dns/zone"): control_dns_zone,
 }
 
 

@@ -234,6 +234,18 @@ impl Item {
         Item::AlertsSubscription,
     ];
 
+    /// What the item is, inside a sentence ("SES reviewers deny requests without ...").
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Item::Dkim => "DKIM signing",
+            Item::MailFrom => "a verified MAIL FROM domain",
+            Item::Spf => "SPF",
+            Item::Dmarc => "DMARC",
+            Item::ConfigurationSet => "bounce and complaint handling",
+            Item::AlertsSubscription => "a confirmed alerts subscription",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Item::Dkim => "DKIM",
@@ -528,6 +540,15 @@ impl MailReadiness {
                 ItemState::Missing { gap } => Some(gap),
                 ItemState::Ok { .. } => None,
             })
+            .collect()
+    }
+
+    /// The items not in place, in the order they are printed.
+    pub fn missing(&self) -> Vec<Item> {
+        self.items
+            .iter()
+            .filter(|(_, s)| matches!(s, ItemState::Missing { .. }))
+            .map(|(i, _)| *i)
             .collect()
     }
 

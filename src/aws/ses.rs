@@ -285,6 +285,16 @@ impl AccountStatus {
         self.review.as_ref().map(|r| &r.status)
     }
 
+    /// Whether submitting now would make a new production-access request: the account is in
+    /// the sandbox and no review is pending or granted.
+    pub fn awaits_request(&self) -> bool {
+        !self.production_access
+            && !matches!(
+                self.review_state(),
+                Some(ReviewState::Pending | ReviewState::Granted)
+            )
+    }
+
     /// One sentence for the checklist.
     pub fn headline(&self) -> String {
         if self.production_access {

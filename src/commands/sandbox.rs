@@ -168,11 +168,12 @@ pub async fn prepare(
     })?;
     let domain = config.domain.as_str().to_string();
     let files2 = files.clone();
-    let ready =
-        tokio::task::spawn_blocking(move || registrar::start_detached(&exe, &files2, &domain))
-            .await
-            .map_err(msg)?
-            .map_err(msg)?;
+    let ready = tokio::task::spawn_blocking(move || {
+        registrar::start_detached(&exe, &files2, &domain, &ready_file)
+    })
+    .await
+    .map_err(msg)?
+    .map_err(msg)?;
     say(&format!(
         "the sandbox registrar and DNS answer at {} (resolver {})",
         ready.root(),

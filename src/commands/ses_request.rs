@@ -21,7 +21,7 @@ pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, 
     let api = session.live.aws.api().await?;
     let account = api.account_status().await.ok();
     // What is in place for the mail: the request states it, and --submit waits for it.
-    let readiness = crate::commands::email::assess(api.as_ref(), &session.live.dns, &config).await;
+    let readiness = crate::effects::mail::assess(api.as_ref(), &session.live.dns, &config).await;
     let mut request =
         ProductionAccessRequest::compose_with(&config, account.as_ref(), Some(&readiness));
     if let Some(text) = &use_case {
@@ -40,13 +40,9 @@ pub async fn run(global: &GlobalArgs, args: &SesRequestArgs) -> Result<Outcome, 
     }
     request.check().map_err(CommandError::Message)?;
     let gaps = readiness.gaps();
-    let needs_request = account.as_ref().is_none_or(|a| {
-        !a.production_access
-            && !matches!(
-                a.review_state(),
-                Some(aws::ReviewState::Pending | aws::ReviewState::Granted)
-            )
-    });
+    let needs_request = account
+        .as_ref()
+        .is_none_or(aws::AccountStatus::awaits_request);
     if needs_request && !gaps.is_empty() {
         if !args.force {
             return Err(CommandError::Message(

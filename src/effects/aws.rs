@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::{BoxFuture, Project};
 use crate::aws::ProfileInfo;
 use crate::aws::{self, AwsApi, AwsEnv, Connector, HostedZone, SessionExpiry, Target};
+use crate::dns::DnsConfig;
 use crate::failure::Failure;
 use crate::project::settings;
 use crate::wizard::state::CheckReport;
@@ -78,6 +79,8 @@ struct Session {
 /// The real [`AwsChecks`].
 pub struct AwsHandler {
     project: Arc<Project>,
+    /// Where the mail's SPF and DMARC records are read (the production-access request).
+    dns: DnsConfig,
     connect: Connect,
     connector: Arc<dyn Connector>,
     session: Mutex<Session>,
@@ -86,9 +89,15 @@ pub struct AwsHandler {
 impl AwsHandler {
     /// A handler that reaches `connect`'s AWS through `connector` ([`aws::SdkConnector`] in
     /// production), connecting on first use.
-    pub fn new(project: Arc<Project>, connect: Connect, connector: Arc<dyn Connector>) -> Self {
+    pub fn new(
+        project: Arc<Project>,
+        dns: DnsConfig,
+        connect: Connect,
+        connector: Arc<dyn Connector>,
+    ) -> Self {
         Self {
             project,
+            dns,
             connect,
             connector,
             session: Mutex::new(Session::default()),
@@ -394,16 +403,22 @@ impl AwsChecks for AwsHandler {
     fn compose_ses_request(&self) -> BoxFuture<'_, Result<String, Failure>> {
         Box::pin(async move {
             let config = self.project.config()?;
-            // The request reads well without the account's figures: an unreachable AWS only
-            // leaves them out.
-            let account = match self.api().await {
-                Ok(api) => api.account_status().await.ok(),
-                Err(_) => None,
+            // The request reads well without the account's figures or the handling in place:
+            // an unreachable AWS only leaves them out.
+            let (account, readiness) = match self.api().await {
+                Ok(api) => {
+                    let account = api.account_status().await.ok();
+                    let readiness = super::mail::assess(api.as_ref(), &self.dns, &config).await;
+                    (account, Some(readiness))
+                }
+                Err(_) => (None, None),
             };
-            Ok(
-                aws::ProductionAccessRequest::compose(&config, account.as_ref())
-                    .use_case_description,
+            Ok(aws::ProductionAccessRequest::compose_with(
+                &config,
+                account.as_ref(),
+                readiness.as_ref(),
             )
+            .use_case_description)
         })
     }
 
@@ -412,8 +427,28 @@ impl AwsChecks for AwsHandler {
             let config = self.project.config()?;
             let api = self.api().await?;
             let account = api.account_status().await.ok();
-            let request = aws::ProductionAccessRequest::compose(&config, account.as_ref())
-                .with_use_case(use_case);
+            let readiness = super::mail::assess(api.as_ref(), &self.dns, &config).await;
+            // A request SES would deny for something siteup can name is not sent: the wizard
+            // has no --force (the command has).
+            if account
+                .as_ref()
+                .is_none_or(aws::AccountStatus::awaits_request)
+                && !readiness.is_ready()
+            {
+                return Err(Failure::MailNotReady {
+                    missing: readiness
+                        .missing()
+                        .into_iter()
+                        .map(aws::mail_readiness::Item::phrase)
+                        .collect(),
+                });
+            }
+            let request = aws::ProductionAccessRequest::compose_with(
+                &config,
+                account.as_ref(),
+                Some(&readiness),
+            )
+            .with_use_case(use_case);
             let outcome = aws::submit_request(api.as_ref(), &request).await?;
             Ok(outcome.account().headline())
         })

@@ -19,6 +19,7 @@ pub(crate) mod aws;
 pub mod checkpoints;
 pub(crate) mod delegation;
 pub mod edge;
+pub(crate) mod mail;
 pub(crate) mod project;
 pub(crate) mod sandbox;
 pub(crate) mod terraform;
@@ -103,6 +104,7 @@ impl Handlers {
         };
         let aws = Arc::new(AwsHandler::new(
             project.clone(),
+            opts.dns.clone(),
             connect,
             Arc::new(crate::aws::SdkConnector),
         ));

@@ -672,6 +672,19 @@ impl Emulator {
             })
     }
 
+    /// What Route 53's nameservers serve for the public zone holding `domain` (None: no zone
+    /// holds it), alias records left out (`POST /_siteup/dns/zone`).
+    pub fn served_zone(&self, domain: &str) -> Result<Option<ServedZone>, EmulatorError> {
+        let what = format!("read the Route 53 zone of {domain}");
+        let answer = self.control("dns/zone", Some(json!({ "domain": domain })), &what)?;
+        serde_json::from_value::<ServedZoneAnswer>(answer)
+            .map(|a| a.zone)
+            .map_err(|e| EmulatorError::BadAnswer {
+                what,
+                detail: e.to_string(),
+            })
+    }
+
     /// Forgets everything: moto's resources and the emulator's own SES and Cognito state.
     pub fn reset(&self) -> Result<(), EmulatorError> {
         self.control("reset", Some(json!({})), "reset its state")
@@ -859,6 +872,31 @@ pub struct SesBounce {
     pub suppressed: bool,
     /// The SNS topics the bounce event was published to.
     pub published: Vec<String>,
+}
+
+/// A public hosted zone as its Route 53 nameservers serve it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ServedZone {
+    /// The zone's apex, without the trailing dot.
+    pub name: String,
+    /// The nameservers Route 53 gave the zone.
+    pub nameservers: Vec<String>,
+    pub records: Vec<ServedRecord>,
+}
+
+/// One record set of a served zone, values as Route 53 keeps them (TXT values quoted).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ServedRecord {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub ttl: u32,
+    pub values: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ServedZoneAnswer {
+    zone: Option<ServedZone>,
 }
 
 #[derive(Deserialize)]

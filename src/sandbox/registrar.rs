@@ -10,7 +10,15 @@
 //!                                          parking nameservers, later to the Route 53 ones)
 //!  127.0.53.3  resolver  recursive NS answers, cached for the delegation's TTL (like a real
 //!                        caching resolver, it can lag behind the registry)
+//!  127.0.53.4  Route 53  the domain's hosted zone as the emulator holds it (TXT, A, AAAA),
+//!                        under the zone's nameserver names, which the root or the TLD
+//!                        resolves to this address
 //! ```
+//!
+//! The Route 53 zone lives in the emulator, not in the state file: the daemon reads it from
+//! the emulator every second (`POST /_siteup/dns/zone`) and serves it on top of the registry,
+//! so `siteup email` and the production-access gate read the SPF and DMARC records the
+//! applies created, through the delegation, as they would on the internet.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -22,11 +30,17 @@ use hickory_proto::rr::rdata::NS;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
 
-use crate::dns::fake_server::{FakeData, FakeDnsServer, FakeDnsState};
+use crate::dns::fake_server::{FakeData, FakeDnsServer, FakeDnsState, FakeRecord};
+use crate::sandbox::emulator::{Emulator, ServedRecord, ServedZone};
 
 pub const ROOT_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 53, 1);
 pub const TLD_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 53, 2);
 pub const RESOLVER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 53, 3);
+/// Where the sandbox's Route 53 nameservers answer.
+pub const ROUTE53_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 53, 4);
+
+/// How often the daemon reads the Route 53 zone from the emulator.
+const ZONE_POLL: Duration = Duration::from_secs(1);
 
 /// The nameservers a new domain has at the (pretend) registrar: its parking servers.
 pub const PARKING_NAMESERVERS: [&str; 2] =
@@ -232,6 +246,7 @@ pub fn start_detached(
     siteup_exe: &Path,
     files: &RegistrarFiles,
     domain: &str,
+    emulator_ready: &Path,
 ) -> Result<RegistrarReady, RegistrarError> {
     if let Some(ready) = attach(files) {
         return Ok(ready);
@@ -260,6 +275,8 @@ pub fn start_detached(
         .arg(files.ready())
         .arg("--domain")
         .arg(domain)
+        .arg("--emulator-ready")
+        .arg(emulator_ready)
         .stdin(std::process::Stdio::null())
         .stdout(log)
         .stderr(log2);
@@ -297,13 +314,17 @@ pub async fn run_daemon(
     state_path: &Path,
     ready_path: &Path,
     domain: &str,
+    emulator_ready: Option<&Path>,
 ) -> Result<(), RegistrarError> {
     let shown = state_path.display().to_string();
-    let state = FakeDnsState::load(state_path).map_err(|e| RegistrarError::State {
+    let mut registry = FakeDnsState::load(state_path).map_err(|e| RegistrarError::State {
         path: shown.clone(),
         message: e.to_string(),
     })?;
-    let server = FakeDnsServer::start(state)
+    let mut zone: Option<ServedZone> = None;
+    let mut emulator: Option<Emulator> = None;
+    // The Route 53 address is served from the start (an empty zone until the emulator has one).
+    let server = FakeDnsServer::start(with_route53(&registry, domain, None))
         .await
         .map_err(|e| RegistrarError::Start(e.to_string()))?;
     let port = server.port();
@@ -329,6 +350,7 @@ pub async fn run_daemon(
         .map_err(|e| RegistrarError::Start(e.to_string()))?;
     let mut mtime = modified(state_path);
     let mut reload = tokio::time::interval(Duration::from_millis(200));
+    let mut zone_poll = tokio::time::interval(ZONE_POLL);
     let mut cache: HashMap<Name, (Vec<Name>, Instant, u32)> = HashMap::new();
     let mut buf = vec![0u8; 4096];
     loop {
@@ -340,18 +362,55 @@ pub async fn run_daemon(
                     mtime = now;
                     match FakeDnsState::load(state_path) {
                         Ok(s) => {
-                            server.update(|st| *st = s);
+                            registry = s;
+                            let served = with_route53(&registry, domain, zone.as_ref());
+                            server.update(|st| *st = served);
                             eprintln!("sandbox DNS: reloaded {}", state_path.display());
                         }
                         Err(e) => eprintln!("sandbox DNS: {e}"),
                     }
                 }
             }
+            _ = zone_poll.tick(), if emulator_ready.is_some() => {
+                let Some(ready) = emulator_ready.map(Path::to_path_buf) else { continue };
+                let held = emulator.take();
+                let name = domain.to_string();
+                let read = tokio::task::spawn_blocking(move || {
+                    let e = match held {
+                        Some(e) => e,
+                        None => match Emulator::attach(&ready) {
+                            Ok(Some(e)) => e,
+                            _ => return (None, None),
+                        },
+                    };
+                    match e.served_zone(&name) {
+                        Ok(z) => (Some(e), Some(z)),
+                        Err(err) => {
+                            eprintln!("sandbox DNS: {err}");
+                            (None, None)
+                        }
+                    }
+                })
+                .await;
+                let Ok((held, read)) = read else { continue };
+                emulator = held;
+                if let Some(read) = read
+                    && read != zone
+                {
+                    zone = read;
+                    let served = with_route53(&registry, domain, zone.as_ref());
+                    server.update(|st| *st = served);
+                    eprintln!(
+                        "sandbox DNS: Route 53 zone of {domain}: {} record sets",
+                        zone.as_ref().map_or(0, |z| z.records.len())
+                    );
+                }
+            }
             got = resolver.recv_from(&mut buf) => {
                 let Ok((len, peer)) = got else { continue };
                 let Some(bytes) = buf.get(..len) else { continue };
                 let Ok(query) = Message::from_vec(bytes) else { continue };
-                let answer = resolve(&server.state(), &query, &mut cache);
+                let answer = resolve(&registry, &query, &mut cache);
                 if let Ok(out) = answer.to_vec() {
                     let _ = resolver.send_to(&out, peer).await;
                 }
@@ -360,6 +419,113 @@ pub async fn run_daemon(
     }
     let _ = std::fs::remove_file(ready_path);
     Ok(())
+}
+
+/// The registry with Route 53 on top: the domain's hosted zone served on [`ROUTE53_IP`] (empty
+/// while the emulator has none), and the addresses of the zone's nameserver names in the
+/// deepest registry zone that holds each name, so that a resolver walking from the root
+/// reaches them, as it reaches AWS's nameservers on the internet.
+pub fn with_route53(
+    registry: &FakeDnsState,
+    domain: &str,
+    zone: Option<&ServedZone>,
+) -> FakeDnsState {
+    let mut state = registry.clone();
+    let origin = zone.map_or(domain, |z| z.name.as_str());
+    let apex: Vec<(&str, Option<IpAddr>)> = zone
+        .map(|z| z.nameservers.iter().map(|n| (n.as_str(), None)).collect())
+        .unwrap_or_default();
+    if state
+        .add_zone(origin, vec![IpAddr::V4(ROUTE53_IP)], &apex)
+        .is_err()
+    {
+        return registry.clone();
+    }
+    let Some(zone) = zone else {
+        return state;
+    };
+    for record in &zone.records {
+        for data in served_data(record) {
+            let _ = state.add_record(
+                origin,
+                FakeRecord::new(&record.name, Some(record.ttl), data),
+            );
+        }
+    }
+    let Ok(origin_name) = Name::from_ascii(format!("{}.", origin.trim_end_matches('.'))) else {
+        return state;
+    };
+    for ns in &zone.nameservers {
+        let Ok(ns_name) = Name::from_ascii(format!("{}.", ns.trim_end_matches('.'))) else {
+            continue;
+        };
+        if origin_name.zone_of(&ns_name) {
+            // A nameserver inside the zone would need glue at the registry: not Route 53's.
+            continue;
+        }
+        let holder = state
+            .zones
+            .iter_mut()
+            .filter(|z| !z.servers.contains(&IpAddr::V4(ROUTE53_IP)))
+            .filter_map(|z| {
+                let o = Name::from_ascii(if z.origin.ends_with('.') {
+                    z.origin.clone()
+                } else {
+                    format!("{}.", z.origin)
+                })
+                .ok()?;
+                o.zone_of(&ns_name).then_some((o.num_labels(), z))
+            })
+            .max_by_key(|(labels, _)| *labels);
+        if let Some((_, z)) = holder {
+            z.records.push(FakeRecord::new(
+                &ns_name.to_ascii(),
+                None,
+                FakeData::A(ROUTE53_IP),
+            ));
+        }
+    }
+    state
+}
+
+/// What the sandbox serves of one Route 53 record set: TXT (the quoted strings of each value
+/// joined, as resolvers join them), A and AAAA; other types are not served.
+fn served_data(record: &ServedRecord) -> Vec<FakeData> {
+    record
+        .values
+        .iter()
+        .filter_map(|v| match record.record_type.as_str() {
+            "TXT" => Some(FakeData::TXT(txt_value(v))),
+            "A" => v.trim().parse().ok().map(FakeData::A),
+            "AAAA" => v.trim().parse().ok().map(FakeData::AAAA),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A Route 53 TXT value (`"v=spf1 include:amazonses.com ~all"`, or several quoted strings) as
+/// the text a resolver hands back: the strings' contents joined, escapes undone.
+fn txt_value(value: &str) -> String {
+    let v = value.trim();
+    if !v.starts_with('"') {
+        return v.to_string();
+    }
+    let mut out = String::new();
+    let mut inside = false;
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => inside = !inside,
+            '\\' if inside => {
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            }
+            c if inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -492,5 +658,92 @@ mod tests {
         cache.clear();
         let fresh = resolve(&state, &q, &mut cache);
         assert_eq!(names(&fresh), vec!["ns-1.awsdns-01.org."]);
+    }
+
+    fn served(records: &[(&str, &str, &[&str])]) -> ServedZone {
+        ServedZone {
+            name: "example.com".into(),
+            nameservers: vec![
+                "ns-2048.awsdns-64.com".into(),
+                "ns-2049.awsdns-65.net".into(),
+            ],
+            records: records
+                .iter()
+                .map(|(name, kind, values)| ServedRecord {
+                    name: (*name).into(),
+                    record_type: (*kind).into(),
+                    ttl: 300,
+                    values: values.iter().map(ToString::to_string).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Once the registry delegates the domain to its Route 53 nameservers, a resolver walking
+    /// from the root reaches them (under .com and under .net) and reads the zone's TXT records,
+    /// the quoted strings joined; aliases and other types are not served.
+    #[tokio::test]
+    async fn the_route53_zone_answers_through_the_delegation() {
+        let mut registry = initial_state("example.com").expect("state");
+        let zone = served(&[
+            ("_dmarc.example.com", "TXT", &["\"v=DMARC1; p=none\""]),
+            (
+                "mail.example.com",
+                "TXT",
+                &["\"v=spf1 include:amazonses.com\" \" ~all\""],
+            ),
+            ("www.example.com", "A", &["192.0.2.1"]),
+            (
+                "example.com",
+                "MX",
+                &["10 inbound-smtp.us-east-1.amazonaws.com"],
+            ),
+        ]);
+        // At the registrar's parking servers, the zone is not reached.
+        let server = FakeDnsServer::start(with_route53(&registry, "example.com", Some(&zone)))
+            .await
+            .expect("server");
+        let dns = crate::dns::DnsConfig::with_roots(vec![server.addr(IpAddr::V4(ROOT_IP))], None);
+        let parked = crate::dns::lookup_txt(&dns, "_dmarc.example.com").await;
+        assert!(
+            !matches!(parked, crate::dns::TxtAnswer::Records(_)),
+            "{parked:?}"
+        );
+        // The person at the registrar sets the Route 53 nameservers.
+        let ns: Vec<(&str, Option<IpAddr>)> = zone
+            .nameservers
+            .iter()
+            .map(|n| (n.as_str(), None))
+            .collect();
+        registry
+            .set_delegation("com", "example.com", &ns, DELEGATION_TTL)
+            .expect("delegation");
+        server.update(|st| *st = with_route53(&registry, "example.com", Some(&zone)));
+        for (name, want) in [
+            ("_dmarc.example.com", "v=DMARC1; p=none"),
+            ("mail.example.com", "v=spf1 include:amazonses.com ~all"),
+        ] {
+            let got = crate::dns::lookup_txt(&dns, name).await;
+            assert_eq!(
+                got,
+                crate::dns::TxtAnswer::Records(vec![want.to_string()]),
+                "{name}"
+            );
+        }
+        // Without a zone in the emulator, the Route 53 servers know no records.
+        server.update(|st| *st = with_route53(&registry, "example.com", None));
+        let gone = crate::dns::lookup_txt(&dns, "_dmarc.example.com").await;
+        assert!(
+            !matches!(gone, crate::dns::TxtAnswer::Records(_)),
+            "{gone:?}"
+        );
+    }
+
+    #[test]
+    fn txt_values_read_as_resolvers_join_them() {
+        assert_eq!(txt_value("\"a b\""), "a b");
+        assert_eq!(txt_value("\"a\" \"b\""), "ab");
+        assert_eq!(txt_value("\"say \\\"hi\\\"\""), "say \"hi\"");
+        assert_eq!(txt_value("bare"), "bare");
     }
 }
