@@ -14,7 +14,7 @@ use std::process::Output;
 
 use siteup::aws::{Target, connect};
 use siteup::dns::fake_server::{FakeData, FakeDnsServer, FakeDnsState, FakeRecord};
-use siteup::sandbox::emulator::Emulator;
+use siteup::sandbox::emulator::{Emulator, SnsMailKind};
 
 const ROOT: &str = "127.0.0.70";
 const COM: &str = "127.0.0.71";
@@ -167,21 +167,7 @@ impl World {
         let cw = aws_sdk_cloudwatch::Client::new(session.sdk_config());
         let route53 = aws_sdk_route53::Client::new(session.sdk_config());
         self.rt.block_on(async {
-            let topic = sns
-                .create_topic()
-                .name("example-com-alerts")
-                .send()
-                .await
-                .expect("CreateTopic")
-                .topic_arn
-                .expect("topic arn");
-            sns.subscribe()
-                .topic_arn(&topic)
-                .protocol("email")
-                .endpoint("you@example.net")
-                .send()
-                .await
-                .expect("Subscribe");
+            let topic = subscribe_the_owner(&sns).await;
             ses.put_email_identity_mail_from_attributes()
                 .email_identity("example.com")
                 .mail_from_domain("mail.example.com")
@@ -324,11 +310,44 @@ impl World {
             .expect("DKIM and MAIL FROM verified");
     }
 
+    /// The SNS client of the emulator's region.
+    fn sns(&self) -> aws_sdk_sns::Client {
+        let session = self
+            .rt
+            .block_on(connect(&Target::Sandbox {
+                url: self.emulator.url(),
+                region: REGION.into(),
+            }))
+            .expect("sandbox session");
+        aws_sdk_sns::Client::new(session.sdk_config())
+    }
+
     /// The production-access review the emulator has for the region (null: none).
     fn review(&self) -> serde_json::Value {
         let state = self.emulator.control_state().expect("emulator state");
         state["accounts"][REGION]["review"].clone()
     }
+}
+
+/// The alerts topic the guardrails create, and the owner's email subscription to it (pending
+/// until the link is clicked), as the foundation apply makes them.
+async fn subscribe_the_owner(sns: &aws_sdk_sns::Client) -> String {
+    let topic = sns
+        .create_topic()
+        .name("example-com-alerts")
+        .send()
+        .await
+        .expect("CreateTopic")
+        .topic_arn
+        .expect("topic arn");
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("email")
+        .endpoint("you@example.net")
+        .send()
+        .await
+        .expect("Subscribe");
+    topic
 }
 
 fn text(out: &Output) -> (String, String) {
@@ -555,4 +574,73 @@ fn email_dmarc_steps_up_only_once_dkim_and_spf_align_unless_forced() {
     let out = w.run(&["email", "--dmarc", "none"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(dmarc_of(&w.dir).contains("p=none"));
+}
+
+/// `siteup alerts test` sends nothing while there is no topic or the owner has not clicked the
+/// link (exit 2, saying what to do), sends through the topic once confirmed (the emulator's
+/// inbox holds it), and refuses with the guardrails off.
+#[test]
+fn alerts_test_waits_for_the_confirmation_then_reaches_the_inbox() {
+    let w = World::new();
+    let out = w.run(&["alerts", "test"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(EXIT_WAITING), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("The alerts topic does not exist yet"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Nothing was sent"), "{stdout}");
+
+    let sns = w.sns();
+    w.rt.block_on(subscribe_the_owner(&sns));
+    let out = w.run(&["alerts", "test"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(EXIT_WAITING), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("AWS sent a mail from no-reply@sns.amazonaws.com to you@example.net"),
+        "{stdout}"
+    );
+    let notifications = |w: &World| {
+        w.emulator
+            .sns_messages()
+            .expect("messages")
+            .into_iter()
+            .filter(|m| m.kind == SnsMailKind::Notification)
+            .count()
+    };
+    assert_eq!(notifications(&w), 0, "nothing was published");
+
+    w.emulator
+        .confirm_subscriptions("you@example.net")
+        .expect("the owner clicks the link");
+    let out = w.run(&["alerts", "test"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Sent a test alert through example-com-alerts (us-east-1)"),
+        "{stdout}"
+    );
+    let mails = w.emulator.sns_messages().expect("messages");
+    let test = mails
+        .iter()
+        .find(|m| m.kind == SnsMailKind::Notification)
+        .unwrap_or_else(|| panic!("no notification: {mails:#?}"));
+    assert_eq!(test.endpoint, "you@example.net");
+    assert!(
+        test.subject
+            .as_deref()
+            .is_some_and(|s| s.starts_with("siteup test alert")),
+        "{test:?}"
+    );
+
+    let out = w.run(&["generate", "--guardrails", "off"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = w.run(&["alerts", "test"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(EXIT_FAILED), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("The guardrails are off, so there is no alerts topic"),
+        "{stderr}"
+    );
+    assert_eq!(notifications(&w), 1, "nothing more was published");
 }
