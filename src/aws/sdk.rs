@@ -54,6 +54,8 @@ pub struct SdkAws {
     cloudfront: aws_sdk_cloudfront::Client,
     ses: aws_sdk_sesv2::Client,
     ses_context: CallContext,
+    /// Who the session is, asked of STS once (topic ARNs and Budgets need the account id).
+    caller: std::sync::Arc<std::sync::OnceLock<CallerIdentity>>,
 }
 
 impl SdkAws {
@@ -76,6 +78,7 @@ impl SdkAws {
             ses: aws_sdk_sesv2::Client::new(&session.sdk_config_in(ses_region)),
             ses_context,
             session: session.clone(),
+            caller: std::sync::Arc::default(),
         }
     }
 
@@ -97,18 +100,29 @@ impl SdkAws {
         word(failure, ctx, service, action)
     }
 
+    /// Who the session is, as STS said the first time (the account id does not change within
+    /// a session).
     async fn caller(&self) -> Result<CallerIdentity, AwsError> {
+        if let Some(known) = self.caller.get() {
+            return Ok(known.clone());
+        }
+        self.ask_caller().await
+    }
+
+    /// Asks STS who the session is (the credentials' check: always a call).
+    async fn ask_caller(&self) -> Result<CallerIdentity, AwsError> {
         let out = self
             .sts
             .get_caller_identity()
             .send()
             .await
             .map_err(|e| self.fail(e, "STS", "sts:GetCallerIdentity"))?;
-        Ok(CallerIdentity::new(
+        let caller = CallerIdentity::new(
             out.account().unwrap_or_default().to_string(),
             out.arn().unwrap_or_default().to_string(),
             out.user_id().unwrap_or_default().to_string(),
-        ))
+        );
+        Ok(self.caller.get_or_init(|| caller).clone())
     }
 
     async fn zones(&self, domain: &str) -> Result<Vec<HostedZone>, AwsError> {
@@ -677,7 +691,7 @@ impl SdkAws {
 impl AwsApi for SdkAws {
     fn verify_identity(&self) -> AwsFuture<'_, VerifiedIdentity> {
         Box::pin(async move {
-            let caller = self.caller().await?;
+            let caller = self.ask_caller().await?;
             let warning = caller.warning();
             Ok(VerifiedIdentity {
                 caller,
