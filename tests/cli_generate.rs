@@ -266,3 +266,29 @@ fn a_refused_flag_leaves_no_folder_and_no_lock() {
         "nothing was created in the existing folder"
     );
 }
+
+/// Guardrails with no inbox alert no one: `generate` says so, and says nothing once there is an
+/// inbox or the guardrails are off.
+#[test]
+fn guardrails_without_an_inbox_are_pointed_out() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let dir = parent.path().join("site");
+    const NOTE: &str = "the guardrails are on but no inbox is set";
+    let out = siteup(&dir, &["generate", "--domain", "example.com"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(NOTE), "{}", text(&out));
+    assert!(
+        text(&out).contains("`siteup generate --inbox you@example.net`"),
+        "{}",
+        text(&out)
+    );
+    let out = siteup(&dir, &["generate", "--inbox", "you@example.net"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains(NOTE), "{}", text(&out));
+    let out = siteup(
+        &dir,
+        &["generate", "--inbox", "none", "--guardrails", "off"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains(NOTE), "{}", text(&out));
+}

@@ -57,6 +57,12 @@ pub fn run(global: &GlobalArgs, args: &GenerateArgs) -> Result<Outcome, CommandE
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }
+    if config.guardrails.on && config.inbox.is_none() {
+        let _ = writeln!(
+            out,
+            "note: the guardrails are on but no inbox is set, so their alarms, the budget and bounce reports reach no one; add yours with `siteup generate --inbox you@example.net`."
+        );
+    }
     // Diffs (or, where the content may not be shown, a sentence) for what was kept or replaced.
     for file in report.conflicts().chain(report.overwritten()) {
         if let Some(diff) = &file.diff {

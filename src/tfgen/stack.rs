@@ -1589,7 +1589,7 @@ const SUPPRESSED_REASONS: [&str; 2] = ["BOUNCE", "COMPLAINT"];
 /// that report to it (Budgets, CloudWatch alarms, SES event publishing) may publish, for this
 /// account only. Budgets needs the statement: it cannot publish to a topic whose policy does not
 /// name it ("Creating an Amazon SNS topic for budget notifications", AWS Budgets user guide).
-fn topic_policy(topic: &str) -> Expr {
+fn topic_policy(topic: &str, services: &[&str]) -> Expr {
     let arn = || r(format!("aws_sns_topic.{topic}.arn"));
     let owner = || r(format!("aws_sns_topic.{topic}.owner"));
     policy(vec![
@@ -1624,14 +1624,7 @@ fn topic_policy(topic: &str) -> Expr {
             ("Effect", s("Allow")),
             (
                 "Principal",
-                obj(vec![(
-                    "Service",
-                    Expr::strs([
-                        "budgets.amazonaws.com",
-                        "cloudwatch.amazonaws.com",
-                        "ses.amazonaws.com",
-                    ]),
-                )]),
+                obj(vec![("Service", Expr::strs(services.iter().copied()))]),
             ),
             ("Action", s("SNS:Publish")),
             ("Resource", arn()),
@@ -1650,6 +1643,17 @@ fn topic_policy(topic: &str) -> Expr {
 /// subscription. AWS mails a confirmation link; until it is clicked the subscription is pending
 /// and nothing reaches the inbox.
 fn alerts_topic(f: &mut TfFile, c: &Ctx, name: &str, topic_name: &str, us_east_1: bool) {
+    // The site's topic takes the budget's, SES's and the alarms' notifications; the edge topic
+    // in us-east-1 only CloudFront's alarm (an alarm's topic must be in its own region).
+    let services: &[&str] = if us_east_1 {
+        &["cloudwatch.amazonaws.com"]
+    } else {
+        &[
+            "budgets.amazonaws.com",
+            "cloudwatch.amazonaws.com",
+            "ses.amazonaws.com",
+        ]
+    };
     let provider = |b: Block| {
         if us_east_1 {
             b.attr("provider", r("aws.us_east_1"))
@@ -1663,7 +1667,7 @@ fn alerts_topic(f: &mut TfFile, c: &Ctx, name: &str, topic_name: &str, us_east_1
     f.resource(Tier::Foundation, "aws_sns_topic_policy", name, |b| {
         provider(b)
             .attr("arn", r(format!("aws_sns_topic.{name}.arn")))
-            .attr("policy", topic_policy(name))
+            .attr("policy", topic_policy(name, services))
     });
     if let Some(inbox) = &c.cfg.inbox {
         f.resource(
@@ -1803,6 +1807,8 @@ pub(crate) fn guardrails(c: &Ctx) -> TfFile {
                             .attr("topic_arn", r("aws_sns_topic.alerts.arn")),
                     ),
             )
+            // SES publishes only where the topic's policy lets it.
+            .depends_on(&["aws_sns_topic_policy.alerts"])
         },
     );
     f.resource(
@@ -1854,8 +1860,8 @@ pub(crate) fn guardrails(c: &Ctx) -> TfFile {
             c,
             Alarm {
                 name: "api_5xx",
-                description:
-                    "More than 5 % of the API's requests failed with a 5xx for 10 minutes.".into(),
+                description: "5 % or more of the API's requests failed with a 5xx for 10 minutes."
+                    .into(),
                 namespace: "AWS/ApiGateway",
                 metric: "5XXError",
                 dimensions: vec![
@@ -1915,8 +1921,8 @@ pub(crate) fn guardrails(c: &Ctx) -> TfFile {
             c,
             Alarm {
                 name: CLOUDFRONT_ALARM,
-                description:
-                    "More than 5 % of the site's requests failed with a 5xx for 10 minutes.".into(),
+                description: "5 % or more of the site's requests failed with a 5xx for 10 minutes."
+                    .into(),
                 namespace: "AWS/CloudFront",
                 metric: "5xxErrorRate",
                 dimensions: vec![
