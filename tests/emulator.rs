@@ -1386,6 +1386,46 @@ out["after_update_deployed"] = status(dist)
 print(json.dumps(out))
 "#;
 
+const CLOUDFRONT_DELETE_SCRIPT: &str = r#"
+cf = boto3.client("cloudfront")
+out = {}
+def status_code(f):
+    try:
+        f()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return "%s %s" % (e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"])
+config = {"CallerReference": "gone", "Comment": "", "Enabled": True,
+    "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+    "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+        "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}
+dist = cf.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+advance(31 / 3600)
+etag = lambda: cf.get_distribution_config(Id=dist)["ETag"]
+out["enabled"] = status_code(lambda: cf.delete_distribution(Id=dist, IfMatch=etag()))
+current = cf.get_distribution_config(Id=dist)
+current["DistributionConfig"]["Enabled"] = False
+cf.update_distribution(Id=dist, IfMatch=current["ETag"], DistributionConfig=current["DistributionConfig"])
+out["disabling"] = status_code(lambda: cf.delete_distribution(Id=dist, IfMatch=etag()))
+advance(31 / 3600)
+out["disabled"] = status_code(lambda: cf.delete_distribution(Id=dist, IfMatch=etag()))
+out["left"] = cf.list_distributions()["DistributionList"].get("Quantity", 0)
+print(json.dumps(out))
+"#;
+
+/// CloudFront deletes a distribution only once it is disabled and the disable has deployed
+/// (DistributionNotDisabled, HTTP 409, before that); moto deletes an enabled one.
+#[test]
+fn cloudfront_deletes_only_a_disabled_deployed_distribution() {
+    let emulator = start();
+    let out = clock_script(&emulator, CLOUDFRONT_DELETE_SCRIPT, &[]);
+    assert_eq!(out["enabled"], "409 DistributionNotDisabled", "{out}");
+    assert_eq!(out["disabling"], "409 DistributionNotDisabled", "{out}");
+    assert_eq!(out["disabled"], "ok", "{out}");
+    assert_eq!(out["left"], 0, "{out}");
+}
+
 /// CloudFront deploys for a while after a create or an update (moto: Deployed at once), and the
 /// emulator's HTTPS edge answers for the distribution's aliases only once it is deployed and its
 /// certificate issued, with CloudFront's headers and a certificate signed by the sandbox CA;

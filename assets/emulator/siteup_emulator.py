@@ -69,6 +69,7 @@ What it adds to moto 5.2.5 (see RULES and BACKEND_PATCHES below):
     can no longer be verified (create it again); an address whose link was not clicked within
     24 hours of its last verification mail turns FAILED until a resend (SES v1
     VerifyEmailIdentity) sends a new link.
+  * CloudFront deletes only a disabled, deployed distribution (DistributionNotDisabled, 409).
   * CloudFront's deployment (read from the emulator's clock): a distribution is InProgress for
     EDGE_DEPLOY_SECONDS (30 s; minutes on AWS) after each create or update, then Deployed
     (moto: Deployed at once).
@@ -360,6 +361,7 @@ def load_moto() -> None:
     import moto.sesv2.models as sesv2_models
     from moto.iam.access_control import IAMPolicyStatement, PermissionResult
     from moto.cloudfront.models import random_id as cloudfront_random_id
+    from moto.cloudfront.exceptions import CloudFrontException
     from moto.core.utils import utcnow
     import moto.sns.models as sns_models
     from moto.sns.responses import SNSResponse
@@ -400,6 +402,7 @@ def load_moto() -> None:
         CloudFrontResponse=CloudFrontResponse,
         utcnow=utcnow,
         random_id=cloudfront_random_id,
+        CloudFrontException=CloudFrontException,
         cf_models=cf_models,
         cognitoidp_models=cognitoidp_models,
         lambda_models=lambda_models,
@@ -2794,6 +2797,7 @@ def wrapped_methods():
         (M["cf_models"].CloudFrontBackend, "create_distribution_with_tags",
          wrap_cf_create_distribution),
         (M["cf_models"].CloudFrontBackend, "update_distribution", wrap_cf_update_distribution),
+        (M["cf_models"].CloudFrontBackend, "delete_distribution", wrap_cf_delete_distribution),
         (M["AcmBackend"], "delete_certificate", wrap_acm_delete_certificate),
         (M["AcmBackend"], "request_certificate", wrap_acm_request_certificate),
         (M["CertBundle"], "check", wrap_acm_check),
@@ -3365,6 +3369,40 @@ def wrap_cf_update_distribution(original):
         start_deployment(dist)
         return dist, location, etag
     return update_distribution
+
+
+# Deleting a distribution: "Before you can delete a distribution, you must disable it", and the
+# disable must have propagated (Status Deployed) first; else DeleteDistribution answers
+# DistributionNotDisabled, HTTP 409 (Amazon CloudFront API Reference, DeleteDistribution,
+# https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DeleteDistribution.html: disable,
+# "GET Distribution ... to confirm that your changes have propagated. When propagation is
+# complete, the value of Status is Deployed", then DELETE). moto deletes an enabled distribution.
+
+
+def distribution_enabled(dist) -> bool:
+    value = getattr(dist.distribution_config, "Enabled", True)
+    if isinstance(value, str):
+        return value.strip().lower() != "false"
+    return bool(value)
+
+
+def wrap_cf_delete_distribution(original):
+    def delete_distribution(self, distribution_id, if_match):
+        dist = self.distributions.get(distribution_id)
+        if dist is not None and if_match:
+            if distribution_enabled(dist):
+                raise M["CloudFrontException"](
+                    "DistributionNotDisabled",
+                    "The distribution you are trying to delete has not been disabled.",
+                )
+            if distribution_status(dist) != "Deployed":
+                raise M["CloudFrontException"](
+                    "DistributionNotDisabled",
+                    "The distribution you are trying to delete has not been disabled: its "
+                    "change to disabled is still InProgress.",
+                )
+        return original(self, distribution_id, if_match)
+    return delete_distribution
 
 
 def distribution_status(dist) -> str:
