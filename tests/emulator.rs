@@ -1224,13 +1224,16 @@ pool = idp.create_user_pool(PoolName="site", DeletionProtection="ACTIVE")["UserP
 out["protected_pool"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
 out["pool_still_there"] = idp.describe_user_pool(UserPoolId=pool)["UserPool"]["Id"] == pool
 idp.update_user_pool(UserPoolId=pool, DeletionProtection="INACTIVE")
+idp.create_user_pool_domain(Domain="site-auth", UserPoolId=pool)
+out["pool_with_domain"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
+idp.delete_user_pool_domain(Domain="site-auth", UserPoolId=pool)
 out["unprotected_pool"] = code(lambda: idp.delete_user_pool(UserPoolId=pool))
 print(json.dumps(out))
 "#;
 
 /// Deletion protection, which the generator turns on for the table and the user pool: a
 /// protected DynamoDB table (moto's own rule, kept here) or Cognito user pool (siteup's rule)
-/// cannot be deleted until the protection is turned off.
+/// cannot be deleted until the protection is turned off; nor a pool that still has a domain.
 #[test]
 fn protected_tables_and_user_pools_cannot_be_deleted() {
     let emulator = start();
@@ -1246,6 +1249,12 @@ fn protected_tables_and_user_pools_cannot_be_deleted() {
         "{out}"
     );
     assert_eq!(out["pool_still_there"], true, "{out}");
+    // A pool is deleted after its domain (moto deleted it with its domain still there).
+    assert_eq!(
+        said(&out, "pool_with_domain"),
+        "InvalidParameterException: User pool cannot be deleted. It has a domain configured that should be deleted first.",
+        "{out}"
+    );
     assert_eq!(said(&out, "unprotected_pool"), "ok", "{out}");
 }
 

@@ -2771,6 +2771,12 @@ def wrap_cognito_delete_user_pool(original):
     # DeletionProtection (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPool.html#CognitoUserPools-CreateUserPool-request-DeletionProtection):
     # "When you try to delete a protected user pool in a DeleteUserPool API request, Amazon
     # Cognito returns an InvalidParameterException error."
+    #
+    # A user pool with a domain (prefix or custom) cannot be deleted before its domain; moto
+    # deletes it and leaves the domain behind. AWS answers InvalidParameterException "User pool
+    # cannot be deleted. It has a domain configured that should be deleted first." (as reported
+    # in hashicorp/terraform-provider-aws#16479 and rebuy-de/aws-nuke#330; Amazon Cognito
+    # Developer Guide, "Configuring a user pool domain": delete the domain to stop its use).
     def delete_user_pool(self, user_pool_id):
         pool = self.describe_user_pool(user_pool_id)
         if (pool.extended_config or {}).get("DeletionProtection") == "ACTIVE":
@@ -2778,6 +2784,12 @@ def wrap_cognito_delete_user_pool(original):
                 "InvalidParameterException",
                 "The user pool cannot be deleted because deletion protection is activated. "
                 "Deletion protection must be inactivated first.",
+            )
+        if any(d.user_pool_id == user_pool_id for d in list(self.user_pool_domains.values())):
+            raise M["JsonRESTError"](
+                "InvalidParameterException",
+                "User pool cannot be deleted. It has a domain configured that should be deleted "
+                "first.",
             )
         return original(self, user_pool_id)
     return delete_user_pool
