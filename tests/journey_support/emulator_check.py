@@ -149,7 +149,10 @@ def check(t, v):
         return c("sns", region_of(v["arn"])).get_topic_attributes(TopicArn=v["arn"])["Attributes"]["TopicArn"] == v["arn"]
     if t == "aws_sns_topic_policy":
         policy = c("sns", region_of(v["arn"])).get_topic_attributes(TopicArn=v["arn"])["Attributes"].get("Policy", "")
-        return "budgets.amazonaws.com" in policy
+        try:
+            return json.loads(policy) == json.loads(v["policy"])
+        except ValueError:
+            return False
     if t == "aws_sns_topic_subscription":
         attrs = c("sns", region_of(v["arn"])).get_subscription_attributes(SubscriptionArn=v["arn"])["Attributes"]
         return attrs["Endpoint"] == v["endpoint"] and attrs["TopicArn"] == v["topic_arn"]
