@@ -7,7 +7,8 @@
 //!    plan and one apply per section, in the blog's order, each section's `-target`s adding the
 //!    generated resources of its files to the earlier sections' (state bucket, then the state
 //!    moved to S3; zone; certificate; email; site bucket; CloudFront; database; users and
-//!    identity pool; Lambda and API; logs), through the same shim and the sandbox override.
+//!    identity pool; Lambda and API; logs; then the guardrails, which the blog does not build but
+//!    siteup's stack has), through the same shim and the sandbox override.
 //!
 //! It prints a table: plans, applies (and, of the journey's, the stack apply alone: the apply
 //! of the stack phase's saved plan), other terraform runs (init, output, show, ...), their wall
@@ -192,6 +193,8 @@ fn blog_sections(files: &[tfgen::GeneratedFile]) -> Vec<(&'static str, Vec<Strin
         ),
         ("Lambda, API", file("api.tf")),
         ("logs", file("logging.tf")),
+        // Not in the blog: the same stack's alarms, alerts topic and budget, last.
+        ("guardrails", file("guardrails.tf")),
     ]
 }
 
