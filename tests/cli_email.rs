@@ -108,14 +108,7 @@ impl World {
             "you@example.net",
         ]);
         assert!(out.status.success(), "generate failed: {out:?}");
-        let session = world
-            .rt
-            .block_on(connect(&Target::Sandbox {
-                url: world.emulator.url(),
-                region: REGION.into(),
-            }))
-            .expect("sandbox session");
-        let ses = aws_sdk_sesv2::Client::new(session.sdk_config());
+        let ses = aws_sdk_sesv2::Client::new(&world.sdk_config());
         world
             .rt
             .block_on(
@@ -155,17 +148,11 @@ impl World {
         use aws_sdk_sesv2::types::{
             EventDestinationDefinition, EventType, SnsDestination, SuppressionListReason,
         };
-        let session = self
-            .rt
-            .block_on(connect(&Target::Sandbox {
-                url: self.emulator.url(),
-                region: REGION.into(),
-            }))
-            .expect("sandbox session");
-        let ses = aws_sdk_sesv2::Client::new(session.sdk_config());
-        let sns = aws_sdk_sns::Client::new(session.sdk_config());
-        let cw = aws_sdk_cloudwatch::Client::new(session.sdk_config());
-        let route53 = aws_sdk_route53::Client::new(session.sdk_config());
+        let config = self.sdk_config();
+        let ses = aws_sdk_sesv2::Client::new(&config);
+        let sns = aws_sdk_sns::Client::new(&config);
+        let cw = aws_sdk_cloudwatch::Client::new(&config);
+        let route53 = aws_sdk_route53::Client::new(&config);
         self.rt.block_on(async {
             let topic = subscribe_the_owner(&sns).await;
             ses.put_email_identity_mail_from_attributes()
@@ -312,14 +299,19 @@ impl World {
 
     /// The SNS client of the emulator's region.
     fn sns(&self) -> aws_sdk_sns::Client {
-        let session = self
-            .rt
+        aws_sdk_sns::Client::new(&self.sdk_config())
+    }
+
+    /// The SDK configuration of a sandbox session on the emulator, in the project's region.
+    fn sdk_config(&self) -> aws_config::SdkConfig {
+        self.rt
             .block_on(connect(&Target::Sandbox {
                 url: self.emulator.url(),
                 region: REGION.into(),
             }))
-            .expect("sandbox session");
-        aws_sdk_sns::Client::new(session.sdk_config())
+            .expect("sandbox session")
+            .sdk_config()
+            .clone()
     }
 
     /// The production-access review the emulator has for the region (null: none).
