@@ -83,6 +83,11 @@ pub enum Command {
     /// reports, the configuration set and the suppression list; `--dmarc` steps the policy up.
     /// Exit codes: 0 all in place, 2 something missing, 1 failed or refused.
     Email(EmailArgs),
+    /// Tear the stack down: delete what costs money or can be rebuilt, keep the hosted zone, the
+    /// table, the user pool and the deploys and state buckets. Asks for the domain typed in
+    /// full; run it again to continue a teardown that stopped. Exit codes: 0 torn down, 1
+    /// failed or cancelled, 130 stopped by Ctrl-C.
+    Destroy(DestroyArgs),
     /// Check what siteup needs (terraform, AWS profiles, the folder) and say how to fix it.
     Doctor,
     /// Rehearse the whole journey on this machine with no AWS account (a local AWS emulator
@@ -99,6 +104,16 @@ pub struct UpArgs {
     /// anything still stop for a review).
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DestroyArgs {
+    /// Do not ask for the domain (allowed because this teardown keeps the data).
+    #[arg(long)]
+    pub yes: bool,
+    /// The domain, typed in advance (for scripts): the teardown goes ahead only if it matches.
+    #[arg(long, value_name = "DOMAIN", value_parser = text_value)]
+    pub confirm: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -87,6 +87,16 @@ pub enum Failure {
     /// The production-access request was not submitted: the mail lacks what SES reviewers
     /// look for (each a phrase, `Item::phrase`).
     MailNotReady { missing: Vec<&'static str> },
+    /// ACM still refuses to delete a certificate because something holds it, after siteup
+    /// waited for CloudFront to release it.
+    CertificateInUse { waited: std::time::Duration },
+    /// The teardown record could not be read or written.
+    TeardownRecord { problem: String },
+    /// The destroy plan would delete something the teardown keeps (the configuration was
+    /// changed to manage it under another address): nothing was deleted.
+    TeardownWouldDelete { addresses: Vec<String> },
+    /// terraform's state still holds resources after the destroy.
+    TeardownLeftovers { addresses: Vec<String> },
     /// The Terraform outputs name no CloudFront distribution although the stack has a site.
     NoDistributionId,
     /// CloudFront has no distribution with the id the outputs name.
@@ -169,6 +179,19 @@ impl fmt::Display for Failure {
                 crate::words::and_list(missing),
                 if missing.len() == 1 { "is" } else { "are" }
             ),
+            Failure::CertificateInUse { waited } => format!(
+                "ACM still refuses to delete the certificate because something holds it, after siteup waited {} for CloudFront to release it; run `siteup destroy` again later (it continues where it stopped), or see which resource holds it under \"In use by\" in the ACM console.",
+                crate::words::duration(*waited, crate::words::DurationStyle::Wait)
+            ),
+            Failure::TeardownRecord { problem } => sentence(problem),
+            Failure::TeardownWouldDelete { addresses } => format!(
+                "The destroy plan would delete {}, which holds data the teardown keeps, so siteup deleted nothing; check the terraform files for a renamed resource, or use `siteup destroy --all` to delete the data too.",
+                addresses.join(", ")
+            ),
+            Failure::TeardownLeftovers { addresses } => format!(
+                "terraform's state still holds {} after the destroy; run `siteup destroy` again to retry them.",
+                addresses.join(", ")
+            ),
             Failure::NoDistributionId => "The Terraform outputs name no CloudFront distribution although the stack has a website; run `siteup up` to apply the stack again.".into(),
             Failure::DistributionMissing { id } => format!(
                 "CloudFront has no distribution {} (deleted outside siteup?); run `siteup up` to create it again.",
@@ -218,7 +241,7 @@ impl Failure {
         }
         match KnownRefusal::of(outcome) {
             Some(KnownRefusal::CloudFrontAccountUnverified) => Failure::CloudFrontAccountUnverified,
-            None => Failure::RunFailed {
+            Some(KnownRefusal::CertificateInUse) | None => Failure::RunFailed {
                 command,
                 reason: outcome.reason(),
             },
@@ -230,6 +253,14 @@ impl Failure {
 impl serde::Serialize for Failure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
+    }
+}
+
+impl From<crate::project::teardown::TeardownFileError> for Failure {
+    fn from(e: crate::project::teardown::TeardownFileError) -> Self {
+        Failure::TeardownRecord {
+            problem: e.to_string(),
+        }
     }
 }
 
@@ -306,6 +337,18 @@ mod tests {
                 reason: "error: boom".into(),
             },
             Failure::RunInterrupted { command: "apply" },
+            Failure::CertificateInUse {
+                waited: std::time::Duration::from_secs(1800),
+            },
+            Failure::TeardownRecord {
+                problem: "could not write x".into(),
+            },
+            Failure::TeardownWouldDelete {
+                addresses: vec!["aws_dynamodb_table.main".into()],
+            },
+            Failure::TeardownLeftovers {
+                addresses: vec!["aws_acm_certificate.main".into()],
+            },
             Failure::CloudFrontAccountUnverified,
             Failure::RunLost,
             Failure::StateLocked {

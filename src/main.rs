@@ -74,6 +74,7 @@ fn run_async(cli: &Cli) -> Result<Outcome, CommandError> {
             None => commands::wizard::run(&cli.global, cli.plain).await,
             Some(Command::Up(a)) => commands::up::run(&cli.global, a.yes).await,
             Some(Command::Status(a)) => commands::status::run(&cli.global, a.json).await,
+            Some(Command::Destroy(a)) => commands::destroy::run(&cli.global, a).await,
             Some(Command::Nameservers(a)) => commands::nameservers::run(&cli.global, a).await,
             Some(Command::SesRequest(a)) => commands::ses_request::run(&cli.global, a).await,
             Some(Command::Alerts(a)) => commands::alerts::run(&cli.global, a).await,

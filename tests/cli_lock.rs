@@ -42,6 +42,14 @@ fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
         err.contains(&format!("PID {}", std::process::id())),
         "the refusal names the holder's PID: {err}"
     );
+    let destroy = siteup(dir.path(), &["destroy", "--yes"]);
+    let destroy_err = String::from_utf8_lossy(&destroy.stderr);
+    assert_eq!(destroy.status.code(), Some(1), "{destroy_err}");
+    assert!(
+        destroy_err.contains(&format!("PID {}", std::process::id())),
+        "destroy is refused, naming the holder: {destroy_err}"
+    );
+    assert!(!paths.state_dir().join("teardown.json").exists());
     let generate_again = siteup(dir.path(), &["generate"]);
     assert_eq!(
         generate_again.status.code(),
@@ -91,6 +99,37 @@ fn a_held_lock_refuses_up_names_the_pid_and_status_still_answers() {
 /// Commands outside the journey use the same profile as the journey: `--profile`, then
 /// `AWS_PROFILE`, then siteup.toml (none of these profiles exists here, so each is named in
 /// the error).
+/// A folder whose files were generated but never applied has nothing to tear down: one
+/// sentence, exit 1, and no terraform run (no `.terraform/`), with or without confirmation.
+#[test]
+fn destroy_of_a_folder_never_applied_deletes_nothing_and_says_so() {
+    let dir = generated_project();
+    for args in [
+        &["destroy", "--yes"][..],
+        &["destroy", "--confirm", "example.com"][..],
+    ] {
+        let out = siteup(dir.path(), args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("was ever applied") && err.contains("nothing was deleted"),
+            "{args:?}: {err}"
+        );
+    }
+    let paths = ProjectPaths::new(dir.path());
+    assert!(!paths.terraform_dir().join(".terraform").exists());
+    assert!(!paths.state_dir().join("teardown.json").exists());
+    // A folder without answers is refused before anything else.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = siteup(empty.path(), &["destroy", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("siteup.toml"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn read_only_commands_use_the_profile_the_command_line_names() {
     let dir = generated_project();

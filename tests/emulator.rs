@@ -1136,7 +1136,9 @@ fn the_registry_must_delegate_the_domain_before_ses_verifies_or_acm_issues() {
     drop(rt);
 }
 
-const NOT_EMPTY_SCRIPT: &str = r#"
+/// What the Route 53 scripts start with: `change(zone, action, name, kind, value)`, one record
+/// change with a 60 s TTL.
+const ROUTE53_PRELUDE: &str = r#"
 import json, boto3, botocore
 out = {}
 def change(zone, action, name, kind, value):
@@ -1144,6 +1146,9 @@ def change(zone, action, name, kind, value):
         "Action": action, "ResourceRecordSet": {"Name": name, "Type": kind, "TTL": 60,
                                                 "ResourceRecords": [{"Value": value}]}}]})
 r53 = boto3.client("route53")
+"#;
+
+const NOT_EMPTY_SCRIPT: &str = r#"
 zone = r53.create_hosted_zone(Name="example.test", CallerReference="not-empty")["HostedZone"]["Id"]
 change(zone, "CREATE", "www.example.test", "A", "192.0.2.1")
 out["zone_with_a_record"] = code(lambda: r53.delete_hosted_zone(Id=zone))
@@ -1182,7 +1187,11 @@ print(json.dumps(out))
 #[test]
 fn zones_and_buckets_that_hold_something_cannot_be_deleted() {
     let emulator = start();
-    let out = boto3(&emulator, NOT_EMPTY_SCRIPT, &[]);
+    let out = boto3(
+        &emulator,
+        &format!("{ROUTE53_PRELUDE}{NOT_EMPTY_SCRIPT}"),
+        &[],
+    );
     for key in ["zone_with_a_record", "zone_with_subdomain_ns"] {
         assert!(
             said(&out, key).starts_with("HostedZoneNotEmpty"),
@@ -1207,6 +1216,52 @@ fn zones_and_buckets_that_hold_something_cannot_be_deleted() {
     }
     assert_eq!(said(&out, "bucket_emptied"), "ok", "{out}");
     assert_eq!(said(&out, "versioned_bucket_emptied"), "ok", "{out}");
+}
+
+const RECREATE_SCRIPT: &str = r#"
+zone = r53.create_hosted_zone(Name="example.test", CallerReference="recreate")["HostedZone"]["Id"]
+change(zone, "CREATE", "mail.example.test", "MX", "10 feedback-smtp.example.test")
+change(zone, "CREATE", "www.example.test", "A", "192.0.2.1")
+change(zone, "DELETE", "mail.example.test", "MX", "10 feedback-smtp.example.test")
+# The same record again, after it was deleted, with another record sorting after it.
+out["recreated"] = code(lambda: change(zone, "CREATE", "mail.example.test", "MX",
+                                       "10 feedback-smtp.example.test"))
+out["duplicate"] = code(lambda: change(zone, "CREATE", "mail.example.test", "MX",
+                                       "10 feedback-smtp.example.test"))
+out["other_type"] = code(lambda: change(zone, "CREATE", "mail.example.test", "TXT", '"v=spf1 -all"'))
+sets = r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+out["listed"] = sorted(f'{r["Name"]} {r["Type"]}' for r in sets)
+print(json.dumps(out))
+"#;
+
+/// A record created, deleted and created again (what a rebuild after `siteup destroy` does in
+/// the kept zone) is accepted; a CREATE is refused only while that name and type exist. moto
+/// refused the second CREATE whenever any record sorted after it.
+#[test]
+fn a_deleted_record_can_be_created_again_and_only_an_existing_one_is_refused() {
+    let emulator = start();
+    let out = boto3(
+        &emulator,
+        &format!("{ROUTE53_PRELUDE}{RECREATE_SCRIPT}"),
+        &[],
+    );
+    assert_eq!(said(&out, "recreated"), "ok", "{out}");
+    assert!(
+        said(&out, "duplicate").starts_with("InvalidChangeBatch"),
+        "{out}"
+    );
+    assert_eq!(said(&out, "other_type"), "ok", "{out}");
+    assert_eq!(
+        out["listed"],
+        serde_json::json!([
+            "example.test. NS",
+            "example.test. SOA",
+            "mail.example.test. MX",
+            "mail.example.test. TXT",
+            "www.example.test. A"
+        ]),
+        "{out}"
+    );
 }
 
 const PROTECTED_SCRIPT: &str = r#"

@@ -23,6 +23,14 @@
 //!   users part removed, which `up` refuses before applying anything (the user pool's deletion
 //!   protection), and put back.
 
+//! - `destroy_keeps_what_holds_data_says_what_is_left_and_up_rebuilds_with_the_same_zone`: a
+//!   journey to done, data written where a person's data lives (versions in the site and
+//!   deploys buckets, table items, a TXT record added by hand); bad input deletes nothing; the
+//!   default `siteup destroy` deletes the rest and keeps the zone, table, pool and the deploys
+//!   and state buckets with what they hold (the emulator refuses a zone that is not empty, a
+//!   certificate in use, a bucket with versions: met, not bypassed); `status` says torn down;
+//!   the rebuild reaches done adopting what was kept (same zone id and nameservers).
+
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
 
 #[path = "journey_support/checks.rs"]
@@ -631,4 +639,260 @@ impl journey_support::Running {
         assert_eq!(done.signal, Some(9), "siteup was killed by SIGKILL");
         done
     }
+}
+
+// ---- siteup destroy (issue 17) ------------------------------------------------------------
+
+const TEARDOWN_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// Writes what a person's site holds: versions in both buckets, items in the table, a record
+/// added by hand to the zone.
+const WRITE_DATA: &str = r#"
+import boto3, json, sys
+bucket_site, bucket_deploys, table, zone = sys.argv[1:5]
+s3 = boto3.client("s3")
+for body in (b"<h1>one</h1>", b"<h1>two</h1>"):
+    s3.put_object(Bucket=bucket_site, Key="index.html", Body=body)
+for body in (b"build 1", b"build 2"):
+    s3.put_object(Bucket=bucket_deploys, Key="builds/site.zip", Body=body)
+ddb = boto3.client("dynamodb")
+for i in range(3):
+    ddb.put_item(TableName=table, Item={"pk": {"S": f"item#{i}"}, "sk": {"S": "v"}})
+boto3.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
+    "Action": "CREATE", "ResourceRecordSet": {"Name": "google._domainkey.example.com", "Type": "TXT",
+    "TTL": 300, "ResourceRecords": [{"Value": '"v=DKIM1; k=rsa; p=owner"'}]}}]})
+"#;
+
+/// What the emulator holds, for the test's assertions.
+const LOOK: &str = r#"
+import boto3, json, sys
+bucket_deploys, table, zone, pool = sys.argv[1:5]
+out = {}
+r53 = boto3.client("route53")
+out["zones"] = [z["Id"].split("/")[-1] for z in r53.list_hosted_zones()["HostedZones"]]
+out["records"] = sorted(f'{r["Name"]} {r["Type"]}' for r in
+    r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"])
+out["items"] = boto3.client("dynamodb").scan(TableName=table)["Count"]
+out["pools"] = [p["Id"] for p in boto3.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]]
+s3 = boto3.client("s3")
+out["buckets"] = sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
+out["deploy_versions"] = len(s3.list_object_versions(Bucket=bucket_deploys).get("Versions", []))
+out["distributions"] = len((boto3.client("cloudfront").list_distributions()["DistributionList"]
+    .get("Items") or []))
+out["certificates"] = len(boto3.client("acm", region_name="us-east-1").list_certificates()
+    ["CertificateSummaryList"])
+out["rest_apis"] = len(boto3.client("apigateway").get_rest_apis()["items"])
+out["functions"] = len(boto3.client("lambda").list_functions()["Functions"])
+out["identity_pools"] = len(boto3.client("cognito-identity").list_identity_pools(MaxResults=60)
+    ["IdentityPools"])
+out["email_identities"] = len(boto3.client("sesv2").list_email_identities()["EmailIdentities"])
+print(json.dumps(out))
+"#;
+
+fn look(p: &Project, outputs: &serde_json::Value) -> serde_json::Value {
+    let arg = |k: &str| outputs[k].as_str().expect(k).to_string();
+    let done = p.python(
+        &[
+            "-c",
+            LOOK,
+            &arg("deploys_bucket"),
+            &arg("table_name"),
+            &arg("zone_id"),
+            &arg("user_pool_id"),
+        ],
+        SHORT_TIMEOUT,
+    );
+    done.expect_code(0);
+    serde_json::from_str(&done.stdout).expect("the emulator's contents as JSON")
+}
+
+fn state_list(p: &Project) -> Vec<String> {
+    let listed = p.terraform(&["state", "list"], SHORT_TIMEOUT);
+    listed.expect_code(0);
+    listed.stdout.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn destroy_keeps_what_holds_data_says_what_is_left_and_up_rebuilds_with_the_same_zone() {
+    let p = Project::new("destroy");
+    let run = p.run(&["sandbox", "--headless", "--auto"], JOURNEY_TIMEOUT);
+    run.expect_code(DONE);
+    let status = p.status();
+    p.assert_all_done(&status);
+    let outputs = status["outputs"].clone();
+    let arg = |k: &str| outputs[k].as_str().expect(k).to_string();
+    let zone_id = arg("zone_id");
+    let nameservers = p.zone_nameservers(&zone_id);
+    let wrote = p.python(
+        &[
+            "-c",
+            WRITE_DATA,
+            &arg("site_bucket"),
+            &arg("deploys_bucket"),
+            &arg("table_name"),
+            &zone_id,
+        ],
+        SHORT_TIMEOUT,
+    );
+    wrote.expect_code(0);
+    let before = state_list(&p);
+    assert!(before.len() > 50, "{before:?}");
+
+    // Bad input deletes nothing: the wrong domain typed, no terminal and no confirmation.
+    let wrong = p.run(&["destroy", "--confirm", "example.org"], SHORT_TIMEOUT);
+    wrong.expect_code(FAILED);
+    assert!(
+        wrong
+            .stderr
+            .contains("You typed \"example.org\", not example.com")
+            && wrong.stderr.contains("nothing was deleted"),
+        "{}",
+        wrong.describe()
+    );
+    let unconfirmed = p.run(&["destroy"], SHORT_TIMEOUT);
+    unconfirmed.expect_code(FAILED);
+    assert!(
+        unconfirmed.stderr.contains("--confirm example.com"),
+        "{}",
+        unconfirmed.describe()
+    );
+    assert_eq!(state_list(&p), before, "bad input changed the state");
+    assert!(!p.state_dir().join("teardown.json").exists());
+
+    // The default teardown: the review names what goes and what stays. Killed with SIGKILL
+    // while terraform deletes, it continues where it stopped when run again (the terraform it
+    // left running finishes first), and ends with the report.
+    let mut first = p.spawn(&["destroy", "--yes"]);
+    let out = first.out.clone();
+    first.wait_until("the destroy's apply has started", TEARDOWN_TIMEOUT, || {
+        std::fs::read_to_string(&out).is_ok_and(|o| o.contains("  deleted aws_"))
+    });
+    let killed = first.sigkill();
+    for needle in [
+        "Deletes ",
+        "the CloudFront distribution: the site goes offline",
+        "the bucket example-com-site and every version of its files",
+        "Keeps (terraform stops managing them",
+        "the table example-com with its items",
+        "the bucket example-com-deploys with the deploy artifacts",
+    ] {
+        assert!(
+            killed.stdout.contains(needle),
+            "{needle:?} missing: {}",
+            killed.describe()
+        );
+    }
+    let destroy = p.run(&["destroy", "--yes"], TEARDOWN_TIMEOUT);
+    destroy.expect_code(DONE);
+    eprintln!("destroy, continued: done in {:.0} s", destroy.secs);
+    for needle in [
+        "Continuing the teardown of example.com",
+        "Torn down:",
+        "Your registrar still points at the Route 53 nameservers",
+        "`siteup up` rebuilds the stack",
+    ] {
+        assert!(
+            destroy.stdout.contains(needle),
+            "{needle:?} missing: {}",
+            destroy.describe()
+        );
+    }
+    assert!(
+        state_list(&p).is_empty(),
+        "terraform still manages something"
+    );
+    let after = look(&p, &outputs);
+    assert_eq!(after["zones"], serde_json::json!([zone_id]), "{after}");
+    // The zone keeps the record added by hand, and only that: siteup's records are gone.
+    assert_eq!(
+        after["records"],
+        serde_json::json!([
+            "example.com. NS",
+            "example.com. SOA",
+            "google._domainkey.example.com. TXT"
+        ]),
+        "{after}"
+    );
+    assert_eq!(after["items"], 3, "{after}");
+    assert_eq!(
+        after["pools"],
+        serde_json::json!([arg("user_pool_id")]),
+        "{after}"
+    );
+    assert_eq!(
+        after["buckets"],
+        serde_json::json!(["example-com-deploys", "example-com-state"]),
+        "{after}"
+    );
+    assert_eq!(after["deploy_versions"], 2, "{after}");
+    for gone in [
+        "distributions",
+        "certificates",
+        "rest_apis",
+        "functions",
+        "identity_pools",
+        "email_identities",
+    ] {
+        assert_eq!(after[gone], 0, "{gone}: {after}");
+    }
+    assert!(
+        !p.terraform_dir()
+            .join("siteup_teardown_override.tf")
+            .exists()
+    );
+    // The state before the teardown is kept in a local file only the owner reads.
+    let copies: Vec<_> = std::fs::read_dir(p.state_dir().join("teardown"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    let copy: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&copies[0]).unwrap()).unwrap();
+    assert!(copy["resources"].as_array().unwrap().len() > 40);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copies[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
+    // status says torn down (exit 2: not done), and a second destroy has nothing left to do.
+    let torn = p.run(&["status", "--json"], SHORT_TIMEOUT);
+    torn.expect_code(WAITING);
+    let torn: serde_json::Value = serde_json::from_str(&torn.stdout).unwrap();
+    assert_eq!(torn["torn_down"]["finished"], true, "{torn:#}");
+    assert_eq!(torn["done"], false, "{torn:#}");
+    let again = p.run(&["destroy", "--yes"], SHORT_TIMEOUT);
+    again.expect_code(DONE);
+    assert!(
+        again.stdout.contains("was torn down at") && again.stdout.contains("nothing is left"),
+        "{}",
+        again.describe()
+    );
+
+    // The rebuild reaches done and adopts what was kept.
+    let rebuild = p.run(&["sandbox", "--headless", "--auto"], JOURNEY_TIMEOUT);
+    rebuild.expect_code(DONE);
+    eprintln!("rebuild: done in {:.0} s", rebuild.secs);
+    let status = p.status();
+    p.assert_all_done(&status);
+    assert!(status.get("torn_down").is_none(), "{status:#}");
+    assert_eq!(status["outputs"]["zone_id"], zone_id.as_str());
+    assert_eq!(
+        status["outputs"]["user_pool_id"],
+        arg("user_pool_id").as_str()
+    );
+    assert_eq!(p.zone_nameservers(&zone_id), nameservers);
+    let rebuilt = look(&p, &outputs);
+    assert_eq!(rebuilt["zones"], serde_json::json!([zone_id]), "{rebuilt}");
+    assert_eq!(rebuilt["items"], 3, "{rebuilt}");
+    assert_eq!(rebuilt["distributions"], 1, "{rebuilt}");
+    assert!(
+        rebuilt["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "google._domainkey.example.com. TXT"),
+        "{rebuilt}"
+    );
+    p.assert_whole_stack(&status);
 }

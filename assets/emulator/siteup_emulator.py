@@ -202,7 +202,7 @@ from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 from xml.sax.saxutils import escape as xml_escape
 
-SCRIPT_VERSION = 12
+SCRIPT_VERSION = 13
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -343,7 +343,7 @@ def load_moto() -> None:
         create_backend_app,
     )
     from moto.route53.exceptions import HostedZoneNotEmpty
-    from moto.route53.models import Route53Backend, route53_backends
+    from moto.route53.models import FakeZone, Route53Backend, route53_backends
     from moto.core.exceptions import JsonRESTError
     from moto.acm.models import AWSCertificateManagerBackend, CertBundle, acm_backends
     from moto import settings as moto_settings
@@ -387,6 +387,7 @@ def load_moto() -> None:
         ses_backends=ses_backends,
         route53_backends=route53_backends,
         Route53Backend=Route53Backend,
+        FakeZone=FakeZone,
         HostedZoneNotEmpty=HostedZoneNotEmpty,
         JsonRESTError=JsonRESTError,
         AcmBackend=AWSCertificateManagerBackend,
@@ -2765,6 +2766,38 @@ def wrap_route53_delete_hosted_zone(original):
     return delete_hosted_zone
 
 
+# While a ChangeResourceRecordSets call runs on this thread, the zone's record lookup answers
+# exactly (see wrap_route53_change_resource_record_sets).
+ROUTE53_EXACT = threading.local()
+
+
+def wrap_route53_change_resource_record_sets(original):
+    # A CREATE fails only when the zone already holds a record set of the same name and type.
+    # Source: Amazon Route 53 API Reference, ChangeResourceRecordSets
+    # (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html):
+    # "CREATE: Creates a resource record set that has the specified values", and InvalidChangeBatch
+    # "Tried to create resource record set ... but it already exists" when that name and type
+    # exist. moto, for a CREATE identical to one it saw before (a record created, deleted and
+    # created again, as a rebuild after `siteup destroy` does), looks the record up with its
+    # listing from that name on, so any record sorting after it counts as "already exists".
+    def change_resource_record_sets(self, zoneid, change_list):
+        ROUTE53_EXACT.on = True
+        try:
+            return original(self, zoneid, change_list)
+        finally:
+            ROUTE53_EXACT.on = False
+    return change_resource_record_sets
+
+
+def wrap_route53_zone_get_record_sets(original):
+    def get_record_sets(self, start_type, start_name):
+        if getattr(ROUTE53_EXACT, "on", False):
+            want = bare(start_name)
+            return [r for r in self.rrsets if bare(r.name) == want and r.type == start_type]
+        return original(self, start_type, start_name)
+    return get_record_sets
+
+
 def wrap_cognito_delete_user_pool(original):
     # A user pool with deletion protection on cannot be deleted until an UpdateUserPool turns it
     # off; moto deletes it. Source: Amazon Cognito API Reference, CreateUserPool,
@@ -2815,6 +2848,9 @@ def wrapped_methods():
         (M["CertBundle"], "check", wrap_acm_check),
         (M["CertBundle"], "describe", wrap_acm_describe),
         (M["Route53Backend"], "delete_hosted_zone", wrap_route53_delete_hosted_zone),
+        (M["Route53Backend"], "change_resource_record_sets",
+         wrap_route53_change_resource_record_sets),
+        (M["FakeZone"], "get_record_sets", wrap_route53_zone_get_record_sets),
         (M["lambda_models"].LambdaFunction, "__init__", wrap_lambda_init),
         (M["lambda_models"].LambdaFunction, "update_configuration",
          wrap_lambda_update_configuration),

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod answers;
+pub mod destroy;
 pub mod doctor;
 pub mod email;
 pub mod generate;

@@ -19,6 +19,47 @@ pub struct StatusJson {
     /// and while they are on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guardrails: Option<crate::aws::GuardrailsStatus>,
+    /// `siteup destroy` tore the stack down (or is tearing it down) and no rebuild has reached
+    /// done since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub torn_down: Option<TornDownJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TornDownJson {
+    /// The teardown finished (otherwise `siteup destroy` continues it).
+    pub finished: bool,
+    pub started_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// The resources it kept, by address.
+    pub kept: Vec<String>,
+}
+
+impl TornDownJson {
+    fn of(t: &crate::project::teardown::Teardown) -> Self {
+        TornDownJson {
+            finished: t.is_done(),
+            started_at: t.started_at.clone(),
+            finished_at: t.finished_at.clone(),
+            kept: t.kept.iter().map(|k| k.address.clone()).collect(),
+        }
+    }
+
+    fn line(&self) -> String {
+        if self.finished {
+            format!(
+                "Torn down by `siteup destroy` at {} ({} kept); `siteup up` rebuilds it from your answers.",
+                self.finished_at.as_deref().unwrap_or(&self.started_at),
+                crate::words::counted(self.kept.len(), "resource", "resources")
+            )
+        } else {
+            format!(
+                "A teardown started at {} has not finished; run `siteup destroy` to continue it.",
+                self.started_at
+            )
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -45,6 +86,7 @@ pub fn to_json(
     j: &Journey,
     domain: Option<String>,
     guardrails: Option<crate::aws::GuardrailsStatus>,
+    torn_down: Option<TornDownJson>,
 ) -> StatusJson {
     let rfc = |t: time::OffsetDateTime| {
         t.format(&time::format_description::well_known::Rfc3339)
@@ -79,6 +121,7 @@ pub fn to_json(
         nameservers: j.facts.nameservers.clone(),
         outputs: j.facts.outputs.clone(),
         guardrails,
+        torn_down,
     }
 }
 
@@ -162,6 +205,8 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
     } else {
         None
     };
+    let teardown = crate::project::teardown::Teardown::load(&session.paths.state_dir())
+        .map_err(crate::failure::Failure::from)?;
     let aws = session.live.aws.clone();
     let guardrails_on = matches!(session.site(), Ok(Some(s)) if s.guardrails.on);
     let (mut journey, _stop) =
@@ -204,13 +249,20 @@ pub async fn run(global: &GlobalArgs, json: bool) -> Result<Outcome, CommandErro
         journey.facts.nameservers = o.nameservers;
         journey.facts.outputs = o.outputs;
     }
+    let torn_down = teardown
+        .as_ref()
+        .filter(|_| !journey.all_done())
+        .map(TornDownJson::of);
     if json {
-        let text = serde_json::to_string_pretty(&to_json(&journey, domain, guardrails))
+        let text = serde_json::to_string_pretty(&to_json(&journey, domain, guardrails, torn_down))
             .map_err(|e| CommandError::Message(format!("Could not write the status: {e}.")))?;
         println!("{text}");
     } else {
         if let Some(d) = &domain {
             println!("siteup status for {d}\n");
+        }
+        if let Some(t) = &torn_down {
+            println!("{}\n", t.line());
         }
         print!("{}", crate::words::printable(&render_text(&journey)));
         if let Some(g) = &guardrails {

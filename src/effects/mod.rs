@@ -22,6 +22,7 @@ pub mod edge;
 pub(crate) mod mail;
 pub(crate) mod project;
 pub(crate) mod sandbox;
+pub mod teardown;
 pub(crate) mod terraform;
 
 use std::ffi::OsString;

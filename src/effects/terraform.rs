@@ -119,7 +119,20 @@ impl TerraformHandler {
             .is_dir()
     }
 
-    fn terraform(&self) -> Terraform {
+    /// The project this handler runs terraform for.
+    pub(crate) fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// Ready to run a new piece of work: no earlier interrupt applies, a terraform an earlier
+    /// siteup left running has finished, and the folder is initialised.
+    pub(crate) async fn prepare(&self) -> Result<(), Failure> {
+        self.runs.reset();
+        self.wait_for_running().await;
+        self.ensure_init().await
+    }
+
+    pub(crate) fn terraform(&self) -> Terraform {
         let mut tf = Terraform::new(&self.setup.program, self.project.paths().terraform_dir())
             .envs(self.setup.env.iter().cloned())
             .tracked(self.runs.clone());
@@ -191,6 +204,61 @@ impl TerraformHandler {
         ))
     }
 
+    /// After `siteup destroy`, the resources it kept (the table, the user pool, the deploys and
+    /// state buckets) are adopted again with import blocks, in the phase that targets them, so
+    /// the rebuild finds their names taken by themselves rather than failing. Once the state
+    /// holds them all, the file and the teardown record go.
+    fn adopt_kept(
+        &self,
+        config: &SiteConfig,
+        state: &[String],
+        targets: &[String],
+    ) -> Result<(), Failure> {
+        use crate::project::teardown::Teardown;
+        let state_dir = self.project.paths().state_dir();
+        let file = self
+            .project
+            .paths()
+            .terraform_dir()
+            .join(tfgen::teardown::KEPT_FILE);
+        let Some(record) = Teardown::load(&state_dir)?.filter(Teardown::is_done) else {
+            return Ok(());
+        };
+        let targeted: Vec<_> = record
+            .kept
+            .iter()
+            .filter(|k| {
+                targets.is_empty()
+                    || targets
+                        .iter()
+                        .any(|t| k.address == *t || k.address.starts_with(&format!("{t}[")))
+            })
+            .cloned()
+            .collect();
+        let missing = tfgen::teardown::kept_imports(config.domain.as_str(), &record.kept, state);
+        match tfgen::teardown::kept_imports(config.domain.as_str(), &targeted, state) {
+            Some(text) => {
+                crate::project::atomic::write_atomic(&file, text.as_bytes()).map_err(|e| {
+                    Failure::Write {
+                        path: file.clone(),
+                        problem: e.to_string(),
+                    }
+                })?;
+            }
+            None => {
+                if let Err(e) = std::fs::remove_file(&file)
+                    && e.kind() != std::io::ErrorKind::NotFound
+                {
+                    tracing::warn!("removing {}: {e}", file.display());
+                }
+                if missing.is_none() {
+                    Teardown::remove(&state_dir)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The state's resource instances, from what siteup already knows where it can: the local
     /// state file while the backend is local (terraform would read that file), the instances
     /// the state's move verified; `terraform state list` otherwise.
@@ -256,12 +324,12 @@ impl TerraformHandler {
 
     async fn plan_phase(&self, phase: Phase) -> Result<PlanFacts, Failure> {
         // A new piece of work: an interrupt of an earlier one no longer applies.
-        self.runs.reset();
-        self.wait_for_running().await;
-        self.ensure_init().await?;
+        self.prepare().await?;
         let config = self.project.config()?;
         let state = self.state_addresses().await?;
         let adoption = self.adopt_existing_zone(&config, &state).await?;
+        let targets = tfgen::phase_targets_given(&config, phase, &state);
+        self.adopt_kept(&config, &state, &targets)?;
         let out = self.plan_file(phase);
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Failure::Write {
@@ -275,7 +343,7 @@ impl TerraformHandler {
         let options = PlanOptions {
             out: Some(out.clone()),
             lock_timeout: Some(LOCK_TIMEOUT),
-            targets: tfgen::phase_targets_given(&config, phase, &state),
+            targets,
             skip_refresh: self.just_applied(),
             ..PlanOptions::default()
         };
@@ -318,7 +386,7 @@ impl TerraformHandler {
     }
 
     /// One `terraform plan -out`, then its review.
-    async fn plan_and_review(
+    pub(crate) async fn plan_and_review(
         &self,
         options: &PlanOptions,
         out: &std::path::Path,

@@ -5,6 +5,7 @@ pub(crate) mod atomic;
 pub mod journal;
 pub mod lock;
 pub mod settings;
+pub mod teardown;
 
 use std::path::{Path, PathBuf};
 

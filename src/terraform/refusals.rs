@@ -11,11 +11,20 @@ use super::runner::RunOutcome;
 pub(crate) const CLOUDFRONT_UNVERIFIED: &str =
     "Your account must be verified before you can add new CloudFront resources";
 
+/// What ACM answers DeleteCertificate while a CloudFront distribution, an API Gateway custom
+/// domain or a Cognito domain still holds the certificate ("ResourceInUseException: Certificate
+/// arn:... in use by arn:..."). CloudFront releases a certificate some minutes after the
+/// distribution that held it is gone, longer than the provider retries
+/// (https://docs.aws.amazon.com/acm/latest/APIReference/API_DeleteCertificate.html).
+pub(crate) const CERTIFICATE_IN_USE: &str = "ResourceInUseException";
+
 /// A refusal siteup explains in its own words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum KnownRefusal {
     /// CloudFront will not create a distribution until AWS Support verifies the account.
     CloudFrontAccountUnverified,
+    /// ACM will not delete a certificate while something still holds it: wait and try again.
+    CertificateInUse,
 }
 
 impl KnownRefusal {
@@ -25,7 +34,13 @@ impl KnownRefusal {
         let said = |needle: &str| {
             outcome.errors.iter().any(|e| e.contains(needle)) || outcome.stderr.contains(needle)
         };
-        said(CLOUDFRONT_UNVERIFIED).then_some(KnownRefusal::CloudFrontAccountUnverified)
+        if said(CLOUDFRONT_UNVERIFIED) {
+            Some(KnownRefusal::CloudFrontAccountUnverified)
+        } else if said(CERTIFICATE_IN_USE) {
+            Some(KnownRefusal::CertificateInUse)
+        } else {
+            None
+        }
     }
 }
 
@@ -66,5 +81,18 @@ mod tests {
         );
         let other = "aws_cloudfront_distribution.site: creating CloudFront Distribution: operation error CloudFront: CreateDistributionWithTags, https response error StatusCode: 403, AccessDenied: User is not authorized to perform: cloudfront:CreateDistribution";
         assert_eq!(KnownRefusal::of(&failed(&[other], "")), None);
+    }
+
+    #[test]
+    fn a_certificate_still_in_use_is_recognised_so_the_teardown_waits() {
+        let line = "deleting ACM Certificate (arn:aws:acm:us-east-1:123456789012:certificate/abc): operation error ACM: DeleteCertificate, https response error StatusCode: 400, RequestID: x, ResourceInUseException: Certificate arn:aws:acm:us-east-1:123456789012:certificate/abc in use by arn:aws:cloudfront::123456789012:distribution/E1";
+        assert_eq!(
+            KnownRefusal::of(&failed(&[line], "")),
+            Some(KnownRefusal::CertificateInUse)
+        );
+        assert_eq!(
+            KnownRefusal::of(&failed(&["deleting ACM Certificate: timeout"], "")),
+            None
+        );
     }
 }

@@ -700,6 +700,34 @@ impl Terraform {
         Ok(())
     }
 
+    /// `terraform state pull`: the whole state as JSON (empty when nothing was applied).
+    pub async fn state_pull(&self) -> Result<Vec<u8>, TfError> {
+        let out = self.capture(&["state", "pull"]).await?.ok("state pull")?;
+        Ok(out.stdout)
+    }
+
+    /// `terraform state rm ADDRESS...`: terraform forgets the resources, which stay in AWS.
+    /// It writes the state: past its bound it is interrupted, never killed.
+    pub async fn state_rm(&self, addresses: &[String]) -> Result<(), TfError> {
+        if addresses.is_empty() {
+            return Ok(());
+        }
+        let mut args: Vec<String> = vec![
+            "state".into(),
+            "rm".into(),
+            "-lock-timeout=60s".into(),
+            "-no-color".into(),
+        ];
+        args.extend(addresses.iter().cloned());
+        let limit = self
+            .quick_timeout
+            .unwrap_or_else(|| super::quick::bound(super::quick::QUICK_TIMEOUT));
+        self.capture_within(&args, limit, Escalation::InterruptOnly)
+            .await?
+            .ok("state rm")?;
+        Ok(())
+    }
+
     /// `terraform state list`: the address of every resource the state manages.
     /// No state at all (nothing applied yet) is an empty list.
     pub async fn state_list(&self) -> Result<Vec<String>, TfError> {

@@ -21,6 +21,7 @@ pub(crate) mod manifest;
 pub mod names;
 pub mod sandbox_override;
 mod stack;
+pub mod teardown;
 pub mod zip;
 
 use std::path::PathBuf;

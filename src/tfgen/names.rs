@@ -10,6 +10,22 @@ pub const ZONE_NAME: &str = "main";
 /// The generated hosted zone's address: [`ZONE_TYPE`]`.`[`ZONE_NAME`].
 pub const ZONE_ADDRESS: &str = "aws_route53_zone.main";
 
+/// The DynamoDB table's address (the database part).
+pub const TABLE_ADDRESS: &str = "aws_dynamodb_table.main";
+/// The Cognito user pool's address (the users part).
+pub const USER_POOL_ADDRESS: &str = "aws_cognito_user_pool.main";
+
+/// The resource names of the stack's buckets: `aws_s3_bucket.<name>` and its settings
+/// (`aws_s3_bucket_versioning.<name>`, ...) share the name.
+pub mod bucket {
+    /// The terraform state's bucket.
+    pub const STATE: &str = "state";
+    /// The deploy artifacts' bucket.
+    pub const DEPLOYS: &str = "deploys";
+    /// The static site's bucket, behind CloudFront.
+    pub const SITE: &str = "site";
+}
+
 /// The resources that hold an ACM certificate (in the full tier): the CloudFront distribution,
 /// the Cognito custom domain and the API's custom domain. A certificate cannot be deleted while
 /// one of them holds it, so the apply that replaces or deletes a certificate must include them

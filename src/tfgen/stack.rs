@@ -2,7 +2,7 @@
 //! [`super::hcl`], and the phase ([`Tier`]) of every resource for the journey's targeted applies.
 
 use super::hcl::{Block, Expr, File, Seg, interp, lit};
-use super::names::{ZONE_ADDRESS, ZONE_NAME, ZONE_TYPE, output};
+use super::names::{self, ZONE_ADDRESS, ZONE_NAME, ZONE_TYPE, output};
 use super::{Backend, GenerateOptions, REQUIRED_TERRAFORM_VERSION, STATE_KEY};
 use crate::site::SiteConfig;
 
@@ -409,7 +409,7 @@ pub(crate) fn state(c: &Ctx) -> TfFile {
     private_bucket(
         &mut f,
         Bucket {
-            name: "state",
+            name: names::bucket::STATE,
             bucket: c.cfg.state_bucket.as_str(),
             tier: Tier::State,
             noncurrent_days: STATE_NONCURRENT_DAYS,
@@ -431,7 +431,7 @@ pub(crate) fn deploys(c: &Ctx) -> TfFile {
     private_bucket(
         &mut f,
         Bucket {
-            name: "deploys",
+            name: names::bucket::DEPLOYS,
             bucket: c.cfg.deploys_bucket.as_str(),
             tier: Tier::Foundation,
             noncurrent_days: NONCURRENT_DAYS,
@@ -744,7 +744,7 @@ pub(crate) fn site(c: &Ctx) -> TfFile {
     private_bucket(
         &mut f,
         Bucket {
-            name: "site",
+            name: names::bucket::SITE,
             bucket: c.cfg.site_bucket.as_str(),
             tier: Tier::Foundation,
             noncurrent_days: NONCURRENT_DAYS,
