@@ -84,9 +84,9 @@ pub enum Command {
     /// Exit codes: 0 all in place, 2 something missing, 1 failed or refused.
     Email(EmailArgs),
     /// Tear the stack down: delete what costs money or can be rebuilt, keep the hosted zone, the
-    /// table, the user pool and the deploys and state buckets. Asks for the domain typed in
-    /// full; run it again to continue a teardown that stopped. Exit codes: 0 torn down, 1
-    /// failed or cancelled, 130 stopped by Ctrl-C.
+    /// table, the user pool and the deploys and state buckets (--all deletes them too). Asks
+    /// for the domain typed in full; run it again to continue a teardown that stopped. Exit
+    /// codes: 0 torn down, 1 failed or cancelled, 130 stopped by Ctrl-C.
     Destroy(DestroyArgs),
     /// Check what siteup needs (terraform, AWS profiles, the folder) and say how to fix it.
     Doctor,
@@ -108,9 +108,14 @@ pub struct UpArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct DestroyArgs {
-    /// Do not ask for the domain (allowed because this teardown keeps the data).
+    /// Do not ask for the domain (allowed only without --all: this teardown keeps the data).
     #[arg(long)]
     pub yes: bool,
+    /// Delete the data too: the zone (with records added by hand, listed first), the table, the
+    /// user pool, the deploys and state buckets with every version; the state moves to a local
+    /// file first. Needs the domain typed (or --confirm DOMAIN), never --yes alone.
+    #[arg(long)]
+    pub all: bool,
     /// The domain, typed in advance (for scripts): the teardown goes ahead only if it matches.
     #[arg(long, value_name = "DOMAIN", value_parser = text_value)]
     pub confirm: Option<String>,

@@ -1178,6 +1178,26 @@ for version in (first, second):
 out["bucket_with_a_delete_marker_only"] = code(lambda: s3.delete_bucket(Bucket="versioned-bucket"))
 s3.delete_object(Bucket="versioned-bucket", Key="state", VersionId=marker)
 out["versioned_bucket_emptied"] = code(lambda: s3.delete_bucket(Bucket="versioned-bucket"))
+
+# Versioning suspended (as a destroy does before the bucket goes): the old versions and delete
+# markers stay, and each is deleted by its version id, one at a time.
+s3.create_bucket(Bucket="suspended-bucket")
+s3.put_bucket_versioning(Bucket="suspended-bucket", VersioningConfiguration={"Status": "Enabled"})
+s3.put_object(Bucket="suspended-bucket", Key="lock", Body=b"1")
+s3.put_object(Bucket="suspended-bucket", Key="lock", Body=b"2")
+s3.delete_object(Bucket="suspended-bucket", Key="lock")
+s3.put_bucket_versioning(Bucket="suspended-bucket", VersioningConfiguration={"Status": "Suspended"})
+listed = s3.list_object_versions(Bucket="suspended-bucket")
+kept = [v["VersionId"] for v in listed.get("Versions", [])]
+markers = [m["VersionId"] for m in listed.get("DeleteMarkers", [])]
+out["suspended_kept"] = [len(kept), len(markers)]
+out["suspended_delete_marker"] = code(lambda: s3.delete_objects(Bucket="suspended-bucket",
+    Delete={"Objects": [{"Key": "lock", "VersionId": markers[0]}]}))
+left = s3.list_object_versions(Bucket="suspended-bucket")
+out["suspended_left"] = [len(left.get("Versions", [])), len(left.get("DeleteMarkers", []))]
+for version in kept:
+    s3.delete_object(Bucket="suspended-bucket", Key="lock", VersionId=version)
+out["suspended_bucket_emptied"] = code(lambda: s3.delete_bucket(Bucket="suspended-bucket"))
 print(json.dumps(out))
 "#;
 
@@ -1216,6 +1236,12 @@ fn zones_and_buckets_that_hold_something_cannot_be_deleted() {
     }
     assert_eq!(said(&out, "bucket_emptied"), "ok", "{out}");
     assert_eq!(said(&out, "versioned_bucket_emptied"), "ok", "{out}");
+    // Versioning suspended: a delete marker goes by its id and the versions stay (moto dropped
+    // them all and answered HTTP 500).
+    assert_eq!(out["suspended_kept"], serde_json::json!([2, 1]), "{out}");
+    assert_eq!(said(&out, "suspended_delete_marker"), "ok", "{out}");
+    assert_eq!(out["suspended_left"], serde_json::json!([2, 0]), "{out}");
+    assert_eq!(said(&out, "suspended_bucket_emptied"), "ok", "{out}");
 }
 
 const RECREATE_SCRIPT: &str = r#"

@@ -23,13 +23,15 @@
 //!   users part removed, which `up` refuses before applying anything (the user pool's deletion
 //!   protection), and put back.
 
-//! - `destroy_keeps_what_holds_data_says_what_is_left_and_up_rebuilds_with_the_same_zone`: a
+//! - `destroy_keeps_the_data_up_rebuilds_with_the_same_zone_and_all_leaves_nothing`: a
 //!   journey to done, data written where a person's data lives (versions in the site and
 //!   deploys buckets, table items, a TXT record added by hand); bad input deletes nothing; the
 //!   default `siteup destroy` deletes the rest and keeps the zone, table, pool and the deploys
 //!   and state buckets with what they hold (the emulator refuses a zone that is not empty, a
 //!   certificate in use, a bucket with versions: met, not bypassed); `status` says torn down;
-//!   the rebuild reaches done adopting what was kept (same zone id and nameservers).
+//!   the rebuild reaches done adopting what was kept (same zone id and nameservers); then
+//!   `destroy --all` (refused with `--yes` alone) lists the hand-made record first and leaves
+//!   nothing of the site in the emulator, the state in a local file.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on what they did not expect
 
@@ -689,6 +691,17 @@ out["email_identities"] = len(boto3.client("sesv2").list_email_identities()["Ema
 print(json.dumps(out))
 "#;
 
+/// The kinds of resource a default teardown deletes and a rebuild creates again, as `LOOK` and
+/// `LOOK_ALL` name them.
+const REBUILT_KINDS: [&str; 6] = [
+    "distributions",
+    "certificates",
+    "rest_apis",
+    "functions",
+    "identity_pools",
+    "email_identities",
+];
+
 fn look(p: &Project, outputs: &serde_json::Value) -> serde_json::Value {
     let arg = |k: &str| outputs[k].as_str().expect(k).to_string();
     let done = p.python(
@@ -713,7 +726,7 @@ fn state_list(p: &Project) -> Vec<String> {
 }
 
 #[test]
-fn destroy_keeps_what_holds_data_says_what_is_left_and_up_rebuilds_with_the_same_zone() {
+fn destroy_keeps_the_data_up_rebuilds_with_the_same_zone_and_all_leaves_nothing() {
     let p = Project::new("destroy");
     let run = p.run(&["sandbox", "--headless", "--auto"], JOURNEY_TIMEOUT);
     run.expect_code(DONE);
@@ -825,14 +838,7 @@ fn destroy_keeps_what_holds_data_says_what_is_left_and_up_rebuilds_with_the_same
         "{after}"
     );
     assert_eq!(after["deploy_versions"], 2, "{after}");
-    for gone in [
-        "distributions",
-        "certificates",
-        "rest_apis",
-        "functions",
-        "identity_pools",
-        "email_identities",
-    ] {
+    for gone in REBUILT_KINDS {
         assert_eq!(after[gone], 0, "{gone}: {after}");
     }
     assert!(
@@ -869,6 +875,20 @@ fn destroy_keeps_what_holds_data_says_what_is_left_and_up_rebuilds_with_the_same
         again.describe()
     );
 
+    // What was kept is out of terraform's hands until a rebuild adopts it: `--all` says so.
+    let too_soon = p.run(
+        &["destroy", "--all", "--confirm", "example.com"],
+        SHORT_TIMEOUT,
+    );
+    too_soon.expect_code(FAILED);
+    assert!(
+        too_soon
+            .stderr
+            .contains("run `siteup up` to adopt them again"),
+        "{}",
+        too_soon.describe()
+    );
+
     // The rebuild reaches done and adopts what was kept.
     let rebuild = p.run(&["sandbox", "--headless", "--auto"], JOURNEY_TIMEOUT);
     rebuild.expect_code(DONE);
@@ -895,4 +915,105 @@ fn destroy_keeps_what_holds_data_says_what_is_left_and_up_rebuilds_with_the_same
         "{rebuilt}"
     );
     p.assert_whole_stack(&status);
+
+    // --all: `--yes` alone is refused before anything; with the domain confirmed the records
+    // added by hand are listed first, the state moves to a local file, and nothing of the site
+    // is left in the emulator (each kind listed, and nothing tagged ManagedBy=siteup).
+    let refused = p.run(&["destroy", "--all", "--yes"], SHORT_TIMEOUT);
+    refused.expect_code(FAILED);
+    assert!(
+        refused.stderr.contains("--yes alone never does")
+            && refused.stderr.contains("--all --confirm example.com"),
+        "{}",
+        refused.describe()
+    );
+    let all = p.run(
+        &["destroy", "--all", "--confirm", "example.com"],
+        TEARDOWN_TIMEOUT,
+    );
+    all.expect_code(DONE);
+    eprintln!("destroy --all: done in {:.0} s", all.secs);
+    let hand_made = all
+        .stdout
+        .find("  - google._domainkey.example.com TXT")
+        .expect("the record added by hand is listed");
+    for needle in [
+        "the table example-com and every item in it",
+        "the user pool example-com-users and every user in it",
+        "the hosted zone example.com and every record in it",
+        "the bucket example-com-state with terraform's state history",
+        "Moving terraform's state to",
+        "Torn down: example.com's stack is deleted, the data too",
+        "set the nameservers of your next DNS host",
+    ] {
+        let at = all
+            .stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing: {}", all.describe()));
+        assert!(hand_made < at, "the hand-made records come first");
+    }
+    let gone = p.python(&["-c", LOOK_ALL], SHORT_TIMEOUT);
+    gone.expect_code(0);
+    let gone: serde_json::Value = serde_json::from_str(&gone.stdout).unwrap();
+    let data = ["zones", "tables", "pools", "buckets"];
+    let rest = ["topics", "alarms", "log_groups", "tagged"];
+    for kind in data.into_iter().chain(REBUILT_KINDS).chain(rest) {
+        assert_eq!(gone[kind], serde_json::json!([]), "{kind}: {gone:#}");
+    }
+    // The state lives on in a local file (empty now), beside the copy taken before each
+    // teardown; backend.tf is gone, so a rebuild starts with local state again.
+    let local: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.state_dir().join("teardown/terraform.tfstate")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(local["resources"], serde_json::json!([]), "{local:#}");
+    let copies = std::fs::read_dir(p.state_dir().join("teardown"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("state-")
+        })
+        .count();
+    assert_eq!(copies, 2);
+    assert!(!p.terraform_dir().join("backend.tf").exists());
+    assert!(
+        !p.terraform_dir()
+            .join("siteup_teardown_override.tf")
+            .exists()
+    );
+    let torn = p.run(&["status", "--json"], SHORT_TIMEOUT);
+    torn.expect_code(WAITING);
+    let torn: serde_json::Value = serde_json::from_str(&torn.stdout).unwrap();
+    assert_eq!(torn["torn_down"]["kept"], serde_json::json!([]), "{torn:#}");
 }
+
+/// Everything the emulator holds of the kinds the stack creates, by name or id, and what the
+/// tagging API finds tagged by siteup.
+const LOOK_ALL: &str = r#"
+import boto3, json
+out = {}
+out["zones"] = [z["Name"] for z in boto3.client("route53").list_hosted_zones()["HostedZones"]]
+out["tables"] = boto3.client("dynamodb").list_tables()["TableNames"]
+out["pools"] = [p["Id"] for p in boto3.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]]
+out["buckets"] = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
+out["distributions"] = [d["Id"] for d in (boto3.client("cloudfront").list_distributions()
+    ["DistributionList"].get("Items") or [])]
+out["certificates"] = [c["CertificateArn"] for c in boto3.client("acm", region_name="us-east-1")
+    .list_certificates()["CertificateSummaryList"]]
+out["rest_apis"] = [a["id"] for a in boto3.client("apigateway").get_rest_apis()["items"]]
+out["functions"] = [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]]
+out["identity_pools"] = [p["IdentityPoolId"] for p in boto3.client("cognito-identity")
+    .list_identity_pools(MaxResults=60)["IdentityPools"]]
+out["email_identities"] = [i["IdentityName"] for i in boto3.client("sesv2")
+    .list_email_identities()["EmailIdentities"]]
+out["topics"] = [t["TopicArn"] for t in boto3.client("sns").list_topics()["Topics"]]
+out["alarms"] = [a["AlarmName"] for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]]
+out["log_groups"] = [g["logGroupName"] for g in boto3.client("logs").describe_log_groups()["logGroups"]
+    if "example-com" in g["logGroupName"]]
+out["tagged"] = [r["ResourceARN"] for r in boto3.client("resourcegroupstaggingapi").get_resources(
+    TagFilters=[{"Key": "ManagedBy", "Values": ["siteup"]}])["ResourceTagMappingList"]]
+print(json.dumps(out))
+"#;

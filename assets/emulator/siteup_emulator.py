@@ -202,7 +202,7 @@ from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote
 from xml.sax.saxutils import escape as xml_escape
 
-SCRIPT_VERSION = 13
+SCRIPT_VERSION = 14
 PINNED_MOTO = "5.2.5"
 CONTROL_PREFIX = "/_siteup/"
 LOG_PREFIX = "[siteup-emulator]"
@@ -349,7 +349,7 @@ def load_moto() -> None:
     from moto import settings as moto_settings
     from moto.apigateway.models import apigateway_backends
     from moto.cloudfront.models import cloudfront_backends
-    from moto.s3.models import s3_backends
+    from moto.s3.models import S3Backend, s3_backends
     from moto.cognitoidp.models import cognitoidp_backends
     from moto.ses.models import SESBackend, ses_backends
     from moto.ses.responses import EmailResponse
@@ -397,6 +397,7 @@ def load_moto() -> None:
         apigateway_backends=apigateway_backends,
         cloudfront_backends=cloudfront_backends,
         s3_backends=s3_backends,
+        S3Backend=S3Backend,
         cognitoidp_backends=cognitoidp_backends,
         EmailResponse=EmailResponse,
         cloudfront_urls=cloudfront_urls,
@@ -2798,6 +2799,29 @@ def wrap_route53_zone_get_record_sets(original):
     return get_record_sets
 
 
+def wrap_s3_delete_object(original):
+    # In a bucket whose versioning is suspended, the versions and delete markers kept from when
+    # it was on stay, and a DELETE with a versionId removes that one version (or delete marker)
+    # for good. Source: Amazon S3 User Guide, "Deleting objects from versioning-suspended
+    # buckets" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectsfromVersioningSuspendedBuckets.html):
+    # "You can permanently delete an object version by specifying the version ID ...". moto,
+    # once versioning is suspended, drops every version of the key at once and answers HTTP 500
+    # on a delete marker among them, which is what emptying the state bucket meets (terraform's
+    # lock files leave delete markers, and the destroy suspends versioning before the bucket).
+    def delete_object(self, bucket_name, key_name, version_id=None, bypass=False):
+        bucket = self.get_bucket(bucket_name)
+        if version_id is not None and getattr(bucket, "versioning_status", None) == "Suspended":
+            with STATE_LOCK:
+                bucket.versioning_status = "Enabled"
+                try:
+                    return original(self, bucket_name, key_name, version_id=version_id,
+                                    bypass=bypass)
+                finally:
+                    bucket.versioning_status = "Suspended"
+        return original(self, bucket_name, key_name, version_id=version_id, bypass=bypass)
+    return delete_object
+
+
 def wrap_cognito_delete_user_pool(original):
     # A user pool with deletion protection on cannot be deleted until an UpdateUserPool turns it
     # off; moto deletes it. Source: Amazon Cognito API Reference, CreateUserPool,
@@ -2848,6 +2872,7 @@ def wrapped_methods():
         (M["CertBundle"], "check", wrap_acm_check),
         (M["CertBundle"], "describe", wrap_acm_describe),
         (M["Route53Backend"], "delete_hosted_zone", wrap_route53_delete_hosted_zone),
+        (M["S3Backend"], "delete_object", wrap_s3_delete_object),
         (M["Route53Backend"], "change_resource_record_sets",
          wrap_route53_change_resource_record_sets),
         (M["FakeZone"], "get_record_sets", wrap_route53_zone_get_record_sets),

@@ -82,6 +82,9 @@ pub trait AwsApi: Send + Sync {
     /// One zone's delegation-set nameservers.
     fn zone_nameservers<'a>(&'a self, zone_id: &'a str) -> AwsFuture<'a, Vec<String>>;
 
+    /// Every record set of one zone, by name and type.
+    fn zone_records<'a>(&'a self, zone_id: &'a str) -> AwsFuture<'a, Vec<route53::ZoneRecord>>;
+
     /// The SES domain identity (missing when SES has none).
     fn domain_identity<'a>(&'a self, domain: &'a str) -> AwsFuture<'a, DomainIdentityStatus>;
 

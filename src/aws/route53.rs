@@ -5,6 +5,20 @@ use std::fmt;
 
 use serde::Serialize;
 
+/// One record set of a hosted zone: its name (lowercase, no trailing dot) and type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ZoneRecord {
+    pub name: String,
+    pub kind: String,
+}
+
+impl ZoneRecord {
+    /// Whether it is one of the zone's own records (the apex SOA and NS), which go with it.
+    pub fn is_zone_own(&self, zone_name: &str) -> bool {
+        matches!(self.kind.as_str(), "SOA" | "NS") && self.name == normalize_zone_name(zone_name)
+    }
+}
+
 /// A public hosted zone for the domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostedZone {
@@ -167,6 +181,18 @@ pub fn zone_to_adopt<'a>(zones: &'a [HostedZone], delegated: &[String]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_apex_soa_and_ns_are_the_zone_own_records() {
+        let r = |name: &str, kind: &str| ZoneRecord {
+            name: name.into(),
+            kind: kind.into(),
+        };
+        assert!(r("example.com", "NS").is_zone_own("Example.com."));
+        assert!(r("example.com", "SOA").is_zone_own("example.com"));
+        assert!(!r("dev.example.com", "NS").is_zone_own("example.com"));
+        assert!(!r("example.com", "TXT").is_zone_own("example.com"));
+    }
 
     fn summary(name: &str, private: bool) -> ZoneSummary {
         ZoneSummary {

@@ -15,7 +15,9 @@ use super::error::{AwsError, CallContext, classify_sdk_error, word};
 use super::identity::CallerIdentity;
 use super::mail_readiness::{ConfigurationSetStatus, EventDestination};
 use super::production::{ContactLanguage, MailType, ProductionAccessRequest};
-use super::route53::{HostedZone, ZoneSummary, bare_zone_id, matching_zones, normalize_zone_name};
+use super::route53::{
+    HostedZone, ZoneRecord, ZoneSummary, bare_zone_id, matching_zones, normalize_zone_name,
+};
 use super::ses::{
     AccountStatus, CheckState, DomainIdentityStatus, MailFromStatus, Review, ReviewState,
     SendQuota, SenderStatus, SubmittedDetails,
@@ -199,6 +201,38 @@ impl SdkAws {
             .delegation_set()
             .map(|d| d.name_servers().to_vec())
             .unwrap_or_default())
+    }
+
+    async fn records(&self, zone_id: &str) -> Result<Vec<ZoneRecord>, AwsError> {
+        let mut found = Vec::new();
+        let mut next: Option<(String, aws_sdk_route53::types::RrType)> = None;
+        // Route 53 lists at most 300 record sets a page; a zone has at most 10,000 by default.
+        for _ in 0..100 {
+            let mut ask = self
+                .route53
+                .list_resource_record_sets()
+                .hosted_zone_id(bare_zone_id(zone_id));
+            if let Some((name, kind)) = next.take() {
+                ask = ask.start_record_name(name).start_record_type(kind);
+            }
+            let out = ask
+                .send()
+                .await
+                .map_err(|e| self.fail(e, "Route 53", "route53:ListResourceRecordSets"))?;
+            found.extend(out.resource_record_sets().iter().map(|r| ZoneRecord {
+                name: normalize_zone_name(r.name()),
+                kind: r.r#type().as_str().to_string(),
+            }));
+            match (
+                out.is_truncated(),
+                out.next_record_name(),
+                out.next_record_type(),
+            ) {
+                (true, Some(name), Some(kind)) => next = Some((name.to_string(), kind.clone())),
+                _ => break,
+            }
+        }
+        Ok(found)
     }
 
     async fn distribution(&self, id: &str) -> Result<EdgeDeployment, AwsError> {
@@ -707,6 +741,10 @@ impl AwsApi for SdkAws {
 
     fn zone_nameservers<'a>(&'a self, zone_id: &'a str) -> AwsFuture<'a, Vec<String>> {
         Box::pin(self.nameservers(zone_id))
+    }
+
+    fn zone_records<'a>(&'a self, zone_id: &'a str) -> AwsFuture<'a, Vec<ZoneRecord>> {
+        Box::pin(self.records(zone_id))
     }
 
     fn domain_identity<'a>(&'a self, domain: &'a str) -> AwsFuture<'a, DomainIdentityStatus> {

@@ -1,9 +1,11 @@
-//! `siteup destroy [--yes] [--confirm DOMAIN]`: tears the stack down. It deletes what costs
-//! money or can be rebuilt and keeps what cannot (the hosted zone, the table, the user pool, the
-//! deploys and state buckets), after a review of what goes and what stays and the domain typed
-//! in full. Stopped anywhere, it continues where it stopped when run again. Exit codes: 0 torn
-//! down, 1 failed or cancelled (nothing deleted unless the line says so), 130 stopped by Ctrl-C
-//! (terraform saved its state; run it again).
+//! `siteup destroy [--yes] [--all] [--confirm DOMAIN]`: tears the stack down. By default it
+//! deletes what costs money or can be rebuilt and keeps what cannot (the hosted zone, the table,
+//! the user pool, the deploys and state buckets); `--all` deletes those too (the records added
+//! by hand listed first), the state bucket last, after the state moved to a local file. Both
+//! after a review of what goes and what stays and the domain typed in full (`--yes` never
+//! deletes data). Stopped anywhere, it continues where it stopped when run again. Exit codes: 0
+//! torn down, 1 failed or cancelled (nothing deleted unless the line says so), 130 stopped by
+//! Ctrl-C (terraform saved its state; run it again).
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -20,14 +22,26 @@ pub async fn run(global: &GlobalArgs, args: &DestroyArgs) -> Result<Outcome, Com
     let session = session::open(global, "destroy", None)?;
     let config = session.require_config()?;
     let domain = config.domain.as_str().to_string();
-    let scope = Scope::KeepData;
+    let scope = if args.all {
+        Scope::All
+    } else {
+        Scope::KeepData
+    };
+    if scope == Scope::All && args.yes && args.confirm.is_none() {
+        return Err(yes_is_not_enough(&domain));
+    }
     let run = TeardownRun::new(&session.live.terraform);
     let record = run.record()?;
     let record = match record {
         Some(r) if !r.is_done() => {
             println!(
-                "Continuing the teardown of {domain} started at {} (it was confirmed then).",
-                r.started_at
+                "Continuing the teardown of {domain} started at {} (it was confirmed then{}).",
+                r.started_at,
+                if r.scope == Scope::All {
+                    ", with --all"
+                } else {
+                    ""
+                }
             );
             r
         }
@@ -39,6 +53,20 @@ pub async fn run(global: &GlobalArgs, args: &DestroyArgs) -> Result<Outcome, Com
         }
         done => {
             let inventory = run.inventory().await?;
+            // A finished teardown that kept data which terraform does not manage again yet
+            // (no rebuild since): `--all` cannot reach it.
+            if let Some(d) = &done
+                && scope == Scope::All
+                && d.scope == Scope::KeepData
+                && d.kept
+                    .iter()
+                    .any(|k| !inventory.resources.iter().any(|r| r.address == k.address))
+            {
+                return Err(CommandError::Message(format!(
+                    "{domain} was already torn down keeping its data ({}), which terraform no longer manages; run `siteup up` to adopt them again, then `siteup destroy --all`.",
+                    crate::words::counted(d.kept.len(), "resource", "resources")
+                )));
+            }
             if inventory.is_empty() {
                 return match done {
                     Some(d) => {
@@ -51,15 +79,22 @@ pub async fn run(global: &GlobalArgs, args: &DestroyArgs) -> Result<Outcome, Com
                     ))),
                 };
             }
-            print!("{}", review(&domain, &session, &inventory, scope));
-            confirm(&domain, args)?;
+            let unmanaged = match scope {
+                Scope::All => unmanaged_records(&session, &inventory).await?,
+                Scope::KeepData => Vec::new(),
+            };
+            print!(
+                "{}",
+                review(&domain, &session, &inventory, scope, &unmanaged)
+            );
+            confirm(&domain, scope, args)?;
             run.start(scope, &inventory).await?
         }
     };
     let outcome = finish(&session, &run, record).await;
     match outcome {
         Ok(done) => {
-            print!("{}", report(&domain, &session, &done));
+            print!("{}", report(&domain, &session, &run, &done));
             Ok(Outcome::Done)
         }
         Err(crate::failure::Failure::RunInterrupted { .. }) => {
@@ -80,6 +115,13 @@ fn ever_applied(session: &Session) -> bool {
     let dir = session.paths.terraform_dir();
     dir.join(crate::terraform::bootstrap::LOCAL_STATE).is_file()
         || crate::terraform::bootstrap::is_s3_backend(&dir)
+}
+
+/// `--all --yes`: data is never deleted on `--yes` alone.
+fn yes_is_not_enough(domain: &str) -> CommandError {
+    CommandError::Message(format!(
+        "--all deletes your data, and --yes alone never does; nothing was deleted: run it with `--all --confirm {domain}`."
+    ))
 }
 
 /// Runs what is left of the teardown; Ctrl-C stops terraform cleanly (SIGINT).
@@ -104,11 +146,12 @@ async fn finish(
 }
 
 /// The confirmation: the domain typed in full (`--confirm DOMAIN` types it in advance), or
-/// `--yes`, which this teardown allows because it keeps the data.
-fn confirm(domain: &str, args: &DestroyArgs) -> Result<(), CommandError> {
+/// `--yes`, which only a teardown that keeps the data accepts.
+fn confirm(domain: &str, scope: Scope, args: &DestroyArgs) -> Result<(), CommandError> {
     let typed = match (&args.confirm, args.yes) {
         (Some(typed), _) => typed.clone(),
-        (None, true) => return Ok(()),
+        (None, true) if scope == Scope::KeepData => return Ok(()),
+        (None, true) => return Err(yes_is_not_enough(domain)),
         (None, false) if std::io::stdin().is_terminal() => {
             inquire::Text::new(&format!("Type {domain} to tear it down:"))
                 .prompt()
@@ -117,9 +160,14 @@ fn confirm(domain: &str, args: &DestroyArgs) -> Result<(), CommandError> {
                 })?
         }
         (None, false) => {
-            return Err(CommandError::Message(format!(
-                "siteup destroy asks you to type the domain, and this is no terminal; nothing was deleted: run it with `--confirm {domain}` (or `--yes`, which keeps the data)."
-            )));
+            return Err(CommandError::Message(match scope {
+                Scope::KeepData => format!(
+                    "siteup destroy asks you to type the domain, and this is no terminal; nothing was deleted: run it with `--confirm {domain}` (or `--yes`, which keeps the data)."
+                ),
+                Scope::All => format!(
+                    "siteup destroy --all asks you to type the domain, and this is no terminal; nothing was deleted: run it with `--all --confirm {domain}`."
+                ),
+            }));
         }
     };
     if typed
@@ -136,8 +184,40 @@ fn confirm(domain: &str, args: &DestroyArgs) -> Result<(), CommandError> {
     }
 }
 
+/// The zone's records that terraform does not manage (added by hand or by another tool),
+/// which `--all` deletes with the zone.
+async fn unmanaged_records(
+    session: &Session,
+    inventory: &Inventory,
+) -> Result<Vec<crate::aws::route53::ZoneRecord>, CommandError> {
+    let Some(zone_id) = inventory.zone_id() else {
+        return Ok(Vec::new());
+    };
+    let zone_name = inventory
+        .resources
+        .iter()
+        .find(|r| r.address == crate::tfgen::names::ZONE_ADDRESS)
+        .and_then(|r| r.name.clone())
+        .unwrap_or_default();
+    let api = session.live.aws.api().await?;
+    let records = api
+        .zone_records(zone_id)
+        .await
+        .map_err(crate::failure::Failure::from)?;
+    Ok(records
+        .into_iter()
+        .filter(|r| !r.is_zone_own(&zone_name) && !inventory.manages_record(&r.name, &r.kind))
+        .collect())
+}
+
 /// What goes and what stays, before anything is deleted.
-fn review(domain: &str, session: &Session, inventory: &Inventory, scope: Scope) -> String {
+fn review(
+    domain: &str,
+    session: &Session,
+    inventory: &Inventory,
+    scope: Scope,
+    unmanaged: &[crate::aws::route53::ZoneRecord],
+) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let where_ = if session.sandbox {
@@ -148,7 +228,26 @@ fn review(domain: &str, session: &Session, inventory: &Inventory, scope: Scope) 
             session.profile.as_deref().unwrap_or("default")
         )
     };
-    let _ = writeln!(out, "siteup destroy: {domain} in {where_}\n");
+    let _ = writeln!(
+        out,
+        "siteup destroy{}: {domain} in {where_}\n",
+        if scope == Scope::All { " --all" } else { "" }
+    );
+    if !unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "Records in the zone that terraform does not manage (added by hand or by another tool), deleted with it:"
+        );
+        for r in unmanaged {
+            let _ = writeln!(
+                out,
+                "  - {} {}",
+                crate::words::printable(&r.name),
+                crate::words::printable(&r.kind)
+            );
+        }
+        out.push('\n');
+    }
     let mut groups: BTreeMap<String, usize> = BTreeMap::new();
     let mut consequences: Vec<String> = Vec::new();
     for r in inventory.deleted(scope) {
@@ -156,15 +255,29 @@ fn review(domain: &str, session: &Session, inventory: &Inventory, scope: Scope) 
         if let Some(d) = Danger::of_type(&r.resource_type) {
             let name = r.name.as_deref().unwrap_or(&r.id);
             let line = match d {
-                Danger::Bucket => format!(
-                    "the bucket {name} and every version of its files (deploy the site again to restore them)"
-                ),
+                Danger::Bucket => match crate::tfgen::teardown::holds(&r.address) {
+                    Some(Holds::StateBucket) => format!(
+                        "the bucket {name} with terraform's state history (the state moves to a local file first)"
+                    ),
+                    Some(Holds::DeploysBucket) => {
+                        format!("the bucket {name} and every deploy artifact and version in it")
+                    }
+                    _ => format!(
+                        "the bucket {name} and every version of its files (deploy the site again to restore them)"
+                    ),
+                },
                 Danger::Distribution => "the CloudFront distribution: the site goes offline".into(),
                 Danger::Certificate => format!("the certificate {}: HTTPS stops", short(name)),
                 Danger::EmailIdentity => format!(
                     "the SES identity {name}: mail from it stops until a rebuild verifies it again"
                 ),
-                _ => format!("the {} {name}", human_type(&r.resource_type)),
+                Danger::HostedZone => format!(
+                    "the hosted zone {name} and every record in it: the domain stops resolving, and a rebuild gets new nameservers to set at the registrar"
+                ),
+                Danger::Table => format!("the table {name} and every item in it"),
+                Danger::UserPool => format!(
+                    "the user pool {name} and every user in it: nobody can sign in with their account again"
+                ),
             };
             consequences.push(line);
         }
@@ -191,11 +304,16 @@ fn review(domain: &str, session: &Session, inventory: &Inventory, scope: Scope) 
     for line in crate::words::wrap(&format!("All of them: {}.", listed.join(", ")), 94) {
         let _ = writeln!(out, "  {line}");
     }
+    let holders = inventory.holders(scope);
+    if holders.is_empty() {
+        out.push('\n');
+        return out;
+    }
     let _ = writeln!(
         out,
         "\nKeeps (terraform stops managing them; `siteup up` adopts them again):"
     );
-    for (holds, name) in inventory.holders(scope) {
+    for (holds, name) in holders {
         let _ = writeln!(
             out,
             "  - {}",
@@ -233,12 +351,16 @@ fn short(arn: &str) -> &str {
 }
 
 /// The closing report: what was kept, what it costs, and what is left for the person.
-fn report(domain: &str, session: &Session, done: &Teardown) -> String {
+fn report(domain: &str, session: &Session, run: &TeardownRun<'_>, done: &Teardown) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nTorn down: {domain}'s stack is deleted, except what holds data."
+        "\nTorn down: {domain}'s stack is deleted{}.",
+        match done.scope {
+            Scope::KeepData => ", except what holds data",
+            Scope::All => ", the data too; nothing of it is left in AWS",
+        }
     );
     let mut kept: BTreeMap<Holds, &str> = BTreeMap::new();
     for k in &done.kept {
@@ -268,6 +390,17 @@ fn report(domain: &str, session: &Session, done: &Teardown) -> String {
             "  - Your registrar still points at the Route 53 nameservers: keep the zone, or move the nameservers back before deleting it (and remove any DS record at the registrar first)."
         );
     }
+    if done.scope == Scope::All {
+        let _ = writeln!(
+            out,
+            "  - Your registrar still points at the deleted zone's nameservers: set the nameservers of your next DNS host (or the registrar's own) for {domain}, and remove any DS record there first."
+        );
+        let _ = writeln!(
+            out,
+            "  - terraform's state, now empty, is in {}.",
+            crate::commands::shown_path(&run.local_state())
+        );
+    }
     if let Some(copy) = &done.state_copy {
         let _ = writeln!(
             out,
@@ -277,8 +410,13 @@ fn report(domain: &str, session: &Session, done: &Teardown) -> String {
     }
     let _ = writeln!(
         out,
-        "  - `siteup up` rebuilds the stack from your answers in {} and adopts what was kept.",
-        crate::commands::shown_path(&session.paths.settings())
+        "  - `siteup up` rebuilds the stack from your answers in {}{}.",
+        crate::commands::shown_path(&session.paths.settings()),
+        if done.scope == Scope::KeepData {
+            " and adopts what was kept"
+        } else {
+            ""
+        }
     );
     out
 }

@@ -25,7 +25,9 @@ use crate::project::journal::Journal;
 use crate::project::teardown::{KeptResource, Scope, Stage, TEARDOWN_DIR, Teardown};
 use crate::terraform::plan_review::{CONFIRM_WORD, ChangeKind};
 use crate::terraform::refusals::KnownRefusal;
-use crate::terraform::{ExitKind, PlanOptions, PlanReview, RunEvent, TfCommand, TfEvent};
+use crate::terraform::{
+    ExitKind, InitOptions, PlanOptions, PlanReview, RunEvent, TfCommand, TfEvent,
+};
 use crate::tfgen::teardown::{self as plan, Holds};
 
 /// The journal's id of the state's move to S3.
@@ -40,6 +42,8 @@ pub struct StateResource {
     pub id: String,
     /// The name a person knows it by (a bucket's or table's name, a zone's domain), if any.
     pub name: Option<String>,
+    /// A DNS record's type (`aws_route53_record`).
+    pub record_type: Option<String>,
 }
 
 /// What the state holds, sorted into what a teardown of a scope deletes and keeps.
@@ -81,6 +85,9 @@ impl Inventory {
                     name: text("bucket")
                         .or_else(|| text("name"))
                         .or_else(|| text("domain_name")),
+                    record_type: (kind == "aws_route53_record")
+                        .then(|| text("type"))
+                        .flatten(),
                 });
             }
         }
@@ -103,6 +110,23 @@ impl Inventory {
         self.resources
             .iter()
             .filter(move |r| plan::keeps(scope, &r.address))
+    }
+
+    /// The id of the hosted zone the state manages, if any.
+    pub fn zone_id(&self) -> Option<&str> {
+        self.resources
+            .iter()
+            .find(|r| r.address == crate::tfgen::names::ZONE_ADDRESS)
+            .map(|r| r.id.as_str())
+    }
+
+    /// Whether the state manages the DNS record `name` of type `kind`.
+    pub fn manages_record(&self, name: &str, kind: &str) -> bool {
+        let bare = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+        self.resources.iter().any(|r| {
+            r.record_type.as_deref() == Some(kind)
+                && r.name.as_deref().map(bare) == Some(bare(name))
+        })
     }
 
     /// The kept resources that hold something, one per kind (a bucket, not its settings), with
@@ -192,6 +216,18 @@ impl<'a> TeardownRun<'a> {
         notify: Notify<'_>,
     ) -> Result<Teardown, Failure> {
         self.tf.prepare().await?;
+        if record.scope == Scope::All && record.stage < Stage::Destroyed {
+            // The state bucket goes too: the state moves to a local file first (terraform
+            // copies it; the bucket's copy stays until the bucket is deleted).
+            self.write_override(record.scope)?;
+            if !self.local_state().is_file() {
+                notify(&format!(
+                    "Moving terraform's state to {} (the state bucket is deleted too)",
+                    self.local_state().display()
+                ));
+            }
+            self.move_state_local().await?;
+        }
         if record.stage < Stage::Released {
             let state = self.tf.terraform().state_list().await?;
             let release: Vec<String> = record
@@ -216,12 +252,21 @@ impl<'a> TeardownRun<'a> {
             record.save(&self.state_dir())?;
         }
         if record.stage < Stage::Done {
-            let left = self.tf.terraform().state_list().await?;
-            if !left.is_empty() {
-                return Err(Failure::TeardownLeftovers { addresses: left });
+            // Verified while terraform still reads the state the teardown used (with `--all`,
+            // the local file named by the override; a run stopped after the override went has
+            // verified already).
+            let override_file = self.terraform_dir().join(plan::OVERRIDE_FILE);
+            if record.scope == Scope::KeepData || override_file.is_file() {
+                let left = self.tf.terraform().state_list().await?;
+                if !left.is_empty() {
+                    return Err(Failure::TeardownLeftovers { addresses: left });
+                }
             }
             self.remove_override()?;
-            self.restart_journey()?;
+            if record.scope == Scope::All {
+                self.forget_backend(notify)?;
+            }
+            self.restart_journey(record.scope == Scope::KeepData)?;
             record.stage = Stage::Done;
             record.finished_at = Some(crate::project::now_rfc3339());
             record.save(&self.state_dir())?;
@@ -229,15 +274,103 @@ impl<'a> TeardownRun<'a> {
         Ok(record)
     }
 
-    /// The journey starts over, so a later `siteup up` rebuilds from the answers; only the
-    /// state's move stays done while the state bucket (kept) holds the state.
-    fn restart_journey(&self) -> Result<(), Failure> {
+    /// The local state file of a teardown with `--all`.
+    pub fn local_state(&self) -> PathBuf {
+        self.state_dir()
+            .join(TEARDOWN_DIR)
+            .join("terraform.tfstate")
+    }
+
+    /// Writes the teardown override for `scope` (or removes it when there is nothing to say).
+    fn write_override(&self, scope: Scope) -> Result<(), Failure> {
+        let config = self.tf.project().config()?;
+        let configured = crate::tfgen::resource_addresses(&config);
+        let path = self.terraform_dir().join(plan::OVERRIDE_FILE);
+        match plan::override_text(
+            config.domain.as_str(),
+            scope,
+            &configured,
+            &self.local_state(),
+        ) {
+            Some(text) => {
+                crate::project::atomic::write_atomic(&path, text.as_bytes()).map_err(|e| {
+                    Failure::Write {
+                        path: path.clone(),
+                        problem: crate::words::io_advice(&e),
+                    }
+                })
+            }
+            None => self.remove_override(),
+        }
+    }
+
+    /// `terraform init -migrate-state -force-copy`: the state moves to the backend the override
+    /// names (a local file). Done again, it changes nothing.
+    async fn move_state_local(&self) -> Result<(), Failure> {
+        if let Some(dir) = self.local_state().parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Failure::Write {
+                path: dir.to_path_buf(),
+                problem: crate::words::io_advice(&e),
+            })?;
+        }
+        let handle = self.tf.terraform().spawn(&TfCommand::Init(InitOptions {
+            migrate_state: true,
+            force_copy: true,
+            ..InitOptions::default()
+        }))?;
+        let (_events, outcome) = handle.wait().await;
+        if outcome.succeeded() {
+            Ok(())
+        } else {
+            Err(Failure::of_run("init", &outcome))
+        }
+    }
+
+    /// After `--all` the state bucket is gone: the generated `backend.tf` goes (the manifest
+    /// removes it only if unedited), the sandbox override loses its backend, and terraform's
+    /// record of the old backend goes, so the next `siteup up` starts with local state.
+    fn forget_backend(&self, notify: Notify<'_>) -> Result<(), Failure> {
+        use crate::tfgen::{Backend, GenerateOptions, sandbox_override};
+        let config = self.tf.project().config()?;
+        let dir = self.terraform_dir();
+        let files = crate::tfgen::render(
+            &config,
+            &GenerateOptions {
+                backend: Backend::Local,
+            },
+        )?;
+        crate::tfgen::write_project(&dir, &files, false)?;
+        if dir.join("backend.tf").exists() {
+            notify(
+                "backend.tf was edited, so siteup left it; it names the deleted state bucket: delete it before `siteup up`",
+            );
+        }
+        if let Some(url) = sandbox_override::sandbox_url(&dir) {
+            sandbox_override::write(&dir, &config, Some(&url))?;
+        }
+        let cached = dir.join(".terraform").join("terraform.tfstate");
+        match std::fs::remove_file(&cached) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Failure::Write {
+                path: cached,
+                problem: crate::words::io_advice(&e),
+            }),
+        }
+    }
+
+    /// The journey starts over, so a later `siteup up` rebuilds from the answers; the state's
+    /// move stays done (`keep_state_move`) while the kept state bucket holds the state.
+    fn restart_journey(&self, keep_state_move: bool) -> Result<(), Failure> {
         let problem = |e: crate::project::journal::JournalError| Failure::TeardownRecord {
             problem: e.to_string(),
         };
         let old = Journal::load(&self.state_dir()).map_err(problem)?;
         let mut fresh = Journal::new();
-        if let Some(moved) = old.step(STATE_STEP).filter(|_| old.state_is_migrated()) {
+        if let Some(moved) = old
+            .step(STATE_STEP)
+            .filter(|_| keep_state_move && old.state_is_migrated())
+        {
             fresh.steps.insert(STATE_STEP.to_string(), moved.clone());
         }
         fresh.save(&self.state_dir()).map_err(problem)
@@ -256,47 +389,43 @@ impl<'a> TeardownRun<'a> {
     }
 
     async fn destroy(&self, record: &Teardown, notify: Notify<'_>) -> Result<(), Failure> {
-        let config = self.tf.project().config()?;
         let state = self.tf.terraform().state_list().await?;
         if state.is_empty() {
             return Ok(());
         }
         // 1. The override, applied to the resources it changes (the provider reads
-        //    `force_destroy` from the state, not from the configuration).
-        let path = self.terraform_dir().join(plan::OVERRIDE_FILE);
-        match plan::override_text(config.domain.as_str(), record.scope, &state) {
-            Some(text) => {
-                crate::project::atomic::write_atomic(&path, text.as_bytes()).map_err(|e| {
-                    Failure::Write {
-                        path: path.clone(),
-                        problem: crate::words::io_advice(&e),
-                    }
-                })?;
-                let targets = plan::prepare_targets(record.scope, &state);
-                let review = self
-                    .plan(PlanOptions {
-                        targets,
-                        ..PlanOptions::default()
-                    })
-                    .await?;
-                if !review.is_empty() {
-                    if review.is_destructive() {
-                        return Err(Failure::TeardownWouldDelete {
-                            addresses: review
-                                .ordered()
-                                .iter()
-                                .filter(|i| i.kind.is_destructive())
-                                .map(|i| i.address.clone())
-                                .collect(),
-                        });
-                    }
-                    notify("Letting the buckets to empty be deleted with their objects");
-                    self.apply(&review, "yes", notify)
-                        .await
-                        .map_err(Retry::into_failure)?;
+        //    `force_destroy` and the deletion protections from the state, not from the
+        //    configuration).
+        self.write_override(record.scope)?;
+        let targets = plan::prepare_targets(record.scope, &state);
+        if !targets.is_empty() {
+            let review = self
+                .plan(PlanOptions {
+                    targets,
+                    ..PlanOptions::default()
+                })
+                .await?;
+            if !review.is_empty() {
+                if review.is_destructive() {
+                    return Err(Failure::TeardownWouldDelete {
+                        addresses: review
+                            .ordered()
+                            .iter()
+                            .filter(|i| i.kind.is_destructive())
+                            .map(|i| i.address.clone())
+                            .collect(),
+                    });
                 }
+                notify(match record.scope {
+                    Scope::KeepData => "Letting the buckets to empty be deleted with their objects",
+                    Scope::All => {
+                        "Lifting the deletion protection and letting the buckets and the zone be deleted with what they hold"
+                    }
+                });
+                self.apply(&review, "yes", notify)
+                    .await
+                    .map_err(Retry::into_failure)?;
             }
-            None => self.remove_override()?,
         }
         // 2. The destroy, planned and applied; a certificate CloudFront still holds is waited
         //    out with a bounded back-off.
@@ -455,6 +584,18 @@ mod tests {
         assert_eq!(holders[&Holds::Table], "example-com");
         assert_eq!(holders[&Holds::DeploysBucket], "example-com-deploys");
         assert!(Inventory::parse(b"").unwrap().is_empty());
+        let dns = br#"{"resources": [
+            {"mode": "managed", "type": "aws_route53_zone", "name": "main",
+             "instances": [{"attributes": {"id": "Z9", "name": "example.com"}}]},
+            {"mode": "managed", "type": "aws_route53_record", "name": "dmarc",
+             "instances": [{"attributes": {"id": "Z9__dmarc.example.com_TXT",
+                            "name": "_dmarc.example.com", "type": "TXT"}}]}
+        ]}"#;
+        let inv = Inventory::parse(dns).unwrap();
+        assert_eq!(inv.zone_id(), Some("Z9"));
+        assert!(inv.manages_record("_DMARC.example.com.", "TXT"));
+        assert!(!inv.manages_record("_dmarc.example.com", "MX"));
+        assert!(!inv.manages_record("google._domainkey.example.com", "TXT"));
         assert!(Inventory::parse(b"{not json").is_err());
     }
 }

@@ -142,26 +142,38 @@ pub fn prepare_targets(scope: Scope, state: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The override's text for a teardown of `scope` of a stack whose state holds `state`;
-/// `None` when there is nothing to change.
-pub fn override_text(domain: &str, scope: Scope, state: &[String]) -> Option<String> {
-    let lifts = lifts(scope, state);
-    if lifts.is_empty() {
+/// The override's text for a teardown of `scope` of a stack whose configuration holds the
+/// resources `configured`; `None` when there is nothing to change. With `--all` the state
+/// moves to the local file `local_state` (the state bucket is deleted too).
+pub fn override_text(
+    domain: &str,
+    scope: Scope,
+    configured: &[String],
+    local_state: &std::path::Path,
+) -> Option<String> {
+    let lifts = lifts(scope, configured);
+    if lifts.is_empty() && scope == Scope::KeepData {
         return None;
     }
-    let blocks = lifts
-        .into_iter()
-        .map(|l| {
-            let mut b = Block::labeled("resource", &[l.kind, l.name]);
-            for (k, v) in l.attrs {
-                b = b.attr(k, v);
-            }
-            if l.unprotect {
-                b = b.block(Block::new("lifecycle").attr("prevent_destroy", false));
-            }
-            b
-        })
-        .collect();
+    let mut blocks: Vec<Block> = Vec::new();
+    if scope == Scope::All {
+        blocks.push(
+            Block::new("terraform").block(
+                Block::labeled("backend", &["local"])
+                    .attr("path", Expr::str(local_state.display().to_string())),
+            ),
+        );
+    }
+    blocks.extend(lifts.into_iter().map(|l| {
+        let mut b = Block::labeled("resource", &[l.kind, l.name]);
+        for (k, v) in l.attrs {
+            b = b.attr(k, v);
+        }
+        if l.unprotect {
+            b = b.block(Block::new("lifecycle").attr("prevent_destroy", false));
+        }
+        b
+    }));
     Some(
         File {
             header: Some(format!(
@@ -169,7 +181,8 @@ pub fn override_text(domain: &str, scope: Scope, state: &[String]) -> Option<Str
                  empties may be deleted with their objects{}. siteup deletes this file when the\n\
                  teardown ends; it never changes your own files.",
                 if scope == Scope::All {
-                    ", and the data's deletion protection is lifted"
+                    ", the data's deletion protection is lifted, and the\n\
+                     state lives in a local file (the state bucket goes too)"
                 } else {
                     ""
                 }
@@ -259,18 +272,21 @@ mod tests {
 
     #[test]
     fn the_override_empties_the_site_bucket_by_default_and_lifts_every_protection_with_all() {
-        let text = override_text("example.com", Scope::KeepData, &state()).unwrap();
+        let local = std::path::Path::new("/p/.siteup/teardown/terraform.tfstate");
+        let text = override_text("example.com", Scope::KeepData, &state(), local).unwrap();
         assert!(
             text.contains("resource \"aws_s3_bucket\" \"site\" {\n  force_destroy = true\n}"),
             "{text}"
         );
         assert!(!text.contains("prevent_destroy"), "{text}");
+        assert!(!text.contains("backend"), "{text}");
         assert_eq!(
             prepare_targets(Scope::KeepData, &state()),
             ["aws_s3_bucket.site"]
         );
-        let all = override_text("example.com", Scope::All, &state()).unwrap();
+        let all = override_text("example.com", Scope::All, &state(), local).unwrap();
         for needle in [
+            "terraform {\n  backend \"local\" {\n    path = \"/p/.siteup/teardown/terraform.tfstate\"",
             "resource \"aws_s3_bucket\" \"state\"",
             "resource \"aws_route53_zone\" \"main\" {\n  force_destroy = true",
             "deletion_protection_enabled = false",
@@ -285,7 +301,8 @@ mod tests {
             override_text(
                 "example.com",
                 Scope::KeepData,
-                &["aws_route53_zone.main".into()]
+                &["aws_route53_zone.main".into()],
+                local
             ),
             None
         );

@@ -195,6 +195,14 @@ impl AwsApi for FakeAws {
         Box::pin(async move { r })
     }
 
+    fn zone_records<'a>(
+        &'a self,
+        _zone_id: &'a str,
+    ) -> AwsFuture<'a, Vec<siteup::aws::route53::ZoneRecord>> {
+        let r = self.call("zone_records").map(|_| Vec::new());
+        Box::pin(async move { r })
+    }
+
     fn find_zones<'a>(&'a self, domain: &'a str) -> AwsFuture<'a, Vec<HostedZone>> {
         let r = self.call("find_zones").map(|s| {
             s.zones
