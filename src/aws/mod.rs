@@ -85,6 +85,13 @@ pub trait AwsApi: Send + Sync {
     /// Every record set of one zone, by name and type.
     fn zone_records<'a>(&'a self, zone_id: &'a str) -> AwsFuture<'a, Vec<route53::ZoneRecord>>;
 
+    /// How many items a DynamoDB table holds, as DynamoDB counts them (refreshed about every six
+    /// hours); `None` when there is no such table.
+    fn table_item_count<'a>(&'a self, table: &'a str) -> AwsFuture<'a, Option<i64>>;
+
+    /// About how many users a Cognito user pool holds; `None` when there is no such pool.
+    fn user_pool_users<'a>(&'a self, pool_id: &'a str) -> AwsFuture<'a, Option<i64>>;
+
     /// The SES domain identity (missing when SES has none).
     fn domain_identity<'a>(&'a self, domain: &'a str) -> AwsFuture<'a, DomainIdentityStatus>;
 

@@ -53,6 +53,8 @@ pub struct SdkAws {
     session: AwsSession,
     sts: aws_sdk_sts::Client,
     route53: aws_sdk_route53::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
+    cognito: aws_sdk_cognitoidentityprovider::Client,
     cloudfront: aws_sdk_cloudfront::Client,
     ses: aws_sdk_sesv2::Client,
     ses_context: CallContext,
@@ -76,6 +78,8 @@ impl SdkAws {
         Self {
             sts: aws_sdk_sts::Client::new(config),
             route53: aws_sdk_route53::Client::new(config),
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(config),
             cloudfront: aws_sdk_cloudfront::Client::new(config),
             ses: aws_sdk_sesv2::Client::new(&session.sdk_config_in(ses_region)),
             ses_context,
@@ -233,6 +237,38 @@ impl SdkAws {
             }
         }
         Ok(found)
+    }
+
+    async fn item_count(&self, table: &str) -> Result<Option<i64>, AwsError> {
+        match self
+            .dynamodb
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .table()
+                .and_then(aws_sdk_dynamodb::types::TableDescription::item_count)),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+            Err(e) => Err(self.fail(e, "DynamoDB", "dynamodb:DescribeTable")),
+        }
+    }
+
+    async fn pool_users(&self, pool_id: &str) -> Result<Option<i64>, AwsError> {
+        match self
+            .cognito
+            .describe_user_pool()
+            .user_pool_id(pool_id)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .user_pool()
+                .map(|p| i64::from(p.estimated_number_of_users()))),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+            Err(e) => Err(self.fail(e, "Cognito", "cognito-idp:DescribeUserPool")),
+        }
     }
 
     async fn distribution(&self, id: &str) -> Result<EdgeDeployment, AwsError> {
@@ -745,6 +781,14 @@ impl AwsApi for SdkAws {
 
     fn zone_records<'a>(&'a self, zone_id: &'a str) -> AwsFuture<'a, Vec<ZoneRecord>> {
         Box::pin(self.records(zone_id))
+    }
+
+    fn table_item_count<'a>(&'a self, table: &'a str) -> AwsFuture<'a, Option<i64>> {
+        Box::pin(self.item_count(table))
+    }
+
+    fn user_pool_users<'a>(&'a self, pool_id: &'a str) -> AwsFuture<'a, Option<i64>> {
+        Box::pin(self.pool_users(pool_id))
     }
 
     fn domain_identity<'a>(&'a self, domain: &'a str) -> AwsFuture<'a, DomainIdentityStatus> {

@@ -79,14 +79,11 @@ pub async fn run(global: &GlobalArgs, args: &DestroyArgs) -> Result<Outcome, Com
                     ))),
                 };
             }
-            let unmanaged = match scope {
-                Scope::All => unmanaged_records(&session, &inventory).await?,
-                Scope::KeepData => Vec::new(),
+            let stake = match scope {
+                Scope::All => at_stake(&session, &inventory).await?,
+                Scope::KeepData => AtStake::default(),
             };
-            print!(
-                "{}",
-                review(&domain, &session, &inventory, scope, &unmanaged)
-            );
+            print!("{}", review(&domain, &session, &inventory, scope, &stake));
             confirm(&domain, scope, args)?;
             run.start(scope, &inventory).await?
         }
@@ -184,30 +181,45 @@ fn confirm(domain: &str, scope: Scope, args: &DestroyArgs) -> Result<(), Command
     }
 }
 
-/// The zone's records that terraform does not manage (added by hand or by another tool),
-/// which `--all` deletes with the zone.
-async fn unmanaged_records(
-    session: &Session,
-    inventory: &Inventory,
-) -> Result<Vec<crate::aws::route53::ZoneRecord>, CommandError> {
-    let Some(zone_id) = inventory.zone_id() else {
-        return Ok(Vec::new());
-    };
-    let zone_name = inventory
-        .resources
-        .iter()
-        .find(|r| r.address == crate::tfgen::names::ZONE_ADDRESS)
-        .and_then(|r| r.name.clone())
-        .unwrap_or_default();
+/// What `--all` deletes with the data holders, read from AWS for the review.
+#[derive(Default)]
+struct AtStake {
+    /// The zone's records that terraform does not manage (added by hand or by another tool).
+    unmanaged: Vec<crate::aws::route53::ZoneRecord>,
+    /// The table's items, as DynamoDB counts them.
+    items: Option<i64>,
+    /// The user pool's users, as Cognito estimates them.
+    users: Option<i64>,
+}
+
+async fn at_stake(session: &Session, inventory: &Inventory) -> Result<AtStake, CommandError> {
     let api = session.live.aws.api().await?;
-    let records = api
-        .zone_records(zone_id)
-        .await
-        .map_err(crate::failure::Failure::from)?;
-    Ok(records
-        .into_iter()
-        .filter(|r| !r.is_zone_own(&zone_name) && !inventory.manages_record(&r.name, &r.kind))
-        .collect())
+    let find = |address: &str| inventory.resources.iter().find(|r| r.address == address);
+    let mut stake = AtStake::default();
+    if let Some(zone) = find(crate::tfgen::names::ZONE_ADDRESS) {
+        let zone_name = zone.name.clone().unwrap_or_default();
+        let records = api
+            .zone_records(&zone.id)
+            .await
+            .map_err(crate::failure::Failure::from)?;
+        stake.unmanaged = records
+            .into_iter()
+            .filter(|r| !r.is_zone_own(&zone_name) && !inventory.manages_record(&r.name, &r.kind))
+            .collect();
+    }
+    if let Some(table) = find(crate::tfgen::names::TABLE_ADDRESS) {
+        stake.items = api
+            .table_item_count(table.name.as_deref().unwrap_or(&table.id))
+            .await
+            .map_err(crate::failure::Failure::from)?;
+    }
+    if let Some(pool) = find(crate::tfgen::names::USER_POOL_ADDRESS) {
+        stake.users = api
+            .user_pool_users(&pool.id)
+            .await
+            .map_err(crate::failure::Failure::from)?;
+    }
+    Ok(stake)
 }
 
 /// What goes and what stays, before anything is deleted.
@@ -216,7 +228,7 @@ fn review(
     session: &Session,
     inventory: &Inventory,
     scope: Scope,
-    unmanaged: &[crate::aws::route53::ZoneRecord],
+    stake: &AtStake,
 ) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -233,6 +245,7 @@ fn review(
         "siteup destroy{}: {domain} in {where_}\n",
         if scope == Scope::All { " --all" } else { "" }
     );
+    let unmanaged = &stake.unmanaged;
     if !unmanaged.is_empty() {
         let _ = writeln!(
             out,
@@ -274,9 +287,19 @@ fn review(
                 Danger::HostedZone => format!(
                     "the hosted zone {name} and every record in it: the domain stops resolving, and a rebuild gets new nameservers to set at the registrar"
                 ),
-                Danger::Table => format!("the table {name} and every item in it"),
+                Danger::Table => format!(
+                    "the table {name} and every item in it{}",
+                    stake.items.map_or(String::new(), |n| format!(
+                        " ({}, as DynamoDB counted them in the last six hours)",
+                        counted_i64(n, "item", "items")
+                    ))
+                ),
                 Danger::UserPool => format!(
-                    "the user pool {name} and every user in it: nobody can sign in with their account again"
+                    "the user pool {name} and every user in it{}: nobody can sign in with their account again",
+                    stake.users.map_or(String::new(), |n| format!(
+                        " (about {})",
+                        counted_i64(n, "user", "users")
+                    ))
                 ),
             };
             consequences.push(line);
@@ -322,6 +345,10 @@ fn review(
     }
     out.push('\n');
     out
+}
+
+fn counted_i64(n: i64, one: &str, many: &str) -> String {
+    crate::words::counted(usize::try_from(n).unwrap_or(0), one, many)
 }
 
 fn kept_line(holds: Holds, name: &str) -> String {

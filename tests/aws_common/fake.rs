@@ -203,6 +203,16 @@ impl AwsApi for FakeAws {
         Box::pin(async move { r })
     }
 
+    fn table_item_count<'a>(&'a self, _table: &'a str) -> AwsFuture<'a, Option<i64>> {
+        let r = self.call("table_item_count").map(|_| None);
+        Box::pin(async move { r })
+    }
+
+    fn user_pool_users<'a>(&'a self, _pool_id: &'a str) -> AwsFuture<'a, Option<i64>> {
+        let r = self.call("user_pool_users").map(|_| None);
+        Box::pin(async move { r })
+    }
+
     fn find_zones<'a>(&'a self, domain: &'a str) -> AwsFuture<'a, Vec<HostedZone>> {
         let r = self.call("find_zones").map(|s| {
             s.zones
