@@ -50,6 +50,9 @@ pub struct StateResource {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Inventory {
     pub resources: Vec<StateResource>,
+    /// The state as `terraform state pull` gave it: the copy a teardown keeps is the state
+    /// the person reviewed.
+    pulled: Vec<u8>,
 }
 
 impl Inventory {
@@ -91,7 +94,10 @@ impl Inventory {
                 });
             }
         }
-        Ok(Inventory { resources })
+        Ok(Inventory {
+            resources,
+            pulled: state.to_vec(),
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -182,7 +188,6 @@ impl<'a> TeardownRun<'a> {
     /// Starts a teardown of `scope` (confirmed by the person): copies the state to a local
     /// file and writes the record. Nothing in AWS changes yet.
     pub async fn start(&self, scope: Scope, inventory: &Inventory) -> Result<Teardown, Failure> {
-        let pulled = self.tf.terraform().state_pull().await?;
         let now = crate::project::now_rfc3339();
         let dir = self.state_dir().join(TEARDOWN_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| Failure::Write {
@@ -191,12 +196,11 @@ impl<'a> TeardownRun<'a> {
         })?;
         let copy = dir.join(format!("state-{}.json", now.replace(':', "")));
         // The state holds secrets (keys, passwords terraform generated): only the owner reads it.
-        crate::project::atomic::write_atomic_with_mode(&copy, &pulled, Some(0o600)).map_err(
-            |e| Failure::Write {
+        crate::project::atomic::write_atomic_with_mode(&copy, &inventory.pulled, Some(0o600))
+            .map_err(|e| Failure::Write {
                 path: copy.clone(),
                 problem: crate::words::io_advice(&e),
-            },
-        )?;
+            })?;
         let kept = inventory
             .kept(scope)
             .map(|r| KeptResource {
@@ -349,14 +353,10 @@ impl<'a> TeardownRun<'a> {
             sandbox_override::write(&dir, &config, Some(&url))?;
         }
         let cached = dir.join(".terraform").join("terraform.tfstate");
-        match std::fs::remove_file(&cached) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Failure::Write {
-                path: cached,
-                problem: crate::words::io_advice(&e),
-            }),
-        }
+        crate::project::atomic::remove_if_present(&cached).map_err(|e| Failure::Write {
+            path: cached,
+            problem: crate::words::io_advice(&e),
+        })
     }
 
     /// The journey starts over, so a later `siteup up` rebuilds from the answers; the state's
@@ -378,14 +378,10 @@ impl<'a> TeardownRun<'a> {
 
     fn remove_override(&self) -> Result<(), Failure> {
         let path = self.terraform_dir().join(plan::OVERRIDE_FILE);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Failure::Write {
-                path,
-                problem: crate::words::io_advice(&e),
-            }),
-        }
+        crate::project::atomic::remove_if_present(&path).map_err(|e| Failure::Write {
+            path,
+            problem: crate::words::io_advice(&e),
+        })
     }
 
     async fn destroy(&self, record: &Teardown, notify: Notify<'_>) -> Result<(), Failure> {

@@ -246,9 +246,7 @@ impl TerraformHandler {
                 })?;
             }
             None => {
-                if let Err(e) = std::fs::remove_file(&file)
-                    && e.kind() != std::io::ErrorKind::NotFound
-                {
+                if let Err(e) = crate::project::atomic::remove_if_present(&file) {
                     tracing::warn!("removing {}: {e}", file.display());
                 }
                 if missing.is_none() {

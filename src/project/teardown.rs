@@ -143,14 +143,10 @@ impl Teardown {
     /// Deletes the record (a rebuild adopted everything it kept).
     pub fn remove(state_dir: &Path) -> Result<(), TeardownFileError> {
         let path = Self::path_in(state_dir);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(TeardownFileError::Write {
-                path: path.display().to_string(),
-                problem: crate::words::io_advice(&e),
-            }),
-        }
+        crate::project::atomic::remove_if_present(&path).map_err(|e| TeardownFileError::Write {
+            path: path.display().to_string(),
+            problem: crate::words::io_advice(&e),
+        })
     }
 
     /// Whether the teardown finished.
